@@ -1,0 +1,75 @@
+import { bin, run } from "./exec.js";
+import { currentBranch, isShallow, latestReleaseTag, refExists, resolveCommit } from "./git.js";
+import { repoRoot } from "./repo.js";
+
+/** One breaking change as buf reports it. */
+export interface BreakingFinding {
+  path: string;
+  line: number;
+  column: number;
+  rule: string;
+  message: string;
+}
+
+export class BreakingCheckError extends Error {}
+
+export interface AgainstRef {
+  ref: string;
+  /** Why this ref was chosen, for the log. */
+  reason: string;
+}
+
+/**
+ * The ref to compare with: the one asked for, else the newest release tag
+ * reachable from HEAD, else the base branch (GITHUB_BASE_REF in a PR, else
+ * origin/main or main).
+ */
+export async function pickAgainst(asked: string | undefined, cwd = repoRoot): Promise<AgainstRef> {
+  if (asked) return { ref: asked, reason: "as asked" };
+  const tag = await latestReleaseTag(cwd);
+  if (tag) return { ref: tag, reason: "the latest release tag" };
+  const base = process.env.GITHUB_BASE_REF;
+  for (const cand of base ? [`origin/${base}`, base] : ["origin/main", "main"]) {
+    if (await refExists(cand, cwd)) {
+      return { ref: cand, reason: `no v* release tag yet, so the base branch${(await currentBranch(cwd)) === cand ? " (this branch)" : ""}` };
+    }
+  }
+  throw new BreakingCheckError(
+    (await isShallow(cwd))
+      ? "no release tag and no base branch in this clone, which is shallow: run `git fetch --tags --unshallow origin` (in GitHub Actions: actions/checkout with fetch-depth: 0)"
+      : "no release tag (v*) and no main branch to compare with; pass --against <ref>",
+  );
+}
+
+/** Runs buf breaking against a git ref and returns its findings (empty when compatible). */
+export async function breakingFindings(ref: string, cwd = repoRoot): Promise<BreakingFinding[]> {
+  if (!(await refExists(ref, cwd))) {
+    const hint = (await isShallow(cwd))
+      ? ` This clone is shallow, so older history and tags are missing: run \`git fetch --tags --unshallow origin\` (in GitHub Actions: actions/checkout with fetch-depth: 0 and fetch-tags: true).`
+      : " Fetch it first (`git fetch --tags origin`) or pick another with --against.";
+    throw new BreakingCheckError(`git ref "${ref}" is not in this clone.${hint}`);
+  }
+  const sha = await resolveCommit(ref, cwd);
+  const r = await run(bin("buf", repoRoot), ["breaking", "--error-format", "json", "--against", `.git#ref=${sha}`], { cwd });
+  if (r.code === 0) return [];
+  const findings: BreakingFinding[] = [];
+  for (const line of r.stdout.split("\n")) {
+    if (!line.trim().startsWith("{")) continue;
+    const f = JSON.parse(line) as { path: string; start_line?: number; start_column?: number; type: string; message: string };
+    findings.push({ path: f.path, line: f.start_line ?? 1, column: f.start_column ?? 1, rule: f.type, message: f.message });
+  }
+  if (r.code === 100 && findings.length) return findings;
+  throw new BreakingCheckError(`buf breaking against ${ref} failed (exit ${r.code}):\n${(r.stderr || r.stdout).trim()}`);
+}
+
+/** `file:line:col: message (RULE)`, the same shape as buf's text output. */
+export function formatFindingText(f: BreakingFinding): string {
+  return `${f.path}:${f.line}:${f.column}: ${f.message} (${f.rule})`;
+}
+
+/** A GitHub Actions workflow command, shown inline on the PR's diff. */
+export function formatFindingGithub(f: BreakingFinding, level: "error" | "warning" = "error"): string {
+  const esc = (s: string) => s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+  const prop = (s: string) => esc(s).replace(/:/g, "%3A").replace(/,/g, "%2C");
+  return `::${level} file=${prop(f.path)},line=${f.line},col=${f.column},title=${prop(`buf breaking ${f.rule}`)}::${esc(f.message)}`;
+}

@@ -1,0 +1,103 @@
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join, relative, sep } from "node:path";
+import { bin, runOrThrow } from "./exec.js";
+import { writeFileAtomic } from "./fs-atomic.js";
+import { barrelFor, GENERATED_README_MARK, planPackages } from "./package-plan.js";
+import { listProtoPackages } from "./protos.js";
+import { repoRoot } from "./repo.js";
+
+/**
+ * Runs buf generate (buf.gen.yaml) with every output under `base`, then adds
+ * one barrel index.ts per proto package. Nothing is written outside `base`.
+ * Returns the generated gen/ tree's path (`base`/gen).
+ */
+export async function generateInto(base: string, root = repoRoot): Promise<string> {
+  await runOrThrow(bin("buf", root), ["generate", "--template", "buf.gen.yaml", "-o", base], { cwd: root });
+  const genDir = join(base, "gen");
+  mkdirSync(genDir, { recursive: true });
+  for (const p of listProtoPackages(root)) {
+    writeFileSync(join(genDir, p.dir, "index.ts"), barrelFor(p));
+  }
+  return genDir;
+}
+
+/** Every file under `dir`, relative and with forward slashes, sorted. */
+export function listTree(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out.push(relative(dir, p).split(sep).join("/"));
+    }
+  };
+  if (existsSync(dir) && statSync(dir).isDirectory()) walk(dir);
+  return out.sort();
+}
+
+export interface TreeDiff {
+  stale: string[];
+  missing: string[];
+  extra: string[];
+}
+
+/** Compares an expected tree with an actual one, file by file. */
+export function diffTrees(expected: string, actual: string): TreeDiff {
+  const exp = new Set(listTree(expected));
+  const act = new Set(listTree(actual));
+  const diff: TreeDiff = { stale: [], missing: [], extra: [] };
+  for (const f of exp) {
+    if (!act.has(f)) diff.missing.push(f);
+    else if (!readFileSync(join(expected, f)).equals(readFileSync(join(actual, f)))) diff.stale.push(f);
+  }
+  for (const f of act) if (!exp.has(f)) diff.extra.push(f);
+  return diff;
+}
+
+export interface PackageFileChange {
+  path: string; // relative to the repo root
+  content: string;
+  created: boolean;
+}
+
+/** The package.json and README files that sync-packages would write, and only those that differ. */
+export function pendingPackageFiles(root = repoRoot): PackageFileChange[] {
+  const changes: PackageFileChange[] = [];
+  for (const plan of planPackages(root)) {
+    const files: [string, string][] = [[`${plan.dir}/package.json`, `${JSON.stringify(plan.packageJson, null, 2)}\n`]];
+    if (plan.readme) files.push([`${plan.dir}/README.md`, plan.readme]);
+    for (const [rel, content] of files) {
+      const abs = join(root, rel);
+      const current = existsSync(abs) ? readFileSync(abs, "utf8") : undefined;
+      if (current !== content) changes.push({ path: rel, content, created: current === undefined });
+    }
+  }
+  return changes;
+}
+
+/** Writes the pending package files; returns them. */
+export function syncPackageFiles(root = repoRoot): PackageFileChange[] {
+  const changes = pendingPackageFiles(root);
+  for (const c of changes) writeFileAtomic(join(root, c.path), c.content);
+  return changes;
+}
+
+/** Removes package dirs whose proto package is gone and which hold nothing hand-written. */
+export function pruneOrphanPackages(root = repoRoot): string[] {
+  const planned = new Set(planPackages(root).map((p) => p.dir));
+  const removed: string[] = [];
+  const pkgRoot = join(root, "packages");
+  if (!existsSync(pkgRoot)) return removed;
+  for (const e of readdirSync(pkgRoot, { withFileTypes: true })) {
+    const dir = `packages/${e.name}`;
+    if (!e.isDirectory() || planned.has(dir)) continue;
+    const files = listTree(join(root, dir)).filter((f) => !f.startsWith("dist/") && !f.startsWith("node_modules/"));
+    const readme = join(root, dir, "README.md");
+    const generatedOnly = files.every((f) => f === "package.json" || (f === "README.md" && readFileSync(readme, "utf8").startsWith(GENERATED_README_MARK)));
+    if (generatedOnly) {
+      rmSync(join(root, dir), { recursive: true, force: true });
+      removed.push(dir);
+    }
+  }
+  return removed;
+}
