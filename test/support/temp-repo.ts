@@ -2,9 +2,9 @@
 // (proto/, buf configs, scripts/, package.json) with node_modules linked, so
 // tests run the real scripts and the real buf against real git history.
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { repoRoot } from "../../scripts/lib/repo.js";
 
 export const GIT_ENV = {
@@ -46,7 +46,10 @@ export function makeTempRepo(opts: { paths?: string[]; extraPaths?: string[] } =
   const repo: TempRepo = {
     dir,
     git,
-    write: (p, c) => writeFileSync(join(dir, p), c),
+    write(p, c) {
+      mkdirSync(dirname(join(dir, p)), { recursive: true });
+      writeFileSync(join(dir, p), c);
+    },
     read: (p) => readFileSync(join(dir, p), "utf8"),
     edit(p, from, to) {
       const before = repo.read(p);
