@@ -27,11 +27,11 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
     });
     let stdout = "";
     let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+    child.stdout!.setEncoding("utf8").on("data", (d: string) => {
       stdout += d;
       if (opts.echo) process.stdout.write(d);
     });
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+    child.stderr!.setEncoding("utf8").on("data", (d: string) => {
       stderr += d;
       if (opts.echo) process.stderr.write(d);
     });
