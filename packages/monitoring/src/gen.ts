@@ -1,0 +1,1 @@
+export * from "../../../gen/acme/monitoring/v1/index.js";

@@ -1,0 +1,54 @@
+// @acme/platform/client/node: createClient for Node on @connectrpc/connect-node,
+// with all three protocols and trace propagation from the call being served.
+import type { DescService } from "@bufbuild/protobuf";
+import type { Client, Interceptor, Transport } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
+import { buildClient, buildTransport } from "./client/build-client.js";
+import type { ClientOptions, TransportFactory } from "./client/options.js";
+import { currentTrace } from "./trace-scope.js";
+import { formatTraceparent } from "./traceparent.js";
+
+export type { ClientOptions, Protocol } from "./client/options.js";
+export { isRetryable, retryInterceptor, type RetryOptions } from "./client/retry-interceptor.js";
+
+export interface NodeClientOptions extends ClientOptions {
+  /** Default "2" for grpc (required), "1.1" for connect and grpc-web; "2" over http:// is h2c prior knowledge. */
+  httpVersion?: "1.1" | "2";
+}
+
+/**
+ * Carries the trace of the call being served (if any) to the downstream
+ * call: same trace id, our span as the parent, same request id.
+ */
+export const propagateTrace: Interceptor = (next) => (req) => {
+  const t = currentTrace();
+  if (t) {
+    if (!req.header.has("traceparent")) req.header.set("traceparent", formatTraceparent(t.traceId, t.spanId, t.flags));
+    if (!req.header.has("x-request-id")) req.header.set("x-request-id", t.requestId);
+  }
+  return next(req);
+};
+
+function nodeTransport(httpVersion: "1.1" | "2" | undefined): TransportFactory {
+  return (baseUrl, { protocol, binary, timeoutMs, interceptors }) => {
+    const common = { baseUrl, useBinaryFormat: binary, defaultTimeoutMs: timeoutMs, interceptors };
+    switch (protocol) {
+      case "grpc":
+        return createGrpcTransport(common);
+      case "grpc-web":
+        return createGrpcWebTransport({ ...common, httpVersion: httpVersion ?? "1.1" });
+      default:
+        return createConnectTransport({ ...common, httpVersion: httpVersion ?? "1.1" });
+    }
+  };
+}
+
+/** A typed client for `service` with the platform's deadline, mesh header, retries and trace propagation. */
+export function createClient<S extends DescService>(service: S, options: NodeClientOptions): Client<S> {
+  return buildClient(service, options, { makeTransport: nodeTransport(options.httpVersion), interceptors: [propagateTrace] });
+}
+
+/** The transport createClient would use, for code that builds its own clients. */
+export function createPlatformTransport(options: NodeClientOptions): Transport {
+  return buildTransport(options, { makeTransport: nodeTransport(options.httpVersion), interceptors: [propagateTrace] });
+}

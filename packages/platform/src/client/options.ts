@@ -1,0 +1,43 @@
+import type { Interceptor, Transport } from "@connectrpc/connect";
+import type { RetryOptions } from "./retry-interceptor.js";
+
+export type Protocol = "grpc" | "grpc-web" | "connect";
+
+export interface ClientOptions {
+  /** The server, e.g. "https://payments.example.com". Give this or `endpoints`. */
+  baseUrl?: string;
+  /** Several servers to balance calls over (see README: needs @acme/balancer for more than one). */
+  endpoints?: string[];
+  /** Balancing policy across `endpoints` (default round_robin). */
+  policy?: "round_robin" | "least_outstanding";
+  /** Default "connect". Browsers can use "connect" and "grpc-web"; Node all three. */
+  protocol?: Protocol;
+  /** Protobuf binary instead of JSON on the wire (default: true, except JSON for "connect"). */
+  binary?: boolean;
+  /** Deadline of every call that does not set its own (default 10 000 ms); 0 for none. */
+  timeoutMs?: number;
+  /**
+   * Sent as the `service` request header, which mesh routing (e.g. Linkerd's
+   * header-based routing) uses to pick the destination, so the Kubernetes
+   * service name can differ from the gRPC service name.
+   */
+  meshService?: string;
+  /** Retry policy for idempotent or UNAVAILABLE unary calls; `false` or 0 to never retry (default 2 retries). */
+  retries?: number | RetryOptions | false;
+  /** Headers sent on every call. */
+  headers?: Record<string, string>;
+  /** Extra interceptors, run inside the platform's (each retry attempt runs them again). */
+  interceptors?: Interceptor[];
+}
+
+/** What a runtime (browser or Node) supplies: a transport to one base URL. */
+export type TransportFactory = (
+  baseUrl: string,
+  init: { protocol: Protocol; binary: boolean; timeoutMs: number | undefined; interceptors: Interceptor[] },
+) => Transport;
+
+/**
+ * Spreads calls over several base URLs. The seam for @acme/balancer's
+ * createBalancedTransport; see resolveTransport.
+ */
+export type BalanceFn = (endpoints: string[], createTransport: (baseUrl: string) => Transport, policy: ClientOptions["policy"]) => Transport;

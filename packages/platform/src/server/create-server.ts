@@ -1,0 +1,202 @@
+import type * as http from "node:http";
+import * as http2 from "node:http2";
+import type * as net from "node:net";
+import type { DescService } from "@bufbuild/protobuf";
+import type { ConnectRouter, Interceptor, ServiceImpl } from "@connectrpc/connect";
+import { connectNodeAdapter, type ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
+import { createHealthService, Health, HealthStatusRegistry } from "@acme/grpc-health";
+import { createMonitoringService, DependencyMonitor, MonitoringService, type DependencyMonitorOptions } from "@acme/monitoring";
+import { authInterceptor, type AuthOptions } from "./interceptors/auth-interceptor.js";
+import { deadlineInterceptor } from "./interceptors/deadline-interceptor.js";
+import { drainInterceptor } from "./interceptors/drain-interceptor.js";
+import { errorInterceptor } from "./interceptors/error-interceptor.js";
+import { loggingInterceptor } from "./interceptors/logging-interceptor.js";
+import { traceInterceptor } from "./interceptors/trace-interceptor.js";
+import { jsonLogger, type Logger } from "./logger.js";
+import { createOnePortServers } from "./one-port.js";
+
+type NodeRequest = http.IncomingMessage | http2.Http2ServerRequest;
+type NodeResponse = http.ServerResponse | http2.Http2ServerResponse;
+
+/** One service and its implementation; `defineService` keeps the two in step for the type checker. */
+export interface ServiceRegistration {
+  service: DescService;
+  impl: Partial<ServiceImpl<DescService>>;
+}
+
+export function defineService<S extends DescService>(service: S, impl: Partial<ServiceImpl<S>>): ServiceRegistration {
+  return { service, impl: impl as Partial<ServiceImpl<DescService>> };
+}
+
+export interface CreateServerOptions {
+  /** The application's services: registrations, or a Connect routes function. */
+  services?: ServiceRegistration[] | ((router: ConnectRouter) => void);
+  /** The application's own interceptors; they run inside the default ones (after auth). */
+  interceptors?: Interceptor[];
+  /** The health registry to serve (default: a new one). Registered services start SERVING on listen. */
+  health?: HealthStatusRegistry;
+  /**
+   * The dependency monitor to serve, or options for a new one (default: a new
+   * one). Its aggregate drives the health status of "" unless the options say
+   * otherwise (`tieToHealth: false`).
+   */
+  monitoring?: DependencyMonitor | (DependencyMonitorOptions & { tieToHealth?: boolean });
+  /** Bearer-token authentication; without it every call is anonymous. */
+  auth?: AuthOptions;
+  /** Default: JSON lines on stderr. */
+  logger?: Logger;
+  /** Deadline of unary calls that come without one (default 30 000 ms); `false` for none. */
+  defaultTimeoutMs?: number | false;
+  /** Default time shutdown() lets in-flight calls finish (10 000 ms). */
+  shutdownTimeoutMs?: number;
+  /**
+   * Requests no RPC route matches: an existing REST app on the same port,
+   * e.g. `expressFallback(app)` or `fastifyFallback(fastify)`. Default 404.
+   */
+  fallback?: (req: http.IncomingMessage, res: http.ServerResponse) => void;
+  /** Serve TLS (HTTP/2 and HTTP/1.1 negotiated by ALPN) instead of cleartext. */
+  tls?: http2.SecureServerOptions;
+}
+
+export interface PlatformServer {
+  readonly health: HealthStatusRegistry;
+  readonly monitoring: DependencyMonitor;
+  /** The request handler, for mounting in a server of your own. */
+  readonly handler: (req: NodeRequest, res: NodeResponse) => void;
+  /** HTTP requests being served right now. */
+  readonly inFlight: number;
+  listen(port?: number, host?: string): Promise<{ port: number; host: string; url: string }>;
+  /**
+   * Graceful shutdown: every health status goes NOT_SERVING, the port stops
+   * accepting, Watch streams end cleanly, new calls are refused with
+   * UNAVAILABLE, and in-flight calls get up to `timeoutMs` to finish before
+   * their connections are cut.
+   */
+  shutdown(options?: { timeoutMs?: number }): Promise<void>;
+}
+
+export function createServer(options: CreateServerOptions = {}): PlatformServer {
+  const logger = options.logger ?? jsonLogger;
+  const health = options.health ?? new HealthStatusRegistry();
+  const monitoring =
+    options.monitoring instanceof DependencyMonitor
+      ? options.monitoring
+      : new DependencyMonitor({ ...options.monitoring, health: options.monitoring?.tieToHealth === false ? undefined : health });
+  const registrations = typeof options.services === "function" ? [] : (options.services ?? []);
+  let draining = false;
+
+  const interceptors: Interceptor[] = [
+    drainInterceptor(() => draining),
+    traceInterceptor(),
+    loggingInterceptor(logger),
+    errorInterceptor(logger),
+    deadlineInterceptor(options.defaultTimeoutMs === false ? undefined : (options.defaultTimeoutMs ?? 30_000)),
+    ...(options.auth ? [authInterceptor(options.auth, logger)] : []),
+    ...(options.interceptors ?? []),
+  ];
+
+  const rpcHandler = connectNodeAdapter({
+    interceptors,
+    fallback: options.fallback as ConnectNodeAdapterOptions["fallback"],
+    routes(router) {
+      router.service(Health, createHealthService(health));
+      router.service(MonitoringService, createMonitoringService(monitoring));
+      if (typeof options.services === "function") options.services(router);
+      for (const r of registrations) router.service(r.service, r.impl);
+    },
+  });
+
+  let inFlight = 0;
+  let idleWaiters: (() => void)[] = [];
+  const handler = (req: NodeRequest, res: NodeResponse) => {
+    inFlight++;
+    res.once("close", () => {
+      if (--inFlight === 0) {
+        for (const w of idleWaiters) w();
+        idleWaiters = [];
+      }
+    });
+    // An HTTP/1.1 keep-alive connection would otherwise outlive the drain.
+    if (draining && req.httpVersionMajor === 1) (res as http.ServerResponse).setHeader("connection", "close");
+    rpcHandler(req, res);
+  };
+
+  const sockets = new Set<net.Socket>();
+  const sessions = new Set<http2.Http2Session>();
+  let listener: net.Server;
+  let http1: http.Server | undefined;
+  if (options.tls) {
+    const secure = http2.createSecureServer({ allowHTTP1: true, ...options.tls }, handler);
+    secure.on("session", (s: http2.Http2Session) => track(sessions, s));
+    listener = secure;
+  } else {
+    const servers = createOnePortServers(handler);
+    servers.http2.on("session", (s: http2.Http2Session) => track(sessions, s));
+    listener = servers.listener;
+    http1 = servers.http1;
+  }
+  listener.on("connection", (s: net.Socket) => track(sockets, s));
+
+  let closing: Promise<void> | undefined;
+  let listening = false;
+
+  return {
+    health,
+    monitoring,
+    handler,
+    get inFlight() {
+      return inFlight;
+    },
+
+    listen(port = 0, host = "127.0.0.1") {
+      return new Promise((resolve, reject) => {
+        listener.once("error", reject);
+        listener.listen(port, host, () => {
+          listener.off("error", reject);
+          listening = true;
+          for (const r of registrations) health.setStatus(r.service.typeName, 1 /* SERVING */);
+          monitoring.start();
+          const addr = listener.address() as net.AddressInfo;
+          const shownHost = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+          logger.info("listening", { port: addr.port, host: addr.address, tls: !!options.tls });
+          resolve({ port: addr.port, host: addr.address, url: `${options.tls ? "https" : "http"}://${shownHost}:${addr.port}` });
+        });
+      });
+    },
+
+    shutdown({ timeoutMs = options.shutdownTimeoutMs ?? 10_000 } = {}) {
+      closing ??= (async () => {
+        draining = true;
+        health.shutdown();
+        const closed = listening ? new Promise<void>((r) => listener.close(() => r())) : Promise.resolve();
+        for (const s of sessions) if (!s.closed) s.close();
+        http1?.closeIdleConnections();
+        health.endWatches();
+        monitoring.stop();
+        const drained = inFlight === 0 || (await waitFor((w) => idleWaiters.push(w), timeoutMs));
+        if (!drained) logger.warn("shutdown timed out; cutting in-flight calls", { inFlight, timeoutMs });
+        for (const s of sessions) s.destroy();
+        for (const s of sockets) s.destroy();
+        await closed;
+        logger.info("shut down", { drained });
+      })();
+      return closing;
+    },
+  };
+}
+
+function track<T extends { once(event: "close", cb: () => void): unknown }>(set: Set<T>, item: T): void {
+  set.add(item);
+  item.once("close", () => set.delete(item));
+}
+
+/** true if `register`'s callback ran within `ms`, false on timeout. */
+function waitFor(register: (wake: () => void) => void, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const t = setTimeout(() => resolve(false), ms);
+    register(() => {
+      clearTimeout(t);
+      resolve(true);
+    });
+  });
+}

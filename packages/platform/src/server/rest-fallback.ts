@@ -1,0 +1,31 @@
+import type * as http from "node:http";
+
+type NodeHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+
+/** An Express app is already a request handler; the gRPC routes are matched first, the rest goes to it. */
+export function expressFallback(app: NodeHandler): NodeHandler {
+  return (req, res) => app(req, res);
+}
+
+interface FastifyLike {
+  ready(): PromiseLike<unknown>;
+  routing(req: http.IncomingMessage, res: http.ServerResponse): void;
+}
+
+/**
+ * Hands requests no gRPC route matched to a Fastify instance. The instance
+ * is never listened on; it is readied once, on the first request.
+ */
+export function fastifyFallback(app: FastifyLike): NodeHandler {
+  let ready: PromiseLike<unknown> | undefined;
+  return (req, res) => {
+    ready ??= app.ready();
+    Promise.resolve(ready).then(
+      () => app.routing(req, res),
+      (err: unknown) => {
+        res.statusCode = 500;
+        res.end(`fastify failed to start: ${err instanceof Error ? err.message : String(err)}`);
+      },
+    );
+  };
+}
