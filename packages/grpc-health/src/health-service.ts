@@ -56,7 +56,8 @@ async function* watchStatus(registry: HealthStatusRegistry, service: string, ctx
     for (;;) {
       while (pending.length === 0 && !ended) await new Promise<void>((r) => (wake = r));
       wake = undefined;
-      if (ended) return;
+      // Changes that came before the end are still sent (shutdown's NOT_SERVING above all).
+      if (pending.length === 0) return;
       const next = pending.shift()!;
       if (next === last) continue;
       last = next;

@@ -35,7 +35,7 @@ async function* watch(monitor: DependencyMonitor, ctx: HandlerContext) {
     for (;;) {
       while (!dirty && !ended) await new Promise<void>((r) => (wake = r));
       wake = undefined;
-      if (ended) return;
+      if (!dirty) return;
       // Changes that pile up while the client is slow are sent as one: the latest full status.
       dirty = false;
       yield create(WatchStatusResponseSchema, { status: monitor.status() });

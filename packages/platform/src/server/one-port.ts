@@ -34,8 +34,13 @@ export function createOnePortServers(handler: Handler, http2Options: http2.Serve
       socket.off("error", onEarlyError);
       socket.pause();
       socket.unshift(seen);
-      (matches ? h2 : http1).emit("connection", socket);
-      socket.resume();
+      if (matches) {
+        // The http2 session reads what is buffered on the socket itself (on the next tick).
+        h2.emit("connection", socket);
+      } else {
+        http1.emit("connection", socket);
+        socket.resume();
+      }
     };
     const onEarlyError = () => socket.destroy();
     socket.on("data", onData);

@@ -1,0 +1,97 @@
+// Shared by the platform tests: a real createServer on 127.0.0.1:0 with a
+// logger that records what it is told, and grpc-js health clients.
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+import { join } from "node:path";
+import { createServer, defineService, type CreateServerOptions, type Logger, type PlatformServer } from "@acme/platform/server";
+import { greeterImpl, GreeterService } from "../../../examples/browser-greeter/greeter-service.js";
+import { repoRoot } from "../../../scripts/lib/repo.js";
+
+export interface LogLine {
+  level: "info" | "warn" | "error";
+  msg: string;
+  fields: Record<string, unknown>;
+}
+
+export function recordingLogger(): Logger & { lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const rec = (level: LogLine["level"]) => (msg: string, fields: Record<string, unknown> = {}) => void lines.push({ level, msg, fields });
+  return { lines, info: rec("info"), warn: rec("warn"), error: rec("error") };
+}
+
+export interface Started {
+  server: PlatformServer;
+  url: string;
+  port: number;
+  logger: ReturnType<typeof recordingLogger>;
+  close(): Promise<void>;
+}
+
+/** createServer with the demo greeter (plus whatever `options` add), listening on a random port. */
+export async function startServer(options: CreateServerOptions = {}): Promise<Started> {
+  const logger = recordingLogger();
+  const services = Array.isArray(options.services) ? options.services : [];
+  const server = createServer({ logger, ...options, services: [defineService(GreeterService, greeterImpl), ...services] });
+  const { url, port } = await server.listen(0, "127.0.0.1");
+  return { server, url, port, logger, close: () => server.shutdown({ timeoutMs: 2000 }) };
+}
+
+/** A plain grpc-js client for grpc.health.v1, from the repo's own proto file. */
+export function grpcJsHealthClient(port: number): grpc.Client & Record<string, any> {
+  const def = protoLoader.loadSync(join(repoRoot, "proto/grpc/health/v1/health.proto"), { keepCase: true, enums: String, defaults: true });
+  const pkg = grpc.loadPackageDefinition(def) as any;
+  return new pkg.grpc.health.v1.Health(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+}
+
+/** grpc-node's official health client (grpc-health-check's service definition). */
+export async function officialHealthClient(port: number): Promise<grpc.Client & Record<string, any>> {
+  const { service } = await import("grpc-health-check");
+  const Ctor = grpc.makeGenericClientConstructor(service as any, "Health");
+  return new Ctor(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as any;
+}
+
+export function unary<T>(client: any, method: string, req: unknown, deadlineMs = 5000): Promise<T> {
+  return new Promise((resolve, reject) =>
+    client[method](req, { deadline: Date.now() + deadlineMs }, (err: grpc.ServiceError | null, res: T) => (err ? reject(err) : resolve(res))),
+  );
+}
+
+/** Collects the messages of a grpc-js server stream; `next()` waits for the next one. */
+export function streamReader<T>(call: grpc.ClientReadableStream<T>) {
+  const queue: T[] = [];
+  const waiters: ((v: T) => void)[] = [];
+  let status: grpc.StatusObject | undefined;
+  let error: grpc.ServiceError | undefined;
+  const ended = new Promise<void>((resolve) => {
+    call.on("status", (s) => {
+      status = s;
+      resolve();
+    });
+    call.on("error", (e: grpc.ServiceError) => (error = e));
+  });
+  call.on("data", (m: T) => {
+    const w = waiters.shift();
+    if (w) w(m);
+    else queue.push(m);
+  });
+  return {
+    next(timeoutMs = 5000): Promise<T> {
+      if (queue.length) return Promise.resolve(queue.shift()!);
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`no stream message within ${timeoutMs} ms`)), timeoutMs);
+        waiters.push((v) => {
+          clearTimeout(t);
+          resolve(v);
+        });
+      });
+    },
+    pending: () => queue.length,
+    ended,
+    get status() {
+      return status;
+    },
+    get error() {
+      return error;
+    },
+  };
+}
