@@ -30,8 +30,7 @@ export interface Started {
 /** createServer with the demo greeter (plus whatever `options` add), listening on a random port. */
 export async function startServer(options: CreateServerOptions = {}): Promise<Started> {
   const logger = recordingLogger();
-  const services = Array.isArray(options.services) ? options.services : [];
-  const server = createServer({ logger, ...options, services: [defineService(GreeterService, greeterImpl), ...services] });
+  const server = createServer({ logger, ...options, services: options.services ?? [defineService(GreeterService, greeterImpl)] });
   const { url, port } = await server.listen(0, "127.0.0.1");
   return { server, url, port, logger, close: () => server.shutdown({ timeoutMs: 2000 }) };
 }
