@@ -30,8 +30,8 @@ export const propagateTrace: Interceptor = (next) => (req) => {
 };
 
 function nodeTransport(httpVersion: "1.1" | "2" | undefined): TransportFactory {
-  return (baseUrl, { protocol, binary, timeoutMs, interceptors }) => {
-    const common = { baseUrl, useBinaryFormat: binary, defaultTimeoutMs: timeoutMs, interceptors };
+  return (baseUrl, { protocol, binary, interceptors }) => {
+    const common = { baseUrl, useBinaryFormat: binary, interceptors };
     switch (protocol) {
       case "grpc":
         return createGrpcTransport(common);

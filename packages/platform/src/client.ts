@@ -10,8 +10,8 @@ import type { ClientOptions, TransportFactory } from "./client/options.js";
 export type { ClientOptions, Protocol } from "./client/options.js";
 export { isRetryable, retryInterceptor, type RetryOptions } from "./client/retry-interceptor.js";
 
-const webTransport: TransportFactory = (baseUrl, { protocol, binary, timeoutMs, interceptors }) => {
-  const init = { baseUrl, useBinaryFormat: binary, defaultTimeoutMs: timeoutMs, interceptors };
+const webTransport: TransportFactory = (baseUrl, { protocol, binary, interceptors }) => {
+  const init = { baseUrl, useBinaryFormat: binary, interceptors };
   switch (protocol) {
     case "connect":
       return createConnectTransport(init);

@@ -330,6 +330,28 @@ describe("client", () => {
     }
   });
 
+  test("the default deadline covers unary calls; streams get none unless streamTimeoutMs says so", async () => {
+    const timeouts: Record<string, string | null> = {};
+    const s = await startServer({
+      interceptors: [(next) => (req) => ((timeouts[`${req.method.name}#${Object.keys(timeouts).length}`] = req.header.get("grpc-timeout")), next(req))],
+    });
+    try {
+      const plain = createClient(GreeterService, { baseUrl: s.url, protocol: "grpc" });
+      await plain.sayHello({});
+      for await (const _ of plain.sayHelloStream({ count: 1 }));
+      const streamy = createClient(GreeterService, { baseUrl: s.url, protocol: "grpc", streamTimeoutMs: 60_000 });
+      for await (const _ of streamy.sayHelloStream({ count: 1 }));
+      await plain.sayHello({}, { timeoutMs: 0 });
+      const [unary, stream, streamWithDefault, unaryWithout] = Object.values(timeouts);
+      assert.match(String(unary), /^\d+m$/);
+      assert.equal(stream, null);
+      assert.match(String(streamWithDefault), /^\d+m$/);
+      assert.equal(unaryWithout, null, "a call's own timeoutMs: 0 wins");
+    } finally {
+      await s.close();
+    }
+  });
+
   test("idempotent methods are also retried on ABORTED and RESOURCE_EXHAUSTED", () => {
     const method = (idempotency: MethodOptions_IdempotencyLevel) => ({ idempotency }) as Parameters<typeof isRetryable>[0];
     for (const level of [MethodOptions_IdempotencyLevel.IDEMPOTENT, MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS]) {

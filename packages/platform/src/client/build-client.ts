@@ -36,11 +36,26 @@ export function buildTransport(options: ClientOptions, runtime: { makeTransport:
     ...(runtime.interceptors ?? []),
     ...(options.interceptors ?? []),
   ];
-  const make = (baseUrl: string) =>
-    runtime.makeTransport(baseUrl, { protocol, binary: options.binary ?? protocol !== "connect", timeoutMs: timeoutMs || undefined, interceptors });
-  if (urls.length === 1) return make(urls[0]);
+  const streamTimeoutMs = options.streamTimeoutMs ?? 0;
+  if (!(Number.isFinite(streamTimeoutMs) && streamTimeoutMs >= 0)) throw new Error(`createClient: streamTimeoutMs must be >= 0, got ${streamTimeoutMs}`);
+  const make = (baseUrl: string) => runtime.makeTransport(baseUrl, { protocol, binary: options.binary ?? protocol !== "connect", interceptors });
+  if (urls.length === 1) return withDefaultDeadlines(make(urls[0]), timeoutMs, streamTimeoutMs);
   if (!runtime.balance) {
     throw new Error(`createClient: ${urls.length} endpoints need a balancer, which this build does not include; give one baseUrl`);
   }
-  return runtime.balance(urls, make, options.policy);
+  return withDefaultDeadlines(runtime.balance(urls, make, options.policy), timeoutMs, streamTimeoutMs);
+}
+
+/**
+ * Gives calls that set no timeout of their own the default deadline: one for
+ * unary calls, another (none by default) for streams, which may rightly live
+ * for hours (health Watch). A call's own timeoutMs, 0 included, wins.
+ */
+export function withDefaultDeadlines(transport: Transport, unaryMs: number, streamMs: number): Transport {
+  return {
+    unary: (method, signal, timeoutMs, header, input, contextValues) =>
+      transport.unary(method, signal, timeoutMs ?? (unaryMs || undefined), header, input, contextValues),
+    stream: (method, signal, timeoutMs, header, input, contextValues) =>
+      transport.stream(method, signal, timeoutMs ?? (streamMs || undefined), header, input, contextValues),
+  };
 }

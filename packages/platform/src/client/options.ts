@@ -14,8 +14,10 @@ export interface ClientOptions {
   protocol?: Protocol;
   /** Protobuf binary instead of JSON on the wire (default: true, except JSON for "connect"). */
   binary?: boolean;
-  /** Deadline of every call that does not set its own (default 10 000 ms); 0 for none. */
+  /** Deadline of every unary call that does not set its own (default 10 000 ms); 0 for none. */
   timeoutMs?: number;
+  /** Deadline of every streaming call that does not set its own (default 0 = none: streams such as health Watch live long). */
+  streamTimeoutMs?: number;
   /**
    * Sent as the `service` request header, which mesh routing (e.g. Linkerd's
    * header-based routing) uses to pick the destination, so the Kubernetes
@@ -33,7 +35,7 @@ export interface ClientOptions {
 /** What a runtime (browser or Node) supplies: a transport to one base URL. */
 export type TransportFactory = (
   baseUrl: string,
-  init: { protocol: Protocol; binary: boolean; timeoutMs: number | undefined; interceptors: Interceptor[] },
+  init: { protocol: Protocol; binary: boolean; interceptors: Interceptor[] },
 ) => Transport;
 
 /**
