@@ -11,8 +11,11 @@ function show(protocol: string, text: string, cls = "ok"): void {
   document.querySelector(`#${protocol} ol`)!.append(li);
 }
 
+// The API may live on another origin (?api=http://host:port); createServer's `cors` option lets it answer.
+const baseUrl = new URLSearchParams(location.search).get("api") ?? location.origin;
+
 async function demo(protocol: Protocol): Promise<void> {
-  const client = createClient(GreeterService, { baseUrl: location.origin, protocol, meshService: "greeter" });
+  const client = createClient(GreeterService, { baseUrl, protocol, meshService: "greeter" });
   const hello = await client.sayHello({ name: `browser (${protocol})` });
   show(protocol, hello.message);
   for await (const m of client.sayHelloStream({ name: protocol, count: 3 })) show(protocol, `${m.index}: ${m.message}`);

@@ -46,20 +46,9 @@ export async function waitForServing(clientOrTransport: HealthClient | Transport
       }
       lastSeen = `${Code[ce.code]}: ${ce.rawMessage}`;
     }
-    await sleep(retryDelayMs, signal);
+    // A short pause; the deadline is checked again right after it.
+    await new Promise((r) => setTimeout(r, Math.min(retryDelayMs, Math.max(0, timeoutMs))));
   }
   if (options.signal?.aborted) throw ConnectError.from(options.signal.reason, Code.Canceled);
   throw new ConnectError(`service "${service}" not SERVING within ${timeoutMs} ms (last seen: ${lastSeen})`, Code.DeadlineExceeded);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-  });
 }

@@ -2,6 +2,7 @@
 export { createServer, defineService, type CreateServerOptions, type PlatformServer, type ServiceRegistration } from "./server/create-server.js";
 export { identityKey, traceKey } from "./server/context-keys.js";
 export { ALWAYS_PUBLIC, type AuthCall, type AuthOptions } from "./server/interceptors/auth-interceptor.js";
+export type { CorsOptions } from "./server/cors.js";
 export { jsonLogger, silentLogger, type Logger } from "./server/logger.js";
 export { expressFallback, fastifyFallback } from "./server/rest-fallback.js";
 export { HTTP2_PREFACE } from "./server/one-port.js";

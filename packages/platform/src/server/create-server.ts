@@ -12,6 +12,7 @@ import { drainInterceptor } from "./interceptors/drain-interceptor.js";
 import { errorInterceptor } from "./interceptors/error-interceptor.js";
 import { loggingInterceptor } from "./interceptors/logging-interceptor.js";
 import { traceInterceptor } from "./interceptors/trace-interceptor.js";
+import { applyCors, type CorsOptions } from "./cors.js";
 import { jsonLogger, type Logger } from "./logger.js";
 import { createOnePortServers } from "./one-port.js";
 
@@ -54,6 +55,8 @@ export interface CreateServerOptions {
    * e.g. `expressFallback(app)` or `fastifyFallback(fastify)`. Default 404.
    */
   fallback?: (req: http.IncomingMessage, res: http.ServerResponse) => void;
+  /** Let browsers on other origins call (Connect and gRPC-web). Default: same origin only. */
+  cors?: CorsOptions;
   /** Serve TLS (HTTP/2 and HTTP/1.1 negotiated by ALPN) instead of cleartext. */
   tls?: http2.SecureServerOptions;
 }
@@ -118,6 +121,7 @@ export function createServer(options: CreateServerOptions = {}): PlatformServer 
     });
     // An HTTP/1.1 keep-alive connection would otherwise outlive the drain.
     if (draining && req.httpVersionMajor === 1) (res as http.ServerResponse).setHeader("connection", "close");
+    if (options.cors && applyCors(options.cors, req, res)) return;
     rpcHandler(req, res);
   };
 
