@@ -4,6 +4,9 @@
 import * as grpc from "@grpc/grpc-js";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { after, before, describe, test } from "node:test";
 import express from "express";
@@ -108,4 +111,38 @@ describe("next to an existing REST app, same port", () => {
       await app.close();
     }
   });
+});
+
+test("optional TLS: HTTP/1.1 and HTTP/2 negotiated by ALPN, and grpc-js with TLS credentials", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "platform-tls-"));
+  try {
+    await run("openssl", [
+      "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+      "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+      "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"),
+    ]);
+    const cert = readFileSync(join(dir, "cert.pem"));
+    const s = await startServer({ tls: { key: readFileSync(join(dir, "key.pem")), cert } });
+    try {
+      assert.match(s.url, /^https:/);
+      const url = `${s.url}/acme.greeter.v1.GreeterService/SayHello`;
+      const ca = ["--cacert", join(dir, "cert.pem")];
+      assert.deepEqual(await curlPost(url, { name: "T1" }, "--http1.1", ...ca), { body: { message: "Hello, T1!" }, httpVersion: "1.1", status: 200 });
+      assert.deepEqual(await curlPost(url, { name: "T2" }, "--http2", ...ca), { body: { message: "Hello, T2!" }, httpVersion: "2", status: 200 });
+      const c = new (grpc.makeGenericClientConstructor((await import("grpc-health-check")).service as any, "Health"))(
+        `127.0.0.1:${s.port}`,
+        grpc.credentials.createSsl(cert),
+        { "grpc.ssl_target_name_override": "localhost", "grpc.default_authority": "localhost" },
+      ) as any;
+      try {
+        assert.equal((await unary<any>(c, "check", { service: "" })).status, "SERVING");
+      } finally {
+        c.close();
+      }
+    } finally {
+      await s.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
