@@ -55,6 +55,13 @@ export interface CreateServerOptions {
    * e.g. `expressFallback(app)` or `fastifyFallback(fastify)`. Default 404.
    */
   fallback?: (req: http.IncomingMessage, res: http.ServerResponse) => void;
+  /**
+   * Run each handler inside its trace (AsyncLocalStorage), so that Node
+   * clients from @acme/platform/client/node pass traceparent and the request
+   * id on without being told (default true). Without it, pass them yourself
+   * from `ctx.values.get(traceKey)`; see the README for what the scope costs.
+   */
+  traceScope?: boolean;
   /** Let browsers on other origins call (Connect and gRPC-web). Default: same origin only. */
   cors?: CorsOptions;
   /** Serve TLS (HTTP/2 and HTTP/1.1 negotiated by ALPN) instead of cleartext. */
@@ -90,7 +97,7 @@ export function createServer(options: CreateServerOptions = {}): PlatformServer 
 
   const interceptors: Interceptor[] = [
     drainInterceptor(() => draining),
-    traceInterceptor(),
+    traceInterceptor(options.traceScope ?? true),
     loggingInterceptor(logger),
     errorInterceptor(logger),
     deadlineInterceptor(options.defaultTimeoutMs === false ? undefined : (options.defaultTimeoutMs ?? 30_000)),

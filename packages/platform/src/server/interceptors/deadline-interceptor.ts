@@ -12,18 +12,20 @@ const TIMEOUT_HEADERS = ["grpc-timeout", "connect-timeout-ms"];
  */
 export function deadlineInterceptor(defaultTimeoutMs: number | undefined): Interceptor {
   return (next) => async (req) => {
-    let signal = req.signal;
+    const signal = req.signal;
     const hasDeadline = TIMEOUT_HEADERS.some((h) => req.header.has(h));
     if (!hasDeadline && !req.stream && defaultTimeoutMs !== undefined) {
+      // One controller fed by the call's signal and our timer (AbortSignal.any is slow and lingers in Node 20).
       const own = new AbortController();
+      const forward = () => own.abort(req.signal.reason);
       const t = setTimeout(() => own.abort(deadlineError(defaultTimeoutMs)), defaultTimeoutMs);
-      t.unref?.();
-      signal = AbortSignal.any([req.signal, own.signal]);
-      req = { ...req, signal };
+      req.signal.addEventListener("abort", forward, { once: true });
+      if (req.signal.aborted) forward();
       try {
-        return await raceAbort(next(req), signal);
+        return await raceAbort(next({ ...req, signal: own.signal }), own.signal);
       } finally {
         clearTimeout(t);
+        req.signal.removeEventListener("abort", forward);
       }
     }
     const res = await raceAbort(next(req), signal);

@@ -32,7 +32,14 @@ export function loggingInterceptor(logger: Logger): Interceptor {
   };
 }
 
+const CODE_NAMES = new Map<number, string>();
+
 /** The gRPC code name in lower snake case, as Connect writes it: "deadline_exceeded". */
 export function codeName(code: Code): string {
-  return (Code[code] ?? String(code)).replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase();
+  let name = CODE_NAMES.get(code);
+  if (name === undefined) {
+    name = (Code[code] ?? String(code)).replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase();
+    CODE_NAMES.set(code, name);
+  }
+  return name;
 }

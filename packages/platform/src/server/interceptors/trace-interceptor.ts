@@ -9,10 +9,11 @@ const REQUEST_ID = /^[\w.:/+=-]{1,128}$/;
 /**
  * Joins the caller's W3C trace (or starts one) with a new span for this
  * call, keeps the caller's x-request-id (or makes one) and echoes it in the
- * response headers. The handler, and every Node client it calls, runs in
- * this trace, so downstream calls carry it on.
+ * response headers. With `scope`, the handler, and every Node client it
+ * calls, runs in this trace (AsyncLocalStorage), so downstream calls carry
+ * it on by themselves.
  */
-export function traceInterceptor(): Interceptor {
+export function traceInterceptor(scope = true): Interceptor {
   return (next) => async (req) => {
     const incoming = parseTraceparent(req.header.get("traceparent"));
     const rid = req.header.get("x-request-id");
@@ -24,9 +25,9 @@ export function traceInterceptor(): Interceptor {
       requestId: rid && REQUEST_ID.test(rid) ? rid : crypto.randomUUID(),
     };
     req.contextValues.set(traceKey, trace);
-    const res = await runInTrace(trace, () => next(req));
+    const res = scope ? await runInTrace(trace, () => next(req)) : await next(req);
     res.header.set("x-request-id", trace.requestId);
-    if (!res.stream) return res;
+    if (!res.stream || !scope) return res;
     return { ...res, message: hookStream(res.message, { wrapNext: (pull) => runInTrace(trace, pull) }) };
   };
 }
