@@ -4,7 +4,7 @@ import type * as net from "node:net";
 import type { DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter, Interceptor, ServiceImpl } from "@connectrpc/connect";
 import { connectNodeAdapter, type ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
-import { createHealthService, Health, HealthStatusRegistry } from "@acme/grpc-health";
+import { createHealthService, Health, HealthStatusRegistry, ServingStatus } from "@acme/grpc-health";
 import { createMonitoringService, DependencyMonitor, MonitoringService, type DependencyMonitorOptions } from "@acme/monitoring";
 import { authInterceptor, type AuthOptions } from "./interceptors/auth-interceptor.js";
 import { deadlineInterceptor } from "./interceptors/deadline-interceptor.js";
@@ -165,7 +165,7 @@ export function createServer(options: CreateServerOptions = {}): PlatformServer 
         listener.listen(port, host, () => {
           listener.off("error", reject);
           listening = true;
-          for (const r of registrations) health.setStatus(r.service.typeName, 1 /* SERVING */);
+          for (const r of registrations) health.setStatus(r.service.typeName, ServingStatus.SERVING);
           monitoring.start();
           const addr = listener.address() as net.AddressInfo;
           const shownHost = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
