@@ -367,5 +367,6 @@ describe("client", () => {
     assert.throws(() => createClient(GreeterService, {}), /give baseUrl or a non-empty endpoints list/);
     assert.throws(() => createClient(GreeterService, { baseUrl: "localhost:80" }), /"localhost:80" is not an http\(s\) URL/);
     assert.throws(() => createClient(GreeterService, { baseUrl: "http://a", protocol: "soap" as never }), /protocol must be/);
+    assert.throws(() => createClient(GreeterService, { baseUrl: "http://a", endpoints: ["http://b"] }), /baseUrl or endpoints, not both/);
   });
 });

@@ -28,10 +28,11 @@ export function buildTransport(options: ClientOptions, runtime: { makeTransport:
   }
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (!(Number.isFinite(timeoutMs) && timeoutMs >= 0)) throw new Error(`createClient: timeoutMs must be >= 0, got ${timeoutMs}`);
-  const retry = options.retries === false ? { retries: 0 } : typeof options.retries === "number" ? { retries: options.retries } : options.retries;
-  // First = outermost: a retry re-runs everything inside it.
+  const retry = options.retries === false ? { retries: 0 } : typeof options.retries === "number" ? { retries: options.retries } : (options.retries ?? {});
+  const balanced = urls.length > 1;
+  // First = outermost: a retry re-runs everything inside it. With several endpoints the balancer retries instead.
   const interceptors: Interceptor[] = [
-    retryInterceptor(retry),
+    ...(balanced ? [] : [retryInterceptor(retry)]),
     headersInterceptor(options.meshService, options.headers),
     ...(runtime.interceptors ?? []),
     ...(options.interceptors ?? []),
@@ -39,11 +40,12 @@ export function buildTransport(options: ClientOptions, runtime: { makeTransport:
   const streamTimeoutMs = options.streamTimeoutMs ?? 0;
   if (!(Number.isFinite(streamTimeoutMs) && streamTimeoutMs >= 0)) throw new Error(`createClient: streamTimeoutMs must be >= 0, got ${streamTimeoutMs}`);
   const make = (baseUrl: string) => runtime.makeTransport(baseUrl, { protocol, binary: options.binary ?? protocol !== "connect", interceptors });
-  if (urls.length === 1) return withDefaultDeadlines(make(urls[0]), timeoutMs, streamTimeoutMs);
+  if (!balanced) return withDefaultDeadlines(make(urls[0]), timeoutMs, streamTimeoutMs);
   if (!runtime.balance) {
     throw new Error(`createClient: ${urls.length} endpoints need a balancer, which this build does not include; give one baseUrl`);
   }
-  return withDefaultDeadlines(runtime.balance(urls, make, options.policy), timeoutMs, streamTimeoutMs);
+  const maxAttempts = 1 + Math.max(0, retry.retries ?? 2);
+  return withDefaultDeadlines(runtime.balance(urls, make, { policy: options.policy, maxAttempts }), timeoutMs, streamTimeoutMs);
 }
 
 /**

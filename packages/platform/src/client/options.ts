@@ -39,7 +39,13 @@ export type TransportFactory = (
 ) => Transport;
 
 /**
- * Spreads calls over several base URLs. The seam for @acme/balancer's
- * createBalancedTransport; see resolveTransport.
+ * Spreads calls over several base URLs: the seam for @acme/balancer's
+ * createBalancedTransport. `createTransport` builds one endpoint's transport
+ * without the retry interceptor: with several endpoints the balancer retries,
+ * on another endpoint, up to `maxAttempts` attempts in all.
  */
-export type BalanceFn = (endpoints: string[], createTransport: (baseUrl: string) => Transport, policy: ClientOptions["policy"]) => Transport;
+export type BalanceFn = (
+  endpoints: string[],
+  createTransport: (baseUrl: string) => Transport,
+  options: { policy: ClientOptions["policy"]; maxAttempts: number },
+) => Transport;
