@@ -1,7 +1,7 @@
 // @acme/platform/client/node: createClient for Node on @connectrpc/connect-node,
 // with all three protocols and trace propagation from the call being served.
 import type { DescService } from "@bufbuild/protobuf";
-import type { Client, Interceptor, Transport } from "@connectrpc/connect";
+import { Code, ConnectError, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { buildClient, buildTransport } from "./client/build-client.js";
 import type { ClientOptions, TransportFactory } from "./client/options.js";
@@ -29,6 +29,22 @@ export const propagateTrace: Interceptor = (next) => (req) => {
   return next(req);
 };
 
+/**
+ * An HTTP/2 stream the server refused (REFUSED_STREAM, e.g. on a connection
+ * it is closing) was never processed: that is UNAVAILABLE, which callers and
+ * the retry interceptor may safely retry, not the INTERNAL connect-node reports.
+ */
+export const refusedStreamIsUnavailable: Interceptor = (next) => async (req) => {
+  try {
+    return await next(req);
+  } catch (err) {
+    if (err instanceof ConnectError && err.code === Code.Internal && /NGHTTP2_REFUSED_STREAM/.test(err.rawMessage)) {
+      throw new ConnectError(err.rawMessage, Code.Unavailable, err.metadata, undefined, err);
+    }
+    throw err;
+  }
+};
+
 function nodeTransport(httpVersion: "1.1" | "2" | undefined): TransportFactory {
   return (baseUrl, { protocol, binary, interceptors }) => {
     const common = { baseUrl, useBinaryFormat: binary, interceptors };
@@ -45,10 +61,10 @@ function nodeTransport(httpVersion: "1.1" | "2" | undefined): TransportFactory {
 
 /** A typed client for `service` with the platform's deadline, mesh header, retries and trace propagation. */
 export function createClient<S extends DescService>(service: S, options: NodeClientOptions): Client<S> {
-  return buildClient(service, options, { makeTransport: nodeTransport(options.httpVersion), interceptors: [propagateTrace] });
+  return buildClient(service, options, { makeTransport: nodeTransport(options.httpVersion), interceptors: [propagateTrace, refusedStreamIsUnavailable] });
 }
 
 /** The transport createClient would use, for code that builds its own clients. */
 export function createPlatformTransport(options: NodeClientOptions): Transport {
-  return buildTransport(options, { makeTransport: nodeTransport(options.httpVersion), interceptors: [propagateTrace] });
+  return buildTransport(options, { makeTransport: nodeTransport(options.httpVersion), interceptors: [propagateTrace, refusedStreamIsUnavailable] });
 }

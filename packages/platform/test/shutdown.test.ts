@@ -10,6 +10,7 @@ import { defineService } from "@acme/platform/server";
 import { createClient } from "@acme/platform/client/node";
 import { GreeterService, SayHelloResponseSchema } from "@acme/greeter/v1";
 import { MonitoringService, Status } from "@acme/monitoring";
+import { Health, ServingStatus } from "@acme/grpc-health";
 import { grpcJsHealthClient, startServer, streamReader } from "./support.js";
 
 function gatedGreeter() {
@@ -87,5 +88,20 @@ test("a call that outlives the drain timeout is cut", async () => {
     assert.ok(s.logger.lines.some((l) => l.msg === "shutdown timed out; cutting in-flight calls"));
   } finally {
     g.release();
+  }
+});
+
+test("notServingDelayMs: health answers NOT_SERVING while calls are still served, then the drain starts", async () => {
+  const s = await startServer();
+  try {
+    const health = createClient(Health, { baseUrl: s.url, protocol: "grpc", retries: false });
+    const greeter = createClient(GreeterService, { baseUrl: s.url, protocol: "grpc", retries: false });
+    const shutdown = s.server.shutdown({ timeoutMs: 2000, notServingDelayMs: 400 });
+    assert.equal((await health.check({ service: "" })).status, ServingStatus.NOT_SERVING);
+    assert.equal((await greeter.sayHello({ name: "still" })).message, "Hello, still!");
+    await shutdown;
+    await assert.rejects(greeter.sayHello({ name: "late" }), (e: ConnectError) => e.code === Code.Unavailable);
+  } finally {
+    await s.close();
   }
 });

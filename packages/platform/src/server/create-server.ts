@@ -82,7 +82,17 @@ export interface PlatformServer {
    * UNAVAILABLE, and in-flight calls get up to `timeoutMs` to finish before
    * their connections are cut.
    */
-  shutdown(options?: { timeoutMs?: number }): Promise<void>;
+  shutdown(options?: ShutdownOptions): Promise<void>;
+}
+
+export interface ShutdownOptions {
+  /** How long in-flight calls get to finish (default: the server's shutdownTimeoutMs). */
+  timeoutMs?: number;
+  /**
+   * Keep serving this long after health turns NOT_SERVING, so load balancers
+   * and kubelets probing health see it before connections close (default 0).
+   */
+  notServingDelayMs?: number;
 }
 
 export function createServer(options: CreateServerOptions = {}): PlatformServer {
@@ -175,10 +185,11 @@ export function createServer(options: CreateServerOptions = {}): PlatformServer 
       });
     },
 
-    shutdown({ timeoutMs = options.shutdownTimeoutMs ?? 10_000 } = {}) {
+    shutdown({ timeoutMs = options.shutdownTimeoutMs ?? 10_000, notServingDelayMs = 0 } = {}) {
       closing ??= (async () => {
-        draining = true;
         health.shutdown();
+        if (notServingDelayMs > 0) await new Promise((r) => setTimeout(r, notServingDelayMs));
+        draining = true;
         const closed = listening ? new Promise<void>((r) => listener.close(() => r())) : Promise.resolve();
         for (const s of sessions) if (!s.closed) s.close();
         http1?.closeIdleConnections();
