@@ -83,7 +83,7 @@ export const SITE_JS = `(function () {
   // ---- version switcher: fed by the docs tree's versions.js (versions.json as a script, for file://)
   var select = document.getElementById("version-switcher");
   var rootDir = siteRoot.pathname.replace(/\\/$/, "").split("/").pop();
-  var published = version && (rootDir === "latest" || rootDir === "v" + version.replace(/^v/, ""));
+  var published = rootDir === "latest" || /^v\\d+\\.\\d+\\.\\d+/.test(rootDir);
   if (select && published) {
     var treeRoot = new URL("../", siteRoot);
     loadScript(new URL("versions.js", treeRoot).href, function (ok) {
