@@ -111,6 +111,7 @@ function layout(o: { title: string; root: string; version: string; siteTitle: st
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'self' file:; style-src 'self' file:; img-src 'self' file: https: data:; base-uri 'none'; form-action 'none'">
 <meta name="generator" content="@acme/protoc-gen-doc">
 ${o.description ? `<meta name="description" content="${esc(o.description)}">\n` : ""}<title>${esc(o.title)}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${o.root}assets/docs.css">
 </head>
 <body>
