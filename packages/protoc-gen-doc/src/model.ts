@@ -1,7 +1,7 @@
 // The documentation model: protoc-gen-doc's Template, field for field (so
 // tools built on its JSON keep working), plus extra keys it never had
 // (deprecated, presence, map key/value types, oneof groups, editions...).
-import { create, createFileRegistry, isFieldSet, type DescField, type FileRegistry } from "@bufbuild/protobuf";
+import { create, createFileRegistry, isFieldSet, type FileRegistry } from "@bufbuild/protobuf";
 import {
   Edition,
   FeatureSet_FieldPresence,
@@ -198,20 +198,23 @@ function syntaxOf(file: FileDescriptorProto): string {
 
 /** Builds the model for the files to generate; `allFiles` must hold them and every dependency. */
 export function buildTemplate(allFiles: FileDescriptorProto[], fileNames: string[], exclude: RegExp[] = []): Template {
-  const registry = createFileRegistry(create(FileDescriptorSetSchema, { file: allFiles }));
+  // Building a registry costs ~1.5 s on 1,000 files; it is only needed to read
+  // google.api.http, so only when some file imports its definition.
+  let registry: FileRegistry | undefined;
+  const getRegistry = () => (registry ??= createFileRegistry(create(FileDescriptorSetSchema, { file: allFiles })));
   const byName = new Map(allFiles.map((f) => [f.name, f]));
   const files: File[] = [];
   for (const name of fileNames) {
     if (exclude.some((re) => re.test(name))) continue;
     const proto = byName.get(name);
     if (!proto) throw new Error(`file to generate ${name} is missing from the request's proto_file list`);
-    const file = buildFile(proto, registry);
+    const file = buildFile(proto, proto.dependency.includes("google/api/annotations.proto") ? getRegistry : undefined);
     if (file) files.push(file);
   }
   return { files, scalarValueTypes: scalarValueTypes() };
 }
 
-function buildFile(proto: FileDescriptorProto, registry: FileRegistry): File | undefined {
+function buildFile(proto: FileDescriptorProto, registry: (() => FileRegistry) | undefined): File | undefined {
   const comments = new CommentIndex(proto);
   const pkg = proto.package;
   const syntax = syntaxOf(proto);
@@ -219,19 +222,21 @@ function buildFile(proto: FileDescriptorProto, registry: FileRegistry): File | u
     comments.description([PATH.file.syntax]) || (syntax === "editions" ? comments.description([PATH.file.edition]) : "");
   if (isExcluded(description)) return undefined;
   const ctx: Ctx = { proto, registry, comments, pkg, syntax };
+  const filePresence = featurePresence(proto.options?.features);
 
   const enums: Enum[] = [];
   const messages: Message[] = [];
   proto.enumType.forEach((e, i) => pushEnum(enums, e, pkg, [PATH.file.enum, i], ctx));
-  const addMessage = (m: DescriptorProto, prefix: string, path: number[]) => {
+  const addMessage = (m: DescriptorProto, prefix: string, path: number[], inherited: number) => {
     const fullName = prefix ? `${prefix}.${m.name}` : m.name;
-    const msg = buildMessage(m, fullName, path, ctx);
+    const presence = featurePresence(m.options?.features) || inherited;
+    const msg = buildMessage(m, fullName, path, ctx, presence);
     if (!msg) return; // @exclude hides the message and everything nested in it
     messages.push(msg);
     m.enumType.forEach((e, i) => pushEnum(enums, e, fullName, [...path, PATH.message.enum, i], ctx));
-    m.nestedType.forEach((n, i) => addMessage(n, fullName, [...path, PATH.message.nested, i]));
+    m.nestedType.forEach((n, i) => addMessage(n, fullName, [...path, PATH.message.nested, i], presence));
   };
-  proto.messageType.forEach((m, i) => addMessage(m, pkg, [PATH.file.message, i]));
+  proto.messageType.forEach((m, i) => addMessage(m, pkg, [PATH.file.message, i], filePresence || FeatureSet_FieldPresence.EXPLICIT));
 
   const extensions: FileExtension[] = [];
   proto.extension.forEach((x, i) => {
@@ -272,9 +277,14 @@ function buildFile(proto: FileDescriptorProto, registry: FileRegistry): File | u
   };
 }
 
+// An unset enum in proto2's descriptor.proto reads as 0 (unknown): 0 means "inherit".
+function featurePresence(features: { fieldPresence?: FeatureSet_FieldPresence } | undefined): number {
+  return features?.fieldPresence ?? 0;
+}
+
 interface Ctx {
   proto: FileDescriptorProto;
-  registry: FileRegistry;
+  registry: (() => FileRegistry) | undefined;
   comments: CommentIndex;
   pkg: string;
   syntax: string;
@@ -294,13 +304,9 @@ function pushEnum(out: Enum[], e: EnumDescriptorProto, prefix: string, path: num
   out.push({ name: e.name, longName: longOf(fullName, ctx.pkg), fullName, description, values, options: options(deprecated), deprecated });
 }
 
-function buildMessage(m: DescriptorProto, fullName: string, path: number[], ctx: Ctx): Message | undefined {
+function buildMessage(m: DescriptorProto, fullName: string, path: number[], ctx: Ctx, presence: number): Message | undefined {
   const description = ctx.comments.description(path);
   if (isExcluded(description)) return undefined;
-  // Map entries are synthetic: the registry knows them only through their map field.
-  const desc = m.options?.mapEntry ? undefined : ctx.registry.getMessage(fullName);
-  if (!desc && !m.options?.mapEntry) throw new Error(`${ctx.proto.name}: message ${fullName} is missing from the registry`);
-  const descByNumber = new Map<number, DescField>((desc?.fields ?? []).map((f) => [f.number, f]));
   const fields: MessageField[] = [];
   const realOneofs = m.oneofDecl.map((o, i) => ({ decl: o, index: i, synthetic: isSyntheticOneof(m, i) }));
   const oneofs: Oneof[] = realOneofs
@@ -309,7 +315,7 @@ function buildMessage(m: DescriptorProto, fullName: string, path: number[], ctx:
   m.field.forEach((f, i) => {
     const d = ctx.comments.description([...path, PATH.message.field, i]);
     if (isExcluded(d)) return;
-    const field = buildField(f, d, descByNumber.get(f.number), m, ctx);
+    const field = buildField(f, d, m, ctx, presence);
     fields.push(field);
     if (field.isoneof) oneofs.find((o) => o.name === field.oneofdecl)?.fields.push(field.name);
   });
@@ -346,48 +352,56 @@ function isSyntheticOneof(m: DescriptorProto, index: number): boolean {
   return members.length === 1 && members[0].proto3Optional === true;
 }
 
-function labelOf(f: FieldDescriptorProto, desc: DescField | undefined, ctx: Ctx): string {
+const isMessageType = (f: FieldDescriptorProto) => f.type === FieldDescriptorProto_Type.MESSAGE || f.type === FieldDescriptorProto_Type.GROUP;
+
+/** Field presence as protobuf defines it, resolved through editions features (field, then message, then file). */
+function presenceOf(f: FieldDescriptorProto, oneof: boolean, ctx: Ctx, inherited: number): MessageField["presence"] {
+  if (f.label === FieldDescriptorProto_Label.REPEATED) return "repeated";
+  if (f.label === FieldDescriptorProto_Label.REQUIRED) return "required";
+  if (isMessageType(f) || oneof || f.proto3Optional) return "explicit";
+  if (ctx.syntax === "proto2") return "explicit";
+  if (ctx.syntax === "proto3") return "implicit";
+  const p = featurePresence(f.options?.features) || inherited;
+  return p === FeatureSet_FieldPresence.IMPLICIT ? "implicit" : p === FeatureSet_FieldPresence.LEGACY_REQUIRED ? "required" : "explicit";
+}
+
+function labelOf(f: FieldDescriptorProto, presence: MessageField["presence"], oneof: boolean, ctx: Ctx): string {
   if (f.label === FieldDescriptorProto_Label.REPEATED) return "repeated";
   if (ctx.syntax === "proto3") return f.proto3Optional ? "optional" : "";
   if (ctx.syntax === "proto2") return f.label === FieldDescriptorProto_Label.REQUIRED ? "required" : "optional";
   // Editions: say what the equivalent proto2/proto3 declaration would.
-  if (desc?.presence === FeatureSet_FieldPresence.LEGACY_REQUIRED) return "required";
-  if (desc?.presence === FeatureSet_FieldPresence.EXPLICIT && desc.fieldKind !== "message" && !desc.oneof) return "optional";
+  if (presence === "required") return "required";
+  if (presence === "explicit" && !isMessageType(f) && !oneof) return "optional";
   return "";
 }
 
-function presenceOf(f: FieldDescriptorProto, desc: DescField | undefined): MessageField["presence"] {
-  if (f.label === FieldDescriptorProto_Label.REPEATED) return "repeated";
-  if (f.label === FieldDescriptorProto_Label.REQUIRED || desc?.presence === FeatureSet_FieldPresence.LEGACY_REQUIRED) return "required";
-  if (desc?.presence === FeatureSet_FieldPresence.IMPLICIT) return "implicit";
-  return "explicit";
-}
-
-function buildField(f: FieldDescriptorProto, description: string, desc: DescField | undefined, m: DescriptorProto, ctx: Ctx): MessageField {
+function buildField(f: FieldDescriptorProto, description: string, m: DescriptorProto, ctx: Ctx, inherited: number): MessageField {
   const [type, longType, fullType] = typeTriple(f, ctx.pkg);
   const oneofIndex = oneofIndexOf(f);
   const isoneof = oneofIndex !== undefined && !isSyntheticOneof(m, oneofIndex);
+  const presence = presenceOf(f, isoneof, ctx, inherited);
+  const mapEntry = f.label === FieldDescriptorProto_Label.REPEATED && isMessageType(f) ? m.nestedType.find((n) => n.name === type && n.options?.mapEntry) : undefined;
   const deprecated = f.options?.deprecated === true;
   const field: MessageField = {
     name: f.name,
     description,
-    label: labelOf(f, desc, ctx),
+    label: labelOf(f, presence, isoneof, ctx),
     type,
     longType,
     fullType,
-    ismap: desc?.fieldKind === "map",
+    ismap: mapEntry !== undefined,
     isoneof,
     oneofdecl: isoneof ? m.oneofDecl[oneofIndex!].name : "",
     defaultValue: f.defaultValue ?? "",
     options: options(deprecated),
     number: f.number,
-    jsonName: f.jsonName || desc?.jsonName || f.name,
+    jsonName: f.jsonName || f.name,
     deprecated,
-    presence: presenceOf(f, desc),
+    presence,
     proto3Optional: f.proto3Optional === true,
   };
-  if (desc?.fieldKind === "map") {
-    const entry = m.nestedType.find((n) => n.name === type && n.options?.mapEntry);
+  if (mapEntry) {
+    const entry = mapEntry;
     const key = entry?.field.find((x) => x.number === 1);
     const value = entry?.field.find((x) => x.number === 2);
     if (key && value) {
@@ -430,7 +444,7 @@ function buildService(s: ServiceDescriptorProto, path: number[], ctx: Ctx): Serv
   const description = ctx.comments.description(path);
   if (isExcluded(description)) return undefined;
   const fullName = ctx.pkg ? `${ctx.pkg}.${s.name}` : s.name;
-  const desc = ctx.registry.getService(fullName);
+  const desc = ctx.registry?.().getService(fullName);
   const methods: ServiceMethod[] = [];
   s.method.forEach((m, i) => {
     const d = ctx.comments.description([...path, PATH.service.method, i]);
@@ -439,7 +453,7 @@ function buildService(s: ServiceDescriptorProto, path: number[], ctx: Ctx): Serv
     const output = stripDot(m.outputType ?? "");
     const deprecated = m.options?.deprecated === true;
     const methodDesc = desc?.methods.find((x) => x.name === m.name);
-    const http = methodDesc ? httpRuleOf(methodDesc, ctx.registry) : undefined;
+    const http = methodDesc && ctx.registry ? httpRuleOf(methodDesc, ctx.registry()) : undefined;
     const extra: Options = {};
     if (m.options?.idempotencyLevel) extra.idempotency_level = ["IDEMPOTENCY_UNKNOWN", "NO_SIDE_EFFECTS", "IDEMPOTENT"][m.options.idempotencyLevel];
     if (http) extra["google.api.http"] = http;
