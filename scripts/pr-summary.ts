@@ -3,6 +3,7 @@
 // packages touched; services, methods, messages, fields and enum values
 // added, removed or deprecated; the breaking findings; the implied version
 // bump. Compares compiled descriptor sets (buf build), not .proto text.
+import { appendFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { breakingApproval } from "./lib/breaking-approval.js";
@@ -36,6 +37,8 @@ async function main(): Promise<void> {
   const markdown = await prSummary(base);
   if (values.output) writeFileAtomic(resolve(process.env.INIT_CWD ?? process.cwd(), values.output), markdown);
   else process.stdout.write(markdown);
+  // In GitHub Actions the job's summary page shows it too, also for fork PRs, which get no comment.
+  if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, markdown);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
