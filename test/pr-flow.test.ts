@@ -1,0 +1,179 @@
+// The PR flow in temporary git repos with the real buf and the real npm
+// scripts: lint, the breaking check (and its approval), and the schema
+// change summary, for the kinds of PR the issue names.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { SUMMARY_MARKER } from "../scripts/lib/pr-summary.js";
+import { PrRepo } from "./support/pr-repo.js";
+
+const PAYMENTS = "proto/acme/payments/v1/payments.proto";
+const LAB = "proto/acme/lab/v1alpha1/lab.proto";
+const LAB_PROTO = `syntax = "proto3";
+
+// An unstable package: free to change until it is promoted to v1.
+package acme.lab.v1alpha1;
+
+// ExperimentService runs experiments.
+service ExperimentService {
+  // StartExperiment starts one.
+  rpc StartExperiment(StartExperimentRequest) returns (StartExperimentResponse) {}
+}
+
+// StartExperimentRequest names the experiment.
+message StartExperimentRequest {
+  // Its name.
+  string name = 1;
+  // How many runs.
+  int32 runs = 2;
+}
+
+// StartExperimentResponse is the started experiment.
+message StartExperimentResponse {
+  // Its id.
+  string id = 1;
+}
+`;
+
+let repo: PrRepo;
+
+before(async () => {
+  repo = await PrRepo.create();
+  repo.write(LAB, LAB_PROTO);
+  await repo.commitAll("feat(lab): experiments");
+});
+after(() => repo?.remove());
+
+describe("a PR that adds a service", () => {
+  before(async () => {
+    await repo.branch("add-service");
+    const r = await repo.npm("new:service", ["acme.shipping.v1", "ShipmentService"]);
+    assert.equal(r.code, 0, r.stderr);
+    await repo.commitAll("feat(shipping): add ShipmentService");
+  });
+
+  test("passes lint and the breaking check", async () => {
+    const lint = await repo.npm("lint", ["--error-format", "github-actions"]);
+    assert.equal(lint.code, 0, lint.stdout + lint.stderr);
+    const breaking = await repo.npm("breaking", ["--against", "main", "--error-format", "github-actions"]);
+    assert.equal(breaking.code, 0, breaking.stdout + breaking.stderr);
+    assert.match(breaking.stdout, /no breaking changes against main/);
+  });
+
+  test("the summary lists the additions and a minor bump", async () => {
+    const r = await repo.npm("pr:summary", ["--base", "main"]);
+    assert.equal(r.code, 0, r.stderr);
+    const md = r.stdout;
+    assert.ok(md.startsWith(SUMMARY_MARKER), "starts with the comment marker");
+    assert.match(md, /\*\*Implied version bump: minor\*\*/);
+    assert.match(md, /\| `acme\.shipping\.v1` \| `@acme\/shipping\/v1` \| stable \|/);
+    assert.match(md, /### Added \(\d+\)/);
+    assert.match(md, /- service `acme\.shipping\.v1\.ShipmentService`/);
+    assert.match(md, /- method `acme\.shipping\.v1\.ShipmentService\.GetShipment` — `\(acme\.shipping\.v1\.GetShipmentRequest\) returns \(acme\.shipping\.v1\.GetShipmentResponse\)`/);
+    assert.match(md, /- message `acme\.shipping\.v1\.Shipment`/);
+    assert.match(md, /- field `acme\.shipping\.v1\.Shipment\.display_name` — `string display_name = 2`/);
+    assert.doesNotMatch(md, /### Removed/);
+    assert.doesNotMatch(md, /acme\.payments/, "untouched packages are not listed");
+    assert.match(md, /### Breaking changes\n\nNone\./);
+  });
+});
+
+describe("a PR that deletes a field", () => {
+  let line = 0;
+  before(async () => {
+    await repo.branch("delete-field");
+    const text = repo.read(PAYMENTS);
+    line = text.split("\n").findIndex((l) => l.includes("string statement_descriptor = 15;")) + 1;
+    assert.ok(line > 0);
+    repo.edit(PAYMENTS, /\n {2}\/\/ The text on the customer's statement, at most 22 characters\.\n {2}string statement_descriptor = 15;/, "");
+    await repo.commitAll("feat(payments): drop statement_descriptor");
+  });
+
+  test("fails the breaking check with GitHub annotations", async () => {
+    const r = await repo.npm("breaking", ["--against", "main", "--error-format", "github-actions"]);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    const annotations = r.stdout.split("\n").filter((l) => l.startsWith("::"));
+    assert.ok(annotations.length >= 1);
+    assert.match(
+      annotations.join("\n"),
+      /^::error file=proto\/acme\/payments\/v1\/payments\.proto,line=\d+,col=\d+,title=buf breaking FIELD_NO_DELETE::Previously present field "15" with name "statement_descriptor" on message "Payment" was deleted/m,
+    );
+    assert.match(r.stderr, /breaking-change-approved/, "says how to approve");
+  });
+
+  test("the summary says major and lists the removal and the finding", async () => {
+    const r = await repo.npm("pr:summary", ["--base", "main"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /\*\*Implied version bump: major\*\*/);
+    assert.match(r.stdout, /### Removed \(1\)\n\n- field `acme\.payments\.v1\.Payment\.statement_descriptor` — `string statement_descriptor = 15`/);
+    assert.match(r.stdout, /### Breaking changes \(1\)/);
+    assert.match(r.stdout, /\*\*Not approved: the breaking check fails\.\*\*/);
+    assert.match(r.stdout, /\| `proto\/acme\/payments\/v1\/payments\.proto:\d+` \| FIELD_NO_DELETE \|/);
+  });
+
+  describe("the same PR, approved", () => {
+    test("by the label breaking-change-approved: passes with warnings", async () => {
+      const event = repo.event({ labels: ["documentation", "breaking-change-approved"] });
+      const r = await repo.npm("breaking", ["--against", "main", "--error-format", "github-actions"], { GITHUB_EVENT_PATH: event });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /^::warning file=proto\/acme\/payments\/v1\/payments\.proto,line=\d+,col=\d+,title=buf breaking FIELD_NO_DELETE::/m);
+      assert.doesNotMatch(r.stdout, /^::error/m);
+      assert.match(r.stderr, /approved because the PR has the label breaking-change-approved/);
+      const summary = await repo.npm("pr:summary", ["--base", "main"], { GITHUB_EVENT_PATH: event });
+      assert.match(summary.stdout, /Approved: the PR has the label breaking-change-approved/);
+      assert.match(summary.stdout, /\*\*Implied version bump: major\*\*/);
+    });
+
+    test("by a BREAKING CHANGE: line in the PR body (CRLF, as GitHub sends it): passes with warnings", async () => {
+      const event = repo.event({ body: "Drops the old descriptor.\r\n\r\nBREAKING CHANGE: statement_descriptor is gone; use the card's.\r\n" });
+      const r = await repo.npm("breaking", ["--against", "main", "--error-format", "github-actions"], { GITHUB_EVENT_PATH: event });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /^::warning file=proto\/acme\/payments\/v1\/payments\.proto/m);
+      assert.match(r.stderr, /a BREAKING CHANGE: line/);
+    });
+
+    test("not by a mention mid-sentence, another label, or no event at all", async () => {
+      for (const pr of [{ body: "This PR has no BREAKING CHANGE: at all, promise." }, { labels: ["breaking-change"] }, { body: null }]) {
+        const r = await repo.npm("breaking", ["--against", "main", "--error-format", "github-actions"], { GITHUB_EVENT_PATH: repo.event(pr) });
+        assert.equal(r.code, 1, JSON.stringify(pr));
+        assert.match(r.stdout, /^::error /m);
+      }
+    });
+
+    test("locally by --approved, in text format", async () => {
+      const r = await repo.npm("breaking", ["--against", "main", "--approved"]);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /^warning: proto\/acme\/payments\/v1\/payments\.proto:\d+:\d+: Previously present field "15"/m);
+    });
+  });
+});
+
+describe("a PR that changes a v1alpha1 package", () => {
+  before(async () => {
+    await repo.branch("lab-change");
+    // A deletion and a type change: both breaking in a stable package.
+    repo.edit(LAB, /\n {2}\/\/ How many runs\.\n {2}int32 runs = 2;/, "");
+    repo.edit(LAB, "string id = 1;", "int64 id = 1;");
+    await repo.commitAll("feat(lab): reshape experiments");
+  });
+
+  test("gets no breaking failure", async () => {
+    const r = await repo.npm("breaking", ["--against", "main", "--error-format", "github-actions"]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.doesNotMatch(r.stdout, /^::(error|warning)/m);
+  });
+
+  test("the summary marks the package unstable and implies no major", async () => {
+    const r = await repo.npm("pr:summary", ["--base", "main"]);
+    assert.match(r.stdout, /\| `acme\.lab\.v1alpha1` \| `@acme\/lab\/v1alpha1` \| unstable \(exempt from the breaking check\) \|/);
+    assert.match(r.stdout, /- field `acme\.lab\.v1alpha1\.StartExperimentRequest\.runs` — `int32 runs = 2`/);
+    assert.match(r.stdout, /\*\*Implied version bump: minor\*\*/);
+    assert.match(r.stdout, /### Breaking changes\n\nNone\./);
+  });
+
+  test("is still linted", async () => {
+    repo.edit(LAB, "string name = 1;", "string experimentName = 1;");
+    const r = await repo.npm("lint", ["--error-format", "github-actions"]);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /^::error file=proto\/acme\/lab\/v1alpha1\/lab\.proto,line=\d+,.*"experimentName" should be lower_snake_case/m);
+  });
+});
