@@ -199,12 +199,14 @@ describe("release.yml", () => {
     assert.equal(release.env?.NPM_CONFIG_PROVENANCE, "true");
   });
 
-  test("the docs are built and deployed to GitHub Pages", () => {
-    assert.deepEqual(scriptsOf(wf).filter((s) => s === "docs"), ["docs"]);
+  test("the versioned docs (the gh-pages branch the release writes) are deployed to GitHub Pages", () => {
+    const checkout = steps(wf).find((s) => s.uses?.startsWith("actions/checkout@") && s.with?.ref === "gh-pages");
+    assert.ok(checkout, "no job checks out gh-pages");
     const deploy = Object.values(wf.jobs).find((j) => (j.steps ?? []).some((s) => s.uses?.startsWith("actions/deploy-pages@")))!;
     assert.deepEqual(deploy.permissions, { pages: "write", "id-token": "write" });
     const upload = steps(wf).find((s) => s.uses?.startsWith("actions/upload-pages-artifact@"));
-    assert.equal(upload?.with?.path, "build/docs");
+    assert.equal(upload?.job, checkout.job, "the Pages artifact is the gh-pages tree");
+    assert.equal(upload?.with?.path, ".");
   });
 });
 
