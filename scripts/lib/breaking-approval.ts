@@ -23,7 +23,9 @@ export function approvalFromEvent(event: PullRequestEvent): Approval {
   if ((pr.labels ?? []).some((l) => l.name === APPROVAL_LABEL)) {
     return { approved: true, reason: `the PR has the label ${APPROVAL_LABEL}` };
   }
-  if (BREAKING_LINE.test(pr.body ?? "")) return { approved: true, reason: "the PR description has a BREAKING CHANGE: line" };
+  // HTML comments (the PR template's hints) are invisible in the rendered description, so they do not count.
+  const body = (pr.body ?? "").replace(/<!--[^]*?(-->|$)/g, "");
+  if (BREAKING_LINE.test(body)) return { approved: true, reason: "the PR description has a BREAKING CHANGE: line" };
   return { approved: false, reason: "" };
 }
 
