@@ -195,6 +195,13 @@ describe("release.yml", () => {
     assert.equal(perms.contents, "write");
     const checkout = job.steps!.find((s) => s.uses?.startsWith("actions/checkout@"));
     assert.equal(checkout?.with?.["fetch-depth"], 0);
+    // The release build runs every build stage but the breaking check, which an approved break on main would fail.
+    const build = job.steps!.find((s) => s.run?.startsWith("npm run build"))!;
+    const stages = build.run!.replace("npm run build -- ", "").split(" ");
+    // scripts/build.ts runs the build when imported, so its stage names are read from its source.
+    const all = [...readFileSync(join(repoRoot, "scripts/build.ts"), "utf8").matchAll(/\{ name: "([\w:-]+)"/g)].map((m) => m[1]);
+    assert.ok(all.includes("breaking") && all.length > 3, `stages of scripts/build.ts: ${all}`);
+    assert.deepEqual(stages, all.filter((n) => n !== "breaking"));
     const release = job.steps!.find((s) => s.run === "npm run release")!;
     assert.equal(release.env?.NPM_CONFIG_PROVENANCE, "true");
   });
