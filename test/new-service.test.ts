@@ -3,7 +3,7 @@
 // and refuses bad input without writing anything.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
@@ -13,7 +13,7 @@ const PROTO = "proto/acme/shipping/v1/shipping.proto";
 let repo: TempRepo;
 
 before(() => {
-  repo = makeTempRepo({ extraPaths: ["gen", "packages", "package-lock.json", ".github"] });
+  repo = makeTempRepo({ extraPaths: ["gen", "packages", "package-lock.json", ".github", "buf.gen.docs.yaml"] });
 });
 after(() => repo?.cleanup());
 
@@ -93,6 +93,20 @@ describe("a scaffolded service", () => {
       assert.equal(info.name, "@acme/shipping");
       const files = info.files.map((f) => f.path).sort();
       for (const f of ["README.md", "dist/v1.cjs", "dist/v1.d.cts", "dist/v1.d.ts", "dist/v1.js", "package.json"]) assert.ok(files.includes(f), `${f} not packed: ${files}`);
+    });
+
+    test("appears in the docs with its install snippet", () => {
+      // The plugin runs from its build, which the temp copy of packages/ carries (npm run build ran first).
+      const r = repo.script("docs", ["--version", "1.2.3"]);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      const model = JSON.parse(repo.read("build/docs/docs.json")) as { files: { package: string; services: { fullName: string }[] }[] };
+      const file = model.files.find((f) => f.package === "acme.shipping.v1");
+      assert.deepEqual(file?.services.map((s) => s.fullName), ["acme.shipping.v1.ShipmentService"]);
+      const index = repo.read("build/docs/index.html");
+      assert.match(index, /ShipmentService/);
+      const page = readdirSync(join(repo.dir, "build/docs/pkg")).find((f) => f.startsWith("acme.shipping.v1"));
+      assert.ok(page, "a page for acme.shipping.v1");
+      assert.match(repo.read(`build/docs/pkg/${page}`), /npm install @acme\/shipping@1\.2\.3/);
     });
   });
 });
