@@ -12,13 +12,12 @@ const lock = JSON.parse(readFileSync(join(repoRoot, "package-lock.json"), "utf8"
 };
 
 describe("toolchain and lockfile", () => {
-  it("pins buf, protoc-gen-es, protobuf, protoplugin and Connect exactly", () => {
+  it("pins buf, protoc-gen-es, protobuf and Connect exactly", () => {
     const dev = pkg.devDependencies as Record<string, string>;
-    for (const name of ["@bufbuild/buf", "@bufbuild/protoc-gen-es", "@bufbuild/protobuf", "@bufbuild/protoplugin", "@connectrpc/connect", "@connectrpc/connect-node", "@connectrpc/connect-web", "typescript"]) {
+    for (const name of ["@bufbuild/buf", "@bufbuild/protoc-gen-es", "@bufbuild/protobuf", "@connectrpc/connect", "@connectrpc/connect-node", "@connectrpc/connect-web", "typescript"]) {
       assert.match(dev[name] ?? "", /^\d+\.\d+\.\d+$/, `${name} must be pinned to an exact version`);
     }
     assert.equal(dev["@bufbuild/protobuf"], dev["@bufbuild/protoc-gen-es"], "@bufbuild/protobuf must equal protoc-gen-es");
-    assert.equal(dev["@bufbuild/protoplugin"], dev["@bufbuild/protoc-gen-es"], "@bufbuild/protoplugin must equal protoc-gen-es");
     assert.equal(lock.packages["node_modules/@bufbuild/protobuf"].version, dev["@bufbuild/protobuf"], "the lockfile must resolve the pinned runtime");
   });
 

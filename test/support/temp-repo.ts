@@ -1,7 +1,7 @@
 // A throwaway git repository holding a copy of this repo's schema tooling
 // (proto/, buf configs, scripts/, package.json) with node_modules linked, so
 // tests run the real scripts and the real buf against real git history.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -63,18 +63,14 @@ export function makeTempRepo(opts: { paths?: string[]; extraPaths?: string[] } =
       return git("rev-parse", "HEAD");
     },
     script(name, args = [], extraEnv = {}) {
-      try {
-        const stdout = execFileSync(process.execPath, ["--import", "tsx", join(dir, "scripts", `${name}.ts`), ...args], {
-          cwd: dir,
-          env: { ...env, ...extraEnv },
-          encoding: "utf8",
-          stdio: ["ignore", "pipe", "pipe"],
-        });
-        return { code: 0, stdout, stderr: "" };
-      } catch (e) {
-        const err = e as { status: number | null; stdout: string; stderr: string };
-        return { code: err.status ?? 1, stdout: err.stdout ?? "", stderr: err.stderr ?? "" };
-      }
+      // spawnSync, not execFileSync: a passing script's stderr matters too (warnings).
+      const r = spawnSync(process.execPath, ["--import", "tsx", join(dir, "scripts", `${name}.ts`), ...args], {
+        cwd: dir,
+        env: { ...env, ...extraEnv },
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      return { code: r.status ?? 1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
     },
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
