@@ -1,3 +1,5 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+
 /**
  * Wraps a response stream: `onEnd` runs once when it finishes, fails or is
  * abandoned; `mapError` may replace an error before it reaches the caller;
@@ -37,7 +39,7 @@ export function hookStream<T>(
           try {
             return (await it.return?.(value)) ?? { done: true, value: undefined };
           } finally {
-            finish(undefined);
+            finish(new ConnectError("the stream was abandoned before its end", Code.Canceled));
           }
         },
       } as AsyncIterator<T>;

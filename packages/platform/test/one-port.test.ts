@@ -70,6 +70,17 @@ describe("one port", () => {
     });
   }
 
+  test("services can also be given as a Connect routes function", async () => {
+    const { greeterImpl } = await import("../../../examples/browser-greeter/greeter-service.js");
+    const own = await startServer({ services: (router) => router.service(GreeterService, greeterImpl) });
+    try {
+      const r = await curlPost(`${own.url}/acme.greeter.v1.GreeterService/SayHello`, { name: "Hal" }, "--http2-prior-knowledge");
+      assert.equal(r.body.message, "Hello, Hal!");
+    } finally {
+      await own.close();
+    }
+  });
+
   test("unknown paths get 404 when there is no REST app", async () => {
     const res = await fetch(`${s.url}/no/such/path`);
     assert.equal(res.status, 404);
