@@ -1,0 +1,96 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import inject from "light-my-request";
+import type { HttpgrpcContext } from "./handler-context.js";
+import { attachContext } from "./handler-context.js";
+
+export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => unknown;
+
+export interface CapturedResponse {
+  status: number;
+  headers: { key: string; values: string[] }[];
+  body: Uint8Array;
+}
+
+export class BodyTooLargeError extends Error {
+  override name = "BodyTooLargeError";
+}
+
+export interface NodeCallInput {
+  method: string;
+  url: string;
+  headers: Record<string, string[]>;
+  body: Uint8Array;
+  ctx: HttpgrpcContext;
+  maxResponseBytes: number;
+}
+
+/**
+ * Runs a Node (req, res) handler in memory with light-my-request (Fastify's `inject`) and
+ * captures its response, never holding more than maxResponseBytes of body.
+ */
+export function createNodeInvoker(handler: NodeHandler): (input: NodeCallInput) => Promise<CapturedResponse> {
+  const express = handler as NodeHandler & { request?: { app?: unknown }; response?: object };
+  let prototypesFixed = !(express.request && express.request.app === handler && express.response);
+
+  return (input) =>
+    new Promise<CapturedResponse>((resolve, reject) => {
+      let overflow = false;
+      let aborted = false;
+      let written = 0;
+      const dispatch = (req: IncomingMessage, res: ServerResponse) => {
+        if (!prototypesFixed) {
+          // Express swaps req/res prototypes for its own; light-my-request re-parents them onto its
+          // request/response classes when it sees the app itself, which it cannot through this wrapper.
+          Object.setPrototypeOf(Object.getPrototypeOf(express.request), Object.getPrototypeOf(req));
+          Object.setPrototypeOf(Object.getPrototypeOf(express.response), Object.getPrototypeOf(res));
+          prototypesFixed = true;
+        }
+        attachContext(req, input.ctx);
+        const write = res.write;
+        res.write = function (this: ServerResponse, chunk: unknown, enc?: unknown, cb?: unknown) {
+          if (chunk != null && !overflow) {
+            written += typeof chunk === "string" ? Buffer.byteLength(chunk, typeof enc === "string" ? (enc as BufferEncoding) : "utf8") : (chunk as Uint8Array).byteLength;
+            if (written > input.maxResponseBytes) overflow = true;
+          }
+          // Past the limit the data is dropped, not buffered; the call fails below.
+          if (overflow) return (write as Function).call(this, "", enc, cb) as boolean;
+          return (write as Function).call(this, chunk, enc, cb) as boolean;
+        } as ServerResponse["write"];
+        const onAbort = () => {
+          aborted = true;
+          (req as { aborted?: boolean }).aborted = true;
+          req.emit("aborted");
+          if (!req.destroyed) req.emit("close");
+          res.destroy();
+        };
+        if (input.ctx.signal.aborted) onAbort();
+        else input.ctx.signal.addEventListener("abort", onAbort, { once: true });
+        res.once("close", () => input.ctx.signal.removeEventListener("abort", onAbort));
+        return handler(req, res);
+      };
+      inject(
+        dispatch as never,
+        {
+          method: input.method as "GET",
+          url: input.url,
+          headers: input.headers,
+          payload: input.body.byteLength > 0 ? Buffer.from(input.body.buffer, input.body.byteOffset, input.body.byteLength) : undefined,
+          validate: false,
+        },
+        (err, res) => {
+          if (aborted) return reject(input.ctx.signal.reason ?? new Error("aborted"));
+          if (err || !res) return reject(err ?? new Error("no response"));
+          if (overflow) return reject(new BodyTooLargeError(`response body exceeds ${input.maxResponseBytes} bytes`));
+          const raw = res.raw.res as ServerResponse;
+          const names = raw.getHeaderNames();
+          const headers: { key: string; values: string[] }[] = [];
+          for (const n of names) {
+            const v = raw.getHeader(n);
+            if (v === undefined) continue;
+            headers.push({ key: n, values: Array.isArray(v) ? v.map(String) : [String(v)] });
+          }
+          resolve({ status: res.statusCode, headers, body: res.rawPayload });
+        },
+      );
+    });
+}
