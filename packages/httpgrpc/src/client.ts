@@ -76,7 +76,13 @@ export function createHTTPClient(options: HTTPClientOptions): HTTPClient {
     classify: classifyConnectFailure,
     connect(address) {
       const baseUrl = `http://${address}`;
-      const session = new Http2SessionManager(baseUrl, { pingIntervalMs: options.pingIntervalMs ?? 15_000 });
+      // nghttp2 resets streams (ENHANCE_YOUR_CALM) when a session holds more than maxSessionMemory
+      // MB of unsent or unread data; leave room for a few messages at the size limit.
+      const session = new Http2SessionManager(
+        baseUrl,
+        { pingIntervalMs: options.pingIntervalMs ?? 15_000 },
+        { maxSessionMemory: Math.max(10, Math.ceil((3 * max) / (1024 * 1024))) },
+      );
       const transport = createGrpcTransport({
         baseUrl,
         sessionManager: session,
@@ -150,6 +156,13 @@ export interface ForwarderOptions {
 }
 
 class TooLarge extends Error {}
+
+// For request objects without Node's headersDistinct getter (in-memory injections).
+function distinctFromRaw(raw: string[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) (out[raw[i].toLowerCase()] ??= []).push(raw[i + 1]);
+  return out;
+}
 
 function readBody(req: IncomingMessage, max: number): Promise<Uint8Array> {
   const pre = (req as { body?: unknown }).body;
@@ -241,7 +254,7 @@ export function createForwarder(client: HTTPClient, options: ForwarderOptions = 
         if (err instanceof TooLarge) return sendText(res, 413, `request body exceeds ${client.maxBodyBytes} bytes`, true);
         return sendText(res, 400, "could not read the request body");
       }
-      const distinct = req.headersDistinct;
+      const distinct = req.headersDistinct ?? distinctFromRaw(req.rawHeaders);
       const hop = hopByHopNames(distinct["connection"]);
       const headers: { key: string; values: string[] }[] = [];
       for (const [k, vs] of Object.entries(distinct)) {

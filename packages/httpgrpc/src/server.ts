@@ -152,7 +152,10 @@ export function createHTTPServer(handler: AnyHandler, options: HTTPServerOptions
     readMaxBytes: max + MESSAGE_OVERHEAD_BYTES,
     writeMaxBytes: max + MESSAGE_OVERHEAD_BYTES,
   });
-  const server = http2.createServer(adapter);
+  // nghttp2 resets a stream with ENHANCE_YOUR_CALM once a session holds more than
+  // maxSessionMemory (default 10 MB) of unprocessed data; let Connect's readMaxBytes answer
+  // RESOURCE_EXHAUSTED instead. Connect checks the message length prefix, so nothing big is buffered.
+  const server = http2.createServer({ maxSessionMemory: 64 }, adapter);
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on("session", (s) => {
     sessions.add(s);
