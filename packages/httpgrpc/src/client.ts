@@ -4,20 +4,35 @@
  * backoff, safe retries), and a forwarder: Node/Express middleware that sends each incoming
  * HTTP request over httpgrpc and writes the answer back.
  *
- * Calls go through @connectrpc/connect-node's gRPC transport, one Http2SessionManager per
- * endpoint: its client surfaces non-canonical codes (grpc-status: 503) together with the
- * grpc-status-details-bin details, which is all the forwarder needs to replay a dskit error
- * (checked against a grpc-js server in test/interop.test.ts).
+ * Calls go over node:http2 directly (wire/h2-client.ts), not a Connect transport: Connect's
+ * client does surface non-canonical codes with their details (we checked), but each call cost
+ * several times a bare HTTP/2 round trip, which the benchmark could not afford (see server.ts).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { create, type MessageInitShape } from "@bufbuild/protobuf";
-import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
-import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
-import { classifyConnectFailure, createBalancer, NoEndpointsError, type Balancer, type BalancerOptions } from "@acme/balancer";
+import { create, fromBinary, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { createBalancer, NoEndpointsError, type Balancer, type BalancerOptions, type FailureKind } from "@acme/balancer";
 import { httpResponseFromError } from "./errors.js";
-import { HTTP, HTTPRequestSchema, type HTTPRequest, type HTTPResponse } from "./gen.js";
+import { HTTPRequestSchema, HTTPResponseSchema, type HTTPRequest, type HTTPResponse } from "./gen.js";
 import { canonicalHeaderKey, hopByHopNames } from "./http-rules.js";
 import { DEFAULT_MAX_BODY_BYTES, MESSAGE_OVERHEAD_BYTES } from "./limits.js";
+import { GrpcEndpoint, TransportError } from "./wire/h2-client.js";
+
+const HANDLE_PATH = "/httpgrpc.HTTP/Handle";
+
+/** Only transport failures count against an endpoint; a gRPC status it sent does not. */
+function classify(err: unknown): FailureKind {
+  if (err instanceof TransportError) return err.sent ? "sent" : "unsent";
+  return "none";
+}
+
+/** A transport failure as the error callers see: UNAVAILABLE, with the failure as its cause. */
+function asConnectError(err: unknown): unknown {
+  if (err instanceof TransportError || err instanceof NoEndpointsError) {
+    return new ConnectError(err.message, Code.Unavailable, undefined, undefined, err);
+  }
+  return err;
+}
 
 /** HTTP methods that may be re-sent to another endpoint after a failure mid-call (RFC 9110 §9.2.2). */
 export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
@@ -29,8 +44,8 @@ export interface HTTPClientOptions extends Pick<BalancerOptions<unknown>, "polic
   maxBodyBytes?: number;
   /** Default deadline of each call, in ms. Default none. */
   timeoutMs?: number;
-  /** HTTP/2 PING interval on idle connections, in ms. Default 15_000. */
-  pingIntervalMs?: number;
+  /** TCP keep-alive probe delay on idle connections, in ms. Default 15_000. */
+  keepAliveMs?: number;
   /** Methods retried after a mid-call failure. Default IDEMPOTENT_METHODS. */
   idempotentMethods?: ReadonlySet<string>;
 }
@@ -52,20 +67,15 @@ export interface HTTPClient {
   handle(req: MessageInitShape<typeof HTTPRequestSchema>, opts?: CallOptions): Promise<HTTPResponse>;
   /** As handle(), but an httpgrpc error resolves with the response it carries. Transport failures still reject. */
   roundTrip(req: MessageInitShape<typeof HTTPRequestSchema>, opts?: CallOptions): Promise<HTTPResponse>;
-  readonly balancer: Balancer<EndpointConn>;
+  readonly balancer: Balancer<GrpcEndpoint>;
   readonly maxBodyBytes: number;
   close(): Promise<void>;
-}
-
-interface EndpointConn {
-  client: Client<typeof HTTP>;
-  session: Http2SessionManager;
 }
 
 export function createHTTPClient(options: HTTPClientOptions): HTTPClient {
   const max = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const idempotent = options.idempotentMethods ?? IDEMPOTENT_METHODS;
-  const balancer = createBalancer<EndpointConn>({
+  const balancer = createBalancer<GrpcEndpoint>({
     target: options.target,
     policy: options.policy,
     resolveIntervalMs: options.resolveIntervalMs,
@@ -73,25 +83,16 @@ export function createHTTPClient(options: HTTPClientOptions): HTTPClient {
     maxAttempts: options.maxAttempts,
     lookup: options.lookup,
     onResolveError: options.onResolveError,
-    classify: classifyConnectFailure,
-    connect(address) {
-      const baseUrl = `http://${address}`;
-      // nghttp2 resets streams (ENHANCE_YOUR_CALM) when a session holds more than maxSessionMemory
-      // MB of unsent or unread data; leave room for a few messages at the size limit.
-      const session = new Http2SessionManager(
-        baseUrl,
-        { pingIntervalMs: options.pingIntervalMs ?? 15_000 },
-        { maxSessionMemory: Math.max(10, Math.ceil((3 * max) / (1024 * 1024))) },
-      );
-      const transport = createGrpcTransport({
-        baseUrl,
-        sessionManager: session,
-        readMaxBytes: max + MESSAGE_OVERHEAD_BYTES,
-        writeMaxBytes: max + MESSAGE_OVERHEAD_BYTES,
-      });
-      return { client: createClient(HTTP, transport), session };
-    },
-    close: (c) => c.session.abort(),
+    classify,
+    connect: (address) =>
+      new GrpcEndpoint(address, {
+        maxResponseBytes: max + MESSAGE_OVERHEAD_BYTES,
+        // nghttp2 resets streams (ENHANCE_YOUR_CALM) when a session holds more than this many MB
+        // of unsent or unread data; leave room for a few messages at the size limit.
+        maxSessionMemory: Math.max(10, Math.ceil((4 * max) / (1024 * 1024))),
+        keepAliveMs: options.keepAliveMs ?? 15_000,
+      }),
+    close: (c) => c.close(),
   });
 
   async function handle(init: MessageInitShape<typeof HTTPRequestSchema>, opts: CallOptions = {}): Promise<HTTPResponse> {
@@ -100,14 +101,18 @@ export function createHTTPClient(options: HTTPClientOptions): HTTPClient {
       throw new ConnectError(`request body of ${req.body.byteLength} bytes exceeds the limit of ${max} bytes`, Code.ResourceExhausted);
     }
     const method = (req.method || "GET").toUpperCase();
+    const bytes = toBinary(HTTPRequestSchema, req);
+    const call = { signal: opts.signal, timeoutMs: opts.timeoutMs ?? options.timeoutMs, metadata: opts.headers };
+    let out: Uint8Array;
     try {
-      return await balancer.run(
-        (c) => c.client.handle(req, { signal: opts.signal, timeoutMs: opts.timeoutMs ?? options.timeoutMs, headers: opts.headers }),
-        { idempotent: idempotent.has(method), signal: opts.signal },
-      );
+      out = await balancer.run((c) => c.unary(HANDLE_PATH, bytes, call), { idempotent: idempotent.has(method), signal: opts.signal });
     } catch (err) {
-      if (err instanceof NoEndpointsError) throw new ConnectError(err.message, Code.Unavailable, undefined, undefined, err);
-      throw err;
+      throw asConnectError(err);
+    }
+    try {
+      return fromBinary(HTTPResponseSchema, out);
+    } catch (err) {
+      throw new ConnectError(`malformed HTTPResponse: ${(err as Error).message}`, Code.Internal);
     }
   }
 

@@ -3,24 +3,29 @@
  * callback(), Fastify's routing) or fetch-style handler ((Request) => Response: Hono's app.fetch)
  * as httpgrpc.HTTP/Handle.
  *
- * Built on @connectrpc/connect-node. We checked first (spike, then test/interop.test.ts) that it
- * sends an HTTP status as the gRPC code (grpc-status: 500) with a matching
- * grpc-status-details-bin, which @grpc/grpc-js clients decode; so no hand-written HTTP/2 framing
- * is needed. It also gives deadlines (grpc-timeout → context.signal), cancellation and message
- * size limits (readMaxBytes) on the gRPC side.
+ * Two ways to serve it:
+ * - createHTTPServer(): a plaintext HTTP/2 gRPC server of its own (wire/h2-server.ts);
+ * - httpgrpcRoutes() / createHTTPServiceImpl(): mount it on an existing Connect router.
+ *
+ * Why createHTTPServer is not built on @connectrpc/connect-node: a spike showed Connect does
+ * carry non-canonical codes (grpc-status: 500 with a matching grpc-status-details-bin, decoded by
+ * grpc-js), so it is correct; but measured on loopback a Connect unary call cost ~3-5 ms and a
+ * connection topped out at a few hundred calls/s, 5-10x a bare node:http2 round trip, which made
+ * httpgrpc slower than the HTTP/1.1 proxies it replaces (bench/httpgrpc.ts). The one unary method
+ * needs little of Connect, so it is served on node:http2 directly, following grpc-go's wire format.
  */
 import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
-import { create } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { errorFromHTTPResponse } from "./errors.js";
 import { createFetchInvoker, type FetchHandler } from "./fetch-handler.js";
-import { HTTP, HTTPResponseSchema, type HTTPRequest, type HTTPResponse } from "./gen.js";
+import { HTTP, HTTPRequestSchema, HTTPResponseSchema, type HTTPRequest, type HTTPResponse } from "./gen.js";
 import { httpgrpcContext, type HttpgrpcContext } from "./handler-context.js";
 import { canonicalHeaderKey, headerProblem, hopByHopNames, methodProblem, urlProblem } from "./http-rules.js";
 import { DEFAULT_MAX_BODY_BYTES, MESSAGE_OVERHEAD_BYTES } from "./limits.js";
 import { BodyTooLargeError, createNodeInvoker, type CapturedResponse, type NodeCallInput, type NodeHandler } from "./node-handler.js";
+import { attachUnaryHandler } from "./wire/h2-server.js";
 
 export { httpgrpcContext, type HttpgrpcContext, type NodeHandler, type FetchHandler };
 
@@ -53,82 +58,97 @@ function invokerFor(handler: AnyHandler, kind: HTTPServerOptions["handlerKind"])
 
 const invalid = (msg: string) => new ConnectError(msg, Code.InvalidArgument);
 
+/** What a call tells the core about itself, from whichever server runs it. */
+interface CallInfo {
+  signal: AbortSignal;
+  timeoutMs: number | undefined;
+  requestHeader: Headers;
+}
+
 /**
- * The implementation of httpgrpc.HTTP for a handler; mount it with router.service(HTTP, impl)
- * or use httpgrpcRoutes() / createHTTPServer().
- *
- * Differences from Go, by design: a bad method, URL or header is INVALID_ARGUMENT (Go: Unknown);
- * a body over maxBodyBytes is RESOURCE_EXHAUSTED.
+ * The core of httpgrpc.HTTP/Handle for a handler: validates the request, runs the handler and
+ * turns its response into a reply, or into an httpgrpc error (a ConnectError whose code is the
+ * HTTP status). Differences from Go, by design: a bad method, URL or header is INVALID_ARGUMENT
+ * (Go: Unknown); a body over maxBodyBytes is RESOURCE_EXHAUSTED.
  */
-export function createHTTPServiceImpl(handler: AnyHandler, options: HTTPServerOptions = {}): ServiceImpl<typeof HTTP> {
+function createHandle(handler: AnyHandler, options: HTTPServerOptions): (req: HTTPRequest, ctx: CallInfo) => Promise<HTTPResponse> {
   const max = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const invoke = invokerFor(handler, options.handlerKind ?? "auto");
   const errorFrom = options.return4XXErrors ? 400 : 500;
 
-  return {
-    async handle(req: HTTPRequest, ctx: HandlerContext): Promise<HTTPResponse> {
-      const method = req.method === "" ? "GET" : req.method;
-      const problem = methodProblem(method) ?? urlProblem(req.url);
-      if (problem) throw invalid(problem);
-      if (req.body.byteLength > max) {
-        throw new ConnectError(`request body of ${req.body.byteLength} bytes exceeds the limit of ${max} bytes`, Code.ResourceExhausted);
-      }
-      const headers: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
-      const conn = req.headers.filter((h) => h.key.toLowerCase() === "connection").flatMap((h) => h.values);
-      const hop = hopByHopNames(conn);
-      for (let i = 0; i < req.headers.length; i++) {
-        const h = req.headers[i];
-        const p = headerProblem(h, i);
-        if (p) throw invalid(p);
-        const lower = h.key.toLowerCase();
-        // The body is complete: its framing headers are recomputed, not trusted.
-        if (hop.has(lower) || lower === "content-length") continue;
-        // As Go's http.Header: a later duplicate key replaces an earlier one.
-        headers[lower] = h.values;
-      }
-      const org = ctx.requestHeader.get("x-scope-orgid");
-      if (org && !headers["x-scope-orgid"]) headers["x-scope-orgid"] = [org];
-      const timeoutMs = ctx.timeoutMs();
-      const hctx: HttpgrpcContext = {
-        signal: ctx.signal,
-        deadline: timeoutMs === undefined ? undefined : Date.now() + timeoutMs,
-        metadata: ctx.requestHeader,
-      };
+  return async function handle(req: HTTPRequest, ctx: CallInfo): Promise<HTTPResponse> {
+    const method = req.method === "" ? "GET" : req.method;
+    const problem = methodProblem(method) ?? urlProblem(req.url);
+    if (problem) throw invalid(problem);
+    if (req.body.byteLength > max) {
+      throw new ConnectError(`request body of ${req.body.byteLength} bytes exceeds the limit of ${max} bytes`, Code.ResourceExhausted);
+    }
+    const headers: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
+    const conn = req.headers.filter((h) => h.key.toLowerCase() === "connection").flatMap((h) => h.values);
+    const hop = hopByHopNames(conn);
+    for (let i = 0; i < req.headers.length; i++) {
+      const h = req.headers[i];
+      const p = headerProblem(h, i);
+      if (p) throw invalid(p);
+      const lower = h.key.toLowerCase();
+      // The body is complete: its framing headers are recomputed, not trusted.
+      if (hop.has(lower) || lower === "content-length") continue;
+      // As Go's http.Header: a later duplicate key replaces an earlier one.
+      headers[lower] = h.values;
+    }
+    const org = ctx.requestHeader.get("x-scope-orgid");
+    if (org && !headers["x-scope-orgid"]) headers["x-scope-orgid"] = [org];
+    const timeoutMs = ctx.timeoutMs;
+    const hctx: HttpgrpcContext = {
+      signal: ctx.signal,
+      deadline: timeoutMs === undefined ? undefined : Date.now() + timeoutMs,
+      metadata: ctx.requestHeader,
+    };
 
-      let captured: CapturedResponse;
-      try {
-        captured = await invoke({ method, url: req.url, headers, body: req.body, ctx: hctx, maxResponseBytes: max });
-      } catch (err) {
-        if (ctx.signal.aborted) throw ConnectError.from(ctx.signal.reason, Code.Canceled);
-        if (err instanceof BodyTooLargeError) throw new ConnectError(err.message, Code.ResourceExhausted);
-        options.onHandlerError?.(err, req);
-        throw errorFromHTTPResponse(
-          create(HTTPResponseSchema, { Code: 500, headers: [{ key: "Content-Type", values: ["text/plain; charset=utf-8"] }], body: new TextEncoder().encode("Internal Server Error\n") }),
-          "handler failed",
-        );
-      }
+    let captured: CapturedResponse;
+    try {
+      captured = await invoke({ method, url: req.url, headers, body: req.body, ctx: hctx, maxResponseBytes: max });
+    } catch (err) {
+      if (ctx.signal.aborted) throw ConnectError.from(ctx.signal.reason, Code.Canceled);
+      if (err instanceof BodyTooLargeError) throw new ConnectError(err.message, Code.ResourceExhausted);
+      options.onHandlerError?.(err, req);
+      throw errorFromHTTPResponse(
+        create(HTTPResponseSchema, { Code: 500, headers: [{ key: "Content-Type", values: ["text/plain; charset=utf-8"] }], body: new TextEncoder().encode("Internal Server Error\n") }),
+        "handler failed",
+      );
+    }
 
-      const hopOut = hopByHopNames(captured.headers.find((h) => h.key.toLowerCase() === "connection")?.values);
-      let errorMessage: string | undefined;
-      const outHeaders: { key: string; values: string[] }[] = [];
-      for (const h of captured.headers) {
-        const lower = h.key.toLowerCase();
-        if (hopOut.has(lower)) continue;
-        if (lower === "x-donotlogerror") continue;
-        if (lower === "x-errormessage") {
-          if (h.values[0]) errorMessage = h.values[0];
-          continue;
-        }
-        outHeaders.push({ key: canonicalHeaderKey(h.key), values: h.values });
+    const hopOut = hopByHopNames(captured.headers.find((h) => h.key.toLowerCase() === "connection")?.values);
+    let errorMessage: string | undefined;
+    const outHeaders: { key: string; values: string[] }[] = [];
+    for (const h of captured.headers) {
+      const lower = h.key.toLowerCase();
+      if (hopOut.has(lower)) continue;
+      if (lower === "x-donotlogerror") continue;
+      if (lower === "x-errormessage") {
+        if (h.values[0]) errorMessage = h.values[0];
+        continue;
       }
-      const resp = create(HTTPResponseSchema, { Code: captured.status || 200, headers: outHeaders, body: captured.body });
-      if (resp.Code >= errorFrom) throw errorFromHTTPResponse(resp, errorMessage);
-      return resp;
-    },
+      outHeaders.push({ key: canonicalHeaderKey(h.key), values: h.values });
+    }
+    const resp = create(HTTPResponseSchema, { Code: captured.status || 200, headers: outHeaders, body: captured.body });
+    if (resp.Code >= errorFrom) throw errorFromHTTPResponse(resp, errorMessage);
+    return resp;
   };
 }
 
-/** Connect routes serving httpgrpc.HTTP for a handler. */
+/** The implementation of httpgrpc.HTTP for a handler, for router.service(HTTP, impl) on a Connect router. */
+export function createHTTPServiceImpl(handler: AnyHandler, options: HTTPServerOptions = {}): ServiceImpl<typeof HTTP> {
+  const handle = createHandle(handler, options);
+  return {
+    handle: (req: HTTPRequest, ctx: HandlerContext) => handle(req, { signal: ctx.signal, timeoutMs: ctx.timeoutMs(), requestHeader: ctx.requestHeader }),
+  };
+}
+
+/**
+ * Connect routes serving httpgrpc.HTTP for a handler, to mount beside other services. Set the
+ * adapter's readMaxBytes/writeMaxBytes to maxBodyBytes plus room for headers.
+ */
 export function httpgrpcRoutes(handler: AnyHandler, options: HTTPServerOptions = {}): (router: ConnectRouter) => void {
   const impl = createHTTPServiceImpl(handler, options);
   return (router) => {
@@ -147,15 +167,24 @@ export interface HTTPServer {
 /** A plaintext HTTP/2 (h2c) gRPC server serving httpgrpc.HTTP/Handle for a handler. */
 export function createHTTPServer(handler: AnyHandler, options: HTTPServerOptions = {}): HTTPServer {
   const max = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const adapter = connectNodeAdapter({
-    routes: httpgrpcRoutes(handler, options),
-    readMaxBytes: max + MESSAGE_OVERHEAD_BYTES,
-    writeMaxBytes: max + MESSAGE_OVERHEAD_BYTES,
-  });
+  const handle = createHandle(handler, options);
   // nghttp2 resets a stream with ENHANCE_YOUR_CALM once a session holds more than
-  // maxSessionMemory (default 10 MB) of unprocessed data; let Connect's readMaxBytes answer
-  // RESOURCE_EXHAUSTED instead. Connect checks the message length prefix, so nothing big is buffered.
-  const server = http2.createServer({ maxSessionMemory: 64 }, adapter);
+  // maxSessionMemory MB (default 10) of unprocessed data; leave room for a few messages at the
+  // limit. An oversized message is refused from its length prefix, so it is never buffered.
+  const server = http2.createServer({ maxSessionMemory: Math.max(10, Math.ceil((4 * max) / (1024 * 1024))) });
+  attachUnaryHandler(server, {
+    path: "/httpgrpc.HTTP/Handle",
+    maxMessageBytes: max + MESSAGE_OVERHEAD_BYTES,
+    async impl(bytes, call) {
+      let req: HTTPRequest;
+      try {
+        req = fromBinary(HTTPRequestSchema, bytes);
+      } catch (err) {
+        throw new ConnectError(`malformed HTTPRequest: ${(err as Error).message}`, Code.InvalidArgument);
+      }
+      return toBinary(HTTPResponseSchema, await handle(req, { signal: call.signal, timeoutMs: call.timeoutMs, requestHeader: call.metadata }));
+    },
+  });
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on("session", (s) => {
     sessions.add(s);

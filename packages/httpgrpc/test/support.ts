@@ -6,14 +6,31 @@ import { createHTTPServer, type AnyHandler, type HTTPServer, type HTTPServerOpti
 
 export interface Backend {
   address: string;
+  port: number;
   server: HTTPServer;
   close(): Promise<void>;
+  /** Dies abruptly: stops listening and resets every connection, in-flight calls included. */
+  kill(): void;
 }
 
 export async function startBackend(handler: AnyHandler, opts: HTTPServerOptions = {}, port = 0): Promise<Backend> {
   const server = createHTTPServer(handler, opts);
+  const sockets = new Set<import("node:net").Socket>();
+  server.server.on("connection", (s: import("node:net").Socket) => {
+    sockets.add(s);
+    s.once("close", () => sockets.delete(s));
+  });
   const a = await server.listen(port);
-  return { address: `127.0.0.1:${a.port}`, server, close: () => server.close() };
+  return {
+    address: `127.0.0.1:${a.port}`,
+    port: a.port,
+    server,
+    close: () => server.close(),
+    kill() {
+      server.server.close();
+      for (const s of sockets) s.destroy();
+    },
+  };
 }
 
 export interface Front {

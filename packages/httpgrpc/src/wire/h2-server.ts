@@ -1,0 +1,119 @@
+/**
+ * A minimal gRPC server for one unary method on node:http2 (no framework per call), used by
+ * createHTTPServer. It speaks the gRPC wire protocol as grpc-go does: trailers-only error
+ * responses carry grpc-status (any integer, e.g. 500), a percent-encoded grpc-message and
+ * grpc-status-details-bin (an unpadded-base64 google.rpc.Status whose code equals grpc-status).
+ */
+import * as http2 from "node:http2";
+import type { Socket } from "node:net";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { encodeStatus } from "../status.js";
+import { utf8FromBytes, wellFormed } from "../utf8.js";
+import { frame, SingleMessageReader } from "./framing.js";
+import { encodeBinaryHeader, encodeGrpcMessage, metadataFromHeaders, parseGrpcTimeout } from "./grpc-headers.js";
+
+export interface UnaryCall {
+  signal: AbortSignal;
+  /** Milliseconds left when the call arrived (grpc-timeout), if any. */
+  timeoutMs?: number;
+  metadata: Headers;
+}
+
+export type UnaryImpl = (request: Uint8Array, call: UnaryCall) => Promise<Uint8Array>;
+
+const { HTTP2_HEADER_STATUS, HTTP2_HEADER_CONTENT_TYPE, NGHTTP2_NO_ERROR } = http2.constants;
+
+/** The trailers of a failed call, with a google.rpc.Status mirroring grpc-status when there are details. */
+export function errorTrailers(err: unknown): http2.OutgoingHttpHeaders {
+  const ce = ConnectError.from(err);
+  const message = wellFormed(ce.rawMessage);
+  const out: http2.OutgoingHttpHeaders = { "grpc-status": String(ce.code), "grpc-message": encodeGrpcMessage(message) };
+  if (ce.details.length > 0) {
+    const details = ce.details.flatMap((d) => ("desc" in d ? [] : [{ typeUrl: `type.googleapis.com/${d.type}`, value: d.value }]));
+    out["grpc-status-details-bin"] = encodeBinaryHeader(encodeStatus({ code: ce.code, message, details }));
+  }
+  return out;
+}
+
+export interface UnaryServerOptions {
+  /** The one method served, e.g. "/httpgrpc.HTTP/Handle". */
+  path: string;
+  /** Maximum size of the request message. */
+  maxMessageBytes: number;
+  impl: UnaryImpl;
+}
+
+export function attachUnaryHandler(server: http2.Http2Server, o: UnaryServerOptions): void {
+  // Headers, message and trailers go out as separate small writes: without TCP_NODELAY, Nagle's
+  // algorithm and delayed ACKs add tens of milliseconds to a call.
+  server.on("connection", (s: Socket) => s.setNoDelay(true));
+  server.on("stream", (stream, headers) => {
+    stream.on("error", () => {});
+    const ct = headers[HTTP2_HEADER_CONTENT_TYPE] ?? "";
+    if (headers[":method"] !== "POST") return void stream.respond({ [HTTP2_HEADER_STATUS]: 405 }, { endStream: true });
+    if (ct !== "application/grpc" && ct !== "application/grpc+proto") {
+      return void stream.respond({ [HTTP2_HEADER_STATUS]: 415 }, { endStream: true });
+    }
+    const trailersOnly = (err: unknown) => {
+      if (stream.destroyed || stream.headersSent) return;
+      stream.respond({ [HTTP2_HEADER_STATUS]: 200, [HTTP2_HEADER_CONTENT_TYPE]: "application/grpc", ...errorTrailers(err) }, { endStream: true });
+      // The request may still be arriving: stop it (grpc-go does the same with RST_STREAM NO_ERROR).
+      if (!stream.readableEnded) stream.close(NGHTTP2_NO_ERROR);
+    };
+    if (headers[":path"] !== o.path) {
+      stream.resume();
+      return trailersOnly(new ConnectError(`unknown method ${String(headers[":path"])}`, Code.Unimplemented));
+    }
+    const ac = new AbortController();
+    const timeoutMs = parseGrpcTimeout(headers["grpc-timeout"] as string | undefined);
+    let timer: NodeJS.Timeout | undefined;
+    if (timeoutMs !== undefined) {
+      timer = setTimeout(() => ac.abort(new ConnectError("deadline exceeded", Code.DeadlineExceeded)), timeoutMs);
+    }
+    let responded = false;
+    stream.once("close", () => {
+      if (timer) clearTimeout(timer);
+      if (!responded) ac.abort(new ConnectError("the caller went away", Code.Canceled));
+    });
+    const reader = new SingleMessageReader(o.maxMessageBytes, "request message");
+    let failed = false;
+    stream.on("data", (chunk: Buffer) => {
+      if (failed) return;
+      try {
+        reader.push(chunk);
+      } catch (err) {
+        failed = true;
+        responded = true;
+        trailersOnly(err);
+      }
+    });
+    stream.once("end", () => {
+      if (failed) return;
+      let msg: Uint8Array;
+      try {
+        msg = reader.finish();
+      } catch (err) {
+        responded = true;
+        return trailersOnly(err);
+      }
+      o.impl(msg, { signal: ac.signal, timeoutMs, metadata: metadataFromHeaders(headers) }).then(
+        (out) => {
+          responded = true;
+          if (timer) clearTimeout(timer);
+          if (stream.destroyed) return;
+          if (ac.signal.aborted) return trailersOnly(ac.signal.reason);
+          stream.respond({ [HTTP2_HEADER_STATUS]: 200, [HTTP2_HEADER_CONTENT_TYPE]: "application/grpc" }, { waitForTrailers: true });
+          stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
+          stream.end(frame(out));
+        },
+        (err) => {
+          responded = true;
+          if (timer) clearTimeout(timer);
+          trailersOnly(ac.signal.aborted ? ac.signal.reason : err);
+        },
+      );
+    });
+  });
+}
+
+export { utf8FromBytes };
