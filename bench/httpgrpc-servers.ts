@@ -29,7 +29,12 @@ function proxy(backendPort: number, agent: http.Agent | false): http.RequestList
     const up = http.request(
       { host: "127.0.0.1", port: backendPort, method: req.method, path: req.url, headers: { ...req.headers, connection: agent ? "keep-alive" : "close" }, agent },
       (upRes) => {
-        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        const headers = { ...upRes.headers };
+        // Hop-by-hop: the client's own connection stays keep-alive on every path.
+        delete headers.connection;
+        delete headers["keep-alive"];
+        delete headers["transfer-encoding"];
+        res.writeHead(upRes.statusCode ?? 502, headers);
         upRes.pipe(res);
       },
     );
@@ -58,3 +63,4 @@ if (role === "backend") {
   console.error("usage: httpgrpc-servers.ts backend | front <backendHttpPort> <backendGrpcPort>");
   process.exit(2);
 }
+process.on("SIGINT", () => process.exit(0));

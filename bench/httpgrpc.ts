@@ -1,7 +1,8 @@
 // npm run bench:httpgrpc: req/s, p50 and p99 on loopback for four paths (direct, HTTP/1.1 proxy
 // without keep-alive, keep-alive proxy, httpgrpc) and two response body sizes, with autocannon,
 // and the issue's targets. Backend and front ends run in their own processes.
-// Env: BENCH_DURATION (s per run, default 8), BENCH_CONNECTIONS (default 16).
+// Env: BENCH_DURATION (s per run, default 8), BENCH_WARMUP (s before each run, default 3),
+// BENCH_CONNECTIONS (default 16).
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -9,6 +10,7 @@ import autocannon from "autocannon";
 
 const duration = Number(process.env.BENCH_DURATION ?? 8);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const warmup = Number(process.env.BENCH_WARMUP ?? 3);
 const servers = fileURLToPath(new URL("./httpgrpc-servers.ts", import.meta.url));
 const children: ChildProcess[] = [];
 
@@ -53,7 +55,7 @@ const sizes: [string, number][] = [
 ];
 
 const lines: string[] = [
-  `autocannon, ${connections} connections, ${duration} s per run, GET with a response body of the given size, Node ${process.version}.`,
+  `autocannon, ${connections} connections, ${warmup} s warm-up + ${duration} s per run, GET with a response body of the given size, Node ${process.version}.`,
   "",
   "| body | path | req/s | p50 ms | p99 ms | errors |",
   "| --- | --- | ---: | ---: | ---: | ---: |",
@@ -63,7 +65,7 @@ for (const [label, size] of sizes) {
   const got: Record<string, Result> = {};
   for (const [name, port] of paths) {
     const url = `http://127.0.0.1:${port}/bytes/${size}`;
-    await measure(url, 1); // warm-up: connections, JIT
+    await measure(url, warmup); // warm-up: connections, and the JIT for the longer httpgrpc code path
     const r = await measure(url, duration);
     got[name] = r;
     lines.push(`| ${label} | ${name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.errors} |`);

@@ -25,6 +25,7 @@ import { httpgrpcContext, type HttpgrpcContext } from "./handler-context.js";
 import { canonicalHeaderKey, headerProblem, hopByHopNames, methodProblem, urlProblem } from "./http-rules.js";
 import { DEFAULT_MAX_BODY_BYTES, MESSAGE_OVERHEAD_BYTES } from "./limits.js";
 import { BodyTooLargeError, createNodeInvoker, type CapturedResponse, type NodeCallInput, type NodeHandler } from "./node-handler.js";
+import { STREAM_WINDOW } from "./wire/h2-client.js";
 import { attachUnaryHandler } from "./wire/h2-server.js";
 
 export { httpgrpcContext, type HttpgrpcContext, type NodeHandler, type FetchHandler };
@@ -171,7 +172,10 @@ export function createHTTPServer(handler: AnyHandler, options: HTTPServerOptions
   // nghttp2 resets a stream with ENHANCE_YOUR_CALM once a session holds more than
   // maxSessionMemory MB (default 10) of unprocessed data; leave room for a few messages at the
   // limit. An oversized message is refused from its length prefix, so it is never buffered.
-  const server = http2.createServer({ maxSessionMemory: Math.max(10, Math.ceil((4 * max) / (1024 * 1024))) });
+  const server = http2.createServer({
+    maxSessionMemory: Math.max(10, Math.ceil((4 * max) / (1024 * 1024))),
+    settings: { initialWindowSize: STREAM_WINDOW, maxFrameSize: 1 << 20 },
+  });
   attachUnaryHandler(server, {
     path: "/httpgrpc.HTTP/Handle",
     maxMessageBytes: max + MESSAGE_OVERHEAD_BYTES,

@@ -14,6 +14,10 @@ import { decodeBinaryHeader, decodeGrpcMessage, formatGrpcTimeout } from "./grpc
 
 const { NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM } = http2.constants;
 
+/** Flow-control windows: per stream, and per connection (shared by concurrent calls). */
+export const STREAM_WINDOW = 8 * 1024 * 1024;
+export const SESSION_WINDOW = 64 * 1024 * 1024;
+
 /** A transport failure: no gRPC status was received. */
 export class TransportError extends Error {
   override name = "TransportError";
@@ -74,13 +78,19 @@ export class GrpcEndpoint {
     if (s && !s.closed && !s.destroyed) return s;
     const session = http2.connect(`http://${this.address}`, {
       maxSessionMemory: this.opts.maxSessionMemory,
+      // HTTP/2's default 64 KiB flow-control windows cost a WINDOW_UPDATE round trip per 64 KiB of a
+      // response; open them to the message limit (grpc-go sizes them dynamically to the same end).
+      settings: { initialWindowSize: STREAM_WINDOW, maxFrameSize: 1 << 20 },
       createConnection: () => {
         const sock = net.connect({ host: this.host, port: this.port, noDelay: true });
         sock.setKeepAlive(true, this.opts.keepAliveMs);
         return sock;
       },
     });
-    session.once("connect", () => this.connected.add(session));
+    session.once("connect", () => {
+      this.connected.add(session);
+      session.setLocalWindowSize(SESSION_WINDOW);
+    });
     const drop = () => {
       if (this.session === session) this.session = undefined;
     };

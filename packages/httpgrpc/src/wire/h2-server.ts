@@ -11,6 +11,7 @@ import { encodeStatus } from "../status.js";
 import { utf8FromBytes, wellFormed } from "../utf8.js";
 import { frame, SingleMessageReader } from "./framing.js";
 import { encodeBinaryHeader, encodeGrpcMessage, metadataFromHeaders, parseGrpcTimeout } from "./grpc-headers.js";
+import { SESSION_WINDOW } from "./h2-client.js";
 
 export interface UnaryCall {
   signal: AbortSignal;
@@ -47,6 +48,15 @@ export function attachUnaryHandler(server: http2.Http2Server, o: UnaryServerOpti
   // Headers, message and trailers go out as separate small writes: without TCP_NODELAY, Nagle's
   // algorithm and delayed ACKs add tens of milliseconds to a call.
   server.on("connection", (s: Socket) => s.setNoDelay(true));
+  // Large request messages: open the connection window too (the stream window is the server's
+  // initialWindowSize setting, see createHTTPServer).
+  server.on("session", (session) => {
+    try {
+      session.setLocalWindowSize(SESSION_WINDOW);
+    } catch {
+      // The session is already closing.
+    }
+  });
   server.on("stream", (stream, headers) => {
     stream.on("error", () => {});
     const ct = headers[HTTP2_HEADER_CONTENT_TYPE] ?? "";
