@@ -169,6 +169,30 @@ function distinctFromRaw(raw: string[]): Record<string, string[]> {
   return out;
 }
 
+/**
+ * The headers to forward: one entry per name with all its values, without Host and hop-by-hop
+ * headers. req.headers is the source of truth, because middleware edits it (an auth layer
+ * replacing X-Scope-OrgID, removing Authorization); the separate values of a header Node joined
+ * with ", " are taken from the raw headers only while req.headers still holds exactly that join.
+ */
+function forwardedHeaders(req: IncomingMessage): { key: string; values: string[] }[] {
+  const distinct = req.headersDistinct ?? distinctFromRaw(req.rawHeaders);
+  const conn = req.headers["connection"];
+  const hop = hopByHopNames(conn === undefined ? undefined : [conn]);
+  const out: { key: string; values: string[] }[] = [];
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v === undefined || k === "host" || hop.has(k)) continue;
+    let values: string[];
+    if (Array.isArray(v)) values = v;
+    else {
+      const d = distinct[k];
+      values = d && d.length > 1 && d.join(k === "cookie" ? "; " : ", ") === v ? d : [v];
+    }
+    out.push({ key: canonicalHeaderKey(k), values });
+  }
+  return out;
+}
+
 function readBody(req: IncomingMessage, max: number): Promise<Uint8Array> {
   const pre = (req as { body?: unknown }).body;
   // A body parser ran before us: use what it read.
@@ -259,13 +283,7 @@ export function createForwarder(client: HTTPClient, options: ForwarderOptions = 
         if (err instanceof TooLarge) return sendText(res, 413, `request body exceeds ${client.maxBodyBytes} bytes`, true);
         return sendText(res, 400, "could not read the request body");
       }
-      const distinct = req.headersDistinct ?? distinctFromRaw(req.rawHeaders);
-      const hop = hopByHopNames(distinct["connection"]);
-      const headers: { key: string; values: string[] }[] = [];
-      for (const [k, vs] of Object.entries(distinct)) {
-        if (k === "host" || hop.has(k) || vs === undefined) continue;
-        headers.push({ key: canonicalHeaderKey(k), values: vs });
-      }
+      const headers = forwardedHeaders(req);
       const ac = new AbortController();
       const onClose = () => {
         if (!res.writableFinished) ac.abort(new Error("client went away"));

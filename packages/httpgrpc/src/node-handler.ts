@@ -31,9 +31,6 @@ export interface NodeCallInput {
  * captures its response, never holding more than maxResponseBytes of body.
  */
 export function createNodeInvoker(handler: NodeHandler): (input: NodeCallInput) => Promise<CapturedResponse> {
-  const express = handler as NodeHandler & { request?: { app?: unknown }; response?: object };
-  let prototypesFixed = !(express.request && express.request.app === handler && express.response);
-
   return (input) =>
     new Promise<CapturedResponse>((resolve, reject) => {
       let overflow = false;
@@ -41,17 +38,16 @@ export function createNodeInvoker(handler: NodeHandler): (input: NodeCallInput) 
       let written = 0;
       const chunks: Uint8Array[] = [];
       const dispatch = (req: IncomingMessage, res: ServerResponse) => {
-        if (!prototypesFixed) {
-          // Express swaps req/res prototypes for its own; light-my-request re-parents them onto its
-          // request/response classes when it sees the app itself, which it cannot through this wrapper.
-          Object.setPrototypeOf(Object.getPrototypeOf(express.request), Object.getPrototypeOf(req));
-          Object.setPrototypeOf(Object.getPrototypeOf(express.response), Object.getPrototypeOf(res));
-          prototypesFixed = true;
-        }
         attachContext(req, input.ctx);
-        // The body is captured here rather than by light-my-request, which copies every chunk and
-        // decodes the whole body to a string (res.payload): 10% of the backend's CPU at 256 KiB in
-        // bench/httpgrpc.ts. Past the limit, data is dropped, not buffered; the call fails below.
+        // The body is captured here, by instance methods, rather than by light-my-request:
+        // - light-my-request copies every chunk and decodes the whole body to a string (res.payload),
+        //   10% of the backend's CPU at 256 KiB in bench/httpgrpc.ts;
+        // - Express replaces res's prototype with its own (based on http.ServerResponse), which drops
+        //   light-my-request's capturing methods. light-my-request avoids that by re-parenting
+        //   Express's shared prototypes onto its own classes when given the app itself, which breaks
+        //   every real Express server in the same process (and the same app served over HTTP too).
+        //   Instance methods survive the prototype swap, so no prototype is touched here.
+        // Past the limit, data is dropped, not buffered; the call fails below.
         res.write = function (this: ServerResponse, chunk: unknown, enc?: unknown, cb?: unknown) {
           if (chunk != null && (this as { _hasBody?: boolean })._hasBody !== false && !overflow) {
             const buf = typeof chunk === "string" ? Buffer.from(chunk, typeof enc === "string" ? (enc as BufferEncoding) : "utf8") : (chunk as Uint8Array);
@@ -63,6 +59,13 @@ export function createNodeInvoker(handler: NodeHandler): (input: NodeCallInput) 
           }
           return (serverResponseWrite as Function).call(this, chunk ?? "", enc, cb) as boolean;
         } as ServerResponse["write"];
+        // end(chunk) becomes write(chunk) + end(), so the last chunk is captured on any prototype.
+        res.end = function (this: ServerResponse, chunk?: unknown, enc?: unknown, cb?: unknown) {
+          if (typeof chunk === "function") [cb, chunk] = [chunk, undefined];
+          else if (typeof enc === "function") [cb, enc] = [enc, undefined];
+          if (chunk != null) this.write(chunk as string, enc as BufferEncoding);
+          return ((Object.getPrototypeOf(this) as ServerResponse).end as Function).call(this, cb) as ServerResponse;
+        } as ServerResponse["end"];
         const onAbort = () => {
           aborted = true;
           (req as { aborted?: boolean }).aborted = true;
