@@ -3,8 +3,10 @@
 // HTTP/1.1 keep-alive proxy, httpgrpc forwarder). Each prints its ports as one JSON line.
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import { createForwarder, createHTTPClient } from "../packages/httpgrpc/src/client.js";
-import { createHTTPServer } from "../packages/httpgrpc/src/server.js";
+// The built packages, as users run them (npm run build first): tsx-compiled sources would add
+// esbuild's keepNames wrappers to every closure on the hot path.
+import { createForwarder, createHTTPClient } from "@acme/httpgrpc/client";
+import { createHTTPServer } from "@acme/httpgrpc/server";
 
 const bodies = new Map<number, Buffer>();
 function body(n: number): Buffer {

@@ -1,6 +1,7 @@
 // npm run bench:httpgrpc: req/s, p50 and p99 on loopback for four paths (direct, HTTP/1.1 proxy
 // without keep-alive, keep-alive proxy, httpgrpc) and two response body sizes, with autocannon,
-// and the issue's targets. Backend and front ends run in their own processes.
+// and the issue's targets. Backend and front ends run in their own processes, on the built
+// packages (run `npm run build` or `npm run build:packages` first).
 // Env: BENCH_DURATION (s per run, default 8), BENCH_WARMUP (s before each run, default 3),
 // BENCH_CONNECTIONS (default 16).
 import { spawn, type ChildProcess } from "node:child_process";

@@ -9,14 +9,15 @@
  * several times a bare HTTP/2 round trip, which the benchmark could not afford (see server.ts).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { create, fromBinary, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { createBalancer, NoEndpointsError, type Balancer, type BalancerOptions, type FailureKind } from "@acme/balancer";
 import { httpResponseFromError } from "./errors.js";
-import { HTTPRequestSchema, HTTPResponseSchema, type HTTPRequest, type HTTPResponse } from "./gen.js";
+import type { HTTPRequestSchema, HTTPResponse } from "./gen.js";
 import { canonicalHeaderKey, hopByHopNames } from "./http-rules.js";
 import { DEFAULT_MAX_BODY_BYTES, MESSAGE_OVERHEAD_BYTES } from "./limits.js";
 import { GrpcEndpoint, TransportError } from "./wire/h2-client.js";
+import { decodeHTTPResponse, encodeHTTPRequest } from "./wire/codec.js";
 
 const HANDLE_PATH = "/httpgrpc.HTTP/Handle";
 
@@ -96,12 +97,17 @@ export function createHTTPClient(options: HTTPClientOptions): HTTPClient {
   });
 
   async function handle(init: MessageInitShape<typeof HTTPRequestSchema>, opts: CallOptions = {}): Promise<HTTPResponse> {
-    const req: HTTPRequest = create(HTTPRequestSchema, init);
+    const req = {
+      method: init.method ?? "",
+      url: init.url ?? "",
+      headers: (init.headers ?? []).map((h) => ({ key: h.key ?? "", values: h.values ?? [] })),
+      body: init.body ?? new Uint8Array(0),
+    };
     if (req.body.byteLength > max) {
       throw new ConnectError(`request body of ${req.body.byteLength} bytes exceeds the limit of ${max} bytes`, Code.ResourceExhausted);
     }
     const method = (req.method || "GET").toUpperCase();
-    const bytes = toBinary(HTTPRequestSchema, req);
+    const bytes = encodeHTTPRequest(req);
     const call = { signal: opts.signal, timeoutMs: opts.timeoutMs ?? options.timeoutMs, metadata: opts.headers };
     let out: Uint8Array;
     try {
@@ -110,7 +116,7 @@ export function createHTTPClient(options: HTTPClientOptions): HTTPClient {
       throw asConnectError(err);
     }
     try {
-      return fromBinary(HTTPResponseSchema, out);
+      return decodeHTTPResponse(out);
     } catch (err) {
       throw new ConnectError(`malformed HTTPResponse: ${(err as Error).message}`, Code.Internal);
     }

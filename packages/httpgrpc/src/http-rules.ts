@@ -72,7 +72,15 @@ export function headersFromNode(
   return out;
 }
 
+const canonical = new Map<string, string>();
+
 /** "x-scope-orgid" → "X-Scope-Orgid", Go's canonical MIME header form. */
 export function canonicalHeaderKey(k: string): string {
-  return k.toLowerCase().replace(/(^|-)([a-z])/g, (_, d: string, c: string) => d + c.toUpperCase());
+  let c = canonical.get(k);
+  if (c === undefined) {
+    c = k.toLowerCase().replace(/(^|-)([a-z])/g, (_, d: string, ch: string) => d + ch.toUpperCase());
+    // Header names repeat; a bounded cache avoids the regex on the hot path.
+    if (canonical.size < 1000) canonical.set(k, c);
+  }
+  return c;
 }

@@ -16,17 +16,19 @@
  */
 import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import { errorFromHTTPResponse } from "./errors.js";
 import { createFetchInvoker, type FetchHandler } from "./fetch-handler.js";
-import { HTTP, HTTPRequestSchema, HTTPResponseSchema, type HTTPRequest, type HTTPResponse } from "./gen.js";
+import { HTTP, HTTPResponseSchema, type HTTPRequest, type HTTPResponse } from "./gen.js";
 import { httpgrpcContext, type HttpgrpcContext } from "./handler-context.js";
 import { canonicalHeaderKey, headerProblem, hopByHopNames, methodProblem, urlProblem } from "./http-rules.js";
 import { DEFAULT_MAX_BODY_BYTES, MESSAGE_OVERHEAD_BYTES } from "./limits.js";
 import { BodyTooLargeError, createNodeInvoker, type CapturedResponse, type NodeCallInput, type NodeHandler } from "./node-handler.js";
 import { STREAM_WINDOW } from "./wire/h2-client.js";
 import { attachUnaryHandler } from "./wire/h2-server.js";
+import { decodeHTTPRequest, encodeHTTPResponse } from "./wire/codec.js";
+import { metadataFromHeaders } from "./wire/grpc-headers.js";
 
 export { httpgrpcContext, type HttpgrpcContext, type NodeHandler, type FetchHandler };
 
@@ -97,13 +99,17 @@ function createHandle(handler: AnyHandler, options: HTTPServerOptions): (req: HT
       // As Go's http.Header: a later duplicate key replaces an earlier one.
       headers[lower] = h.values;
     }
-    const org = ctx.requestHeader.get("x-scope-orgid");
-    if (org && !headers["x-scope-orgid"]) headers["x-scope-orgid"] = [org];
+    if (!headers["x-scope-orgid"]) {
+      const org = ctx.requestHeader.get("x-scope-orgid");
+      if (org) headers["x-scope-orgid"] = [org];
+    }
     const timeoutMs = ctx.timeoutMs;
     const hctx: HttpgrpcContext = {
       signal: ctx.signal,
       deadline: timeoutMs === undefined ? undefined : Date.now() + timeoutMs,
-      metadata: ctx.requestHeader,
+      get metadata() {
+        return ctx.requestHeader;
+      },
     };
 
     let captured: CapturedResponse;
@@ -182,11 +188,20 @@ export function createHTTPServer(handler: AnyHandler, options: HTTPServerOptions
     async impl(bytes, call) {
       let req: HTTPRequest;
       try {
-        req = fromBinary(HTTPRequestSchema, bytes);
+        req = decodeHTTPRequest(bytes);
       } catch (err) {
         throw new ConnectError(`malformed HTTPRequest: ${(err as Error).message}`, Code.InvalidArgument);
       }
-      return toBinary(HTTPResponseSchema, await handle(req, { signal: call.signal, timeoutMs: call.timeoutMs, requestHeader: call.metadata }));
+      let metadata: Headers | undefined;
+      const info: CallInfo = {
+        signal: call.signal,
+        timeoutMs: call.timeoutMs,
+        // Built on first use: most calls never read it, and Headers objects are not cheap.
+        get requestHeader() {
+          return (metadata ??= metadataFromHeaders(call.headers));
+        },
+      };
+      return encodeHTTPResponse(await handle(req, info));
     },
   });
   const sessions = new Set<http2.ServerHttp2Session>();

@@ -1,14 +1,5 @@
 import { ConnectError, Code } from "@connectrpc/connect";
 
-/** Prefixes a message with gRPC's 5-byte header: compressed flag 0, then a big-endian length. */
-export function frame(message: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(5 + message.byteLength);
-  out[0] = 0;
-  out.writeUInt32BE(message.byteLength, 1);
-  out.set(message, 5);
-  return out;
-}
-
 /**
  * Collects exactly one length-prefixed message from a stream of chunks, refusing (as soon as the
  * prefix is seen) a message over maxBytes, so an oversized message is never buffered.

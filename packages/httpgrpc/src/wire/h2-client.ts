@@ -9,7 +9,7 @@ import * as http2 from "node:http2";
 import * as net from "node:net";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { decodeStatus } from "../status.js";
-import { frame, SingleMessageReader } from "./framing.js";
+import { SingleMessageReader } from "./framing.js";
 import { decodeBinaryHeader, decodeGrpcMessage, formatGrpcTimeout } from "./grpc-headers.js";
 
 const { NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM } = http2.constants;
@@ -105,8 +105,8 @@ export class GrpcEndpoint {
     return session;
   }
 
-  /** One unary call: request message bytes in, response message bytes out. */
-  unary(path: string, request: Uint8Array, o: UnaryCallOptions = {}): Promise<Uint8Array> {
+  /** One unary call: a framed request message (5-byte gRPC prefix included) in, the response message out. */
+  unary(path: string, framedRequest: Uint8Array, o: UnaryCallOptions = {}): Promise<Uint8Array> {
     if (this.closed) return Promise.reject(new TransportError("endpoint closed", false));
     if (o.signal?.aborted) return Promise.reject(ConnectError.from(o.signal.reason, Code.Canceled));
     let session: http2.ClientHttp2Session;
@@ -127,7 +127,7 @@ export class GrpcEndpoint {
       this.session = undefined;
       return Promise.reject(new TransportError(`cannot start a call to ${this.address}: ${(err as Error).message}`, false, { cause: err }));
     }
-    stream.end(frame(request));
+    stream.end(framedRequest);
 
     return new Promise<Uint8Array>((resolve, reject) => {
       let settled = false;

@@ -8,18 +8,20 @@ import * as http2 from "node:http2";
 import type { Socket } from "node:net";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { encodeStatus } from "../status.js";
-import { utf8FromBytes, wellFormed } from "../utf8.js";
-import { frame, SingleMessageReader } from "./framing.js";
-import { encodeBinaryHeader, encodeGrpcMessage, metadataFromHeaders, parseGrpcTimeout } from "./grpc-headers.js";
+import { wellFormed } from "../utf8.js";
+import { SingleMessageReader } from "./framing.js";
+import { encodeBinaryHeader, encodeGrpcMessage, parseGrpcTimeout } from "./grpc-headers.js";
 import { SESSION_WINDOW } from "./h2-client.js";
 
 export interface UnaryCall {
   signal: AbortSignal;
   /** Milliseconds left when the call arrived (grpc-timeout), if any. */
   timeoutMs?: number;
-  metadata: Headers;
+  /** The request's HTTP/2 headers; see metadataFromHeaders() for the application metadata. */
+  headers: http2.IncomingHttpHeaders;
 }
 
+/** Request message in, response message out, already framed (5-byte gRPC prefix included). */
 export type UnaryImpl = (request: Uint8Array, call: UnaryCall) => Promise<Uint8Array>;
 
 const { HTTP2_HEADER_STATUS, HTTP2_HEADER_CONTENT_TYPE, NGHTTP2_NO_ERROR } = http2.constants;
@@ -106,7 +108,7 @@ export function attachUnaryHandler(server: http2.Http2Server, o: UnaryServerOpti
         responded = true;
         return trailersOnly(err);
       }
-      o.impl(msg, { signal: ac.signal, timeoutMs, metadata: metadataFromHeaders(headers) }).then(
+      o.impl(msg, { signal: ac.signal, timeoutMs, headers }).then(
         (out) => {
           responded = true;
           if (timer) clearTimeout(timer);
@@ -114,7 +116,7 @@ export function attachUnaryHandler(server: http2.Http2Server, o: UnaryServerOpti
           if (ac.signal.aborted) return trailersOnly(ac.signal.reason);
           stream.respond({ [HTTP2_HEADER_STATUS]: 200, [HTTP2_HEADER_CONTENT_TYPE]: "application/grpc" }, { waitForTrailers: true });
           stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
-          stream.end(frame(out));
+          stream.end(out);
         },
         (err) => {
           responded = true;
@@ -125,5 +127,3 @@ export function attachUnaryHandler(server: http2.Http2Server, o: UnaryServerOpti
     });
   });
 }
-
-export { utf8FromBytes };
