@@ -2,12 +2,15 @@ import { ConnectError, Code } from "@connectrpc/connect";
 
 /**
  * Collects exactly one length-prefixed message from a stream of chunks, refusing (as soon as the
- * prefix is seen) a message over maxBytes, so an oversized message is never buffered.
+ * prefix is seen) a message over maxBytes, so an oversized message is never buffered. Once the
+ * length is known the message is copied into one buffer of that size as chunks arrive, so each
+ * chunk can be released at once (fewer live buffers, less GC than collecting and concatenating).
  */
 export class SingleMessageReader {
-  private chunks: Buffer[] = [];
-  private have = 0;
-  private expected = -1;
+  private head = Buffer.alloc(5);
+  private headLen = 0;
+  private body: Buffer | undefined;
+  private bodyLen = 0;
   constructor(
     private readonly maxBytes: number,
     private readonly what: string,
@@ -15,28 +18,34 @@ export class SingleMessageReader {
 
   /** Adds a chunk; throws a ConnectError on a too large, compressed or second message. */
   push(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.have += chunk.length;
-    if (this.expected < 0 && this.have >= 5) {
-      const head = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
-      if (head[0] !== 0) throw new ConnectError(`${this.what} is compressed; compression is not supported`, Code.Unimplemented);
-      this.expected = head.readUInt32BE(1);
-      if (this.expected > this.maxBytes) {
-        throw new ConnectError(`${this.what} of ${this.expected} bytes is larger than the limit of ${this.maxBytes} bytes`, Code.ResourceExhausted);
+    let off = 0;
+    if (this.headLen < 5) {
+      const n = Math.min(5 - this.headLen, chunk.length);
+      chunk.copy(this.head, this.headLen, 0, n);
+      this.headLen += n;
+      off = n;
+      if (this.headLen < 5) return;
+      if (this.head[0] !== 0) throw new ConnectError(`${this.what} is compressed; compression is not supported`, Code.Unimplemented);
+      const expected = this.head.readUInt32BE(1);
+      if (expected > this.maxBytes) {
+        throw new ConnectError(`${this.what} of ${expected} bytes is larger than the limit of ${this.maxBytes} bytes`, Code.ResourceExhausted);
       }
+      this.body = Buffer.allocUnsafe(expected);
     }
-    if (this.expected >= 0 && this.have > 5 + this.expected) {
-      throw new ConnectError(`${this.what}: more than one message on a unary call`, Code.Unimplemented);
-    }
+    const rest = chunk.length - off;
+    if (rest === 0) return;
+    const body = this.body!;
+    if (this.bodyLen + rest > body.length) throw new ConnectError(`${this.what}: more than one message on a unary call`, Code.Unimplemented);
+    chunk.copy(body, this.bodyLen, off);
+    this.bodyLen += rest;
   }
 
   /** The message once the stream ended; throws when it was cut short. */
   finish(): Uint8Array {
-    if (this.have === 0) throw new ConnectError(`${this.what}: no message`, Code.Unimplemented);
-    if (this.expected < 0 || this.have !== 5 + this.expected) {
-      throw new ConnectError(`${this.what}: truncated message (${this.have} of ${this.expected + 5} bytes)`, Code.Internal);
+    if (this.headLen === 0) throw new ConnectError(`${this.what}: no message`, Code.Unimplemented);
+    if (!this.body || this.bodyLen !== this.body.length) {
+      throw new ConnectError(`${this.what}: truncated message (${this.headLen + this.bodyLen} of ${this.body ? this.body.length + 5 : "?"} bytes)`, Code.Internal);
     }
-    const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.have);
-    return all.subarray(5);
+    return this.body;
   }
 }
