@@ -142,3 +142,20 @@ test("no endpoints at all (DNS name without records) → 503 with a clear messag
     await front.close();
   }
 });
+
+test("a dns:/// target: every address of the name is used; one that refuses connections is skipped", async () => {
+  const counter = { n: 0, active: 0 };
+  const backend = await startBackend(countingBackend(counter));
+  // localhost may also resolve to ::1, where nothing listens: those calls must be retried on 127.0.0.1.
+  const front = await startFront({ target: `dns:///localhost:${backend.port}` });
+  try {
+    await front.client.balancer.ready();
+    assert.ok(front.client.balancer.endpoints().some((e) => e.address === `127.0.0.1:${backend.port}`));
+    const statuses = await load(20, 4, () => request(`${front.url}/x`, { method: "POST", body: Buffer.from("p") }).then((r) => r.status));
+    assert.deepEqual([...new Set(statuses)], [200]);
+    assert.equal(counter.n, 20);
+  } finally {
+    await front.close();
+    await backend.close();
+  }
+});

@@ -1,14 +1,17 @@
 // Wire interop with an independent gRPC implementation: @grpc/grpc-js with the proto from proto/.
 import assert from "node:assert/strict";
 import * as http from "node:http";
+import * as http2 from "node:http2";
 import { fileURLToPath } from "node:url";
 import { after, before, test } from "node:test";
 import * as grpc from "@grpc/grpc-js";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
 import * as loader from "@grpc/proto-loader";
 import protobuf from "protobufjs";
 import { fromBinary } from "@bufbuild/protobuf";
 import { decodeStatus, encodeStatus, HTTP_RESPONSE_TYPE_URL } from "../src/errors.js";
 import { HTTPResponseSchema } from "../src/gen.js";
+import { httpgrpcRoutes } from "../src/server.js";
 import { request, startBackend, startFront, type Backend } from "./support.js";
 
 const protoPath = fileURLToPath(new URL("../../../proto/httpgrpc/httpgrpc.proto", import.meta.url));
@@ -159,5 +162,31 @@ test("our forwarder replays a dskit-style grpc-js server's 503 with its headers 
   } finally {
     await front.close();
     server.forceShutdown();
+  }
+});
+
+test("httpgrpcRoutes on a Connect router serves the same method (also to grpc-js)", async () => {
+  const server = http2.createServer(
+    connectNodeAdapter({
+      routes: httpgrpcRoutes((req: http.IncomingMessage, res: http.ServerResponse) => {
+        res.statusCode = req.url === "/boom" ? 500 : 200;
+        res.end(`connect ${req.url}`);
+      }),
+    }),
+  );
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const c = new pkg.httpgrpc.HTTP(`127.0.0.1:${(server.address() as { port: number }).port}`, grpc.credentials.createInsecure());
+  try {
+    const ok = await call(c, { method: "GET", url: "/hi", headers: [] });
+    assert.equal(ok.resp?.Code, 200);
+    assert.equal(ok.resp?.body.toString(), "connect /hi");
+    const { err } = await call(c, { method: "GET", url: "/boom", headers: [] });
+    assert.equal(err?.code, 500);
+    const status = decodeStatus(err!.metadata.get("grpc-status-details-bin")[0] as Buffer);
+    assert.equal(status.code, 500);
+    assert.equal(new TextDecoder().decode(fromBinary(HTTPResponseSchema, status.details[0].value).body), "connect /boom");
+  } finally {
+    c.close();
+    await new Promise<void>((r) => server.close(() => r()));
   }
 });
