@@ -2,14 +2,15 @@
 // without keep-alive, keep-alive proxy, httpgrpc) and two response body sizes, with autocannon,
 // and the issue's targets. Backend and front ends run in their own processes, on the built
 // packages (run `npm run build` or `npm run build:packages` first).
-// Env: BENCH_DURATION (s per run, default 8), BENCH_WARMUP (s before each run, default 3),
-// BENCH_CONNECTIONS (default 16).
+// Env: BENCH_DURATION (s per round, default 4), BENCH_ROUNDS (default 3), BENCH_WARMUP (s per
+// path, default 3), BENCH_CONNECTIONS (default 16). A full run takes about 2.5 minutes.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 
-const duration = Number(process.env.BENCH_DURATION ?? 8);
+const duration = Number(process.env.BENCH_DURATION ?? 4);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const warmup = Number(process.env.BENCH_WARMUP ?? 3);
 const servers = fileURLToPath(new URL("./httpgrpc-servers.ts", import.meta.url));
@@ -56,21 +57,34 @@ const sizes: [string, number][] = [
 ];
 
 const lines: string[] = [
-  `autocannon, ${connections} connections, ${warmup} s warm-up + ${duration} s per run, GET with a response body of the given size, Node ${process.version}.`,
+  `autocannon, ${connections} connections, GET with a response body of the given size, Node ${process.version}; per path ${warmup} s warm-up, then ${rounds} rounds of ${duration} s interleaved with the other paths (req/s: mean of the rounds; p50/p99: median), so load from other processes on the machine hits every path alike.`,
   "",
   "| body | path | req/s | p50 ms | p99 ms | errors |",
   "| --- | --- | ---: | ---: | ---: | ---: |",
 ];
+const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 const checks: string[] = [];
 for (const [label, size] of sizes) {
-  const got: Record<string, Result> = {};
+  const runs: Record<string, Result[]> = {};
   for (const [name, port] of paths) {
-    const url = `http://127.0.0.1:${port}/bytes/${size}`;
-    await measure(url, warmup); // warm-up: connections, and the JIT for the longer httpgrpc code path
-    const r = await measure(url, duration);
+    await measure(`http://127.0.0.1:${port}/bytes/${size}`, warmup); // connections, and the JIT for the longer httpgrpc path
+    runs[name] = [];
+  }
+  for (let round = 0; round < rounds; round++) {
+    for (const [name, port] of paths) runs[name].push(await measure(`http://127.0.0.1:${port}/bytes/${size}`, duration));
+  }
+  const got: Record<string, Result> = {};
+  for (const [name] of paths) {
+    const rs = runs[name];
+    const r: Result = {
+      rps: rs.reduce((t, x) => t + x.rps, 0) / rs.length,
+      p50: median(rs.map((x) => x.p50)),
+      p99: median(rs.map((x) => x.p99)),
+      errors: rs.reduce((t, x) => t + x.errors, 0),
+    };
     got[name] = r;
     lines.push(`| ${label} | ${name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.errors} |`);
-    process.stderr.write(`${label} ${name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms\n`);
+    process.stderr.write(`${label} ${name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms (rounds: ${rs.map((x) => x.rps.toFixed(0)).join(", ")} req/s)\n`);
   }
   const g = got["httpgrpc"];
   const nka = got["HTTP/1.1 proxy, no keep-alive"];

@@ -39,7 +39,7 @@ export function createFetchInvoker(handler: FetchHandler): (input: NodeCallInput
       method: input.method,
       headers,
       body: hasBody ? (input.body as Uint8Array<ArrayBuffer>) : undefined,
-      signal: input.ctx.signal,
+      signal: input.cancellation.signal,
     });
     attachContext(request, input.ctx as HttpgrpcContext);
     const response = await handler(request);

@@ -1,5 +1,6 @@
 import { ServerResponse, type IncomingMessage } from "node:http";
 import inject from "light-my-request";
+import type { Cancellation } from "./cancellation.js";
 import type { HttpgrpcContext } from "./handler-context.js";
 import { attachContext } from "./handler-context.js";
 
@@ -23,6 +24,7 @@ export interface NodeCallInput {
   headers: Record<string, string[]>;
   body: Uint8Array;
   ctx: HttpgrpcContext;
+  cancellation: Cancellation;
   maxResponseBytes: number;
 }
 
@@ -73,9 +75,7 @@ export function createNodeInvoker(handler: NodeHandler): (input: NodeCallInput) 
           if (!req.destroyed) req.emit("close");
           res.destroy();
         };
-        if (input.ctx.signal.aborted) onAbort();
-        else input.ctx.signal.addEventListener("abort", onAbort, { once: true });
-        res.once("close", () => input.ctx.signal.removeEventListener("abort", onAbort));
+        res.once("close", input.cancellation.onCancel(onAbort));
         return handler(req, res);
       };
       inject(
@@ -88,7 +88,7 @@ export function createNodeInvoker(handler: NodeHandler): (input: NodeCallInput) 
           validate: false,
         },
         (err, res) => {
-          if (aborted) return reject(input.ctx.signal.reason ?? new Error("aborted"));
+          if (aborted) return reject(input.cancellation.reason ?? new Error("aborted"));
           if (err || !res) return reject(err ?? new Error("no response"));
           if (overflow) return reject(new BodyTooLargeError(`response body exceeds ${input.maxResponseBytes} bytes`));
           const raw = res.raw.res as ServerResponse;

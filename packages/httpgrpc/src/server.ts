@@ -27,6 +27,7 @@ import { DEFAULT_MAX_BODY_BYTES, MESSAGE_OVERHEAD_BYTES } from "./limits.js";
 import { BodyTooLargeError, createNodeInvoker, type CapturedResponse, type NodeCallInput, type NodeHandler } from "./node-handler.js";
 import { STREAM_WINDOW } from "./wire/h2-client.js";
 import { attachUnaryHandler } from "./wire/h2-server.js";
+import { Cancellation } from "./cancellation.js";
 import { decodeHTTPRequest, encodeHTTPResponse } from "./wire/codec.js";
 import { metadataFromHeaders } from "./wire/grpc-headers.js";
 
@@ -63,9 +64,11 @@ const invalid = (msg: string) => new ConnectError(msg, Code.InvalidArgument);
 
 /** What a call tells the core about itself, from whichever server runs it. */
 interface CallInfo {
-  signal: AbortSignal;
+  cancellation: Cancellation;
   timeoutMs: number | undefined;
   requestHeader: Headers;
+  /** One metadata value, without building requestHeader. */
+  metadataValue(name: string): string | undefined;
 }
 
 /**
@@ -100,12 +103,14 @@ function createHandle(handler: AnyHandler, options: HTTPServerOptions): (req: HT
       headers[lower] = h.values;
     }
     if (!headers["x-scope-orgid"]) {
-      const org = ctx.requestHeader.get("x-scope-orgid");
+      const org = ctx.metadataValue("x-scope-orgid");
       if (org) headers["x-scope-orgid"] = [org];
     }
     const timeoutMs = ctx.timeoutMs;
     const hctx: HttpgrpcContext = {
-      signal: ctx.signal,
+      get signal() {
+        return ctx.cancellation.signal;
+      },
       deadline: timeoutMs === undefined ? undefined : Date.now() + timeoutMs,
       get metadata() {
         return ctx.requestHeader;
@@ -114,9 +119,9 @@ function createHandle(handler: AnyHandler, options: HTTPServerOptions): (req: HT
 
     let captured: CapturedResponse;
     try {
-      captured = await invoke({ method, url: req.url, headers, body: req.body, ctx: hctx, maxResponseBytes: max });
+      captured = await invoke({ method, url: req.url, headers, body: req.body, ctx: hctx, cancellation: ctx.cancellation, maxResponseBytes: max });
     } catch (err) {
-      if (ctx.signal.aborted) throw ConnectError.from(ctx.signal.reason, Code.Canceled);
+      if (ctx.cancellation.cancelled) throw ConnectError.from(ctx.cancellation.reason, Code.Canceled);
       if (err instanceof BodyTooLargeError) throw new ConnectError(err.message, Code.ResourceExhausted);
       options.onHandlerError?.(err, req);
       throw errorFromHTTPResponse(
@@ -148,7 +153,13 @@ function createHandle(handler: AnyHandler, options: HTTPServerOptions): (req: HT
 export function createHTTPServiceImpl(handler: AnyHandler, options: HTTPServerOptions = {}): ServiceImpl<typeof HTTP> {
   const handle = createHandle(handler, options);
   return {
-    handle: (req: HTTPRequest, ctx: HandlerContext) => handle(req, { signal: ctx.signal, timeoutMs: ctx.timeoutMs(), requestHeader: ctx.requestHeader }),
+    handle: (req: HTTPRequest, ctx: HandlerContext) =>
+      handle(req, {
+        cancellation: new Cancellation(ctx.signal),
+        timeoutMs: ctx.timeoutMs(),
+        requestHeader: ctx.requestHeader,
+        metadataValue: (name) => ctx.requestHeader.get(name) ?? undefined,
+      }),
   };
 }
 
@@ -194,8 +205,12 @@ export function createHTTPServer(handler: AnyHandler, options: HTTPServerOptions
       }
       let metadata: Headers | undefined;
       const info: CallInfo = {
-        signal: call.signal,
+        cancellation: call.cancellation,
         timeoutMs: call.timeoutMs,
+        metadataValue(name) {
+          const v = call.headers[name];
+          return Array.isArray(v) ? v.join(", ") : v;
+        },
         // Built on first use: most calls never read it, and Headers objects are not cheap.
         get requestHeader() {
           return (metadata ??= metadataFromHeaders(call.headers));

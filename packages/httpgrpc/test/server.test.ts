@@ -142,6 +142,8 @@ describe("Express behind the adapter", () => {
   });
 });
 
+let fetchAbortSeen = false;
+
 describe("fetch-style handler (Hono) behind the adapter", () => {
   let backend: Backend;
   let front: Front;
@@ -156,6 +158,12 @@ describe("fetch-style handler (Hono) behind the adapter", () => {
       return c.body(body.reverse(), 202);
     });
     app.get("/fail", (c) => c.text("broken", 503));
+    app.get("/wait", async (c) => {
+      const signal = c.req.raw.signal;
+      await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+      fetchAbortSeen = true;
+      return c.text("too late");
+    });
     backend = await startBackend(app);
     front = await startFront({ target: [backend.address] });
   });
@@ -171,6 +179,18 @@ describe("fetch-style handler (Hono) behind the adapter", () => {
     assert.equal(r.headers["x-multi"], "1, 2");
     assert.equal(r.headers["x-seen-query"], "z");
     assert.deepEqual([...r.body], [3, 2, 1]);
+  });
+
+  test("the Request's signal aborts at the deadline → 504", async () => {
+    const f = await startFront({ target: [backend.address] }, { timeoutMs: 150 });
+    try {
+      const r = await request(`${f.url}/wait`);
+      assert.equal(r.status, 504);
+      for (let i = 0; i < 100 && !fetchAbortSeen; i++) await new Promise((res) => setTimeout(res, 10));
+      assert.equal(fetchAbortSeen, true);
+    } finally {
+      await f.close();
+    }
   });
 
   test("a 503 from the handler is replayed", async () => {

@@ -8,13 +8,15 @@ import * as http2 from "node:http2";
 import type { Socket } from "node:net";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { encodeStatus } from "../status.js";
+import { Cancellation } from "../cancellation.js";
 import { wellFormed } from "../utf8.js";
 import { SingleMessageReader } from "./framing.js";
 import { encodeBinaryHeader, encodeGrpcMessage, parseGrpcTimeout } from "./grpc-headers.js";
 import { SESSION_WINDOW } from "./h2-client.js";
 
 export interface UnaryCall {
-  signal: AbortSignal;
+  /** Cancelled when the caller goes away or the deadline passes. */
+  cancellation: Cancellation;
   /** Milliseconds left when the call arrived (grpc-timeout), if any. */
   timeoutMs?: number;
   /** The request's HTTP/2 headers; see metadataFromHeaders() for the application metadata. */
@@ -76,16 +78,16 @@ export function attachUnaryHandler(server: http2.Http2Server, o: UnaryServerOpti
       stream.resume();
       return trailersOnly(new ConnectError(`unknown method ${String(headers[":path"])}`, Code.Unimplemented));
     }
-    const ac = new AbortController();
+    const cancellation = new Cancellation();
     const timeoutMs = parseGrpcTimeout(headers["grpc-timeout"] as string | undefined);
     let timer: NodeJS.Timeout | undefined;
     if (timeoutMs !== undefined) {
-      timer = setTimeout(() => ac.abort(new ConnectError("deadline exceeded", Code.DeadlineExceeded)), timeoutMs);
+      timer = setTimeout(() => cancellation.cancel(new ConnectError("deadline exceeded", Code.DeadlineExceeded)), timeoutMs);
     }
     let responded = false;
     stream.once("close", () => {
       if (timer) clearTimeout(timer);
-      if (!responded) ac.abort(new ConnectError("the caller went away", Code.Canceled));
+      if (!responded) cancellation.cancel(new ConnectError("the caller went away", Code.Canceled));
     });
     const reader = new SingleMessageReader(o.maxMessageBytes, "request message");
     let failed = false;
@@ -108,12 +110,12 @@ export function attachUnaryHandler(server: http2.Http2Server, o: UnaryServerOpti
         responded = true;
         return trailersOnly(err);
       }
-      o.impl(msg, { signal: ac.signal, timeoutMs, headers }).then(
+      o.impl(msg, { cancellation, timeoutMs, headers }).then(
         (out) => {
           responded = true;
           if (timer) clearTimeout(timer);
           if (stream.destroyed) return;
-          if (ac.signal.aborted) return trailersOnly(ac.signal.reason);
+          if (cancellation.cancelled) return trailersOnly(cancellation.reason);
           stream.respond({ [HTTP2_HEADER_STATUS]: 200, [HTTP2_HEADER_CONTENT_TYPE]: "application/grpc" }, { waitForTrailers: true });
           stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
           stream.end(out);
@@ -121,7 +123,7 @@ export function attachUnaryHandler(server: http2.Http2Server, o: UnaryServerOpti
         (err) => {
           responded = true;
           if (timer) clearTimeout(timer);
-          trailersOnly(ac.signal.aborted ? ac.signal.reason : err);
+          trailersOnly(cancellation.cancelled ? cancellation.reason : err);
         },
       );
     });
