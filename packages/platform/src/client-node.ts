@@ -3,8 +3,9 @@
 import type { DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
+import { createBalancedTransport } from "@acme/balancer";
 import { buildClient, buildTransport } from "./client/build-client.js";
-import type { ClientOptions, TransportFactory } from "./client/options.js";
+import type { BalanceFn, ClientOptions, TransportFactory } from "./client/options.js";
 import { currentTrace } from "./trace-scope.js";
 import { formatTraceparent } from "./traceparent.js";
 
@@ -59,12 +60,40 @@ function nodeTransport(httpVersion: "1.1" | "2" | undefined): TransportFactory {
   };
 }
 
+/**
+ * Several endpoints go through @acme/balancer: persistent connections to
+ * each, round robin or least outstanding, ejection of failing endpoints, and
+ * retries on another endpoint when nothing was sent or the method is
+ * idempotent. The endpoints must share scheme and path.
+ */
+const balance: BalanceFn = (urls, createTransport, { policy, maxAttempts }) => {
+  const parsed = urls.map((u) => new URL(u));
+  const scheme = parsed[0].protocol;
+  const prefix = parsed[0].pathname.replace(/\/$/, "");
+  for (const u of parsed) {
+    if (u.protocol !== scheme || u.pathname.replace(/\/$/, "") !== prefix) {
+      throw new Error(`createClient: endpoints must share scheme and path; ${JSON.stringify(u.href)} differs from ${JSON.stringify(parsed[0].href)}`);
+    }
+  }
+  return createBalancedTransport({
+    target: parsed.map((u) => `${u.hostname}:${u.port || (scheme === "https:" ? "443" : "80")}`),
+    scheme: scheme === "https:" ? "https" : "http",
+    pathPrefix: prefix,
+    createTransport,
+    policy: policy ?? "round_robin",
+    maxAttempts,
+  });
+};
+
 /** A typed client for `service` with the platform's deadline, mesh header, retries and trace propagation. */
 export function createClient<S extends DescService>(service: S, options: NodeClientOptions): Client<S> {
-  return buildClient(service, options, { makeTransport: nodeTransport(options.httpVersion), interceptors: [propagateTrace, refusedStreamIsUnavailable] });
+  return buildClient(service, options, { makeTransport: nodeTransport(options.httpVersion), interceptors: [propagateTrace, refusedStreamIsUnavailable], balance });
 }
 
-/** The transport createClient would use, for code that builds its own clients. */
-export function createPlatformTransport(options: NodeClientOptions): Transport {
-  return buildTransport(options, { makeTransport: nodeTransport(options.httpVersion), interceptors: [propagateTrace, refusedStreamIsUnavailable] });
+/**
+ * The transport createClient would use, for code that builds its own clients.
+ * With several endpoints it has close(), which ends the balancer's connections.
+ */
+export function createPlatformTransport(options: NodeClientOptions): Transport & { close?(): Promise<void> } {
+  return buildTransport(options, { makeTransport: nodeTransport(options.httpVersion), interceptors: [propagateTrace, refusedStreamIsUnavailable], balance });
 }

@@ -15,7 +15,10 @@ export function buildClient<S extends DescService>(
   return createConnectClient(service, buildTransport(options, runtime));
 }
 
-export function buildTransport(options: ClientOptions, runtime: { makeTransport: TransportFactory; balance?: BalanceFn; interceptors?: Interceptor[] }): Transport {
+export function buildTransport(
+  options: ClientOptions,
+  runtime: { makeTransport: TransportFactory; balance?: BalanceFn; interceptors?: Interceptor[] },
+): Transport & { close?(): Promise<void> } {
   const protocol = options.protocol ?? "connect";
   if (!["grpc", "grpc-web", "connect"].includes(protocol)) {
     throw new Error(`createClient: protocol must be "grpc", "grpc-web" or "connect", got ${JSON.stringify(protocol)}`);
@@ -42,7 +45,7 @@ export function buildTransport(options: ClientOptions, runtime: { makeTransport:
   const make = (baseUrl: string) => runtime.makeTransport(baseUrl, { protocol, binary: options.binary ?? protocol !== "connect", interceptors });
   if (!balanced) return withDefaultDeadlines(make(urls[0]), timeoutMs, streamTimeoutMs);
   if (!runtime.balance) {
-    throw new Error(`createClient: ${urls.length} endpoints need a balancer, which this build does not include; give one baseUrl`);
+    throw new Error(`createClient: ${urls.length} endpoints need the load balancer, which only @acme/platform/client/node has; give one baseUrl`);
   }
   const maxAttempts = 1 + Math.max(0, retry.retries ?? 2);
   return withDefaultDeadlines(runtime.balance(urls, make, { policy: options.policy, maxAttempts }), timeoutMs, streamTimeoutMs);
@@ -53,8 +56,9 @@ export function buildTransport(options: ClientOptions, runtime: { makeTransport:
  * unary calls, another (none by default) for streams, which may rightly live
  * for hours (health Watch). A call's own timeoutMs, 0 included, wins.
  */
-export function withDefaultDeadlines(transport: Transport, unaryMs: number, streamMs: number): Transport {
+export function withDefaultDeadlines(transport: Transport & { close?(): Promise<void> }, unaryMs: number, streamMs: number): Transport & { close?(): Promise<void> } {
   return {
+    ...(transport.close && { close: () => transport.close!() }),
     unary: (method, signal, timeoutMs, header, input, contextValues) =>
       transport.unary(method, signal, timeoutMs ?? (unaryMs || undefined), header, input, contextValues),
     stream: (method, signal, timeoutMs, header, input, contextValues) =>

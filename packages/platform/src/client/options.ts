@@ -6,7 +6,7 @@ export type Protocol = "grpc" | "grpc-web" | "connect";
 export interface ClientOptions {
   /** The server, e.g. "https://payments.example.com". Give this or `endpoints`. */
   baseUrl?: string;
-  /** Several servers to balance calls over (see README: needs @acme/balancer for more than one). */
+  /** Several servers to balance calls over (Node client: @acme/balancer), e.g. ["http://10.0.0.1:8080", "http://10.0.0.2:8080"]. */
   endpoints?: string[];
   /** Balancing policy across `endpoints` (default round_robin). */
   policy?: "round_robin" | "least_outstanding";
@@ -36,7 +36,7 @@ export interface ClientOptions {
 export type TransportFactory = (
   baseUrl: string,
   init: { protocol: Protocol; binary: boolean; interceptors: Interceptor[] },
-) => Transport;
+) => Transport & { close?(): Promise<void> };
 
 /**
  * Spreads calls over several base URLs: the seam for @acme/balancer's
@@ -48,4 +48,4 @@ export type BalanceFn = (
   endpoints: string[],
   createTransport: (baseUrl: string) => Transport,
   options: { policy: ClientOptions["policy"]; maxAttempts: number },
-) => Transport;
+) => Transport & { close?(): Promise<void> };
