@@ -2,7 +2,9 @@
 // with all three protocols and trace propagation from the call being served.
 import type { DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
-import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
+import * as http from "node:http";
+import * as https from "node:https";
+import { createConnectTransport, createGrpcTransport, createGrpcWebTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { createBalancedTransport } from "@acme/balancer";
 import { buildClient, buildTransport } from "./client/build-client.js";
 import type { BalanceFn, ClientOptions, TransportFactory } from "./client/options.js";
@@ -46,17 +48,26 @@ export const refusedStreamIsUnavailable: Interceptor = (next) => async (req) => 
   }
 };
 
+/**
+ * Each transport owns its connections (its own keep-alive agent or HTTP/2
+ * session manager) and can close them: clients don't share a pooled socket
+ * that another client left to a server that has since gone away, and the
+ * balancer frees an endpoint's connections when the endpoint leaves.
+ */
 function nodeTransport(httpVersion: "1.1" | "2" | undefined): TransportFactory {
   return (baseUrl, { protocol, binary, interceptors }) => {
     const common = { baseUrl, useBinaryFormat: binary, interceptors };
-    switch (protocol) {
-      case "grpc":
-        return createGrpcTransport(common);
-      case "grpc-web":
-        return createGrpcWebTransport({ ...common, httpVersion: httpVersion ?? "1.1" });
-      default:
-        return createConnectTransport({ ...common, httpVersion: httpVersion ?? "1.1" });
+    const version = protocol === "grpc" ? "2" : (httpVersion ?? "1.1");
+    if (version === "2") {
+      const sessionManager = new Http2SessionManager(baseUrl);
+      const init = { ...common, httpVersion: "2" as const, sessionManager };
+      const t = protocol === "grpc" ? createGrpcTransport(init) : protocol === "grpc-web" ? createGrpcWebTransport(init) : createConnectTransport(init);
+      return Object.assign(t, { close: async () => sessionManager.abort() });
     }
+    const agent = baseUrl.startsWith("https:") ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+    const init = { ...common, httpVersion: "1.1" as const, nodeOptions: { agent } };
+    const t = protocol === "grpc-web" ? createGrpcWebTransport(init) : createConnectTransport(init);
+    return Object.assign(t, { close: async () => agent.destroy() });
   };
 }
 
