@@ -1,0 +1,86 @@
+// Publishes the docs of a release to the gh-pages branch: builds the site
+// for the version (`npm run docs` with DOCS_VERSION set), lays it out with
+// the docs versioning script (`npm run docs:publish`: <tree>/vX.Y.Z/,
+// <tree>/latest/, versions.json) in a worktree of gh-pages (created as an
+// orphan branch the first time), commits and pushes.
+// npm run release:docs -- vX.Y.Z [--remote <url>] [--no-push]
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { run, runOrThrow } from "../lib/exec.js";
+import { versionOfTag } from "./recover.js";
+
+export const DOCS_BRANCH = "gh-pages";
+
+export interface PublishDocsOptions {
+  version: string;
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  /** Where to fetch gh-pages from and push it to: a remote name or URL (default origin). */
+  remote?: string;
+  push?: boolean;
+  log?: (msg: string) => void;
+}
+
+/** Whether this repo has the docs versioning script; until it does, releases skip the docs. */
+export function hasDocsPublish(cwd: string): boolean {
+  const pj = JSON.parse(readFileSync(join(cwd, "package.json"), "utf8")) as { scripts?: Record<string, string> };
+  return Boolean(pj.scripts?.["docs:publish"]);
+}
+
+/** Returns the gh-pages commit made, or undefined when the tree did not change. */
+export async function publishDocs(opts: PublishDocsOptions): Promise<string | undefined> {
+  const { cwd, version } = opts;
+  const env = { ...(opts.env ?? process.env), DOCS_VERSION: version };
+  const log = opts.log ?? ((m: string) => console.log(m));
+  const remote = opts.remote ?? "origin";
+  const git = (args: string[], dir = cwd) => runOrThrow("git", args, { cwd: dir, env });
+
+  await runOrThrow("npm", ["run", "-s", "docs"], { cwd, env });
+  const site = join(cwd, "build", "docs");
+  if (!existsSync(site)) throw new Error(`npm run docs did not produce ${site}`);
+
+  const tree = mkdtempSync(join(tmpdir(), "gh-pages-"));
+  const orphan = `docs-publish-${process.pid}`;
+  rmSync(tree, { recursive: true });
+  try {
+    const fetched = await run("git", ["fetch", "--quiet", remote, `+refs/heads/${DOCS_BRANCH}:refs/remotes/docs-publish/${DOCS_BRANCH}`], { cwd, env });
+    if (fetched.code === 0) {
+      await git(["worktree", "add", "--quiet", "--detach", tree, `refs/remotes/docs-publish/${DOCS_BRANCH}`]);
+    } else {
+      log(`docs: no ${DOCS_BRANCH} branch on ${remote} yet; starting it as an orphan branch`);
+      await git(["worktree", "add", "--quiet", "--detach", tree]);
+      await git(["checkout", "--quiet", "--orphan", orphan], tree);
+      await git(["rm", "-rf", "--quiet", "."], tree);
+    }
+    await runOrThrow("npm", ["run", "-s", "docs:publish", "--", "--site", site, "--version", version, "--tree", tree], { cwd, env });
+    await git(["add", "-A"], tree);
+    if ((await run("git", ["diff", "--cached", "--quiet"], { cwd: tree, env })).code === 0) {
+      log(`docs: ${DOCS_BRANCH} already has the docs of ${version}`);
+      return undefined;
+    }
+    await git(["commit", "--quiet", "-m", `docs: v${version} [skip ci]`], tree);
+    const sha = (await git(["rev-parse", "HEAD"], tree)).stdout.trim();
+    if (opts.push !== false) await git(["push", "--quiet", remote, `HEAD:refs/heads/${DOCS_BRANCH}`], tree);
+    log(`docs: published v${version} to ${DOCS_BRANCH} (${sha.slice(0, 7)})`);
+    return sha;
+  } finally {
+    await run("git", ["worktree", "remove", "--force", tree], { cwd, env });
+    rmSync(tree, { recursive: true, force: true });
+    await run("git", ["update-ref", "-d", `refs/remotes/docs-publish/${DOCS_BRANCH}`], { cwd, env });
+    await run("git", ["branch", "-D", orphan], { cwd, env });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { remote: { type: "string" }, "no-push": { type: "boolean", default: false } } });
+  if (positionals.length !== 1) {
+    console.error("usage: npm run release:docs -- vX.Y.Z [--remote <name|url>] [--no-push]");
+    process.exit(2);
+  }
+  publishDocs({ version: versionOfTag(positionals[0]), cwd: process.cwd(), remote: values.remote, push: !values["no-push"] }).catch((err: Error) => {
+    console.error(`release:docs: ${err.message}`);
+    process.exit(1);
+  });
+}
