@@ -36,6 +36,10 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
     });
     child.on("error", reject);
     child.on("close", (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr }));
+    // A child that exits without reading its input closes the pipe first: that is not an error.
+    child.stdin.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code !== "EPIPE") reject(err);
+    });
     child.stdin.end(opts.input ?? "");
   });
 }

@@ -11,9 +11,10 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { runOrThrow } from "../lib/exec.js";
+import { buildPackagesOnce } from "./build-stamp.js";
 import { ReleaseError } from "./errors.js";
 import { missingBuildOutputs, packRelease, readPackedRelease, releasablePackages, RELEASE_DIR, type ReleaseManifest } from "./pack.js";
-import { hasDocsPublish, publishDocs } from "./publish-docs.js";
+import { BOT_IDENTITY, hasDocsPublish, publishDocs } from "./publish-docs.js";
 import { distTagOf, publishRelease, registriesOf, verifyRegistries } from "./publish.js";
 import { missingFromRegistry, recoverRelease } from "./recover.js";
 import { addDistTag, withToken, type NpmContext } from "./registry.js";
@@ -104,23 +105,19 @@ export async function prepare(cfg: PluginConfig, c: Context): Promise<void> {
   const next = c.nextRelease!;
   if (cfg.build ?? true) {
     c.logger.log("building the packages");
-    await runOrThrow("npm", ["run", "-s", "build:packages"], { cwd: c.cwd, env: c.env });
+    if (!(await buildPackagesOnce(c.cwd, c.env))) c.logger.log("the packages were already built from these sources");
   }
   const m = await packRelease(c.cwd, next.version);
   c.logger.log(`packed ${m.packages.length} packages at ${next.version} into ${RELEASE_DIR}/`);
   if ((cfg.commitChangelog ?? true) && existsSync(join(c.cwd, "CHANGELOG.md"))) {
     const status = await runOrThrow("git", ["status", "--porcelain", "--", "CHANGELOG.md"], { cwd: c.cwd });
     if (status.stdout.trim()) {
-      const env = {
-        GIT_AUTHOR_NAME: "semantic-release-bot",
-        GIT_AUTHOR_EMAIL: "semantic-release-bot@martynus.net",
-        GIT_COMMITTER_NAME: "semantic-release-bot",
-        GIT_COMMITTER_EMAIL: "semantic-release-bot@martynus.net",
-        ...c.env,
-      };
+      const env = { ...BOT_IDENTITY, ...c.env };
       await runOrThrow("git", ["add", "CHANGELOG.md"], { cwd: c.cwd, env });
       await runOrThrow("git", ["commit", "--no-verify", "-q", "-m", `chore(release): ${next.gitTag} [skip ci]\n\n${next.version}`], { cwd: c.cwd, env });
-      c.logger.log(`committed CHANGELOG.md for ${next.gitTag}`);
+      // semantic-release pushes only the tag; the branch must carry the release commit too.
+      await runOrThrow("git", ["push", "-q", c.options.repositoryUrl, `HEAD:refs/heads/${c.branch.name}`], { cwd: c.cwd, env });
+      c.logger.log(`committed and pushed CHANGELOG.md for ${next.gitTag}`);
     }
   }
 }

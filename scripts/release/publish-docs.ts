@@ -13,6 +13,13 @@ import { versionOfTag } from "./recover.js";
 
 export const DOCS_BRANCH = "gh-pages";
 
+export const BOT_IDENTITY = {
+  GIT_AUTHOR_NAME: "semantic-release-bot",
+  GIT_AUTHOR_EMAIL: "semantic-release-bot@martynus.net",
+  GIT_COMMITTER_NAME: "semantic-release-bot",
+  GIT_COMMITTER_EMAIL: "semantic-release-bot@martynus.net",
+};
+
 export interface PublishDocsOptions {
   version: string;
   cwd: string;
@@ -32,7 +39,8 @@ export function hasDocsPublish(cwd: string): boolean {
 /** Returns the gh-pages commit made, or undefined when the tree did not change. */
 export async function publishDocs(opts: PublishDocsOptions): Promise<string | undefined> {
   const { cwd, version } = opts;
-  const env = { ...(opts.env ?? process.env), DOCS_VERSION: version };
+  // CI runners have no git identity; an explicit one in the environment wins.
+  const env = { ...BOT_IDENTITY, ...(opts.env ?? process.env), DOCS_VERSION: version };
   const log = opts.log ?? ((m: string) => console.log(m));
   const remote = opts.remote ?? "origin";
   const git = (args: string[], dir = cwd) => runOrThrow("git", args, { cwd: dir, env });

@@ -25,9 +25,10 @@ export async function registriesOf(manifest: ReleaseManifest, ctx: NpmContext): 
 
 /** npm whoami against every registry; throws a ReleaseError naming the first that refuses. */
 export async function verifyRegistries(registries: Iterable<string>, ctx: NpmContext, log: Log): Promise<void> {
-  const { ctx: authed, cleanup } = await withToken(ctx, [...registries]);
+  const unique = [...new Set(registries)];
+  const { ctx: authed, cleanup } = await withToken(ctx, unique);
   try {
-    for (const r of new Set(registries)) log(`npm: authenticated as ${await whoami(r, authed)} on ${r}`);
+    for (const r of unique) log(`npm: authenticated as ${await whoami(r, authed)} on ${r}`);
   } finally {
     cleanup();
   }

@@ -10,6 +10,7 @@ import semver from "semver";
 import { run, runOrThrow } from "../lib/exec.js";
 import { refExists, resolveCommit, showFile } from "../lib/git.js";
 import type { PackageJson } from "../lib/package-plan.js";
+import { buildPackagesOnce } from "./build-stamp.js";
 import { ReleaseError } from "./errors.js";
 import { packRelease, readPackedRelease, RELEASE_DIR, type ReleaseManifest } from "./pack.js";
 import { publishRelease, registriesOf, verifyRegistries, type PublishResult } from "./publish.js";
@@ -61,7 +62,7 @@ async function packAt(dir: string, version: string, build: boolean, log: Log): P
   }
   if (build) {
     log(`recover: building the packages at ${version}`);
-    await runOrThrow("npm", ["run", "-s", "build:packages"], { cwd: dir });
+    await buildPackagesOnce(dir, process.env);
   }
   return packRelease(dir, version, outDir);
 }

@@ -28,11 +28,25 @@ async function npm(args: string[], ctx: NpmContext) {
   return run("npm", args, { cwd: ctx.cwd, env: { ...ctx.env, npm_config_loglevel: "error", npm_config_update_notifier: "false" } });
 }
 
-/** One npm config value as npm resolves it in `cwd` (project .npmrc, user, global, env); undefined when unset. */
+const configCache = new WeakMap<NpmContext, Promise<Record<string, unknown>>>();
+
+/** npm's whole resolved config in `cwd` (project .npmrc, user, global, env), read once per context. */
+export function npmConfig(ctx: NpmContext): Promise<Record<string, unknown>> {
+  let cached = configCache.get(ctx);
+  if (!cached) {
+    cached = npm(["config", "list", "--json"], ctx).then((r) => {
+      if (r.code !== 0) throw new ReleaseError("ENPMCONFIG", `npm config list failed in ${ctx.cwd}: ${firstErrorLine(r.stderr + r.stdout)}`);
+      return JSON.parse(r.stdout) as Record<string, unknown>;
+    });
+    configCache.set(ctx, cached);
+  }
+  return cached;
+}
+
+/** One npm config value as npm resolves it; undefined when unset. */
 export async function npmConfigGet(key: string, ctx: NpmContext): Promise<string | undefined> {
-  const r = await npm(["config", "get", key], ctx);
-  const v = r.stdout.trim();
-  return r.code === 0 && v && v !== "undefined" && v !== "null" ? v : undefined;
+  const v = (await npmConfig(ctx))[key];
+  return typeof v === "string" && v ? v : undefined;
 }
 
 /**

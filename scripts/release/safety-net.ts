@@ -3,6 +3,7 @@
 // decide the release type, so a break nobody declared is refused here,
 // before anything is tagged or published.
 import { breakingFindings, formatFindingText, type BreakingFinding } from "../lib/breaking.js";
+import { listProtoPackages } from "../lib/protos.js";
 import { ReleaseError } from "./errors.js";
 
 export interface SafetyNetInput {
@@ -14,8 +15,19 @@ export interface SafetyNetInput {
   cwd: string;
 }
 
+/** The commit scope for a proto file: its family (proto/acme/greeter/v1/x.proto -> greeter). */
+function scopeOf(path: string, cwd: string): string | undefined {
+  const rel = path.replace(/^proto\//, "");
+  try {
+    return listProtoPackages(cwd).find((p) => p.files.includes(rel))?.family;
+  } catch {
+    return undefined;
+  }
+}
+
 export function undeclaredBreakError(findings: BreakingFinding[], input: SafetyNetInput): ReleaseError {
   const n = findings.length;
+  const scope = findings[0] ? scopeOf(findings[0].path, input.cwd) : undefined;
   return new ReleaseError(
     "EBREAKINGSCHEMA",
     `The schema has ${n} breaking change${n > 1 ? "s" : ""} since ${input.lastTag}, but the commits make this a ${input.releaseType} release (${input.nextVersion}), which must not break consumers.`,
@@ -24,7 +36,7 @@ export function undeclaredBreakError(findings: BreakingFinding[], input: SafetyN
       ...findings.map((f) => `  ${formatFindingText(f)}`),
       "",
       "Nothing was tagged or published. Either:",
-      "- declare the break, so this becomes a major release: mark a commit with `!` (e.g. `feat(greeter)!: remove SayHelloStreamRequest.count`)",
+      `- declare the break, so this becomes a major release: mark a commit with \`!\` (e.g. \`feat${scope ? `(${scope})` : ""}!: <what changed>\`)`,
       "  or add a footer to its message: `BREAKING CHANGE: <what breaks and how to migrate>`; or",
       "- make the change compatible: add a field or rpc instead of changing one, and `reserved` the number and name of a deleted field.",
     ].join("\n"),

@@ -1,0 +1,223 @@
+// The release, end to end, for real: a throwaway copy of this repo with a
+// bare origin, verdaccio as the registry, semantic-release run as CI would
+// run it, and a consumer project installing what came out.
+import assert from "node:assert/strict";
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { bin, run, type RunResult } from "../scripts/lib/exec.js";
+import { repoRoot } from "../scripts/lib/repo.js";
+import { listWorkspacePackages } from "../scripts/lib/workspaces.js";
+import { cleanEnv, makeReleaseRepo, type ReleaseRepo } from "./support/release-repo.js";
+import { startVerdaccio, type TestRegistry } from "./support/verdaccio.js";
+
+let registry: TestRegistry;
+let repo: ReleaseRepo;
+let releaserToken: string;
+/** Can publish @acme/greeter only: its release stops after the first package. */
+let limitedToken: string;
+let packageNames: string[];
+
+before(async () => {
+  registry = await startVerdaccio({
+    "@acme/greeter": { access: "$all", publish: "releaser limited" },
+    "@acme/*": { access: "$all", publish: "releaser" },
+  });
+  releaserToken = await registry.addUser("releaser", "releaser-password-1");
+  limitedToken = await registry.addUser("limited", "limited-password-1");
+  repo = makeReleaseRepo();
+  packageNames = listWorkspacePackages(repo.dir).map((p) => p.name);
+  // The release workflow builds (and tests) before semantic-release; reuse our build when there is one.
+  for (const p of listWorkspacePackages(repoRoot)) {
+    if (existsSync(join(repoRoot, p.dir, "dist"))) cpSync(join(repoRoot, p.dir, "dist"), join(repo.dir, p.dir, "dist"), { recursive: true });
+  }
+  if (!listWorkspacePackages(repo.dir).every((p) => existsSync(join(repo.dir, p.dir, "dist")))) {
+    const b = await run("npm", ["run", "-s", "build:packages"], { cwd: repo.dir, env: cleanEnv() });
+    assert.equal(b.code, 0, b.stderr);
+  }
+});
+
+after(async () => {
+  await registry?.close();
+  repo?.cleanup();
+});
+
+async function release(token: string): Promise<RunResult> {
+  const t0 = performance.now();
+  const r = await run(process.execPath, [join(repo.dir, "node_modules", "semantic-release", "bin", "semantic-release.js"), "--no-ci"], {
+    cwd: repo.dir,
+    env: cleanEnv({ NPM_TOKEN: token, NPM_CONFIG_REGISTRY: registry.url }),
+  });
+  if (process.env.RELEASE_E2E_TRACE) process.stderr.write(`semantic-release: exit ${r.code} in ${Math.round(performance.now() - t0)} ms\n${r.stdout}${r.stderr}\n`);
+  return { ...r, stdout: r.stdout + r.stderr };
+}
+
+async function packument(name: string): Promise<{ versions?: Record<string, unknown>; "dist-tags"?: Record<string, string> }> {
+  const res = await fetch(`${registry.url}${name.replace("/", "%2f")}`);
+  return res.status === 404 ? {} : ((await res.json()) as object);
+}
+
+async function versionsOf(name: string): Promise<string[]> {
+  return Object.keys((await packument(name)).versions ?? {}).sort();
+}
+
+async function distTags(name: string): Promise<Record<string, string>> {
+  return (await packument(name))["dist-tags"] ?? {};
+}
+
+const originTags = () => repo.origin("tag", "--list", "v*").split("\n").filter(Boolean).sort();
+const originHead = () => repo.origin("rev-parse", "main");
+const explain = (r: RunResult) => `semantic-release exited ${r.code}:\n${r.stdout.slice(-6000)}`;
+
+test("releases: feat → 1.0.0, bad token refused, interrupted publish finished by a re-run, undeclared schema break refused, feat! → 2.0.0", { timeout: 360_000 }, async (t) => {
+  await t.test("feat → v1.0.0, every package at 1.0.0 under latest, CHANGELOG.md committed", async () => {
+    repo.write("docs/greeting.md", "# Greetings\n\nSay hello in more languages.\n");
+    repo.commit("feat(greeter): document greetings");
+    const r = await release(releaserToken);
+    assert.equal(r.code, 0, explain(r));
+    assert.deepEqual(originTags(), ["v1.0.0"]);
+    for (const name of packageNames) {
+      assert.deepEqual(await versionsOf(name), ["1.0.0"], name);
+      assert.equal((await distTags(name)).latest, "1.0.0", name);
+    }
+    const changelog = repo.origin("show", "main:CHANGELOG.md");
+    assert.match(changelog, /## 1\.0\.0/);
+    assert.match(changelog, /### Features[\s\S]*\*\*greeter:\*\* document greetings/);
+    assert.equal(repo.origin("rev-parse", "v1.0.0^{commit}"), originHead(), "the tag is on the release commit");
+    assert.ok(existsSync(join(repo.dir, "build/release/acme-greeter-1.0.0.tgz")));
+  });
+
+  await t.test("a bad npm token fails before anything is tagged or published", async () => {
+    repo.edit("docs/greeting.md", "more languages", "many languages");
+    repo.commit("fix(greeter): say which languages");
+    const headBefore = originHead();
+    const r = await release("not-a-real-token");
+    assert.notEqual(r.code, 0, explain(r));
+    assert.match(r.stdout, new RegExp(`ENPMAUTH npm whoami against ${registry.url.replace(/[.:/]/g, "\\$&")} failed: the token is invalid`));
+    assert.deepEqual(originTags(), ["v1.0.0"]);
+    assert.equal(originHead(), headBefore);
+    assert.equal(repo.git("tag", "--list", "v1.0.1"), "");
+    for (const name of packageNames) assert.deepEqual(await versionsOf(name), ["1.0.0"], name);
+  });
+
+  await t.test("fix → v1.0.1 whose publish stops after the first package; a re-run publishes the rest and tags nothing", async () => {
+    const r = await release(limitedToken);
+    assert.notEqual(r.code, 0, explain(r));
+    assert.match(r.stdout, /ENPMPUBLISH npm publish of @acme\/grpc-health/);
+    assert.deepEqual(originTags(), ["v1.0.0", "v1.0.1"]);
+    assert.deepEqual(await versionsOf("@acme/greeter"), ["1.0.0", "1.0.1"]);
+    assert.deepEqual(await versionsOf("@acme/grpc-health"), ["1.0.0"]);
+    const tagged = repo.origin("rev-parse", "v1.0.1^{commit}");
+
+    const again = await release(releaserToken);
+    assert.equal(again.code, 0, explain(again));
+    assert.match(again.stdout, /release v1\.0\.1 is incomplete/);
+    assert.match(again.stdout, /@acme\/greeter@1\.0\.1 is already in .* skipped/);
+    for (const name of packageNames) {
+      assert.deepEqual(await versionsOf(name), ["1.0.0", "1.0.1"], name);
+      assert.equal((await distTags(name)).latest, "1.0.1", name);
+    }
+    assert.deepEqual(originTags(), ["v1.0.0", "v1.0.1"]);
+    assert.equal(repo.origin("rev-parse", "v1.0.1^{commit}"), tagged);
+  });
+
+  await t.test("a consumer installs @acme/greeter@1.0.1, compiles under tsc --strict and calls a server", async () => {
+    const consumer = await makeConsumer("1.0.1");
+    const out = await run(process.execPath, ["dist/main.js"], { cwd: consumer });
+    assert.equal(out.code, 0, out.stderr);
+    assert.equal(out.stdout.trim(), "Hello, Ada! (stream: 1 2 3)");
+  });
+
+  await t.test("a breaking schema change committed as feat: is refused, nothing tagged or published", async () => {
+    repo.edit("proto/acme/greeter/v1/greeter.proto", /\n  \/\/ How many greetings to send; 0 means 3\.\n  uint32 count = 2;/, "");
+    const gen = await run("npm", ["run", "-s", "generate"], { cwd: repo.dir, env: cleanEnv() });
+    assert.equal(gen.code, 0, gen.stderr);
+    repo.commit("feat(greeter): always greet three times");
+    const headBefore = originHead();
+    const r = await release(releaserToken);
+    assert.notEqual(r.code, 0, explain(r));
+    assert.match(r.stdout, /EBREAKINGSCHEMA The schema has 1 breaking change since v1\.0\.1, but the commits make this a minor release \(1\.1\.0\)/);
+    assert.match(r.stdout, /proto\/acme\/greeter\/v1\/greeter\.proto:\d+:\d+: .*count.* \(FIELD_NO_DELETE\)/);
+    assert.match(r.stdout, /BREAKING CHANGE:/);
+    assert.match(r.stdout, /feat\(greeter\)!:/);
+    assert.deepEqual(originTags(), ["v1.0.0", "v1.0.1"]);
+    assert.equal(repo.git("tag", "--list", "v1.1.0"), "");
+    assert.equal(originHead(), headBefore);
+    for (const name of packageNames) assert.deepEqual(await versionsOf(name), ["1.0.0", "1.0.1"], name);
+  });
+
+  await t.test("the same change as feat!: → v2.0.0 under latest", async () => {
+    repo.git("commit", "-q", "--amend", "-m", "feat(greeter)!: always greet three times");
+    repo.git("push", "-q", "--force", "origin", "main");
+    const r = await release(releaserToken);
+    assert.equal(r.code, 0, explain(r));
+    assert.deepEqual(originTags(), ["v1.0.0", "v1.0.1", "v2.0.0"]);
+    for (const name of packageNames) {
+      assert.deepEqual(await versionsOf(name), ["1.0.0", "1.0.1", "2.0.0"], name);
+      assert.equal((await distTags(name)).latest, "2.0.0", name);
+    }
+    assert.match(repo.origin("show", "main:CHANGELOG.md"), /## 2\.0\.0[\s\S]*BREAKING CHANGES/);
+  });
+
+  await t.test("a consumer installing @acme/greeter@latest gets 2.0.0, without the removed field", async () => {
+    const consumer = await makeConsumer("latest");
+    const pj = JSON.parse(readFileSync(join(consumer, "node_modules/@acme/greeter/package.json"), "utf8")) as { version: string; entryPoints?: unknown };
+    assert.equal(pj.version, "2.0.0");
+    assert.equal(pj.entryPoints, undefined);
+    const dts = readFileSync(join(consumer, "node_modules/@acme/greeter/dist/v1.d.ts"), "utf8");
+    assert.doesNotMatch(dts, /count: number/);
+  });
+});
+
+const CONSUMER_MAIN = `import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createClient, type ConnectRouter } from "@connectrpc/connect";
+import { connectNodeAdapter, createConnectTransport } from "@connectrpc/connect-node";
+import { GreeterService } from "@acme/greeter/v1";
+
+const routes = (router: ConnectRouter) =>
+  router.service(GreeterService, {
+    async sayHello(req) {
+      return { message: \`Hello, \${req.name}!\` };
+    },
+    async *sayHelloStream(req) {
+      for (let i = 1; i <= (req.count || 3); i++) yield { message: \`Hello, \${req.name}!\`, index: i };
+    },
+  });
+
+const server = createServer(connectNodeAdapter({ routes }));
+await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+const { port } = server.address() as AddressInfo;
+const client = createClient(GreeterService, createConnectTransport({ baseUrl: \`http://127.0.0.1:\${port}\`, httpVersion: "1.1" }));
+const res = await client.sayHello({ name: "Ada" });
+const indexes: number[] = [];
+for await (const m of client.sayHelloStream({ name: "Ada" })) indexes.push(m.index);
+console.log(\`\${res.message} (stream: \${indexes.join(" ")})\`);
+server.close();
+`;
+
+/** A fresh project that maps only @acme to the test registry, installs @acme/greeter@<spec>, and (for a 1.x spec) compiles the client+server. */
+async function makeConsumer(spec: string): Promise<string> {
+  const dir = join(repo.root, `consumer-${spec}`);
+  mkdirSync(join(dir, "src"), { recursive: true });
+  writeFileSync(join(dir, ".npmrc"), `@acme:registry=${registry.url}\n`);
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }, null, 2));
+  const root = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { devDependencies: Record<string, string> };
+  const pin = (n: string) => `${n}@${root.devDependencies[n]}`;
+  const env = cleanEnv();
+  const args = ["install", "--no-audit", "--no-fund", "--prefer-offline", `@acme/greeter@${spec}`];
+  // The latest check only reads the installed package: no peers, so nothing comes from outside the test registry.
+  if (spec === "latest") args.push("--legacy-peer-deps");
+  else args.push(pin("@bufbuild/protobuf"), pin("@connectrpc/connect"), pin("@connectrpc/connect-node"), pin("@types/node"));
+  const install = await run("npm", args, { cwd: dir, env });
+  assert.equal(install.code, 0, install.stderr);
+  if (spec === "latest") return dir;
+  writeFileSync(join(dir, "src/main.ts"), CONSUMER_MAIN);
+  writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({
+    compilerOptions: { strict: true, target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", outDir: "dist", rootDir: "src", types: ["node"], skipLibCheck: false },
+    include: ["src"],
+  }, null, 2));
+  const tsc = await run(bin("tsc", repoRoot), ["-p", "tsconfig.json"], { cwd: dir, env });
+  assert.equal(tsc.code, 0, tsc.stdout + tsc.stderr);
+  return dir;
+}
