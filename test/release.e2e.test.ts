@@ -167,6 +167,22 @@ test("releases: feat → 1.0.0, bad token refused, interrupted publish finished 
     const dts = readFileSync(join(consumer, "node_modules/@acme/greeter/dist/v1.d.ts"), "utf8");
     assert.doesNotMatch(dts, /count: number/);
   });
+
+  await t.test("npm run release:recover -- v1.0.1 rebuilds the tag and republishes only what is missing, without moving latest", async () => {
+    const env = cleanEnv({ NPM_TOKEN: releaserToken, NPM_CONFIG_REGISTRY: registry.url });
+    const gone = await run("npm", ["unpublish", "@acme/payments@1.0.1", "--force", "--registry", registry.url, `--//${new URL(registry.url).host}/:_authToken=${releaserToken}`], { cwd: repo.dir, env });
+    assert.equal(gone.code, 0, gone.stderr);
+    assert.deepEqual(await versionsOf("@acme/payments"), ["1.0.0", "2.0.0"]);
+    const tagsBefore = originTags();
+    const r = await run("npm", ["run", "-s", "release:recover", "--", "v1.0.1"], { cwd: repo.dir, env });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /checked out v1\.0\.1/);
+    assert.match(r.stdout, /recover: 1\.0\.1: 1 published, 5 already there \(dist-tag release-1\.x\)/);
+    assert.deepEqual(await versionsOf("@acme/payments"), ["1.0.0", "1.0.1", "2.0.0"]);
+    assert.equal((await distTags("@acme/payments")).latest, "2.0.0");
+    assert.deepEqual(originTags(), tagsBefore);
+    assert.equal(repo.git("worktree", "list").split("\n").length, 1, "the tag's worktree is removed");
+  });
 });
 
 const CONSUMER_MAIN = `import { createServer } from "node:http";

@@ -74,13 +74,18 @@ export async function packRelease(root: string, version: string, outDir = join(r
   const fresh = siblingTempDir(outDir);
   const stage = mkdtempSync(join(tmpdir(), "release-stage-"));
   try {
+    const staged = packages.map((ws) => join(stage, basename(ws.dir)));
+    for (const [i, ws] of packages.entries()) {
+      cpSync(join(root, ws.dir), staged[i], { recursive: true, filter: (src) => basename(src) !== "node_modules" });
+      writeFileSync(join(staged[i], "package.json"), `${JSON.stringify(publishedPackageJson(ws.packageJson, version, names), null, 2)}\n`);
+    }
+    // One npm process packs them all (it reports them in argument order).
+    const r = await runOrThrow("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", fresh, ...staged], { cwd: stage, env: { ...process.env, npm_config_loglevel: "error" } });
+    const infos = JSON.parse(r.stdout) as { name: string; filename: string }[];
     const manifest: ReleaseManifest = { version, packages: [] };
     for (const ws of packages) {
-      const staged = join(stage, basename(ws.dir));
-      cpSync(join(root, ws.dir), staged, { recursive: true, filter: (src) => basename(src) !== "node_modules" });
-      writeFileSync(join(staged, "package.json"), `${JSON.stringify(publishedPackageJson(ws.packageJson, version, names), null, 2)}\n`);
-      const r = await runOrThrow("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", fresh], { cwd: staged, env: { ...process.env, npm_config_loglevel: "error" } });
-      const [info] = JSON.parse(r.stdout) as { filename: string }[];
+      const info = infos.find((x) => x.name === ws.name);
+      if (!info) throw new Error(`npm pack did not report ${ws.name}`);
       const registry = (ws.packageJson.publishConfig as { registry?: string } | undefined)?.registry;
       manifest.packages.push({ name: ws.name, dir: ws.dir, tarball: info.filename, ...(registry ? { registry } : {}) });
     }

@@ -109,7 +109,7 @@ export async function recoverRelease(opts: RecoverOptions): Promise<PublishResul
     if (!atTag) {
       worktree = mkdtempSync(join(tmpdir(), `release-${opts.tag}-`));
       await runOrThrow("git", ["worktree", "add", "--detach", worktree, opts.tag], { cwd: opts.cwd });
-      if (existsSync(join(opts.cwd, "node_modules"))) symlinkSync(join(opts.cwd, "node_modules"), join(worktree, "node_modules"), "dir");
+      if (existsSync(join(opts.cwd, "node_modules")) && !existsSync(join(worktree, "node_modules"))) symlinkSync(join(opts.cwd, "node_modules"), join(worktree, "node_modules"), "dir");
       dir = worktree;
       log(`recover: checked out ${opts.tag} in ${worktree}`);
     }

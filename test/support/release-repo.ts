@@ -66,6 +66,8 @@ export function makeReleaseRepo(): ReleaseRepo {
   const git = gitIn(dir);
   execFileSync("git", ["init", "-q", "--bare", "-b", "main", originDir], { env });
   git("init", "-q", "-b", "main");
+  // The repo ignores node_modules/ (directories); the link to ours is a symlink, which that pattern misses.
+  writeFileSync(join(dir, ".git", "info", "exclude"), "/node_modules\n");
   git("add", "-A");
   git("commit", "-q", "-m", "chore: import the schema repository");
   const originUrl = pathToFileURL(originDir).href;
