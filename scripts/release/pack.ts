@@ -28,6 +28,17 @@ export interface ReleaseManifest {
   packages: PackedPackage[];
 }
 
+/** A package's own publishConfig.registry, when it names one. */
+export function ownRegistry(pj: PackageJson): string | undefined {
+  return (pj.publishConfig as { registry?: string } | undefined)?.registry;
+}
+
+/** The manifest entry of a package that is not packed (yet): for registry look-ups. */
+export function unpackedEntry(name: string, dir: string, pj: PackageJson): PackedPackage {
+  const registry = ownRegistry(pj);
+  return { name, dir, tarball: "", ...(registry ? { registry } : {}) };
+}
+
 /** Workspace packages that get published (not "private"), dependencies first. */
 export function releasablePackages(root: string): WorkspacePackage[] {
   return listWorkspacePackages(root).filter((p) => p.packageJson.private !== true);
@@ -86,8 +97,7 @@ export async function packRelease(root: string, version: string, outDir = join(r
     for (const ws of packages) {
       const info = infos.find((x) => x.name === ws.name);
       if (!info) throw new Error(`npm pack did not report ${ws.name}`);
-      const registry = (ws.packageJson.publishConfig as { registry?: string } | undefined)?.registry;
-      manifest.packages.push({ name: ws.name, dir: ws.dir, tarball: info.filename, ...(registry ? { registry } : {}) });
+      manifest.packages.push({ ...unpackedEntry(ws.name, ws.dir, ws.packageJson), tarball: info.filename });
     }
     writeFileSync(join(fresh, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
     replaceDirAtomic(fresh, outDir);

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { runOrThrow } from "../lib/exec.js";
 import { buildPackagesOnce } from "./build-stamp.js";
 import { ReleaseError } from "./errors.js";
-import { missingBuildOutputs, packRelease, readPackedRelease, releasablePackages, RELEASE_DIR, type ReleaseManifest } from "./pack.js";
+import { missingBuildOutputs, packRelease, readPackedRelease, releasablePackages, RELEASE_DIR, unpackedEntry, type ReleaseManifest } from "./pack.js";
 import { BOT_IDENTITY, hasDocsPublish, publishDocs } from "./publish-docs.js";
 import { distTagOf, publishRelease, registriesOf, verifyRegistries } from "./publish.js";
 import { missingFromRegistry, recoverRelease } from "./recover.js";
@@ -51,15 +51,7 @@ export interface Context {
 const npmCtx = (c: Context): NpmContext => ({ cwd: c.cwd, env: c.env });
 
 function manifestFor(c: Context): ReleaseManifest {
-  return {
-    version: "0.0.0",
-    packages: releasablePackages(c.cwd).map((p) => ({
-      name: p.name,
-      dir: p.dir,
-      tarball: "",
-      ...((p.packageJson.publishConfig as { registry?: string } | undefined)?.registry ? { registry: (p.packageJson.publishConfig as { registry: string }).registry } : {}),
-    })),
-  };
+  return { version: "0.0.0", packages: releasablePackages(c.cwd).map((p) => unpackedEntry(p.name, p.dir, p.packageJson)) };
 }
 
 export async function verifyConditions(_cfg: PluginConfig, c: Context): Promise<void> {

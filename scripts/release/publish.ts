@@ -1,7 +1,6 @@
 // Publishes a packed release set, skipping every name@version the registry
 // already has, so a re-run after a failure only finishes the set.
 import { join } from "node:path";
-import type { PackageJson } from "../lib/package-plan.js";
 import type { ReleaseManifest } from "./pack.js";
 import { isPublished, normalizeRegistry, publishTarball, targetRegistry, whoami, withToken, type NpmContext } from "./registry.js";
 
@@ -17,8 +16,7 @@ type Log = (msg: string) => void;
 export async function registriesOf(manifest: ReleaseManifest, ctx: NpmContext): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const p of manifest.packages) {
-    const pj: PackageJson = { name: p.name, version: manifest.version, ...(p.registry ? { publishConfig: { registry: p.registry } } : {}) };
-    out.set(p.name, p.registry ? normalizeRegistry(p.registry) : await targetRegistry(pj, ctx));
+    out.set(p.name, p.registry ? normalizeRegistry(p.registry) : await targetRegistry({ name: p.name, version: manifest.version }, ctx));
   }
   return out;
 }

@@ -12,7 +12,7 @@ import { refExists, resolveCommit, showFile } from "../lib/git.js";
 import type { PackageJson } from "../lib/package-plan.js";
 import { buildPackagesOnce } from "./build-stamp.js";
 import { ReleaseError } from "./errors.js";
-import { packRelease, readPackedRelease, RELEASE_DIR, type ReleaseManifest } from "./pack.js";
+import { packRelease, readPackedRelease, RELEASE_DIR, unpackedEntry, type ReleaseManifest } from "./pack.js";
 import { publishRelease, registriesOf, verifyRegistries, type PublishResult } from "./publish.js";
 import { isPublished, withToken, type NpmContext } from "./registry.js";
 
@@ -76,8 +76,7 @@ export async function packagesAtRef(ref: string, cwd: string): Promise<ReleaseMa
     if (!text) continue;
     const pj = JSON.parse(text) as PackageJson;
     if (pj.private === true) continue;
-    const registry = (pj.publishConfig as { registry?: string } | undefined)?.registry;
-    out.push({ name: pj.name, dir: `packages/${d}`, tarball: "", ...(registry ? { registry } : {}) });
+    out.push(unpackedEntry(pj.name, `packages/${d}`, pj));
   }
   return out;
 }
