@@ -1,7 +1,11 @@
-// npm run breaking [-- --against <ref>] [--error-format text|github-actions]
+// npm run breaking [-- --against <ref>] [--error-format text|github-actions] [--approved]
 // Compares proto/ with the latest release tag (or the base branch before the
 // first release) and fails listing every breaking change with file:line.
+// An approved break (--approved, BREAKING_APPROVED=1, or in a PR the label
+// breaking-change-approved / a "BREAKING CHANGE:" line in the PR body) is
+// reported as warnings and passes.
 import { parseArgs } from "node:util";
+import { breakingApproval } from "./lib/breaking-approval.js";
 import {
   BreakingCheckError,
   breakingFindings,
@@ -10,11 +14,20 @@ import {
   pickAgainst,
 } from "./lib/breaking.js";
 
+function approvalOrThrow(flag: boolean) {
+  try {
+    return breakingApproval(flag);
+  } catch (err) {
+    throw new BreakingCheckError((err as Error).message);
+  }
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       against: { type: "string" },
       "error-format": { type: "string", default: "text" },
+      approved: { type: "boolean", default: false },
     },
   });
   const format = values["error-format"];
@@ -27,11 +40,24 @@ async function main(): Promise<number> {
     console.log(`breaking: no breaking changes against ${against.ref} (${against.reason})`);
     return 0;
   }
-  for (const f of findings) console.log(format === "github-actions" ? formatFindingGithub(f) : formatFindingText(f));
+  const approval = approvalOrThrow(values.approved ?? false);
+  const level = approval.approved ? "warning" : "error";
+  for (const f of findings) {
+    console.log(
+      format === "github-actions" ? formatFindingGithub(f, level) : `${approval.approved ? "warning: " : ""}${formatFindingText(f)}`,
+    );
+  }
+  if (approval.approved) {
+    console.error(
+      `\nbreaking: ${findings.length} breaking change${findings.length > 1 ? "s" : ""} against ${against.ref}, approved because ${approval.reason}.\n` +
+        "The release that ships this must be a major one: keep a `BREAKING CHANGE:` footer in the squash commit (see CONTRIBUTING.md).",
+    );
+    return 0;
+  }
   console.error(
     `\nbreaking: ${findings.length} breaking change${findings.length > 1 ? "s" : ""} against ${against.ref} (${against.reason}).\n` +
       "Consumers of the generated packages would break. Add a field or rpc instead of changing one, or deprecate it;\n" +
-      "to break on purpose, move to a new major package version (v2) or declare it with a `BREAKING CHANGE:` footer (see CONTRIBUTING.md).",
+      "to break on purpose, move to a new major package version (v2) or approve it with the PR label breaking-change-approved or a `BREAKING CHANGE:` line in the PR description (see CONTRIBUTING.md).",
   );
   return 1;
 }

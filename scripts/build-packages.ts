@@ -2,7 +2,8 @@
 // + .d.ts (dist/), in dependency order. Each package's generated code comes
 // from gen/ through its package.json "entryPoints"; dist/ is swapped in
 // atomically, so a failed build leaves the previous one intact.
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { build } from "tsup";
 import { replaceDirAtomic, siblingTempDir } from "./lib/fs-atomic.js";
@@ -41,13 +42,46 @@ export async function buildPackage(dir: string, pj: PackageJson): Promise<void> 
   }
 }
 
+/**
+ * Builds packages concurrently (BUILD_CONCURRENCY, default: the core count),
+ * each starting only once the workspace packages it depends on are built.
+ */
 export async function buildPackages(root = repoRoot, only?: string[]): Promise<void> {
-  for (const ws of listWorkspacePackages(root)) {
-    if (only && !only.includes(ws.name) && !only.includes(ws.dir)) continue;
-    const t = performance.now();
-    await buildPackage(join(root, ws.dir), ws.packageJson);
-    console.log(`  built ${ws.name} (${Math.round(performance.now() - t)} ms)`);
+  const all = listWorkspacePackages(root);
+  const selected = all.filter((ws) => !only || only.includes(ws.name) || only.includes(ws.dir));
+  const names = new Set(selected.map((ws) => ws.name));
+  const done = new Map<string, Promise<void>>();
+  const limit = Math.max(1, Number(process.env.BUILD_CONCURRENCY) || availableParallelism());
+  let running = 0;
+  const queue: (() => void)[] = [];
+  const slot = async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (running >= limit) await new Promise<void>((r) => queue.push(r));
+    running++;
+    try {
+      return await fn();
+    } finally {
+      running--;
+      queue.shift()?.();
+    }
+  };
+  for (const ws of selected) {
+    const pj = ws.packageJson as { dependencies?: Record<string, string>; devDependencies?: Record<string, string>; peerDependencies?: Record<string, string> };
+    const deps = Object.keys({ ...pj.dependencies, ...pj.devDependencies, ...pj.peerDependencies }).filter((d) => names.has(d));
+    // listWorkspacePackages is in dependency order, so every dep already has its promise.
+    done.set(
+      ws.name,
+      Promise.all(deps.map((d) => done.get(d))).then(() =>
+        slot(async () => {
+          const t = performance.now();
+          await buildPackage(join(root, ws.dir), ws.packageJson);
+          console.log(`  built ${ws.name} (${Math.round(performance.now() - t)} ms)`);
+        }),
+      ),
+    );
   }
+  const results = await Promise.allSettled(done.values());
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) throw failed.reason;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

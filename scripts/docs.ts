@@ -1,2 +1,26 @@
-// npm run docs: placeholder stage until the docs issue lands (protoc-gen-doc + site).
-console.log("docs: no site yet (the protoc-gen-doc plugin and site land with the docs issue)");
+// npm run docs [-- --version X.Y.Z]: builds the API docs site into build/docs/
+// with our protoc-gen-doc (buf.gen.docs.yaml): one page per proto package,
+// search, install snippets, and docs.json (protoc-gen-doc's JSON model).
+// The version shown comes from --version, else $DOCS_VERSION, else the root
+// package.json.
+import { readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { parseArgs } from "node:util";
+import { buildDocs } from "./lib/docs-build.js";
+import { repoRoot } from "./lib/repo.js";
+
+const { values } = parseArgs({ options: { version: { type: "string" } } });
+const version =
+  values.version ?? process.env.DOCS_VERSION ?? (JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string }).version;
+
+try {
+  const r = await buildDocs({ version });
+  const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+  console.log(
+    `docs: built ${relative(repoRoot, r.outDir)}/ for version ${version}: ${r.files} files, largest page ${r.largestPage.path} (${kb(r.largestPage.bytes)}), ${(r.ms / 1000).toFixed(1)} s`,
+  );
+  console.log(`docs: open ${relative(repoRoot, join(r.outDir, "index.html"))} or run: npm run docs:serve`);
+} catch (err) {
+  console.error(`docs: ${(err as Error).message}`);
+  process.exit(1);
+}

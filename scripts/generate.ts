@@ -3,7 +3,7 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { generateInto, pruneOrphanPackages, syncPackageFiles } from "./lib/codegen.js";
-import { run } from "./lib/exec.js";
+import { npmCommand, run } from "./lib/exec.js";
 import { replaceDirAtomic, siblingTempDir } from "./lib/fs-atomic.js";
 import { repoRoot } from "./lib/repo.js";
 
@@ -22,8 +22,10 @@ export async function generate(root = repoRoot): Promise<void> {
   if (removed.length || changes.some((c) => c.created && c.path.endsWith("package.json"))) {
     // A new or removed workspace must be recorded in package-lock.json, or `npm ci` refuses to install.
     console.log("workspace set changed: updating package-lock.json");
-    const r = await run("npm", ["install", "--ignore-scripts", "--no-audit", "--no-fund"], { cwd: root });
-    if (r.code !== 0) throw new Error(`npm install failed:\n${r.stderr}`);
+    const npm = npmCommand();
+    const r = await run(npm.cmd, [...npm.prefix, "install", "--package-lock-only", "--ignore-scripts", "--no-audit", "--no-fund"], { cwd: root });
+    if (r.code !== 0) throw new Error(`npm install --package-lock-only failed:\n${r.stderr}`);
+    console.log("run `npm install` to link the new workspace into node_modules");
   }
 }
 

@@ -1,5 +1,5 @@
 import { bin, run } from "./exec.js";
-import { currentBranch, isShallow, latestReleaseTag, refExists, resolveCommit } from "./git.js";
+import { isShallow, latestReleaseTag, refExists, resolveCommit } from "./git.js";
 import { repoRoot } from "./repo.js";
 
 /** One breaking change as buf reports it. */
@@ -31,7 +31,7 @@ export async function pickAgainst(asked: string | undefined, cwd = repoRoot): Pr
   const base = process.env.GITHUB_BASE_REF;
   for (const cand of base ? [`origin/${base}`, base] : ["origin/main", "main"]) {
     if (await refExists(cand, cwd)) {
-      return { ref: cand, reason: `no v* release tag yet, so the base branch${(await currentBranch(cwd)) === cand ? " (this branch)" : ""}` };
+      return { ref: cand, reason: "no v* release tag yet; comparing with the base branch" };
     }
   }
   throw new BreakingCheckError(

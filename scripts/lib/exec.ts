@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
-import { join } from "node:path";
+import { existsSync, realpathSync } from "node:fs";
+import { delimiter, join, sep } from "node:path";
 import { repoRoot } from "./repo.js";
 
 export interface RunResult {
@@ -22,25 +23,25 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
     const child = spawn(cmd, args, {
       cwd: opts.cwd ?? repoRoot,
       env: opts.env ?? process.env,
-      stdio: ["pipe", "pipe", "pipe"],
+      stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
     });
     let stdout = "";
     let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+    child.stdout!.setEncoding("utf8").on("data", (d: string) => {
       stdout += d;
       if (opts.echo) process.stdout.write(d);
     });
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+    child.stderr!.setEncoding("utf8").on("data", (d: string) => {
       stderr += d;
       if (opts.echo) process.stderr.write(d);
     });
     child.on("error", reject);
     child.on("close", (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr }));
-    // A child that exits without reading its input closes the pipe first: that is not an error.
-    child.stdin.on("error", (err: NodeJS.ErrnoException) => {
-      if (err.code !== "EPIPE") reject(err);
-    });
-    child.stdin.end(opts.input ?? "");
+    if (opts.input !== undefined && child.stdin) {
+      // A child that exits without reading its input must not crash us with EPIPE.
+      child.stdin.on("error", () => {});
+      child.stdin.end(opts.input);
+    }
   });
 }
 
@@ -57,4 +58,24 @@ export async function runOrThrow(cmd: string, args: string[], opts: RunOptions =
 /** Path of a binary installed by npm in the repo, e.g. bin("buf"). */
 export function bin(name: string, root = repoRoot): string {
   return join(root, "node_modules", ".bin", name);
+}
+
+/**
+ * The npm that runs this script, never the older copy that semantic-release
+ * installs into node_modules/.bin (npm 10 there rejects our package.json
+ * "overrides"): npm_execpath when npm started us, else the first npm on PATH
+ * outside node_modules.
+ */
+export function npmCommand(): { cmd: string; prefix: string[] } {
+  const execpath = process.env.npm_execpath;
+  const local = existsSync(join(repoRoot, "node_modules")) ? realpathSync(join(repoRoot, "node_modules")) : undefined;
+  if (execpath && /npm-cli\.js$/.test(execpath) && !(local && realpathSync(execpath).startsWith(local + sep))) {
+    return { cmd: process.execPath, prefix: [execpath] };
+  }
+  const dirs = (process.env.PATH ?? "").split(delimiter).filter((d) => d && !d.includes("node_modules"));
+  for (const d of dirs) {
+    const candidate = join(d, "npm");
+    if (existsSync(candidate)) return { cmd: candidate, prefix: [] };
+  }
+  return { cmd: "npm", prefix: [] };
 }

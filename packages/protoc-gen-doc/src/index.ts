@@ -1,0 +1,8 @@
+export { generate, PLUGIN_NAME, PLUGIN_VERSION, type TemplateFn } from "./plugin.js";
+export { buildTemplate } from "./model.js";
+export type * from "./model.js";
+export { parseParameter, type DocOptions, type Format } from "./params.js";
+export { renderJson } from "./render/json.js";
+export { renderMarkdown } from "./render/markdown.js";
+export { renderSite, type NpmPackages, type SiteFile } from "./render/site.js";
+export { renderComment } from "./render/comment-markdown.js";

@@ -1,0 +1,478 @@
+// The documentation model: protoc-gen-doc's Template, field for field (so
+// tools built on its JSON keep working), plus extra keys it never had
+// (deprecated, presence, map key/value types, oneof groups, editions...).
+import { create, createFileRegistry, isFieldSet, type FileRegistry } from "@bufbuild/protobuf";
+import {
+  Edition,
+  FeatureSet_FieldPresence,
+  FieldDescriptorProto_Label,
+  FieldDescriptorProto_Type,
+  FileDescriptorSetSchema,
+  FieldDescriptorProtoSchema,
+  type DescriptorProto,
+  type EnumDescriptorProto,
+  type FieldDescriptorProto,
+  type FileDescriptorProto,
+  type ServiceDescriptorProto,
+} from "@bufbuild/protobuf/wkt";
+import { CommentIndex, isExcluded, PATH } from "./comments.js";
+import { httpRuleOf, type HttpExtension } from "./http.js";
+import { scalarValueTypes, type ScalarValue } from "./scalars.js";
+
+export type Options = Record<string, unknown>;
+
+export interface Template {
+  files: File[];
+  scalarValueTypes: ScalarValue[];
+}
+
+export interface File {
+  name: string;
+  description: string;
+  package: string;
+  hasEnums: boolean;
+  hasExtensions: boolean;
+  hasMessages: boolean;
+  hasServices: boolean;
+  enums: Enum[];
+  extensions: FileExtension[];
+  messages: Message[];
+  services: Service[];
+  options?: Options;
+  // extras
+  /** "proto2", "proto3" or "editions". */
+  syntax: string;
+  /** "2023" for editions files, "" otherwise. */
+  edition: string;
+  /** Comment on the package statement. */
+  packageDescription: string;
+  deprecated: boolean;
+}
+
+export interface FileExtension {
+  name: string;
+  longName: string;
+  fullName: string;
+  description: string;
+  label: string;
+  type: string;
+  longType: string;
+  fullType: string;
+  number: number;
+  defaultValue: string;
+  containingType: string;
+  containingLongType: string;
+  containingFullType: string;
+  options?: Options;
+  deprecated: boolean;
+}
+
+export interface MessageExtension extends FileExtension {
+  scopeType: string;
+  scopeLongType: string;
+  scopeFullType: string;
+}
+
+export interface Message {
+  name: string;
+  longName: string;
+  fullName: string;
+  description: string;
+  hasExtensions: boolean;
+  hasFields: boolean;
+  hasOneofs: boolean;
+  extensions: MessageExtension[];
+  fields: MessageField[];
+  options?: Options;
+  // extras
+  deprecated: boolean;
+  /** A synthetic XxxEntry message of a map field (kept for compatibility; the site hides it). */
+  isMapEntry: boolean;
+  oneofs: Oneof[];
+}
+
+export interface Oneof {
+  name: string;
+  description: string;
+  /** Names of the member fields, in declaration order. */
+  fields: string[];
+}
+
+export interface MessageField {
+  name: string;
+  description: string;
+  label: string;
+  type: string;
+  longType: string;
+  fullType: string;
+  ismap: boolean;
+  isoneof: boolean;
+  oneofdecl: string;
+  defaultValue: string;
+  options?: Options;
+  // extras
+  number: number;
+  jsonName: string;
+  deprecated: boolean;
+  /** "explicit" (has/clear), "implicit" (zero means unset), "required", or "repeated" for lists and maps. */
+  presence: "explicit" | "implicit" | "required" | "repeated";
+  /** Declared with the proto3 `optional` keyword. */
+  proto3Optional: boolean;
+  /** For maps: the key and value types, e.g. string and acme.v1.Item. */
+  mapKeyType?: string;
+  mapValueType?: string;
+  mapValueLongType?: string;
+  mapValueFullType?: string;
+}
+
+export interface Enum {
+  name: string;
+  longName: string;
+  fullName: string;
+  description: string;
+  values: EnumValue[];
+  options?: Options;
+  deprecated: boolean;
+}
+
+export interface EnumValue {
+  name: string;
+  number: string;
+  description: string;
+  options?: Options;
+  deprecated: boolean;
+}
+
+export interface Service {
+  name: string;
+  longName: string;
+  fullName: string;
+  description: string;
+  methods: ServiceMethod[];
+  options?: Options;
+  deprecated: boolean;
+}
+
+export interface ServiceMethod {
+  name: string;
+  description: string;
+  requestType: string;
+  requestLongType: string;
+  requestFullType: string;
+  requestStreaming: boolean;
+  responseType: string;
+  responseLongType: string;
+  responseFullType: string;
+  responseStreaming: boolean;
+  options?: Options;
+  deprecated: boolean;
+  /** The google.api.http annotation, when present (also in options["google.api.http"] as protoc-gen-doc has it). */
+  http?: HttpExtension;
+}
+
+const baseName = (name: string) => name.slice(name.lastIndexOf(".") + 1);
+const stripDot = (name: string) => (name.startsWith(".") ? name.slice(1) : name);
+const longOf = (fullName: string, pkg: string) => (pkg && fullName.startsWith(`${pkg}.`) ? fullName.slice(pkg.length + 1) : fullName);
+
+function options(deprecated: boolean | undefined, extra?: Options): Options | undefined {
+  const out: Options = {};
+  if (deprecated) out.deprecated = true;
+  Object.assign(out, extra);
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** protoc-gen-doc's (type, longType, fullType) of a field or extension. */
+function typeTriple(f: FieldDescriptorProto, pkg: string): [string, string, string] {
+  if (f.typeName) {
+    const full = stripDot(f.typeName);
+    return [baseName(full), longOf(full, pkg), full];
+  }
+  const scalar = FieldDescriptorProto_Type[f.type].replace(/^TYPE_/, "").toLowerCase();
+  return [scalar, scalar, scalar];
+}
+
+function syntaxOf(file: FileDescriptorProto): string {
+  if (file.syntax === "editions") return "editions";
+  return file.syntax === "proto3" ? "proto3" : "proto2";
+}
+
+/** Builds the model for the files to generate; `allFiles` must hold them and every dependency. */
+export function buildTemplate(allFiles: FileDescriptorProto[], fileNames: string[], exclude: RegExp[] = []): Template {
+  // Building a registry costs ~1.5 s on 1,000 files; it is only needed to read
+  // google.api.http, so only when some file imports its definition.
+  let registry: FileRegistry | undefined;
+  const getRegistry = () => (registry ??= createFileRegistry(create(FileDescriptorSetSchema, { file: allFiles })));
+  const byName = new Map(allFiles.map((f) => [f.name, f]));
+  const files: File[] = [];
+  for (const name of fileNames) {
+    if (exclude.some((re) => re.test(name))) continue;
+    const proto = byName.get(name);
+    if (!proto) throw new Error(`file to generate ${name} is missing from the request's proto_file list`);
+    const file = buildFile(proto, proto.dependency.includes("google/api/annotations.proto") ? getRegistry : undefined);
+    if (file) files.push(file);
+  }
+  return { files, scalarValueTypes: scalarValueTypes() };
+}
+
+function buildFile(proto: FileDescriptorProto, registry: (() => FileRegistry) | undefined): File | undefined {
+  const comments = new CommentIndex(proto);
+  const pkg = proto.package;
+  const syntax = syntaxOf(proto);
+  const description =
+    comments.description([PATH.file.syntax]) || (syntax === "editions" ? comments.description([PATH.file.edition]) : "");
+  if (isExcluded(description)) return undefined;
+  const ctx: Ctx = { proto, registry, comments, pkg, syntax };
+  const filePresence = featurePresence(proto.options?.features);
+
+  const enums: Enum[] = [];
+  const messages: Message[] = [];
+  proto.enumType.forEach((e, i) => pushEnum(enums, e, pkg, [PATH.file.enum, i], ctx));
+  const addMessage = (m: DescriptorProto, prefix: string, path: number[], inherited: number) => {
+    const fullName = prefix ? `${prefix}.${m.name}` : m.name;
+    const presence = featurePresence(m.options?.features) || inherited;
+    const msg = buildMessage(m, fullName, path, ctx, presence);
+    if (!msg) return; // @exclude hides the message and everything nested in it
+    messages.push(msg);
+    m.enumType.forEach((e, i) => pushEnum(enums, e, fullName, [...path, PATH.message.enum, i], ctx));
+    m.nestedType.forEach((n, i) => addMessage(n, fullName, [...path, PATH.message.nested, i], presence));
+  };
+  proto.messageType.forEach((m, i) => addMessage(m, pkg, [PATH.file.message, i], filePresence || FeatureSet_FieldPresence.EXPLICIT));
+
+  const extensions: FileExtension[] = [];
+  proto.extension.forEach((x, i) => {
+    const ext = buildExtension(x, pkg, [PATH.file.extension, i], ctx);
+    if (ext) extensions.push(ext);
+  });
+  const services: Service[] = [];
+  proto.service.forEach((s, i) => {
+    const svc = buildService(s, [PATH.file.service, i], ctx);
+    if (svc) services.push(svc);
+  });
+
+  const byLong = <T extends { longName: string }>(a: T, b: T) => (a.longName < b.longName ? -1 : a.longName > b.longName ? 1 : 0);
+  if (process.env.PROTOC_GEN_DOC_SORT !== "false") {
+    enums.sort(byLong);
+    extensions.sort(byLong);
+    messages.sort(byLong);
+    services.sort(byLong);
+  }
+  const deprecated = proto.options?.deprecated === true;
+  return {
+    name: proto.name,
+    description,
+    package: pkg,
+    hasEnums: enums.length > 0,
+    hasExtensions: extensions.length > 0,
+    hasMessages: messages.length > 0,
+    hasServices: services.length > 0,
+    enums,
+    extensions,
+    messages,
+    services,
+    options: options(deprecated),
+    syntax,
+    edition: syntax === "editions" ? Edition[proto.edition].replace(/^EDITION_/, "") : "",
+    packageDescription: comments.description([PATH.file.package]),
+    deprecated,
+  };
+}
+
+// An unset enum in proto2's descriptor.proto reads as 0 (unknown): 0 means "inherit".
+function featurePresence(features: { fieldPresence?: FeatureSet_FieldPresence } | undefined): number {
+  return features?.fieldPresence ?? 0;
+}
+
+interface Ctx {
+  proto: FileDescriptorProto;
+  registry: (() => FileRegistry) | undefined;
+  comments: CommentIndex;
+  pkg: string;
+  syntax: string;
+}
+
+function pushEnum(out: Enum[], e: EnumDescriptorProto, prefix: string, path: number[], ctx: Ctx): void {
+  const description = ctx.comments.description(path);
+  if (isExcluded(description)) return;
+  const fullName = prefix ? `${prefix}.${e.name}` : e.name;
+  const values: EnumValue[] = [];
+  e.value.forEach((v, i) => {
+    const d = ctx.comments.description([...path, PATH.enum.value, i]);
+    if (isExcluded(d)) return;
+    values.push({ name: v.name, number: String(v.number), description: d, options: options(v.options?.deprecated), deprecated: v.options?.deprecated === true });
+  });
+  const deprecated = e.options?.deprecated === true;
+  out.push({ name: e.name, longName: longOf(fullName, ctx.pkg), fullName, description, values, options: options(deprecated), deprecated });
+}
+
+function buildMessage(m: DescriptorProto, fullName: string, path: number[], ctx: Ctx, presence: number): Message | undefined {
+  const description = ctx.comments.description(path);
+  if (isExcluded(description)) return undefined;
+  const fields: MessageField[] = [];
+  const realOneofs = m.oneofDecl.map((o, i) => ({ decl: o, index: i, synthetic: isSyntheticOneof(m, i) }));
+  const oneofs: Oneof[] = realOneofs
+    .filter((o) => !o.synthetic)
+    .map((o) => ({ name: o.decl.name, description: ctx.comments.description([...path, PATH.message.oneof, o.index]), fields: [] }));
+  m.field.forEach((f, i) => {
+    const d = ctx.comments.description([...path, PATH.message.field, i]);
+    if (isExcluded(d)) return;
+    const field = buildField(f, d, m, ctx, presence);
+    fields.push(field);
+    if (field.isoneof) oneofs.find((o) => o.name === field.oneofdecl)?.fields.push(field.name);
+  });
+  const extensions: MessageExtension[] = [];
+  m.extension.forEach((x, i) => {
+    const ext = buildExtension(x, fullName, [...path, PATH.message.extension, i], ctx);
+    if (ext) extensions.push({ ...ext, scopeType: m.name, scopeLongType: longOf(fullName, ctx.pkg), scopeFullType: fullName });
+  });
+  const deprecated = m.options?.deprecated === true;
+  return {
+    name: m.name,
+    longName: longOf(fullName, ctx.pkg),
+    fullName,
+    description,
+    hasExtensions: extensions.length > 0,
+    hasFields: fields.length > 0,
+    hasOneofs: oneofs.length > 0,
+    extensions,
+    fields,
+    options: options(deprecated),
+    deprecated,
+    isMapEntry: m.options?.mapEntry === true,
+    oneofs: oneofs.filter((o) => o.fields.length > 0),
+  };
+}
+
+// descriptor.proto is proto2, so an unset oneof_index reads as 0: ask whether it is set.
+function oneofIndexOf(f: FieldDescriptorProto): number | undefined {
+  return isFieldSet(f, FieldDescriptorProtoSchema.field.oneofIndex) ? f.oneofIndex : undefined;
+}
+
+function isSyntheticOneof(m: DescriptorProto, index: number): boolean {
+  const members = m.field.filter((f) => oneofIndexOf(f) === index);
+  return members.length === 1 && members[0].proto3Optional === true;
+}
+
+const isMessageType = (f: FieldDescriptorProto) => f.type === FieldDescriptorProto_Type.MESSAGE || f.type === FieldDescriptorProto_Type.GROUP;
+
+/** Field presence as protobuf defines it, resolved through editions features (field, then message, then file). */
+function presenceOf(f: FieldDescriptorProto, oneof: boolean, ctx: Ctx, inherited: number): MessageField["presence"] {
+  if (f.label === FieldDescriptorProto_Label.REPEATED) return "repeated";
+  if (f.label === FieldDescriptorProto_Label.REQUIRED) return "required";
+  if (isMessageType(f) || oneof || f.proto3Optional) return "explicit";
+  if (ctx.syntax === "proto2") return "explicit";
+  if (ctx.syntax === "proto3") return "implicit";
+  const p = featurePresence(f.options?.features) || inherited;
+  return p === FeatureSet_FieldPresence.IMPLICIT ? "implicit" : p === FeatureSet_FieldPresence.LEGACY_REQUIRED ? "required" : "explicit";
+}
+
+function labelOf(f: FieldDescriptorProto, presence: MessageField["presence"], oneof: boolean, ctx: Ctx): string {
+  if (f.label === FieldDescriptorProto_Label.REPEATED) return "repeated";
+  if (ctx.syntax === "proto3") return f.proto3Optional ? "optional" : "";
+  if (ctx.syntax === "proto2") return f.label === FieldDescriptorProto_Label.REQUIRED ? "required" : "optional";
+  // Editions: say what the equivalent proto2/proto3 declaration would.
+  if (presence === "required") return "required";
+  if (presence === "explicit" && !isMessageType(f) && !oneof) return "optional";
+  return "";
+}
+
+function buildField(f: FieldDescriptorProto, description: string, m: DescriptorProto, ctx: Ctx, inherited: number): MessageField {
+  const [type, longType, fullType] = typeTriple(f, ctx.pkg);
+  const oneofIndex = oneofIndexOf(f);
+  const isoneof = oneofIndex !== undefined && !isSyntheticOneof(m, oneofIndex);
+  const presence = presenceOf(f, isoneof, ctx, inherited);
+  const mapEntry = f.label === FieldDescriptorProto_Label.REPEATED && isMessageType(f) ? m.nestedType.find((n) => n.name === type && n.options?.mapEntry) : undefined;
+  const deprecated = f.options?.deprecated === true;
+  const field: MessageField = {
+    name: f.name,
+    description,
+    label: labelOf(f, presence, isoneof, ctx),
+    type,
+    longType,
+    fullType,
+    ismap: mapEntry !== undefined,
+    isoneof,
+    oneofdecl: isoneof ? m.oneofDecl[oneofIndex!].name : "",
+    defaultValue: f.defaultValue ?? "",
+    options: options(deprecated),
+    number: f.number,
+    jsonName: f.jsonName || f.name,
+    deprecated,
+    presence,
+    proto3Optional: f.proto3Optional === true,
+  };
+  if (mapEntry) {
+    const entry = mapEntry;
+    const key = entry?.field.find((x) => x.number === 1);
+    const value = entry?.field.find((x) => x.number === 2);
+    if (key && value) {
+      field.mapKeyType = typeTriple(key, ctx.pkg)[0];
+      [field.mapValueType, field.mapValueLongType, field.mapValueFullType] = typeTriple(value, ctx.pkg);
+    }
+  }
+  return field;
+}
+
+function buildExtension(x: FieldDescriptorProto, prefix: string, path: number[], ctx: Ctx): FileExtension | undefined {
+  const description = ctx.comments.description(path);
+  if (isExcluded(description)) return undefined;
+  const fullName = prefix ? `${prefix}.${x.name}` : x.name;
+  const [type, longType, fullType] = typeTriple(x, ctx.pkg);
+  const extendee = stripDot(x.extendee ?? "");
+  const deprecated = x.options?.deprecated === true;
+  const label =
+    x.label === FieldDescriptorProto_Label.REPEATED ? "repeated" : ctx.syntax === "proto3" && !x.proto3Optional ? "" : x.label === FieldDescriptorProto_Label.REQUIRED ? "required" : "optional";
+  return {
+    name: x.name,
+    longName: longOf(fullName, ctx.pkg),
+    fullName,
+    description,
+    label,
+    type,
+    longType,
+    fullType,
+    number: x.number,
+    defaultValue: x.defaultValue ?? "",
+    containingType: baseName(extendee),
+    containingLongType: longOf(extendee, ctx.pkg),
+    containingFullType: extendee,
+    options: options(deprecated),
+    deprecated,
+  };
+}
+
+function buildService(s: ServiceDescriptorProto, path: number[], ctx: Ctx): Service | undefined {
+  const description = ctx.comments.description(path);
+  if (isExcluded(description)) return undefined;
+  const fullName = ctx.pkg ? `${ctx.pkg}.${s.name}` : s.name;
+  const desc = ctx.registry?.().getService(fullName);
+  const methods: ServiceMethod[] = [];
+  s.method.forEach((m, i) => {
+    const d = ctx.comments.description([...path, PATH.service.method, i]);
+    if (isExcluded(d)) return;
+    const input = stripDot(m.inputType ?? "");
+    const output = stripDot(m.outputType ?? "");
+    const deprecated = m.options?.deprecated === true;
+    const methodDesc = desc?.methods.find((x) => x.name === m.name);
+    const http = methodDesc && ctx.registry ? httpRuleOf(methodDesc, ctx.registry()) : undefined;
+    const extra: Options = {};
+    if (m.options?.idempotencyLevel) extra.idempotency_level = ["IDEMPOTENCY_UNKNOWN", "NO_SIDE_EFFECTS", "IDEMPOTENT"][m.options.idempotencyLevel];
+    if (http) extra["google.api.http"] = http;
+    methods.push({
+      name: m.name,
+      description: d,
+      requestType: baseName(input),
+      requestLongType: longOf(input, ctx.pkg),
+      requestFullType: input,
+      requestStreaming: m.clientStreaming === true,
+      responseType: baseName(output),
+      responseLongType: longOf(output, ctx.pkg),
+      responseFullType: output,
+      responseStreaming: m.serverStreaming === true,
+      options: options(deprecated, extra),
+      deprecated,
+      ...(http ? { http } : {}),
+    });
+  });
+  const deprecated = s.options?.deprecated === true;
+  return { name: s.name, longName: longOf(fullName, ctx.pkg), fullName, description, methods, options: options(deprecated), deprecated };
+}

@@ -1,0 +1,25 @@
+// npm run docs:publish -- --site build/docs --version X.Y.Z --tree <dir>
+// Puts one version's docs site into a docs tree (e.g. a gh-pages worktree):
+// <tree>/vX.Y.Z/, <tree>/latest/ (when X.Y.Z is the newest stable version),
+// and <tree>/versions.json, newest first. The release workflow calls this.
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { publishDocs } from "./lib/docs-publish.js";
+
+function main(): void {
+  const { values } = parseArgs({ options: { site: { type: "string" }, version: { type: "string" }, tree: { type: "string" } } });
+  const missing = (["site", "version", "tree"] as const).filter((k) => !values[k]);
+  if (missing.length) {
+    throw new Error(`missing ${missing.map((m) => `--${m}`).join(", ")}; usage: npm run docs:publish -- --site build/docs --version 1.2.3 --tree ../gh-pages`);
+  }
+  const r = publishDocs({ site: resolve(values.site!), version: values.version!, tree: resolve(values.tree!) });
+  const v = values.version!.replace(/^v/, "");
+  console.log(`docs:publish: wrote ${values.tree}/v${v}/${r.updatedLatest ? ` and ${values.tree}/latest/` : ""}; versions: ${r.versions.map((x) => x.version + (x.latest ? " (latest)" : "")).join(", ")}`);
+}
+
+try {
+  main();
+} catch (err) {
+  console.error(`docs:publish: ${(err as Error).message}`);
+  process.exit(1);
+}

@@ -1,0 +1,97 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, join, relative } from "node:path";
+import { parse } from "yaml";
+import { bin, runOrThrow } from "./exec.js";
+import { replaceDirAtomic } from "./fs-atomic.js";
+import { listProtoPackages } from "./protos.js";
+import { readRepoConfig, repoRoot } from "./repo.js";
+
+export const DOCS_TEMPLATE = "buf.gen.docs.yaml";
+export const PLUGIN_BIN = "packages/protoc-gen-doc/dist/protoc-gen-doc.js";
+
+/** npm package and export subpath of every proto package, for the docs' install snippets. */
+export function npmPackagesFor(root = repoRoot): Record<string, { npm: string; subpath: string }> {
+  const { scope } = readRepoConfig(root);
+  return Object.fromEntries(listProtoPackages(root).map((p) => [p.name, { npm: `${scope}/${p.family}`, subpath: p.subpath }]));
+}
+
+interface PluginEntry {
+  local?: string | string[];
+  out: string;
+  opt?: string | string[];
+  [k: string]: unknown;
+}
+
+/**
+ * The docs template with our runtime options added to every protoc-gen-doc
+ * entry (the version, and the npm names) and every output moved under one
+ * prefix, as a JSON string for `buf generate --template`.
+ */
+export function docsTemplate(root: string, extraOpts: string[]): { template: string; outs: string[] } {
+  const doc = parse(readFileSync(join(root, DOCS_TEMPLATE), "utf8")) as { plugins?: PluginEntry[] };
+  const outs: string[] = [];
+  for (const p of doc.plugins ?? []) {
+    const local = Array.isArray(p.local) ? p.local.join(" ") : (p.local ?? "");
+    if (!local.includes("protoc-gen-doc")) continue;
+    const opt = Array.isArray(p.opt) ? p.opt : p.opt ? [p.opt] : [];
+    p.opt = [...opt, ...extraOpts];
+    outs.push(p.out);
+  }
+  if (!outs.length) throw new Error(`${DOCS_TEMPLATE}: no protoc-gen-doc plugin entry`);
+  return { template: JSON.stringify(doc), outs: [...new Set(outs)] };
+}
+
+export interface DocsBuildResult {
+  outDir: string;
+  files: number;
+  largestPage: { path: string; bytes: number };
+  ms: number;
+}
+
+/** Builds the docs site with buf into a temp dir, then swaps it in as `<root>/<out>` in one rename. */
+export async function buildDocs(opts: { root?: string; version: string }): Promise<DocsBuildResult> {
+  const root = opts.root ?? repoRoot;
+  const t = performance.now();
+  if (!existsSync(join(root, PLUGIN_BIN))) {
+    throw new Error(`${PLUGIN_BIN} is missing; build the plugin first: npm run build:packages -- @acme/protoc-gen-doc`);
+  }
+  const tmp = mkdtempSync(join(tmpdir(), "acme-docs-"));
+  try {
+    const mapFile = join(tmp, "npm-packages.json");
+    writeFileSync(mapFile, JSON.stringify(npmPackagesFor(root)));
+    const { template, outs } = docsTemplate(root, [`version=${opts.version}`, `npm_packages=${mapFile}`]);
+    if (outs.length !== 1) throw new Error(`${DOCS_TEMPLATE}: every protoc-gen-doc entry must share one out directory, got ${outs.join(", ")}`);
+    const staging = join(tmp, "out");
+    mkdirSync(staging);
+    const env = { ...process.env, PATH: [join(root, "node_modules", ".bin"), process.env.PATH].join(delimiter) };
+    await runOrThrow(bin("buf", root), ["generate", "--template", template, "-o", staging], { cwd: root, env });
+    const target = join(root, outs[0]);
+    const built = join(staging, outs[0]);
+    mkdirSync(join(target, ".."), { recursive: true });
+    replaceDirAtomic(built, target);
+    const stats = siteStats(target);
+    return { outDir: target, ...stats, ms: performance.now() - t };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** File count and largest HTML page of a built site. */
+export function siteStats(dir: string): { files: number; largestPage: { path: string; bytes: number } } {
+  let files = 0;
+  let largestPage = { path: "", bytes: 0 };
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else {
+        files++;
+        const bytes = statSync(p).size;
+        if (e.name.endsWith(".html") && bytes > largestPage.bytes) largestPage = { path: relative(dir, p), bytes };
+      }
+    }
+  };
+  walk(dir);
+  return { files, largestPage };
+}

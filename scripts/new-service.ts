@@ -1,0 +1,58 @@
+// npm run new:service -- <org>.<domain>.<version> <Name>Service
+// Scaffolds proto/<org>/<domain>/<version>/<domain>.proto: a lint-clean,
+// commented service with one example rpc, and a CODEOWNERS entry for the
+// domain. `npm run generate` (or `npm run build`) then creates its gen/ code
+// and its packages/<domain> npm package; the docs pick it up from proto/.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { writeFileAtomic } from "./lib/fs-atomic.js";
+import { listProtoPackages } from "./lib/protos.js";
+import { readRepoConfig, repoRoot } from "./lib/repo.js";
+import { planServiceScaffold, ScaffoldError } from "./lib/service-scaffold.js";
+
+const USAGE = "usage: npm run new:service -- <org>.<domain>.<version> <Name>Service   e.g. npm run new:service -- acme.shipping.v1 ShipmentService";
+
+export function newService(args: string[], root = repoRoot): string[] {
+  if (args.length !== 2) throw new ScaffoldError(`expected 2 arguments, got ${args.length}.\n${USAGE}`);
+  const { protoOrg, scope } = readRepoConfig(root);
+  const plan = planServiceScaffold(args[0], args[1], protoOrg);
+  if (existsSync(join(root, plan.path))) {
+    throw new ScaffoldError(`${plan.path} already exists; add the service to it by hand, or pick another package`);
+  }
+  const existing = listProtoPackages(root).find((p) => p.name === plan.pkg);
+  if (existing) throw new ScaffoldError(`proto package ${plan.pkg} already exists in proto/${existing.files[0]}; add the service there`);
+  const pkgJson = join(root, "packages", plan.family, "package.json");
+  if (existsSync(pkgJson) && !listProtoPackages(root).some((p) => p.family === plan.family)) {
+    throw new ScaffoldError(`packages/${plan.family} already holds a hand-written package, which ${plan.pkg} would be published as; pick another domain`);
+  }
+  writeFileAtomic(join(root, plan.path), plan.content);
+  const written = [plan.path];
+  const owners = join(root, ".github", "CODEOWNERS");
+  const dir = `/${plan.path.slice(0, plan.path.indexOf(`/${plan.domain}/`))}/${plan.domain}/`;
+  if (existsSync(owners)) {
+    const text = readFileSync(owners, "utf8");
+    if (!text.split("\n").some((l) => l.trim().split(/\s+/)[0] === dir)) {
+      const team = `${scope}/${plan.domain.replace(/_/g, "-")}-team`;
+      writeFileAtomic(owners, `${text.replace(/\n*$/, "\n")}${dir} ${team}\n`);
+      written.push(`.github/CODEOWNERS (${dir} ${team}: replace with the owning team)`);
+    }
+  }
+  return written;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  try {
+    const written = newService(process.argv.slice(2));
+    for (const w of written) console.log(`created ${w}`);
+    console.log(
+      "\nNext: replace the <...> placeholders, then\n" +
+        "  npm run lint        # buf lint + format check\n" +
+        "  npm run generate    # gen/ code and the npm package under packages/\n" +
+        "  npm run build       # everything, docs included\n" +
+        "and open a PR titled like `feat(<domain>): add <Name>Service`.",
+    );
+  } catch (err) {
+    console.error(`new:service: ${err instanceof ScaffoldError ? err.message : (err as Error).stack}`);
+    process.exit(1);
+  }
+}

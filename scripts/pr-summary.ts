@@ -1,0 +1,49 @@
+// npm run pr:summary [-- --base <ref>] [--output <file>]
+// Markdown summary of the schema change from <base> to the working tree:
+// packages touched; services, methods, messages, fields and enum values
+// added, removed or deprecated; the breaking findings; the implied version
+// bump. Compares compiled descriptor sets (buf build), not .proto text.
+import { appendFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { breakingApproval } from "./lib/breaking-approval.js";
+import { breakingFindings, pickAgainst } from "./lib/breaking.js";
+import { writeFileAtomic } from "./lib/fs-atomic.js";
+import { resolveCommit } from "./lib/git.js";
+import { renderSummary } from "./lib/pr-summary.js";
+import { readRepoConfig, repoRoot } from "./lib/repo.js";
+import { diffSchemas } from "./lib/schema-diff.js";
+import { buildSchemaImage } from "./lib/schema-image.js";
+
+export async function prSummary(baseRef: string, root = repoRoot): Promise<string> {
+  const [baseImage, headImage, findings] = await Promise.all([
+    buildSchemaImage(baseRef, root),
+    buildSchemaImage(undefined, root),
+    breakingFindings(baseRef, root),
+  ]);
+  return renderSummary({
+    base: { ref: baseRef, sha: await resolveCommit(baseRef, root) },
+    head: { ref: "HEAD", sha: await resolveCommit("HEAD", root) },
+    diff: diffSchemas(baseImage, headImage),
+    findings,
+    approval: breakingApproval(false),
+    config: readRepoConfig(root),
+  });
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { base: { type: "string" }, output: { type: "string" } } });
+  const base = (await pickAgainst(values.base)).ref;
+  const markdown = await prSummary(base);
+  if (values.output) writeFileAtomic(resolve(process.env.INIT_CWD ?? process.cwd(), values.output), markdown);
+  else process.stdout.write(markdown);
+  // In GitHub Actions the job's summary page shows it too, also for fork PRs, which get no comment.
+  if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, markdown);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((err: Error) => {
+    console.error(`pr:summary: ${err.message}`);
+    process.exit(1);
+  });
+}

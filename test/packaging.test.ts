@@ -1,0 +1,150 @@
+// End to end: every workspace package is packed, linted as a published
+// package (publint, attw), installed from its tarball into a throwaway
+// consumer, compiled there under tsc --strict as ESM and as CommonJS, and
+// used against a running server over gRPC (HTTP/2) and Connect JSON (HTTP/1.1).
+// Needs `npm run build` first (it packs dist/).
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { promisify } from "node:util";
+import { build } from "esbuild";
+import { bin, npmCommand } from "../scripts/lib/exec.js";
+import { repoRoot } from "../scripts/lib/repo.js";
+import { listWorkspacePackages } from "../scripts/lib/workspaces.js";
+import { startGreeterServer, type GreeterServer } from "./support/greeter-server.js";
+
+const exec = promisify(execFile);
+const npm = npmCommand();
+const runNpm = (args: string[], cwd: string) => exec(npm.cmd, [...npm.prefix, ...args], { cwd, maxBuffer: 32 << 20 });
+const rootPkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8"));
+const pin = (name: string) => rootPkg.devDependencies[name] as string;
+
+const CLIENT = (mod: "esm" | "cjs") => `
+import { createClient } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
+import { GreeterService, type SayHelloResponse } from "@acme/greeter/v1";
+
+async function main(): Promise<void> {
+  const grpc = createClient(GreeterService, createGrpcTransport({ baseUrl: process.env.H2_URL! }));
+  const connect = createClient(GreeterService, createConnectTransport({ baseUrl: process.env.H1_URL!, httpVersion: "1.1", useBinaryFormat: false }));
+  const viaGrpc: SayHelloResponse = await grpc.sayHello({ name: "grpc-${mod}" });
+  const viaConnect: SayHelloResponse = await connect.sayHello({ name: "connect-${mod}" });
+  const stream: string[] = [];
+  for await (const m of grpc.sayHelloStream({ name: "s", count: 2 })) stream.push(m.message);
+  console.log(JSON.stringify({ grpc: viaGrpc.message, connect: viaConnect.message, stream }));
+}
+${mod === "esm" ? "await main();" : "main().catch((e) => { console.error(e); process.exitCode = 1; });"}
+`;
+
+// Server code type-checks against the same package: router.service must accept it.
+const SERVER_TYPES = `
+import type { ConnectRouter } from "@connectrpc/connect";
+import { GreeterService } from "@acme/greeter/v1";
+export default (router: ConnectRouter) =>
+  router.service(GreeterService, {
+    sayHello: (req) => ({ message: "Hi " + req.name }),
+    async *sayHelloStream(req) { yield { message: req.name, index: 1 }; },
+  });
+`;
+
+describe("packaging", () => {
+  const work = mkdtempSync(join(tmpdir(), "packaging-"));
+  const tarballs = new Map<string, string>();
+  let server: GreeterServer;
+
+  before(async () => {
+    const out = join(work, "tarballs");
+    mkdirSync(out);
+    const { stdout } = await runNpm(["pack", "--workspaces", "--json", "--pack-destination", out], repoRoot);
+    for (const p of JSON.parse(stdout) as { name: string; filename: string }[]) tarballs.set(p.name, join(out, p.filename));
+    server = await startGreeterServer();
+  });
+  after(async () => {
+    await server?.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it("packs every workspace package with its dist/ and README", () => {
+    const names = listWorkspacePackages().map((p) => p.name).sort();
+    assert.deepEqual([...tarballs.keys()].sort(), names);
+    assert.ok(names.includes("@acme/greeter") && names.includes("@acme/httpgrpc") && names.includes("@acme/grpc-health"));
+  });
+
+  it("passes publint for every package", async () => {
+    for (const ws of listWorkspacePackages()) {
+      const r = await exec(bin("publint"), ["--strict", join(repoRoot, ws.dir)]).catch((e) => e as { code: number; stdout: string });
+      assert.ok(!("code" in r) || !r.code, `publint ${ws.name}:\n${r.stdout}`);
+    }
+  });
+
+  it("passes attw (are the types wrong) for every tarball", async () => {
+    for (const [name, tgz] of tarballs) {
+      // node10 resolution predates "exports" and cannot see subpaths like ./v1.
+      const r = await exec(bin("attw"), [tgz, "--profile", "node16", "--format", "table-flipped"]).catch((e) => e as { code: number; stdout: string });
+      assert.ok(!("code" in r) || !r.code, `attw ${name}:\n${r.stdout}`);
+    }
+  });
+
+  it("installs from tarballs and works from ESM and CommonJS consumers under tsc --strict", async () => {
+    const consumer = join(work, "consumer");
+    mkdirSync(consumer);
+    const deps: Record<string, string> = {
+      "@bufbuild/protobuf": pin("@bufbuild/protobuf"),
+      "@connectrpc/connect": pin("@connectrpc/connect"),
+      "@connectrpc/connect-node": pin("@connectrpc/connect-node"),
+      "@types/node": pin("@types/node"),
+      "@acme/greeter": `file:${tarballs.get("@acme/greeter")}`,
+    };
+    writeFileSync(join(consumer, "package.json"), JSON.stringify({ name: "consumer", private: true, dependencies: deps }, null, 2));
+    await runNpm(["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts"], consumer);
+
+    for (const mod of ["esm", "cjs"] as const) {
+      const dir = join(consumer, mod);
+      mkdirSync(dir);
+      writeFileSync(join(dir, "package.json"), JSON.stringify({ type: mod === "esm" ? "module" : "commonjs" }));
+      writeFileSync(join(dir, "client.ts"), CLIENT(mod));
+      writeFileSync(join(dir, "server.ts"), SERVER_TYPES);
+      writeFileSync(
+        join(dir, "tsconfig.json"),
+        JSON.stringify({ compilerOptions: { strict: true, module: "nodenext", moduleResolution: "nodenext", target: "es2022", outDir: "out", skipLibCheck: false, types: ["node"] }, include: ["*.ts"] }),
+      );
+      await exec(process.execPath, [join(repoRoot, "node_modules/typescript/bin/tsc"), "-p", dir]).catch((e: { stdout: string; stderr: string; message: string }) => {
+        throw new Error(`tsc --strict failed for the ${mod} consumer:\n${e.stdout}${e.stderr || e.message}`);
+      });
+      const emitted = readFileSync(join(dir, "out/client.js"), "utf8");
+      assert.match(emitted, mod === "esm" ? /from "@acme\/greeter\/v1"/ : /require\("@acme\/greeter\/v1"\)/);
+      const { stdout } = await exec(process.execPath, [join(dir, "out/client.js")], { env: { ...process.env, H2_URL: server.h2Url, H1_URL: server.h1Url } });
+      assert.deepEqual(JSON.parse(stdout), {
+        grpc: `Hello, grpc-${mod}!`,
+        connect: `Hello, connect-${mod}!`,
+        stream: ["Hello #1, s!", "Hello #2, s!"],
+      });
+    }
+  });
+
+  it("bundles every generated entry point for the browser without Node built-ins", async () => {
+    for (const ws of listWorkspacePackages()) {
+      const generated = Object.entries(ws.packageJson.entryPoints ?? {}).filter(([, src]) => src.includes("/gen/"));
+      for (const [sub] of generated) {
+        const spec = sub === "." ? ws.name : `${ws.name}/${sub.slice(2)}`;
+        const r = await build({
+          stdin: {
+            contents: `import * as api from "${spec}";\nimport { createConnectTransport } from "@connectrpc/connect-web";\nconsole.log(Object.keys(api).length, createConnectTransport);`,
+            resolveDir: repoRoot,
+            loader: "ts",
+          },
+          bundle: true,
+          platform: "browser",
+          format: "esm",
+          write: false,
+          logLevel: "silent",
+        });
+        assert.equal(r.errors.length, 0, `${spec}: ${JSON.stringify(r.errors)}`);
+        assert.doesNotMatch(r.outputFiles[0].text, /require\("node:|from "node:/, `${spec} pulls in a Node built-in`);
+      }
+    }
+  });
+});
