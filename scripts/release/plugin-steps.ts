@@ -80,6 +80,7 @@ export async function analyzeCommits(cfg: PluginConfig, c: Context): Promise<nul
     env: c.env,
     distTag: distTagOf(channels[channels.length - 1]),
     build: cfg.build ?? true,
+    docsRemote: cfg.docs === false ? undefined : c.options.repositoryUrl,
     log: (m) => c.logger.log(m),
   });
   c.logger.success(`release ${last.gitTag} completed: ${r.published.join(", ")}`);

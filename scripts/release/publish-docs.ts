@@ -9,7 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { run, runOrThrow } from "../lib/exec.js";
-import { versionOfTag } from "./recover.js";
+import { buildPackagesOnce } from "./build-stamp.js";
+import { versionOfTag, withTagCheckout } from "./tag-checkout.js";
 
 export const DOCS_BRANCH = "gh-pages";
 
@@ -81,13 +82,22 @@ export async function publishDocs(opts: PublishDocsOptions): Promise<string | un
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+/** npm run release:docs: the docs of a tag, built from the tag's sources (a worktree unless HEAD is the tag). */
+async function main(): Promise<void> {
   const { values, positionals } = parseArgs({ allowPositionals: true, options: { remote: { type: "string" }, "no-push": { type: "boolean", default: false } } });
-  if (positionals.length !== 1) {
-    console.error("usage: npm run release:docs -- vX.Y.Z [--remote <name|url>] [--no-push]");
-    process.exit(2);
-  }
-  publishDocs({ version: versionOfTag(positionals[0]), cwd: process.cwd(), remote: values.remote, push: !values["no-push"] }).catch((err: Error) => {
+  if (positionals.length !== 1) throw new Error("usage: npm run release:docs -- vX.Y.Z [--remote <name|url>] [--no-push]");
+  const tag = positionals[0];
+  const version = versionOfTag(tag);
+  const cwd = process.cwd();
+  await withTagCheckout(tag, cwd, console.log, async (dir) => {
+    // The docs plugin runs from its build; a fresh worktree has none.
+    await buildPackagesOnce(dir, process.env);
+    await publishDocs({ version, cwd: dir, remote: values.remote ?? "origin", push: !values["no-push"] });
+  });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((err: Error) => {
     console.error(`release:docs: ${err.message}`);
     process.exit(1);
   });

@@ -1,20 +1,22 @@
 // Finishes the npm side of an existing release tag: builds and packs the
 // packages as they were at the tag, then publishes only the versions the
 // registry lacks. Used by the release plugin when the previous run was
-// interrupted, and by hand: npm run release:recover -- vX.Y.Z [--dist-tag t] [--no-build]
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
+// interrupted, and by hand: npm run release:recover -- vX.Y.Z [--dist-tag t] [--no-build] [--docs]
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import semver from "semver";
 import { run, runOrThrow } from "../lib/exec.js";
-import { refExists, resolveCommit, showFile } from "../lib/git.js";
+import { showFile } from "../lib/git.js";
 import type { PackageJson } from "../lib/package-plan.js";
 import { buildPackagesOnce } from "./build-stamp.js";
 import { ReleaseError } from "./errors.js";
 import { packRelease, readPackedRelease, RELEASE_DIR, unpackedEntry, type ReleaseManifest } from "./pack.js";
+import { hasDocsPublish, publishDocs } from "./publish-docs.js";
 import { publishRelease, registriesOf, verifyRegistries, type PublishResult } from "./publish.js";
 import { isPublished, withToken, type NpmContext } from "./registry.js";
+import { versionOfTag, withTagCheckout } from "./tag-checkout.js";
+
+export { versionOfTag };
 
 type Log = (msg: string) => void;
 
@@ -26,13 +28,9 @@ export interface RecoverOptions {
   distTag?: string;
   /** Build the packages before packing (default true); false packs the dist/ already there. */
   build?: boolean;
+  /** Also publish the tag's docs to gh-pages on this remote (name or URL), when the repo has `docs:publish`. */
+  docsRemote?: string;
   log?: Log;
-}
-
-export function versionOfTag(tag: string): string {
-  const v = semver.valid(tag.replace(/^v/, ""));
-  if (!v || !tag.startsWith("v")) throw new ReleaseError("EBADTAG", `"${tag}" is not a release tag: expected vX.Y.Z, e.g. v1.4.0`);
-  return v;
 }
 
 /**
@@ -98,20 +96,7 @@ export async function missingFromRegistry(tag: string, ctx: NpmContext): Promise
 export async function recoverRelease(opts: RecoverOptions): Promise<PublishResult & { version: string; distTag: string }> {
   const log = opts.log ?? ((m: string) => console.log(m));
   const version = versionOfTag(opts.tag);
-  if (!(await refExists(`refs/tags/${opts.tag}`, opts.cwd))) {
-    throw new ReleaseError("EBADTAG", `tag ${opts.tag} is not in this clone`, "Fetch it first: git fetch --tags origin");
-  }
-  const atTag = (await resolveCommit(opts.tag, opts.cwd)) === (await resolveCommit("HEAD", opts.cwd));
-  let worktree: string | undefined;
-  try {
-    let dir = opts.cwd;
-    if (!atTag) {
-      worktree = mkdtempSync(join(tmpdir(), `release-${opts.tag}-`));
-      await runOrThrow("git", ["worktree", "add", "--detach", worktree, opts.tag], { cwd: opts.cwd });
-      if (existsSync(join(opts.cwd, "node_modules")) && !existsSync(join(worktree, "node_modules"))) symlinkSync(join(opts.cwd, "node_modules"), join(worktree, "node_modules"), "dir");
-      dir = worktree;
-      log(`recover: checked out ${opts.tag} in ${worktree}`);
-    }
+  return withTagCheckout(opts.tag, opts.cwd, (m) => log(`recover: ${m}`), async (dir) => {
     const manifest = await packAt(dir, version, opts.build ?? true, log);
     const ctx: NpmContext = { cwd: opts.cwd, env: opts.env };
     const registries = await registriesOf(manifest, ctx);
@@ -122,25 +107,28 @@ export async function recoverRelease(opts: RecoverOptions): Promise<PublishResul
       distTag = defaultDistTag(version, first ? await latestOf(first.name, registries.get(first.name)!, ctx) : undefined);
     }
     const result = await publishRelease(manifest, join(dir, RELEASE_DIR), { distTag, ctx, log });
-    return { ...result, version, distTag };
-  } finally {
-    if (worktree) {
-      await run("git", ["worktree", "remove", "--force", worktree], { cwd: opts.cwd });
-      rmSync(worktree, { recursive: true, force: true });
+    if (opts.docsRemote && hasDocsPublish(dir)) {
+      // The packages are out; docs trouble is reported, not fatal (npm run release:docs retries it).
+      try {
+        await publishDocs({ version, cwd: dir, env: opts.env, remote: opts.docsRemote, log });
+      } catch (err) {
+        log(`recover: docs for ${version} were NOT published: ${(err as Error).message}\nRe-run: npm run release:docs -- ${opts.tag}`);
+      }
     }
-  }
+    return { ...result, version, distTag };
+  });
 }
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { "dist-tag": { type: "string" }, "no-build": { type: "boolean", default: false } },
+    options: { "dist-tag": { type: "string" }, "no-build": { type: "boolean", default: false }, docs: { type: "boolean", default: false } },
   });
   if (positionals.length !== 1) {
-    console.error("usage: npm run release:recover -- vX.Y.Z [--dist-tag <tag>] [--no-build]");
+    console.error("usage: npm run release:recover -- vX.Y.Z [--dist-tag <tag>] [--no-build] [--docs]");
     return 2;
   }
-  const r = await recoverRelease({ tag: positionals[0], cwd: process.cwd(), env: process.env, distTag: values["dist-tag"], build: !values["no-build"] });
+  const r = await recoverRelease({ tag: positionals[0], cwd: process.cwd(), env: process.env, distTag: values["dist-tag"], build: !values["no-build"], docsRemote: values.docs ? "origin" : undefined });
   console.log(`recover: ${r.version}: ${r.published.length} published, ${r.skipped.length} already there (dist-tag ${r.distTag})`);
   return 0;
 }
