@@ -8,14 +8,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { repoRoot } from "../scripts/lib/repo.js";
-import { GIT_IDENTITY } from "./support/release-repo.js";
+import { GIT_ENV } from "./support/temp-repo.js";
 
 const GREETER = "proto/acme/greeter/v1/greeter.proto";
 let dir: string;
 
 /** Our env with husky enabled (CI sets HUSKY=0, which turns the hooks off). */
 function hookEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...GIT_IDENTITY, GIT_CONFIG_NOSYSTEM: "1" };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...GIT_ENV };
   delete env.HUSKY;
   return env;
 }
