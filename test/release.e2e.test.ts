@@ -201,6 +201,23 @@ test("releases: feat → 1.0.0, bad token refused, interrupted publish finished 
     assert.deepEqual(originTags(), tagsBefore);
     assert.equal(repo.git("worktree", "list").split("\n").length, 1, "the tag's worktree is removed");
   });
+
+  await t.test("feat on the next branch → prerelease v2.1.0-next.1 under the next dist-tag; latest stays 2.0.0", async () => {
+    repo.git("checkout", "-q", "-b", "next");
+    repo.write("docs/greeting.md", "# Greetings\n\nSay hello in every language.\n");
+    repo.git("add", "-A");
+    repo.git("commit", "-q", "-m", "feat(greeter): every language");
+    repo.git("push", "-q", "-u", "origin", "next");
+    const r = await release(releaserToken);
+    assert.equal(r.code, 0, explain(r));
+    assert.ok(originTags().includes("v2.1.0-next.1"), originTags().join(" "));
+    for (const name of packageNames) {
+      assert.ok((await versionsOf(name)).includes("2.1.0-next.1"), name);
+      const tags = await distTags(name);
+      assert.equal(tags.next, "2.1.0-next.1", name);
+      assert.equal(tags.latest, "2.0.0", name);
+    }
+  });
 });
 
 const CONSUMER_MAIN = `import { createServer } from "node:http";
