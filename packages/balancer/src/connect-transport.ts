@@ -1,0 +1,108 @@
+import type { DescMessage, DescMethodStreaming, DescMethodUnary, MessageInitShape } from "@bufbuild/protobuf";
+import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError, type ContextValues, type StreamResponse, type Transport, type UnaryResponse } from "@connectrpc/connect";
+import { createBalancer, NoEndpointsError, type Balancer, type BalancerOptions } from "./balancer.js";
+import { classifyConnectFailure } from "./connect-failure.js";
+
+/** A transport and, optionally, how to close its connection. */
+export type ClosableTransport = Transport & { close?(): Promise<void> | void };
+
+export interface BalancedTransportOptions extends Omit<BalancerOptions<ClosableTransport>, "connect" | "close" | "classify"> {
+  /**
+   * Makes the transport of one endpoint, e.g.
+   * `(baseUrl) => createGrpcTransport({ baseUrl })` from @connectrpc/connect-node.
+   * If the returned object has a close() method, it is called when the endpoint goes away.
+   */
+  createTransport(baseUrl: string): ClosableTransport;
+  /** URL scheme of each endpoint's baseUrl. Default "http". */
+  scheme?: "http" | "https";
+  /** Path prefix appended to each endpoint's baseUrl, e.g. "/api". Default none. */
+  pathPrefix?: string;
+}
+
+export type BalancedTransport = Transport & {
+  /** Closes every endpoint's transport that has a close() method and stops re-resolution. */
+  close(): Promise<void>;
+  readonly balancer: Balancer<ClosableTransport>;
+};
+
+function isIdempotent(method: { idempotency?: MethodOptions_IdempotencyLevel }): boolean {
+  return method.idempotency === MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS || method.idempotency === MethodOptions_IdempotencyLevel.IDEMPOTENT;
+}
+
+function toConnectError(err: unknown): unknown {
+  return err instanceof NoEndpointsError ? new ConnectError(err.message, Code.Unavailable, undefined, undefined, err) : err;
+}
+
+/**
+ * A Connect Transport that spreads calls over every resolved endpoint of `target`.
+ * Unary calls are retried on another endpoint when nothing was sent, or when the method
+ * is declared idempotent (`option idempotency_level`). Streaming calls are never retried.
+ */
+export function createBalancedTransport(options: BalancedTransportOptions): BalancedTransport {
+  const { createTransport, scheme = "http", pathPrefix = "", ...rest } = options;
+  const balancer = createBalancer<ClosableTransport>({
+    ...rest,
+    connect: (address) => createTransport(`${scheme}://${address}${pathPrefix}`),
+    close: (t) => t.close?.(),
+    classify: classifyConnectFailure,
+  });
+  return {
+    balancer,
+    close: () => balancer.close(),
+    async unary<I extends DescMessage, O extends DescMessage>(
+      method: DescMethodUnary<I, O>,
+      signal: AbortSignal | undefined,
+      timeoutMs: number | undefined,
+      header: HeadersInit | undefined,
+      input: MessageInitShape<I>,
+      contextValues?: ContextValues,
+    ): Promise<UnaryResponse<I, O>> {
+      try {
+        return await balancer.run((t) => t.unary(method, signal, timeoutMs, header, input, contextValues), {
+          idempotent: isIdempotent(method),
+          signal,
+        });
+      } catch (err) {
+        throw toConnectError(err);
+      }
+    },
+    async stream<I extends DescMessage, O extends DescMessage>(
+      method: DescMethodStreaming<I, O>,
+      signal: AbortSignal | undefined,
+      timeoutMs: number | undefined,
+      header: HeadersInit | undefined,
+      input: AsyncIterable<MessageInitShape<I>>,
+      contextValues?: ContextValues,
+    ): Promise<StreamResponse<I, O>> {
+      let lease;
+      try {
+        lease = await balancer.pick();
+      } catch (err) {
+        throw toConnectError(err);
+      }
+      let res: StreamResponse<I, O>;
+      try {
+        res = await lease.conn.stream(method, signal, timeoutMs, header, input, contextValues);
+      } catch (err) {
+        lease.release(classifyConnectFailure(err) === "none" ? "neutral" : "failure");
+        throw err;
+      }
+      const l = lease;
+      const messages = res.message;
+      // The endpoint stays "outstanding" until the response stream ends.
+      async function* tracked(): AsyncGenerator<never, void, unknown> {
+        let outcome: "ok" | "failure" | "neutral" = "ok";
+        try {
+          for await (const m of messages) yield m as never;
+        } catch (err) {
+          outcome = classifyConnectFailure(err) === "none" ? "neutral" : "failure";
+          throw err;
+        } finally {
+          l.release(outcome);
+        }
+      }
+      return { ...res, message: tracked() as unknown as StreamResponse<I, O>["message"] };
+    },
+  };
+}

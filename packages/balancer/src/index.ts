@@ -1,0 +1,47 @@
+/**
+ * @acme/balancer: client-side load balancing over persistent connections.
+ *
+ * Generic core, for any per-endpoint connection type C:
+ *
+ *   const b = createBalancer<C>({
+ *     target: "dns:///backend.ns.svc:9095",  // or "direct://10.0.0.1:9095", "host:port", ["a:1", "b:2"]
+ *     connect: (address) => openConnection(address),   // once per resolved "host:port", kept open
+ *     close: (conn) => conn.close(),                    // when the address disappears, or on b.close()
+ *     policy: "round_robin",                            // or "least_outstanding"
+ *     resolveIntervalMs: 30_000,                        // dns targets: every A/AAAA record, re-resolved
+ *     ejectBackoff: { initialMs: 250, maxMs: 10_000, multiplier: 2, jitter: 0.2 },
+ *     maxAttempts: 3,
+ *     classify: (err) => "none" | "unsent" | "sent",    // how a failure relates to the endpoint
+ *   });
+ *   await b.run((conn, address, attempt) => call(conn), { idempotent: true, signal });
+ *   const lease = await b.pick(); try { ... } finally { lease.release("ok" | "failure" | "neutral"); }
+ *   b.reportFailure(address); b.endpoints(); await b.refresh(); await b.close();
+ *
+ * A failed endpoint ("unsent" or "sent" failure) leaves the rotation for an exponentially growing,
+ * jittered time; when every endpoint is out, the one due back first is tried anyway, so recovery
+ * is seen on the next call. run() retries on another endpoint only when that is safe: the failure
+ * was "unsent" (nothing reached the server), or the call is idempotent.
+ *
+ * Connect transport on top (unary calls retried by the rules above; idempotency comes from the
+ * method's `idempotency_level` option; streams are balanced but never retried):
+ *
+ *   import { createGrpcTransport } from "@connectrpc/connect-node";
+ *   const transport = createBalancedTransport({
+ *     target: "dns:///greeter:8080",
+ *     createTransport: (baseUrl) => createGrpcTransport({ baseUrl }), // or connect / grpc-web factories
+ *     scheme: "http",                                                 // baseUrl is `${scheme}://${address}`
+ *   });
+ *   const client = createClient(GreeterService, transport);
+ *   await transport.close();
+ *
+ * A factory result with a close() method (e.g. `{ ...createGrpcTransport({ baseUrl, sessionManager }),
+ * close: () => sessionManager.abort() }`) is closed when its endpoint goes away; plain connect-node
+ * transports release their HTTP/2 session after idleConnectionTimeoutMs instead.
+ * Errors: no endpoints → ConnectError Code.Unavailable; bad targets throw TargetError at creation.
+ */
+export { createBalancer, NoEndpointsError } from "./balancer.js";
+export type { Balancer, BalancerOptions, EndpointState, FailureKind, Lease, Policy, RunOptions } from "./balancer.js";
+export { backoffDelay, type BackoffOptions } from "./backoff.js";
+export { joinHostPort, parseTarget, resolveTarget, systemLookup, TargetError, type LookupFn, type Target } from "./resolver.js";
+export { classifyConnectFailure } from "./connect-failure.js";
+export { createBalancedTransport, type BalancedTransport, type BalancedTransportOptions, type ClosableTransport } from "./connect-transport.js";

@@ -1,0 +1,316 @@
+/**
+ * Client side: a programmatic httpgrpc client over the @acme/balancer core (persistent HTTP/2
+ * connections to every resolved endpoint, round robin or least outstanding, ejection with
+ * backoff, safe retries), and a forwarder: Node/Express middleware that sends each incoming
+ * HTTP request over httpgrpc and writes the answer back.
+ *
+ * Calls go over node:http2 directly (wire/h2-client.ts), not a Connect transport: Connect's
+ * client does surface non-canonical codes with their details (we checked), but each call cost
+ * several times a bare HTTP/2 round trip, which the benchmark could not afford (see server.ts).
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { createBalancer, NoEndpointsError, type Balancer, type BalancerOptions, type FailureKind } from "@acme/balancer";
+import { httpResponseFromError } from "./errors.js";
+import type { HTTPRequestSchema, HTTPResponse } from "./gen.js";
+import { canonicalHeaderKey, hopByHopNames } from "./http-rules.js";
+import { DEFAULT_MAX_BODY_BYTES, MESSAGE_OVERHEAD_BYTES } from "./limits.js";
+import { GrpcEndpoint, TransportError } from "./wire/h2-client.js";
+import { decodeHTTPResponse, encodeHTTPRequest } from "./wire/codec.js";
+
+const HANDLE_PATH = "/httpgrpc.HTTP/Handle";
+
+/** Only transport failures count against an endpoint; a gRPC status it sent does not. */
+function classify(err: unknown): FailureKind {
+  if (err instanceof TransportError) return err.sent ? "sent" : "unsent";
+  return "none";
+}
+
+/** A transport failure as the error callers see: UNAVAILABLE, with the failure as its cause. */
+function asConnectError(err: unknown): unknown {
+  if (err instanceof TransportError || err instanceof NoEndpointsError) {
+    return new ConnectError(err.message, Code.Unavailable, undefined, undefined, err);
+  }
+  return err;
+}
+
+/** HTTP methods that may be re-sent to another endpoint after a failure mid-call (RFC 9110 §9.2.2). */
+export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
+
+export interface HTTPClientOptions extends Pick<BalancerOptions<unknown>, "policy" | "resolveIntervalMs" | "ejectBackoff" | "maxAttempts" | "lookup" | "onResolveError"> {
+  /** dns:///host:port, direct://host:port, host:port, or a static list of host:port. */
+  target: string | readonly string[];
+  /** Maximum request and response body size. Default 4 MiB. */
+  maxBodyBytes?: number;
+  /** Default deadline of each call, in ms. Default none. */
+  timeoutMs?: number;
+  /** TCP keep-alive probe delay on idle connections, in ms. Default 15_000. */
+  keepAliveMs?: number;
+  /** Methods retried after a mid-call failure. Default IDEMPOTENT_METHODS. */
+  idempotentMethods?: ReadonlySet<string>;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** Deadline of this call, in ms (sent as grpc-timeout). */
+  timeoutMs?: number;
+  /** gRPC metadata, e.g. { "x-scope-orgid": "tenant-1" }. */
+  headers?: Record<string, string>;
+}
+
+export interface HTTPClient {
+  /**
+   * Sends one request. Resolves with the response for a normal reply; an httpgrpc error (a 5xx,
+   * or a 4xx from a server returning 4xx errors) rejects with a ConnectError whose code is the
+   * HTTP status; use httpResponseFromError() on it, or call roundTrip() instead.
+   */
+  handle(req: MessageInitShape<typeof HTTPRequestSchema>, opts?: CallOptions): Promise<HTTPResponse>;
+  /** As handle(), but an httpgrpc error resolves with the response it carries. Transport failures still reject. */
+  roundTrip(req: MessageInitShape<typeof HTTPRequestSchema>, opts?: CallOptions): Promise<HTTPResponse>;
+  readonly balancer: Balancer<GrpcEndpoint>;
+  readonly maxBodyBytes: number;
+  close(): Promise<void>;
+}
+
+export function createHTTPClient(options: HTTPClientOptions): HTTPClient {
+  const max = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const idempotent = options.idempotentMethods ?? IDEMPOTENT_METHODS;
+  const balancer = createBalancer<GrpcEndpoint>({
+    target: options.target,
+    policy: options.policy,
+    resolveIntervalMs: options.resolveIntervalMs,
+    ejectBackoff: options.ejectBackoff,
+    maxAttempts: options.maxAttempts,
+    lookup: options.lookup,
+    onResolveError: options.onResolveError,
+    classify,
+    connect: (address) =>
+      new GrpcEndpoint(address, {
+        maxResponseBytes: max + MESSAGE_OVERHEAD_BYTES,
+        // nghttp2 resets streams (ENHANCE_YOUR_CALM) when a session holds more than this many MB
+        // of unsent or unread data; leave room for a few messages at the size limit.
+        maxSessionMemory: Math.max(10, Math.ceil((4 * max) / (1024 * 1024))),
+        keepAliveMs: options.keepAliveMs ?? 15_000,
+      }),
+    close: (c) => c.close(),
+  });
+
+  async function handle(init: MessageInitShape<typeof HTTPRequestSchema>, opts: CallOptions = {}): Promise<HTTPResponse> {
+    const req = {
+      method: init.method ?? "",
+      url: init.url ?? "",
+      headers: (init.headers ?? []).map((h) => ({ key: h.key ?? "", values: h.values ?? [] })),
+      body: init.body ?? new Uint8Array(0),
+    };
+    if (req.body.byteLength > max) {
+      throw new ConnectError(`request body of ${req.body.byteLength} bytes exceeds the limit of ${max} bytes`, Code.ResourceExhausted);
+    }
+    const method = (req.method || "GET").toUpperCase();
+    const bytes = encodeHTTPRequest(req);
+    const call = { signal: opts.signal, timeoutMs: opts.timeoutMs ?? options.timeoutMs, metadata: opts.headers };
+    let out: Uint8Array;
+    try {
+      out = await balancer.run((c) => c.unary(HANDLE_PATH, bytes, call), { idempotent: idempotent.has(method), signal: opts.signal });
+    } catch (err) {
+      throw asConnectError(err);
+    }
+    try {
+      return decodeHTTPResponse(out);
+    } catch (err) {
+      throw new ConnectError(`malformed HTTPResponse: ${(err as Error).message}`, Code.Internal);
+    }
+  }
+
+  return {
+    handle,
+    async roundTrip(init, opts) {
+      try {
+        return await handle(init, opts);
+      } catch (err) {
+        const resp = httpResponseFromError(err);
+        if (resp) return resp;
+        throw err;
+      }
+    },
+    balancer,
+    maxBodyBytes: max,
+    close: () => balancer.close(),
+  };
+}
+
+/** The HTTP status and short text for a call that failed without an httpgrpc response. */
+export function httpStatusForError(err: unknown): { status: number; message: string } {
+  const ce = ConnectError.from(err);
+  const why = ce.rawMessage.split("\n")[0].slice(0, 300);
+  switch (ce.code) {
+    case Code.Unavailable:
+      return { status: 503, message: `backend unavailable: ${why}` };
+    case Code.DeadlineExceeded:
+      return { status: 504, message: `backend timed out: ${why}` };
+    case Code.ResourceExhausted:
+      return { status: 413, message: `too large: ${why}` };
+    case Code.InvalidArgument:
+      return { status: 400, message: `bad request: ${why}` };
+    case Code.Canceled:
+      return { status: 499, message: `canceled: ${why}` };
+    default:
+      return { status: 502, message: `bad gateway (${Code[ce.code] ?? ce.code}): ${why}` };
+  }
+}
+
+export interface ForwarderOptions {
+  /** Deadline of each forwarded call, in ms. Default the client's timeoutMs. */
+  timeoutMs?: number;
+  /** The tenant of a request; sent as x-scope-orgid metadata. Default its X-Scope-OrgID header. */
+  tenant?(req: IncomingMessage): string | undefined;
+}
+
+class TooLarge extends Error {}
+
+// For request objects without Node's headersDistinct getter (in-memory injections).
+function distinctFromRaw(raw: string[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) (out[raw[i].toLowerCase()] ??= []).push(raw[i + 1]);
+  return out;
+}
+
+/**
+ * The headers to forward: one entry per name with all its values, without Host and hop-by-hop
+ * headers. req.headers is the source of truth, because middleware edits it (an auth layer
+ * replacing X-Scope-OrgID, removing Authorization); the separate values of a header Node joined
+ * with ", " are taken from the raw headers only while req.headers still holds exactly that join.
+ */
+function forwardedHeaders(req: IncomingMessage): { key: string; values: string[] }[] {
+  const distinct = req.headersDistinct ?? distinctFromRaw(req.rawHeaders);
+  const conn = req.headers["connection"];
+  const hop = hopByHopNames(conn === undefined ? undefined : [conn]);
+  const out: { key: string; values: string[] }[] = [];
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v === undefined || k === "host" || hop.has(k)) continue;
+    let values: string[];
+    if (Array.isArray(v)) values = v;
+    else {
+      const d = distinct[k];
+      values = d && d.length > 1 && d.join(k === "cookie" ? "; " : ", ") === v ? d : [v];
+    }
+    out.push({ key: canonicalHeaderKey(k), values });
+  }
+  return out;
+}
+
+function readBody(req: IncomingMessage, max: number): Promise<Uint8Array> {
+  const pre = (req as { body?: unknown }).body;
+  // A body parser ran before us: use what it read.
+  if (req.readableEnded && (pre instanceof Uint8Array || typeof pre === "string")) {
+    const b = typeof pre === "string" ? Buffer.from(pre) : pre;
+    return b.byteLength > max ? Promise.reject(new TooLarge()) : Promise.resolve(b);
+  }
+  const declared = Number(req.headers["content-length"]);
+  if (declared > max) return Promise.reject(new TooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const onData = (c: Buffer) => {
+      total += c.length;
+      if (total > max) {
+        cleanup();
+        req.pause();
+        reject(new TooLarge());
+        return;
+      }
+      chunks.push(c);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total));
+    };
+    const onError = (e: Error) => {
+      cleanup();
+      reject(e);
+    };
+    const cleanup = () => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onError);
+    };
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onError);
+  });
+}
+
+function sendText(res: ServerResponse, status: number, message: string, close = false): void {
+  if (res.headersSent || res.destroyed) {
+    res.destroy();
+    return;
+  }
+  const body = Buffer.from(message + "\n");
+  const h: Record<string, string | number> = { "Content-Type": "text/plain; charset=utf-8", "Content-Length": body.length };
+  if (close) h["Connection"] = "close";
+  res.writeHead(status, h);
+  res.end(body);
+}
+
+/** Writes an HTTPResponse to a Node response: status, every header (hop-by-hop dropped), body. */
+export function writeHTTPResponse(res: ServerResponse, resp: HTTPResponse): void {
+  const hop = hopByHopNames(resp.headers.find((h) => h.key.toLowerCase() === "connection")?.values);
+  for (const h of resp.headers) {
+    const lower = h.key.toLowerCase();
+    if (hop.has(lower) || lower === "content-length") continue;
+    res.setHeader(h.key, h.values.length === 1 ? h.values[0] : h.values);
+  }
+  const status = resp.Code >= 200 && resp.Code <= 999 ? resp.Code : resp.Code === 0 ? 200 : 502;
+  const noBody = status === 204 || status === 304;
+  if (!noBody) res.setHeader("Content-Length", resp.body.byteLength);
+  res.writeHead(status);
+  res.end(noBody ? undefined : resp.body);
+}
+
+/**
+ * A Node HTTP handler, usable as Express middleware, that forwards each request over httpgrpc:
+ * method, raw request-target, every header but Host and hop-by-hop ones (one entry per name,
+ * all values), and the body. It replays the backend's response, including httpgrpc errors
+ * (e.g. a 503 with its headers and body); other failures become 503 (unavailable, no
+ * endpoints), 504 (deadline), 413 (too large) or 502, with a short text body.
+ * (Go answers 500 with the error text for all of those.)
+ */
+export function createForwarder(client: HTTPClient, options: ForwarderOptions = {}): (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void {
+  const tenantOf = options.tenant ?? ((req: IncomingMessage) => {
+    const v = req.headers["x-scope-orgid"];
+    return Array.isArray(v) ? v[0] : v;
+  });
+  return (req, res) => {
+    void (async () => {
+      let body: Uint8Array;
+      try {
+        body = await readBody(req, client.maxBodyBytes);
+      } catch (err) {
+        if (err instanceof TooLarge) return sendText(res, 413, `request body exceeds ${client.maxBodyBytes} bytes`, true);
+        return sendText(res, 400, "could not read the request body");
+      }
+      const headers = forwardedHeaders(req);
+      const ac = new AbortController();
+      const onClose = () => {
+        if (!res.writableFinished) ac.abort(new Error("client went away"));
+      };
+      res.once("close", onClose);
+      const tenant = tenantOf(req);
+      const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? "/";
+      try {
+        const resp = await client.roundTrip(
+          { method: req.method ?? "GET", url, headers, body },
+          { signal: ac.signal, timeoutMs: options.timeoutMs, headers: tenant ? { "x-scope-orgid": tenant } : undefined },
+        );
+        if (ac.signal.aborted) return;
+        writeHTTPResponse(res, resp);
+      } catch (err) {
+        if (ac.signal.aborted) return;
+        const { status, message } = httpStatusForError(err);
+        sendText(res, status, message);
+      } finally {
+        res.off("close", onClose);
+      }
+    })();
+  };
+}

@@ -1,0 +1,250 @@
+/**
+ * Server adapter: serves any Node HTTP handler ((req, res) => void: Express, node:http, Koa's
+ * callback(), Fastify's routing) or fetch-style handler ((Request) => Response: Hono's app.fetch)
+ * as httpgrpc.HTTP/Handle.
+ *
+ * Two ways to serve it:
+ * - createHTTPServer(): a plaintext HTTP/2 gRPC server of its own (wire/h2-server.ts);
+ * - httpgrpcRoutes() / createHTTPServiceImpl(): mount it on an existing Connect router.
+ *
+ * Why createHTTPServer is not built on @connectrpc/connect-node: a spike showed Connect does
+ * carry non-canonical codes (grpc-status: 500 with a matching grpc-status-details-bin, decoded by
+ * grpc-js), so it is correct; but measured on loopback a Connect unary call cost ~3-5 ms and a
+ * connection topped out at a few hundred calls/s, 5-10x a bare node:http2 round trip, which made
+ * httpgrpc slower than the HTTP/1.1 proxies it replaces (bench/httpgrpc.ts). The one unary method
+ * needs little of Connect, so it is served on node:http2 directly, following grpc-go's wire format.
+ */
+import * as http2 from "node:http2";
+import type { AddressInfo } from "node:net";
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError, type ConnectRouter, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import { errorFromHTTPResponse } from "./errors.js";
+import { createFetchInvoker, type FetchHandler } from "./fetch-handler.js";
+import { HTTP, HTTPResponseSchema, type HTTPRequest, type HTTPResponse } from "./gen.js";
+import { httpgrpcContext, type HttpgrpcContext } from "./handler-context.js";
+import { canonicalHeaderKey, headerProblem, hopByHopNames, methodProblem, urlProblem } from "./http-rules.js";
+import { DEFAULT_MAX_BODY_BYTES, MESSAGE_OVERHEAD_BYTES } from "./limits.js";
+import { BodyTooLargeError, createNodeInvoker, type CapturedResponse, type NodeCallInput, type NodeHandler } from "./node-handler.js";
+import { STREAM_WINDOW } from "./wire/h2-client.js";
+import { attachUnaryHandler } from "./wire/h2-server.js";
+import { Cancellation } from "./cancellation.js";
+import { decodeHTTPRequest, encodeHTTPResponse } from "./wire/codec.js";
+import { metadataFromHeaders } from "./wire/grpc-headers.js";
+
+export { httpgrpcContext, type HttpgrpcContext, type NodeHandler, type FetchHandler };
+
+/** A Node (req, res) handler, a fetch-style function, or an object with a fetch method (a Hono app). */
+export type AnyHandler = NodeHandler | FetchHandler | { fetch: FetchHandler };
+
+export interface HTTPServerOptions {
+  /** Maximum request and response body size. Default 4 MiB (gRPC's default message limit). */
+  maxBodyBytes?: number;
+  /** Return 4xx responses as gRPC errors too (dskit's WithReturn4XXErrors). Default false. */
+  return4XXErrors?: boolean;
+  /**
+   * How the handler is called. Default "auto": an object with fetch() or a function declaring one
+   * parameter is fetch-style; any other function (Express apps declare three) is a Node handler.
+   */
+  handlerKind?: "auto" | "node" | "fetch";
+  /** Called when the handler throws or fails; the caller gets HTTP 500. */
+  onHandlerError?(err: unknown, req: HTTPRequest): void;
+}
+
+function invokerFor(handler: AnyHandler, kind: HTTPServerOptions["handlerKind"]): (i: NodeCallInput) => Promise<CapturedResponse> {
+  if (typeof handler === "object" && handler !== null && typeof handler.fetch === "function") {
+    const app = handler;
+    return createFetchInvoker((r) => app.fetch(r));
+  }
+  if (typeof handler !== "function") throw new TypeError("httpgrpc server: handler must be a function or an object with fetch()");
+  if (kind === "fetch" || (kind !== "node" && handler.length === 1)) return createFetchInvoker(handler as FetchHandler);
+  return createNodeInvoker(handler as NodeHandler);
+}
+
+const invalid = (msg: string) => new ConnectError(msg, Code.InvalidArgument);
+
+/** What a call tells the core about itself, from whichever server runs it. */
+interface CallInfo {
+  cancellation: Cancellation;
+  timeoutMs: number | undefined;
+  requestHeader: Headers;
+  /** One metadata value, without building requestHeader. */
+  metadataValue(name: string): string | undefined;
+}
+
+/**
+ * The core of httpgrpc.HTTP/Handle for a handler: validates the request, runs the handler and
+ * turns its response into a reply, or into an httpgrpc error (a ConnectError whose code is the
+ * HTTP status). Differences from Go, by design: a bad method, URL or header is INVALID_ARGUMENT
+ * (Go: Unknown); a body over maxBodyBytes is RESOURCE_EXHAUSTED.
+ */
+function createHandle(handler: AnyHandler, options: HTTPServerOptions): (req: HTTPRequest, ctx: CallInfo) => Promise<HTTPResponse> {
+  const max = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const invoke = invokerFor(handler, options.handlerKind ?? "auto");
+  const errorFrom = options.return4XXErrors ? 400 : 500;
+
+  return async function handle(req: HTTPRequest, ctx: CallInfo): Promise<HTTPResponse> {
+    const method = req.method === "" ? "GET" : req.method;
+    const problem = methodProblem(method) ?? urlProblem(req.url);
+    if (problem) throw invalid(problem);
+    if (req.body.byteLength > max) {
+      throw new ConnectError(`request body of ${req.body.byteLength} bytes exceeds the limit of ${max} bytes`, Code.ResourceExhausted);
+    }
+    const headers: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
+    const conn = req.headers.filter((h) => h.key.toLowerCase() === "connection").flatMap((h) => h.values);
+    const hop = hopByHopNames(conn);
+    for (let i = 0; i < req.headers.length; i++) {
+      const h = req.headers[i];
+      const p = headerProblem(h, i);
+      if (p) throw invalid(p);
+      const lower = h.key.toLowerCase();
+      // The body is complete: its framing headers are recomputed, not trusted.
+      if (hop.has(lower) || lower === "content-length") continue;
+      // As Go's http.Header: a later duplicate key replaces an earlier one.
+      headers[lower] = h.values;
+    }
+    if (!headers["x-scope-orgid"]) {
+      const org = ctx.metadataValue("x-scope-orgid");
+      if (org) headers["x-scope-orgid"] = [org];
+    }
+    const timeoutMs = ctx.timeoutMs;
+    const hctx: HttpgrpcContext = {
+      get signal() {
+        return ctx.cancellation.signal;
+      },
+      deadline: timeoutMs === undefined ? undefined : Date.now() + timeoutMs,
+      get metadata() {
+        return ctx.requestHeader;
+      },
+    };
+
+    let captured: CapturedResponse;
+    try {
+      captured = await invoke({ method, url: req.url, headers, body: req.body, ctx: hctx, cancellation: ctx.cancellation, maxResponseBytes: max });
+    } catch (err) {
+      if (ctx.cancellation.cancelled) throw ConnectError.from(ctx.cancellation.reason, Code.Canceled);
+      if (err instanceof BodyTooLargeError) throw new ConnectError(err.message, Code.ResourceExhausted);
+      options.onHandlerError?.(err, req);
+      throw errorFromHTTPResponse(
+        create(HTTPResponseSchema, { Code: 500, headers: [{ key: "Content-Type", values: ["text/plain; charset=utf-8"] }], body: new TextEncoder().encode("Internal Server Error\n") }),
+        "handler failed",
+      );
+    }
+
+    const hopOut = hopByHopNames(captured.headers.find((h) => h.key.toLowerCase() === "connection")?.values);
+    let errorMessage: string | undefined;
+    const outHeaders: { key: string; values: string[] }[] = [];
+    for (const h of captured.headers) {
+      const lower = h.key.toLowerCase();
+      if (hopOut.has(lower)) continue;
+      if (lower === "x-donotlogerror") continue;
+      if (lower === "x-errormessage") {
+        if (h.values[0]) errorMessage = h.values[0];
+        continue;
+      }
+      outHeaders.push({ key: canonicalHeaderKey(h.key), values: h.values });
+    }
+    const resp = create(HTTPResponseSchema, { Code: captured.status || 200, headers: outHeaders, body: captured.body });
+    if (resp.Code >= errorFrom) throw errorFromHTTPResponse(resp, errorMessage);
+    return resp;
+  };
+}
+
+/** The implementation of httpgrpc.HTTP for a handler, for router.service(HTTP, impl) on a Connect router. */
+export function createHTTPServiceImpl(handler: AnyHandler, options: HTTPServerOptions = {}): ServiceImpl<typeof HTTP> {
+  const handle = createHandle(handler, options);
+  return {
+    handle: (req: HTTPRequest, ctx: HandlerContext) =>
+      handle(req, {
+        cancellation: new Cancellation(ctx.signal),
+        timeoutMs: ctx.timeoutMs(),
+        requestHeader: ctx.requestHeader,
+        metadataValue: (name) => ctx.requestHeader.get(name) ?? undefined,
+      }),
+  };
+}
+
+/**
+ * Connect routes serving httpgrpc.HTTP for a handler, to mount beside other services. Set the
+ * adapter's readMaxBytes/writeMaxBytes to maxBodyBytes plus room for headers.
+ */
+export function httpgrpcRoutes(handler: AnyHandler, options: HTTPServerOptions = {}): (router: ConnectRouter) => void {
+  const impl = createHTTPServiceImpl(handler, options);
+  return (router) => {
+    router.service(HTTP, impl);
+  };
+}
+
+export interface HTTPServer {
+  readonly server: http2.Http2Server;
+  /** Listens (default 127.0.0.1, a random port) and returns the bound address. */
+  listen(port?: number, host?: string): Promise<AddressInfo>;
+  /** Stops accepting, ends open sessions, and resolves when closed. */
+  close(): Promise<void>;
+}
+
+/** A plaintext HTTP/2 (h2c) gRPC server serving httpgrpc.HTTP/Handle for a handler. */
+export function createHTTPServer(handler: AnyHandler, options: HTTPServerOptions = {}): HTTPServer {
+  const max = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const handle = createHandle(handler, options);
+  // nghttp2 resets a stream with ENHANCE_YOUR_CALM once a session holds more than
+  // maxSessionMemory MB (default 10) of unprocessed data; leave room for a few messages at the
+  // limit. An oversized message is refused from its length prefix, so it is never buffered.
+  const server = http2.createServer({
+    maxSessionMemory: Math.max(10, Math.ceil((4 * max) / (1024 * 1024))),
+    settings: { initialWindowSize: STREAM_WINDOW, maxFrameSize: 1 << 20 },
+  });
+  attachUnaryHandler(server, {
+    path: "/httpgrpc.HTTP/Handle",
+    maxMessageBytes: max + MESSAGE_OVERHEAD_BYTES,
+    async impl(bytes, call) {
+      let req: HTTPRequest;
+      try {
+        req = decodeHTTPRequest(bytes);
+      } catch (err) {
+        throw new ConnectError(`malformed HTTPRequest: ${(err as Error).message}`, Code.InvalidArgument);
+      }
+      let metadata: Headers | undefined;
+      const info: CallInfo = {
+        cancellation: call.cancellation,
+        timeoutMs: call.timeoutMs,
+        metadataValue(name) {
+          const v = call.headers[name];
+          return Array.isArray(v) ? v.join(", ") : v;
+        },
+        // Built on first use: most calls never read it, and Headers objects are not cheap.
+        get requestHeader() {
+          return (metadata ??= metadataFromHeaders(call.headers));
+        },
+      };
+      return encodeHTTPResponse(await handle(req, info));
+    },
+  });
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on("session", (s) => {
+    sessions.add(s);
+    s.once("close", () => sessions.delete(s));
+  });
+  return {
+    server,
+    listen(port = 0, host = "127.0.0.1") {
+      return new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          server.off("error", reject);
+          resolve(server.address() as AddressInfo);
+        });
+      });
+    },
+    close() {
+      return new Promise((resolve) => {
+        if (!server.listening) return resolve();
+        server.close(() => resolve());
+        for (const s of sessions) s.close();
+        // Sessions still busy after a grace period are cut.
+        setTimeout(() => {
+          for (const s of sessions) s.destroy();
+        }, 1000).unref();
+      });
+    },
+  };
+}
