@@ -91,6 +91,16 @@ test("releases: feat → 1.0.0, bad token refused, interrupted publish finished 
     assert.match(changelog, /### Features[\s\S]*\*\*greeter:\*\* document greetings/);
     assert.equal(repo.origin("rev-parse", "v1.0.0^{commit}"), originHead(), "the tag is on the release commit");
     assert.ok(existsSync(join(repo.dir, "build/release/acme-greeter-1.0.0.tgz")));
+    // Workspace dependencies (0.0.0-development in the repo) are published pinned to the release version.
+    const internal: string[] = [];
+    for (const name of packageNames) {
+      const v = (await packument(name)).versions?.["1.0.0"] as { dependencies?: Record<string, string>; peerDependencies?: Record<string, string> };
+      for (const [dep, range] of Object.entries({ ...v.dependencies, ...v.peerDependencies })) {
+        if (packageNames.includes(dep)) internal.push(`${name} -> ${dep}@${range}`);
+      }
+    }
+    assert.ok(internal.length > 0, "some package depends on another workspace package");
+    for (const d of internal) assert.match(d, /@1\.0\.0$/);
     assert.deepEqual(docsVersions(), ["1.0.0"]);
     assert.match(docsPage("v1.0.0/index.html"), /1\.0\.0/);
     assert.match(docsPage("latest/index.html"), /1\.0\.0/);
