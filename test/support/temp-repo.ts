@@ -2,7 +2,7 @@
 // (proto/, buf configs, scripts/, package.json) with node_modules linked, so
 // tests run the real scripts and the real buf against real git history.
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, readFileSync } from "node:fs";
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { repoRoot } from "../../scripts/lib/repo.js";
@@ -37,7 +37,8 @@ export function makeTempRepo(opts: { paths?: string[]; extraPaths?: string[] } =
     if (existsSync(join(repoRoot, p))) cpSync(join(repoRoot, p), join(dir, p), { recursive: true });
   }
   symlinkSync(join(repoRoot, "node_modules"), join(dir, "node_modules"), "dir");
-  writeFileSync(join(dir, ".gitignore"), "node_modules\n");
+  // Appended: a copied .gitignore keeps its rules (its node_modules/ misses the symlink).
+  appendFileSync(join(dir, ".gitignore"), "node_modules\n");
   const env = { ...process.env, ...GIT_ENV };
   const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
   git("init", "-q", "-b", "main");

@@ -1,0 +1,120 @@
+// Packs every publishable workspace package at the release version into
+// build/release/*.tgz, with a manifest.json naming them in publish order.
+// The repo's package.json files keep 0.0.0-development: each package is
+// staged in a temp dir with a rewritten package.json and packed from there.
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { runOrThrow } from "../lib/exec.js";
+import { replaceDirAtomic, siblingTempDir } from "../lib/fs-atomic.js";
+import type { PackageJson } from "../lib/package-plan.js";
+import { listWorkspacePackages, type WorkspacePackage } from "../lib/workspaces.js";
+import { ReleaseError } from "./errors.js";
+
+export const RELEASE_DIR = join("build", "release");
+const DEP_FIELDS = ["dependencies", "peerDependencies", "optionalDependencies", "devDependencies"] as const;
+
+export interface PackedPackage {
+  name: string;
+  dir: string;
+  /** File name inside the release dir. */
+  tarball: string;
+  /** publishConfig.registry of the package, if it names one. */
+  registry?: string;
+}
+
+export interface ReleaseManifest {
+  version: string;
+  packages: PackedPackage[];
+}
+
+/** A package's own publishConfig.registry, when it names one. */
+export function ownRegistry(pj: PackageJson): string | undefined {
+  return (pj.publishConfig as { registry?: string } | undefined)?.registry;
+}
+
+/** The manifest entry of a package that is not packed (yet): for registry look-ups. */
+export function unpackedEntry(name: string, dir: string, pj: PackageJson): PackedPackage {
+  const registry = ownRegistry(pj);
+  return { name, dir, tarball: "", ...(registry ? { registry } : {}) };
+}
+
+/** Workspace packages that get published (not "private"), dependencies first. */
+export function releasablePackages(root: string): WorkspacePackage[] {
+  return listWorkspacePackages(root).filter((p) => p.packageJson.private !== true);
+}
+
+/**
+ * The package.json that gets published: the release version, and every
+ * workspace dependency pinned to that same version (in the repo they say
+ * 0.0.0-development, which no registry has).
+ */
+export function publishedPackageJson(pj: PackageJson, version: string, workspaceNames: Set<string>): PackageJson {
+  const out: PackageJson = { ...pj, version };
+  // entryPoints maps export subpaths to repo sources for the build; it means nothing to consumers.
+  delete out.entryPoints;
+  for (const field of DEP_FIELDS) {
+    const deps = pj[field] as Record<string, string> | undefined;
+    if (!deps) continue;
+    out[field] = Object.fromEntries(Object.entries(deps).map(([n, v]) => [n, workspaceNames.has(n) ? version : v]));
+  }
+  return out;
+}
+
+/** Export targets (dist files) a package declares that are not on disk. */
+export function missingBuildOutputs(root: string, ws: WorkspacePackage): string[] {
+  const targets = new Set<string>();
+  const collect = (v: unknown) => {
+    if (typeof v === "string") targets.add(v);
+    else if (v && typeof v === "object") Object.values(v).forEach(collect);
+  };
+  collect(ws.packageJson.exports);
+  for (const k of ["main", "module", "types"]) if (typeof ws.packageJson[k] === "string") targets.add(ws.packageJson[k] as string);
+  return [...targets].filter((t) => t !== "./package.json" && !existsSync(join(root, ws.dir, t))).map((t) => `${ws.dir}/${t.replace(/^\.\//, "")}`);
+}
+
+/** Packs every releasable package; replaces build/release atomically so a failed pack leaves no half set. */
+export async function packRelease(root: string, version: string, outDir = join(root, RELEASE_DIR)): Promise<ReleaseManifest> {
+  const packages = releasablePackages(root);
+  const missing = packages.flatMap((p) => missingBuildOutputs(root, p));
+  if (missing.length) {
+    throw new ReleaseError("ENOTBUILT", `the packages are not built: ${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ` and ${missing.length - 5} more` : ""} missing`,
+      "Run `npm run build` (lint, breaking check, generate, build:packages, typecheck, docs) and `npm test` before releasing.");
+  }
+  const names = new Set(listWorkspacePackages(root).map((p) => p.name));
+  const fresh = siblingTempDir(outDir);
+  const stage = mkdtempSync(join(tmpdir(), "release-stage-"));
+  try {
+    const staged = packages.map((ws) => join(stage, basename(ws.dir)));
+    for (const [i, ws] of packages.entries()) {
+      cpSync(join(root, ws.dir), staged[i], { recursive: true, filter: (src) => basename(src) !== "node_modules" });
+      writeFileSync(join(staged[i], "package.json"), `${JSON.stringify(publishedPackageJson(ws.packageJson, version, names), null, 2)}\n`);
+    }
+    // One npm process packs them all (it reports them in argument order).
+    const r = await runOrThrow("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", fresh, ...staged], { cwd: stage, env: { ...process.env, npm_config_loglevel: "error" } });
+    const infos = JSON.parse(r.stdout) as { name: string; filename: string }[];
+    const manifest: ReleaseManifest = { version, packages: [] };
+    for (const ws of packages) {
+      const info = infos.find((x) => x.name === ws.name);
+      if (!info) throw new Error(`npm pack did not report ${ws.name}`);
+      manifest.packages.push({ ...unpackedEntry(ws.name, ws.dir, ws.packageJson), tarball: info.filename });
+    }
+    writeFileSync(join(fresh, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+    replaceDirAtomic(fresh, outDir);
+    return manifest;
+  } catch (err) {
+    rmSync(fresh, { recursive: true, force: true });
+    throw err;
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
+}
+
+/** The packed set in `outDir`, when it is complete and for `version`. */
+export function readPackedRelease(outDir: string, version: string): ReleaseManifest | undefined {
+  const file = join(outDir, "manifest.json");
+  if (!existsSync(file)) return undefined;
+  const m = JSON.parse(readFileSync(file, "utf8")) as ReleaseManifest;
+  if (m.version !== version || !m.packages.every((p) => existsSync(join(outDir, p.tarball)))) return undefined;
+  return m;
+}

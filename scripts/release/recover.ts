@@ -1,0 +1,144 @@
+// Finishes the npm side of an existing release tag: builds and packs the
+// packages as they were at the tag, then publishes only the versions the
+// registry lacks. Used by the release plugin when the previous run was
+// interrupted, and by hand: npm run release:recover -- vX.Y.Z [--dist-tag t] [--no-build] [--docs]
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import semver from "semver";
+import { run, runOrThrow } from "../lib/exec.js";
+import { showFile } from "../lib/git.js";
+import type { PackageJson } from "../lib/package-plan.js";
+import { buildPackagesOnce } from "./build-stamp.js";
+import { ReleaseError } from "./errors.js";
+import { packRelease, readPackedRelease, RELEASE_DIR, unpackedEntry, type ReleaseManifest } from "./pack.js";
+import { hasDocsPublish, publishDocs } from "./publish-docs.js";
+import { publishRelease, registriesOf, verifyRegistries, type PublishResult } from "./publish.js";
+import { isPublished, withToken, type NpmContext } from "./registry.js";
+import { versionOfTag, withTagCheckout } from "./tag-checkout.js";
+
+export { versionOfTag };
+
+type Log = (msg: string) => void;
+
+export interface RecoverOptions {
+  tag: string;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Defaults to defaultDistTag(). */
+  distTag?: string;
+  /** Build the packages before packing (default true); false packs the dist/ already there. */
+  build?: boolean;
+  /** Also publish the tag's docs to gh-pages on this remote (name or URL), when the repo has `docs:publish`. */
+  docsRemote?: string;
+  log?: Log;
+}
+
+/**
+ * The dist-tag for republishing `version`: a prerelease keeps its channel
+ * (2.0.0-next.3 -> next); an older line than the registry's latest gets
+ * release-N.x, so recovering a maintenance release never moves latest.
+ */
+export function defaultDistTag(version: string, currentLatest: string | undefined): string {
+  const pre = semver.prerelease(version);
+  if (pre && typeof pre[0] === "string") return pre[0];
+  if (currentLatest && semver.valid(currentLatest) && semver.lt(version, currentLatest)) return `release-${semver.major(version)}.x`;
+  return "latest";
+}
+
+async function latestOf(name: string, registry: string, ctx: NpmContext): Promise<string | undefined> {
+  const r = await run("npm", ["view", name, "dist-tags.latest", "--prefer-online", "--registry", registry], { cwd: ctx.cwd, env: ctx.env });
+  return r.code === 0 && r.stdout.trim() ? r.stdout.trim() : undefined;
+}
+
+/** Builds and packs the tag's packages in `dir` (the tag's checkout), reusing a complete packed set for the version. */
+async function packAt(dir: string, version: string, build: boolean, log: Log): Promise<ReleaseManifest> {
+  const outDir = join(dir, RELEASE_DIR);
+  const packed = readPackedRelease(outDir, version);
+  if (packed) {
+    log(`recover: reusing the packed ${version} set in ${outDir}`);
+    return packed;
+  }
+  if (build) {
+    log(`recover: building the packages at ${version}`);
+    await buildPackagesOnce(dir, process.env);
+  }
+  return packRelease(dir, version, outDir);
+}
+
+/** The publishable packages as they were at `ref` (name and publishConfig.registry), read from git. */
+export async function packagesAtRef(ref: string, cwd: string): Promise<ReleaseManifest["packages"]> {
+  const ls = await runOrThrow("git", ["ls-tree", "-d", "--name-only", `${ref}:packages`], { cwd });
+  const out: ReleaseManifest["packages"] = [];
+  for (const d of ls.stdout.split("\n").filter(Boolean)) {
+    const text = await showFile(ref, `packages/${d}/package.json`, cwd);
+    if (!text) continue;
+    const pj = JSON.parse(text) as PackageJson;
+    if (pj.private === true) continue;
+    out.push(unpackedEntry(pj.name, `packages/${d}`, pj));
+  }
+  return out;
+}
+
+/** The packages of release `tag` missing from their registries, as name@version (empty when the set is complete). */
+export async function missingFromRegistry(tag: string, ctx: NpmContext): Promise<string[]> {
+  const version = versionOfTag(tag);
+  const manifest: ReleaseManifest = { version, packages: await packagesAtRef(tag, ctx.cwd) };
+  const registries = await registriesOf(manifest, ctx);
+  const { ctx: authed, cleanup } = await withToken(ctx, [...registries.values()]);
+  try {
+    const present = await Promise.all(manifest.packages.map((p) => isPublished(p.name, version, registries.get(p.name)!, authed)));
+    return manifest.packages.filter((_, i) => !present[i]).map((p) => `${p.name}@${version}`);
+  } finally {
+    cleanup();
+  }
+}
+
+export async function recoverRelease(opts: RecoverOptions): Promise<PublishResult & { version: string; distTag: string }> {
+  const log = opts.log ?? ((m: string) => console.log(m));
+  const version = versionOfTag(opts.tag);
+  return withTagCheckout(opts.tag, opts.cwd, (m) => log(`recover: ${m}`), async (dir) => {
+    const manifest = await packAt(dir, version, opts.build ?? true, log);
+    const ctx: NpmContext = { cwd: opts.cwd, env: opts.env };
+    const registries = await registriesOf(manifest, ctx);
+    await verifyRegistries(registries.values(), ctx, log);
+    let distTag = opts.distTag;
+    if (!distTag) {
+      const first = manifest.packages[0];
+      distTag = defaultDistTag(version, first ? await latestOf(first.name, registries.get(first.name)!, ctx) : undefined);
+    }
+    const result = await publishRelease(manifest, join(dir, RELEASE_DIR), { distTag, ctx, log });
+    if (opts.docsRemote && hasDocsPublish(dir)) {
+      // The packages are out; docs trouble is reported, not fatal (npm run release:docs retries it).
+      try {
+        await publishDocs({ version, cwd: dir, env: opts.env, remote: opts.docsRemote, log });
+      } catch (err) {
+        log(`recover: docs for ${version} were NOT published: ${(err as Error).message}\nRe-run: npm run release:docs -- ${opts.tag}`);
+      }
+    }
+    return { ...result, version, distTag };
+  });
+}
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { "dist-tag": { type: "string" }, "no-build": { type: "boolean", default: false }, docs: { type: "boolean", default: false } },
+  });
+  if (positionals.length !== 1) {
+    console.error("usage: npm run release:recover -- vX.Y.Z [--dist-tag <tag>] [--no-build] [--docs]");
+    return 2;
+  }
+  const r = await recoverRelease({ tag: positionals[0], cwd: process.cwd(), env: process.env, distTag: values["dist-tag"], build: !values["no-build"], docsRemote: values.docs ? "origin" : undefined });
+  console.log(`recover: ${r.version}: ${r.published.length} published, ${r.skipped.length} already there (dist-tag ${r.distTag})`);
+  return 0;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().then(
+    (code) => process.exit(code),
+    (err: Error) => {
+      console.error(`release:recover: ${err.message}${err instanceof ReleaseError && err.details ? `\n${err.details}` : ""}`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,94 @@
+// The release pieces that need no registry: what gets published, dist-tags,
+// and the semantic-release config with and without a GitHub token.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { test } from "node:test";
+import { repoRoot } from "../scripts/lib/repo.js";
+import { publishedPackageJson } from "../scripts/release/pack.js";
+import { distTagOf } from "../scripts/release/publish.js";
+import { defaultDistTag, versionOfTag } from "../scripts/release/recover.js";
+import { nerfDart, normalizeRegistry } from "../scripts/release/registry.js";
+
+test("the published package.json carries the release version and pins workspace dependencies to it", () => {
+  const pj = {
+    name: "@acme/httpgrpc",
+    version: "0.0.0-development",
+    entryPoints: { ".": "../../gen/httpgrpc/index.ts" },
+    dependencies: { "@acme/grpc-health": "0.0.0-development", "@grpc/grpc-js": "1.14.7" },
+    peerDependencies: { "@bufbuild/protobuf": "^2.13.0", "@acme/monitoring": "0.0.0-development" },
+  };
+  const out = publishedPackageJson(pj, "1.4.0", new Set(["@acme/grpc-health", "@acme/monitoring", "@acme/httpgrpc"]));
+  assert.equal(out.version, "1.4.0");
+  assert.deepEqual(out.dependencies, { "@acme/grpc-health": "1.4.0", "@grpc/grpc-js": "1.14.7" });
+  assert.deepEqual(out.peerDependencies, { "@bufbuild/protobuf": "^2.13.0", "@acme/monitoring": "1.4.0" });
+  assert.equal(out.entryPoints, undefined);
+  assert.equal(pj.version, "0.0.0-development", "the input is not modified");
+});
+
+test("dist-tags: channels map to tags; recovery never moves latest backwards", () => {
+  assert.equal(distTagOf(null), "latest");
+  assert.equal(distTagOf(undefined), "latest");
+  assert.equal(distTagOf("next"), "next");
+  assert.equal(defaultDistTag("2.0.0-next.3", "1.4.0"), "next");
+  assert.equal(defaultDistTag("1.3.2", "2.0.0"), "release-1.x");
+  assert.equal(defaultDistTag("2.0.1", "2.0.0"), "latest");
+  assert.equal(defaultDistTag("1.0.0", undefined), "latest");
+});
+
+test("release tags must be vX.Y.Z", () => {
+  assert.equal(versionOfTag("v1.4.0"), "1.4.0");
+  assert.equal(versionOfTag("v2.0.0-next.1"), "2.0.0-next.1");
+  assert.throws(() => versionOfTag("1.4.0"), /"1\.4\.0" is not a release tag: expected vX\.Y\.Z/);
+  assert.throws(() => versionOfTag("vnext"), /not a release tag/);
+});
+
+test("registry credentials are keyed by the registry's host and path", () => {
+  assert.equal(normalizeRegistry("http://127.0.0.1:4873"), "http://127.0.0.1:4873/");
+  assert.equal(nerfDart("http://127.0.0.1:4873/"), "//127.0.0.1:4873/");
+  assert.equal(nerfDart("https://npm.pkg.github.com/acme"), "//npm.pkg.github.com/acme/");
+});
+
+interface ReleaseConfig {
+  branches: (string | { name: string; channel?: string; prerelease?: boolean })[];
+  tagFormat: string;
+  plugins: (string | [string, Record<string, unknown>])[];
+}
+
+async function loadConfig(env: Record<string, string | undefined>): Promise<ReleaseConfig> {
+  const saved = { GITHUB_TOKEN: process.env.GITHUB_TOKEN, GH_TOKEN: process.env.GH_TOKEN };
+  Object.assign(process.env, env);
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k];
+  try {
+    const url = `${pathToFileURL(join(repoRoot, "release.config.mjs")).href}?${Math.random()}`;
+    return ((await import(url)) as { default: ReleaseConfig }).default;
+  } finally {
+    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+}
+
+const pluginNames = (c: ReleaseConfig) => c.plugins.map((p) => (typeof p === "string" ? p : p[0]));
+
+test("semantic-release config: branches, tag format, and the plugin chain without a GitHub token", async () => {
+  const c = await loadConfig({ GITHUB_TOKEN: undefined, GH_TOKEN: undefined });
+  assert.equal(c.tagFormat, "v${version}");
+  assert.ok(c.branches.includes("main"));
+  assert.deepEqual(c.branches.find((b) => typeof b === "object" && b.name === "next"), { name: "next", prerelease: true });
+  assert.ok(c.branches.some((b) => typeof b === "object" && b.name.endsWith(".x") && b.channel === "release-${name}"));
+  assert.deepEqual(pluginNames(c), [
+    "@semantic-release/commit-analyzer",
+    "@semantic-release/release-notes-generator",
+    "@semantic-release/changelog",
+    "./scripts/release/plugin.mjs",
+  ]);
+});
+
+test("semantic-release config: with a GitHub token the release gets every packed .tgz as an asset", async () => {
+  for (const env of [{ GITHUB_TOKEN: "t" }, { GH_TOKEN: "t" }]) {
+    const c = await loadConfig(env);
+    const gh = c.plugins.find((p) => Array.isArray(p) && p[0] === "@semantic-release/github") as [string, { assets: { path: string }[] }] | undefined;
+    assert.ok(gh, `github plugin present with ${Object.keys(env)[0]}`);
+    assert.deepEqual(gh[1].assets, [{ path: "build/release/*.tgz" }]);
+  }
+});
