@@ -6,3 +6,4 @@ export { renderJson } from "./render/json.js";
 export { renderMarkdown } from "./render/markdown.js";
 export { renderSite, type NpmPackages, type SiteFile } from "./render/site.js";
 export { renderComment } from "./render/comment-markdown.js";
+export { decodeRequest, slimRequest } from "./request.js";

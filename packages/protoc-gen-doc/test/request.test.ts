@@ -1,0 +1,62 @@
+// slimRequest drops what the docs never read before decoding; the docs must
+// come out the same as from the whole request buf sends.
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fromBinary, isFieldSet, toBinary } from "@bufbuild/protobuf";
+import { CodeGeneratorRequestSchema, FileDescriptorProtoSchema, SourceCodeInfo_LocationSchema } from "@bufbuild/protobuf/wkt";
+import { bin, runOrThrow } from "../../../scripts/lib/exec.js";
+import { generate } from "../src/plugin.js";
+import { decodeRequest, slimRequest } from "../src/request.js";
+import { FIXTURES } from "./support/run-plugin.js";
+
+describe("slimRequest", () => {
+  const dir = mkdtempSync(join(tmpdir(), "pgd-request-"));
+  let full: Uint8Array;
+
+  // The exact bytes buf sends, captured by a plugin that only saves its stdin.
+  before(async () => {
+    const capture = join(dir, "capture.mjs");
+    const saved = join(dir, "request.bin");
+    writeFileSync(capture, `import { writeFileSync } from "node:fs";\nconst c = [];\nfor await (const b of process.stdin) c.push(b);\nwriteFileSync(${JSON.stringify(saved)}, Buffer.concat(c));\n` +
+        // A CodeGeneratorResponse declaring proto3 optional and editions up to 2023, so buf accepts the plugin.
+        `process.stdout.write(Buffer.from("100318e60720e807", "hex"));\n`);
+    const template = JSON.stringify({ version: "v2", plugins: [{ local: [process.execPath, capture], out: join(dir, "out"), strategy: "all", opt: ["json,docs.json"] }] });
+    await runOrThrow(bin("buf"), ["generate", ".", "--template", template], { cwd: FIXTURES });
+    full = readFileSync(saved);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("drops source_file_descriptors and comment-less locations only", () => {
+    const whole = fromBinary(CodeGeneratorRequestSchema, full);
+    assert.ok(whole.sourceFileDescriptors.length > 0, "buf sends source_file_descriptors; the fixture should exercise dropping them");
+    const slim = decodeRequest(full);
+    assert.ok(slimRequest(full).length < full.length);
+    assert.equal(slim.sourceFileDescriptors.length, 0);
+    assert.deepEqual(slim.fileToGenerate, whole.fileToGenerate);
+    assert.equal(slim.parameter, whole.parameter);
+    for (const [i, file] of slim.protoFile.entries()) {
+      const kept = file.sourceCodeInfo?.location ?? [];
+      const { leadingComments, trailingComments } = SourceCodeInfo_LocationSchema.field;
+      const withComments = (whole.protoFile[i].sourceCodeInfo?.location ?? []).filter((l) => isFieldSet(l, leadingComments) || isFieldSet(l, trailingComments));
+      assert.deepEqual(kept, withComments, `${file.name}: exactly the commented locations are kept`);
+      const withoutInfo = (f: typeof file) => Buffer.from(toBinary(FileDescriptorProtoSchema, { ...f, sourceCodeInfo: undefined })).toString("hex");
+      assert.equal(withoutInfo(file), withoutInfo(whole.protoFile[i]), `${file.name}: descriptors unchanged`);
+    }
+  });
+
+  it("produces the same docs as the whole request", async () => {
+    for (const parameter of ["json,docs.json", "markdown,README.md", "html,index.html"]) {
+      const whole = fromBinary(CodeGeneratorRequestSchema, full);
+      whole.parameter = parameter;
+      const slim = decodeRequest(full);
+      slim.parameter = parameter;
+      const a = await generate(whole);
+      const b = await generate(slim);
+      assert.ok(a.file.length > 0 && !a.error, `${parameter}: ${a.error}`);
+      assert.deepEqual(b.file.map((f) => [f.name, f.content]), a.file.map((f) => [f.name, f.content]), parameter);
+    }
+  });
+});
