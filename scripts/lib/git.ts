@@ -28,11 +28,6 @@ export async function latestReleaseTag(cwd = repoRoot, from = "HEAD"): Promise<s
   return r.out.split("\n").find((t) => /^v\d+\.\d+\.\d+(-[\w.]+)?$/.test(t));
 }
 
-export async function currentBranch(cwd = repoRoot): Promise<string | undefined> {
-  const r = await git(["rev-parse", "--abbrev-ref", "HEAD"], cwd);
-  return r.code === 0 && r.out !== "HEAD" ? r.out : undefined;
-}
-
 /** Text of a file at a ref, or undefined when the ref or the file is missing. */
 export async function showFile(ref: string, path: string, cwd = repoRoot): Promise<string | undefined> {
   const r = await run("git", ["show", `${ref}:${path}`], { cwd });
