@@ -4,7 +4,7 @@
  * backoff, safe retries), and a forwarder: Node/Express middleware that sends each incoming
  * HTTP request over httpgrpc and writes the answer back.
  *
- * Calls go over node:http2 directly (wire/h2-client.ts), not a Connect transport: Connect's
+ * Calls go over our own HTTP/2 connection (wire/h2-client.ts), not a Connect transport: Connect's
  * client does surface non-canonical codes with their details (we checked), but each call cost
  * several times a bare HTTP/2 round trip, which the benchmark could not afford (see server.ts).
  */
@@ -88,9 +88,8 @@ export function createHTTPClient(options: HTTPClientOptions): HTTPClient {
     connect: (address) =>
       new GrpcEndpoint(address, {
         maxResponseBytes: max + MESSAGE_OVERHEAD_BYTES,
-        // nghttp2 resets streams (ENHANCE_YOUR_CALM) when a session holds more than this many MB
-        // of unsent or unread data; leave room for a few messages at the size limit.
-        maxSessionMemory: Math.max(10, Math.ceil((4 * max) / (1024 * 1024))),
+        // An httpgrpc error carries its whole HTTPResponse, body included, base64 in the trailers.
+        maxHeaderListBytes: Math.ceil(((max + MESSAGE_OVERHEAD_BYTES) * 4) / 3) + 64 * 1024,
         keepAliveMs: options.keepAliveMs ?? 15_000,
       }),
     close: (c) => c.close(),

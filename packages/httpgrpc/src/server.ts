@@ -14,7 +14,7 @@
  * httpgrpc slower than the HTTP/1.1 proxies it replaces (bench/httpgrpc.ts). The one unary method
  * needs little of Connect, so it is served on node:http2 directly, following grpc-go's wire format.
  */
-import * as http2 from "node:http2";
+import * as net from "node:net";
 import type { AddressInfo } from "node:net";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
@@ -25,11 +25,10 @@ import { httpgrpcContext, type HttpgrpcContext } from "./handler-context.js";
 import { canonicalHeaderKey, headerProblem, hopByHopNames, methodProblem, urlProblem } from "./http-rules.js";
 import { DEFAULT_MAX_BODY_BYTES, MESSAGE_OVERHEAD_BYTES } from "./limits.js";
 import { BodyTooLargeError, createNodeInvoker, type CapturedResponse, type NodeCallInput, type NodeHandler } from "./node-handler.js";
-import { STREAM_WINDOW } from "./wire/h2-client.js";
 import { attachUnaryHandler } from "./wire/h2-server.js";
 import { Cancellation } from "./cancellation.js";
 import { decodeHTTPRequest, encodeHTTPResponse } from "./wire/codec.js";
-import { metadataFromHeaders } from "./wire/grpc-headers.js";
+import { metadataFromHeaders, recordFromFields } from "./wire/grpc-headers.js";
 
 export { httpgrpcContext, type HttpgrpcContext, type NodeHandler, type FetchHandler };
 
@@ -175,7 +174,8 @@ export function httpgrpcRoutes(handler: AnyHandler, options: HTTPServerOptions =
 }
 
 export interface HTTPServer {
-  readonly server: http2.Http2Server;
+  /** The TCP server; each connection speaks HTTP/2 with prior knowledge (h2c). */
+  readonly server: net.Server;
   /** Listens (default 127.0.0.1, a random port) and returns the bound address. */
   listen(port?: number, host?: string): Promise<AddressInfo>;
   /** Stops accepting, ends open sessions, and resolves when closed. */
@@ -186,15 +186,11 @@ export interface HTTPServer {
 export function createHTTPServer(handler: AnyHandler, options: HTTPServerOptions = {}): HTTPServer {
   const max = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const handle = createHandle(handler, options);
-  // nghttp2 resets a stream with ENHANCE_YOUR_CALM once a session holds more than
-  // maxSessionMemory MB (default 10) of unprocessed data; leave room for a few messages at the
-  // limit. An oversized message is refused from its length prefix, so it is never buffered.
-  const server = http2.createServer({
-    maxSessionMemory: Math.max(10, Math.ceil((4 * max) / (1024 * 1024))),
-    settings: { initialWindowSize: STREAM_WINDOW, maxFrameSize: 1 << 20 },
-  });
-  attachUnaryHandler(server, {
+  const server = net.createServer();
+  const connections = attachUnaryHandler(server, {
     path: "/httpgrpc.HTTP/Handle",
+    // Request metadata is small; 256 KiB leaves room for large tokens and cookies.
+    maxHeaderListBytes: 256 * 1024,
     maxMessageBytes: max + MESSAGE_OVERHEAD_BYTES,
     async impl(bytes, call) {
       let req: HTTPRequest;
@@ -208,21 +204,17 @@ export function createHTTPServer(handler: AnyHandler, options: HTTPServerOptions
         cancellation: call.cancellation,
         timeoutMs: call.timeoutMs,
         metadataValue(name) {
-          const v = call.headers[name];
-          return Array.isArray(v) ? v.join(", ") : v;
+          let out: string | undefined;
+          for (const [k, v] of call.headers) if (k === name) out = out === undefined ? v : `${out}, ${v}`;
+          return out;
         },
         // Built on first use: most calls never read it, and Headers objects are not cheap.
         get requestHeader() {
-          return (metadata ??= metadataFromHeaders(call.headers));
+          return (metadata ??= metadataFromHeaders(recordFromFields(call.headers)));
         },
       };
       return encodeHTTPResponse(await handle(req, info));
     },
-  });
-  const sessions = new Set<http2.ServerHttp2Session>();
-  server.on("session", (s) => {
-    sessions.add(s);
-    s.once("close", () => sessions.delete(s));
   });
   return {
     server,
@@ -239,10 +231,10 @@ export function createHTTPServer(handler: AnyHandler, options: HTTPServerOptions
       return new Promise((resolve) => {
         if (!server.listening) return resolve();
         server.close(() => resolve());
-        for (const s of sessions) s.close();
-        // Sessions still busy after a grace period are cut.
+        for (const c of connections) c.goaway();
+        // Connections still busy after a grace period are cut.
         setTimeout(() => {
-          for (const s of sessions) s.destroy();
+          for (const c of connections) c.destroy(new Error("server closed"));
         }, 1000).unref();
       });
     },

@@ -67,3 +67,15 @@ export function metadataFromHeaders(headers: Record<string, string | string[] | 
   }
   return md;
 }
+
+/** HTTP/2 header fields as a record: a repeated name gets an array of its values. */
+export function recordFromFields(fields: readonly (readonly [string, string])[]): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
+  for (const [k, v] of fields) {
+    const prev = out[k];
+    if (prev === undefined) out[k] = v;
+    else if (Array.isArray(prev)) prev.push(v);
+    else out[k] = [prev, v];
+  }
+  return out;
+}

@@ -1,22 +1,24 @@
 /**
- * A minimal gRPC unary client on node:http2: one persistent HTTP/2 session per endpoint
- * (reopened on demand after it fails), TCP_NODELAY, grpc-timeout deadlines, cancellation by
- * RST_STREAM CANCEL, and any integer status (e.g. 503) with its grpc-status-details-bin.
- * Errors are ConnectErrors; transport failures carry `sent` to tell the balancer whether the
- * call could have reached the server.
+ * A minimal gRPC unary client on our own HTTP/2 connection (h2/): one persistent connection per
+ * endpoint (reopened on demand after it fails), TCP_NODELAY, grpc-timeout deadlines,
+ * cancellation by RST_STREAM CANCEL, and any integer status (e.g. 503) with its
+ * grpc-status-details-bin. Errors are ConnectErrors; transport failures carry `sent` to tell the
+ * balancer whether the call could have reached the server.
  */
-import * as http2 from "node:http2";
 import * as net from "node:net";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { decodeStatus } from "../status.js";
 import { SingleMessageReader } from "./framing.js";
-import { decodeBinaryHeader, decodeGrpcMessage, formatGrpcTimeout } from "./grpc-headers.js";
-
-const { NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM } = http2.constants;
+import { decodeBinaryHeader, decodeGrpcMessage, formatGrpcTimeout, recordFromFields } from "./grpc-headers.js";
+import { H2ClientConnection } from "./h2/client-connection.js";
+import type { H2Stream, HeaderField, StreamHandler } from "./h2/connection.js";
+import { ErrorCode } from "./h2/frames.js";
 
 /** Flow-control windows: per stream, and per connection (shared by concurrent calls). */
 export const STREAM_WINDOW = 8 * 1024 * 1024;
 export const SESSION_WINDOW = 64 * 1024 * 1024;
+/** Our SETTINGS_MAX_FRAME_SIZE: large messages arrive in few frames. */
+export const MAX_FRAME_SIZE = 1 << 20;
 
 /** A transport failure: no gRPC status was received. */
 export class TransportError extends Error {
@@ -39,8 +41,8 @@ export interface UnaryCallOptions {
 
 export interface EndpointOptions {
   maxResponseBytes: number;
-  /** nghttp2's per-session memory cap, in MB. */
-  maxSessionMemory: number;
+  /** The largest response header list (trailers carry an error's whole HTTPResponse). */
+  maxHeaderListBytes: number;
   /** TCP keep-alive probe delay on idle connections, in ms. */
   keepAliveMs: number;
 }
@@ -55,12 +57,116 @@ function codeForHttpStatus(s: number): Code {
   return Code.Unknown;
 }
 
+function field(fields: readonly HeaderField[], name: string): string | undefined {
+  for (let i = 0; i < fields.length; i++) if (fields[i][0] === name) return fields[i][1];
+  return undefined;
+}
+
+/** One unary call in flight: the stream's handler, settling one promise. */
+class UnaryCall implements StreamHandler {
+  stream: H2Stream | undefined;
+  private settled = false;
+  private status: number | undefined;
+  private responseHeaders: HeaderField[] | undefined;
+  private trailers: HeaderField[] | undefined;
+  private readonly reader: SingleMessageReader;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly endpoint: GrpcEndpoint,
+    private readonly conn: H2ClientConnection,
+    private readonly resolve: (v: Uint8Array) => void,
+    private readonly reject: (e: unknown) => void,
+    maxResponseBytes: number,
+    private readonly signal: AbortSignal | undefined,
+    timeoutMs: number | undefined,
+  ) {
+    this.reader = new SingleMessageReader(maxResponseBytes, "response message");
+    if (signal) signal.addEventListener("abort", this.onAbort, { once: true });
+    if (timeoutMs !== undefined) {
+      this.timer = setTimeout(() => this.cancel(new ConnectError(`deadline of ${timeoutMs} ms exceeded`, Code.DeadlineExceeded)), timeoutMs);
+    }
+  }
+
+  private readonly onAbort = (): void => this.cancel(ConnectError.from(this.signal!.reason, Code.Canceled));
+
+  private finish(err: unknown, value?: Uint8Array): void {
+    if (this.settled) return;
+    this.settled = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.signal?.removeEventListener("abort", this.onAbort);
+    if (err) this.reject(err);
+    else this.resolve(value!);
+  }
+
+  /** Opens the stream and sends the request, unless the call already ended (cancelled while waiting). */
+  start(headers: readonly HeaderField[], body: Buffer): void {
+    if (this.settled) return;
+    const s = this.conn.open(this, headers, false);
+    this.stream = s;
+    this.conn.sendData(s, body, true);
+  }
+
+  private cancel(err: unknown): void {
+    this.finish(err);
+    if (this.stream) this.conn.reset(this.stream, ErrorCode.CANCEL);
+  }
+
+  onHeaders(fields: HeaderField[], endStream: boolean): void {
+    if (this.status === undefined) {
+      this.status = Number(field(fields, ":status"));
+      this.responseHeaders = fields;
+      if (endStream) this.trailers = fields; // trailers-only response
+    } else {
+      this.trailers = fields;
+    }
+    if (endStream) this.complete();
+  }
+
+  onData(data: Buffer, endStream: boolean): void {
+    if (!this.settled && data.length > 0) {
+      try {
+        this.reader.push(data);
+      } catch (err) {
+        return this.cancel(err);
+      }
+    }
+    if (endStream) this.complete();
+  }
+
+  onReset(code: number, why: Error): void {
+    if (this.settled) return;
+    // A connection that never completed its handshake, or a stream the server refused: never processed.
+    const sent = this.conn.ready && code !== ErrorCode.REFUSED_STREAM;
+    this.finish(new TransportError(`call to ${this.endpoint.address} failed: ${why.message}`, sent, { cause: why }));
+  }
+
+  private complete(): void {
+    if (this.settled) return;
+    const t = this.trailers;
+    const grpcStatus = t ? field(t, "grpc-status") : undefined;
+    if (grpcStatus === undefined) {
+      if (this.status !== 200 && this.responseHeaders) {
+        const h = recordFromFields(this.responseHeaders.filter(([k]) => !k.startsWith(":")));
+        return this.finish(new ConnectError(`HTTP ${this.status} from ${this.endpoint.address} (not a gRPC response)`, codeForHttpStatus(this.status ?? 0), h as HeadersInit));
+      }
+      return this.finish(new ConnectError(`response from ${this.endpoint.address} without grpc-status`, Code.Internal));
+    }
+    const code = Number(grpcStatus);
+    if (code !== 0) return this.finish(errorFromTrailers(code, recordFromFields(t!)));
+    let msg: Uint8Array;
+    try {
+      msg = this.reader.finish();
+    } catch (err) {
+      return this.finish(err);
+    }
+    this.finish(undefined, msg);
+  }
+}
+
 export class GrpcEndpoint {
-  private session?: http2.ClientHttp2Session;
+  private conn?: H2ClientConnection;
   private closed = false;
-  // Sessions that completed the HTTP/2 handshake, and the error that ended a session.
-  private readonly connected = new WeakSet<http2.ClientHttp2Session>();
-  private readonly sessionErrors = new WeakMap<http2.ClientHttp2Session, Error>();
   private readonly host: string;
   private readonly port: number;
 
@@ -73,149 +179,65 @@ export class GrpcEndpoint {
     this.port = Number(address.slice(i + 1));
   }
 
-  private getSession(): http2.ClientHttp2Session {
-    const s = this.session;
-    if (s && !s.closed && !s.destroyed) return s;
-    const session = http2.connect(`http://${this.address}`, {
-      maxSessionMemory: this.opts.maxSessionMemory,
-      // HTTP/2's default 64 KiB flow-control windows cost a WINDOW_UPDATE round trip per 64 KiB of a
-      // response; open them to the message limit (grpc-go sizes them dynamically to the same end).
-      settings: { initialWindowSize: STREAM_WINDOW, maxFrameSize: 1 << 20 },
-      createConnection: () => {
-        const sock = net.connect({ host: this.host, port: this.port, noDelay: true });
-        sock.setKeepAlive(true, this.opts.keepAliveMs);
-        return sock;
-      },
+  private connection(): H2ClientConnection {
+    const c = this.conn;
+    if (c && !c.spent) return c;
+    const sock = net.connect({ host: this.host, port: this.port, noDelay: true });
+    sock.setKeepAlive(true, this.opts.keepAliveMs);
+    sock.unref();
+    const conn = new H2ClientConnection(sock, {
+      // HTTP/2's default 64 KiB windows cost a WINDOW_UPDATE round trip per 64 KiB of a response;
+      // open them to the message limit (grpc-go sizes them dynamically to the same end).
+      streamWindow: STREAM_WINDOW,
+      connectionWindow: SESSION_WINDOW,
+      maxFrameSize: MAX_FRAME_SIZE,
+      maxHeaderListBytes: this.opts.maxHeaderListBytes,
     });
-    session.once("connect", () => {
-      this.connected.add(session);
-      session.setLocalWindowSize(SESSION_WINDOW);
-    });
-    const drop = () => {
-      if (this.session === session) this.session = undefined;
+    conn.onSpent = () => {
+      if (this.conn === conn) this.conn = undefined;
     };
-    session.on("error", (err) => {
-      this.sessionErrors.set(session, err);
-      drop();
-    });
-    session.once("close", drop);
-    session.once("goaway", drop);
-    session.unref();
-    this.session = session;
-    return session;
+    this.conn = conn;
+    return conn;
   }
 
   /** One unary call: a framed request message (5-byte gRPC prefix included) in, the response message out. */
   unary(path: string, framedRequest: Uint8Array, o: UnaryCallOptions = {}): Promise<Uint8Array> {
     if (this.closed) return Promise.reject(new TransportError("endpoint closed", false));
     if (o.signal?.aborted) return Promise.reject(ConnectError.from(o.signal.reason, Code.Canceled));
-    let session: http2.ClientHttp2Session;
-    let stream: http2.ClientHttp2Stream;
-    const headers: http2.OutgoingHttpHeaders = {
-      ":method": "POST",
-      ":path": path,
-      "content-type": "application/grpc",
-      te: "trailers",
-      ...o.metadata,
-    };
-    if (o.timeoutMs !== undefined) headers["grpc-timeout"] = formatGrpcTimeout(o.timeoutMs);
-    try {
-      session = this.getSession();
-      stream = session.request(headers);
-    } catch (err) {
-      // The session was closing or broken: nothing was sent.
-      this.session = undefined;
-      return Promise.reject(new TransportError(`cannot start a call to ${this.address}: ${(err as Error).message}`, false, { cause: err }));
-    }
-    stream.end(framedRequest);
-
+    const headers: HeaderField[] = [
+      [":method", "POST"],
+      [":scheme", "http"],
+      [":path", path],
+      [":authority", this.address],
+      ["content-type", "application/grpc"],
+      ["te", "trailers"],
+    ];
+    if (o.timeoutMs !== undefined) headers.push(["grpc-timeout", formatGrpcTimeout(o.timeoutMs)]);
+    if (o.metadata) for (const k in o.metadata) headers.push([k.toLowerCase(), o.metadata[k]]);
+    const body = Buffer.from(framedRequest.buffer, framedRequest.byteOffset, framedRequest.byteLength);
+    const conn = this.connection();
     return new Promise<Uint8Array>((resolve, reject) => {
-      let settled = false;
-      let status: number | undefined;
-      let grpcStatus: string | undefined;
-      let trailers: http2.IncomingHttpHeaders | undefined;
-      let responseHeaders: http2.IncomingHttpHeaders | undefined;
-      const reader = new SingleMessageReader(this.opts.maxResponseBytes, "response message");
-      let timer: NodeJS.Timeout | undefined;
-
-      const finish = (err: unknown, value?: Uint8Array) => {
-        if (settled) return;
-        settled = true;
-        if (timer) clearTimeout(timer);
-        o.signal?.removeEventListener("abort", onAbort);
-        if (err) reject(err);
-        else resolve(value!);
-      };
-      const cancel = (err: unknown) => {
-        finish(err);
-        if (!stream.destroyed) stream.close(NGHTTP2_CANCEL);
-      };
-      const onAbort = () => cancel(ConnectError.from(o.signal!.reason, Code.Canceled));
-      o.signal?.addEventListener("abort", onAbort, { once: true });
-      if (o.timeoutMs !== undefined) {
-        timer = setTimeout(() => cancel(new ConnectError(`deadline of ${o.timeoutMs} ms exceeded`, Code.DeadlineExceeded)), o.timeoutMs);
-      }
-
-      stream.on("response", (h) => {
-        responseHeaders = h;
-        status = Number(h[":status"]);
-        if (h["grpc-status"] !== undefined) {
-          trailers = h; // trailers-only response
-          grpcStatus = String(h["grpc-status"]);
-        }
-      });
-      stream.on("trailers", (t) => {
-        trailers = t;
-        grpcStatus = t["grpc-status"] === undefined ? undefined : String(t["grpc-status"]);
-      });
-      stream.on("data", (chunk: Buffer) => {
-        if (settled) return;
-        try {
-          reader.push(chunk);
-        } catch (err) {
-          cancel(err);
-        }
-      });
-      stream.on("error", () => {}); // reported through 'close' below
-      stream.once("close", () => {
-        if (settled) return;
-        if (grpcStatus === undefined) {
-          if (status !== undefined && status !== 200 && responseHeaders) {
-            return finish(new ConnectError(`HTTP ${status} from ${this.address} (not a gRPC response)`, codeForHttpStatus(status), responseHeaders as HeadersInit));
-          }
-          // A session that never connected, or a stream the server refused: never processed.
-          const sent = this.connected.has(session) && stream.rstCode !== NGHTTP2_REFUSED_STREAM;
-          const cause = this.sessionErrors.get(session);
-          const why = cause?.message ?? `stream closed with RST_STREAM code ${stream.rstCode ?? "?"}`;
-          return finish(new TransportError(`call to ${this.address} failed: ${why}`, sent, { cause }));
-        }
-        const code = Number(grpcStatus);
-        if (code === 0) {
-          try {
-            finish(undefined, reader.finish());
-          } catch (err) {
-            finish(err);
-          }
-          return;
-        }
-        finish(errorFromTrailers(code, trailers!));
-      });
+      const call = new UnaryCall(this, conn, resolve, reject, this.opts.maxResponseBytes, o.signal, o.timeoutMs);
+      conn.whenOpen(
+        () => call.start(headers, body),
+        (err) => call.onReset(ErrorCode.REFUSED_STREAM, err),
+      );
     });
   }
 
   close(): void {
     this.closed = true;
-    const s = this.session;
-    this.session = undefined;
-    if (!s) return;
-    s.close();
+    const c = this.conn;
+    this.conn = undefined;
+    if (!c) return;
+    c.goaway();
     // Calls still running after a grace period are cut.
-    setTimeout(() => s.destroy(), 2000).unref();
+    setTimeout(() => c.destroy(new Error("endpoint closed")), 2000).unref();
   }
 }
 
 /** A ConnectError for a non-zero grpc-status, with the google.rpc.Status details when they agree. */
-export function errorFromTrailers(code: number, t: http2.IncomingHttpHeaders): ConnectError {
+export function errorFromTrailers(code: number, t: Record<string, string | string[] | undefined>): ConnectError {
   const message = decodeGrpcMessage(String(t["grpc-message"] ?? ""));
   const md = new Headers();
   for (const [k, v] of Object.entries(t)) {

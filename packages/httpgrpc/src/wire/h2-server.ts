@@ -1,41 +1,51 @@
 /**
- * A minimal gRPC server for one unary method on node:http2 (no framework per call), used by
+ * A minimal gRPC server for one unary method on our own HTTP/2 connection (h2/), used by
  * createHTTPServer. It speaks the gRPC wire protocol as grpc-go does: trailers-only error
  * responses carry grpc-status (any integer, e.g. 500), a percent-encoded grpc-message and
  * grpc-status-details-bin (an unpadded-base64 google.rpc.Status whose code equals grpc-status).
  */
-import * as http2 from "node:http2";
-import type { Socket } from "node:net";
+import type * as net from "node:net";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { encodeStatus } from "../status.js";
 import { Cancellation } from "../cancellation.js";
 import { wellFormed } from "../utf8.js";
 import { SingleMessageReader } from "./framing.js";
 import { encodeBinaryHeader, encodeGrpcMessage, parseGrpcTimeout } from "./grpc-headers.js";
-import { SESSION_WINDOW } from "./h2-client.js";
+import { H2ServerConnection } from "./h2/server-connection.js";
+import type { H2Stream, HeaderField, StreamHandler } from "./h2/connection.js";
+import { ErrorCode } from "./h2/frames.js";
+import { MAX_FRAME_SIZE, SESSION_WINDOW, STREAM_WINDOW } from "./h2-client.js";
 
 export interface UnaryCall {
   /** Cancelled when the caller goes away or the deadline passes. */
   cancellation: Cancellation;
   /** Milliseconds left when the call arrived (grpc-timeout), if any. */
   timeoutMs?: number;
-  /** The request's HTTP/2 headers; see metadataFromHeaders() for the application metadata. */
-  headers: http2.IncomingHttpHeaders;
+  /** The request's HTTP/2 header fields (lowercase names, in order; pseudo headers included). */
+  headers: readonly HeaderField[];
 }
 
 /** Request message in, response message out, already framed (5-byte gRPC prefix included). */
 export type UnaryImpl = (request: Uint8Array, call: UnaryCall) => Promise<Uint8Array>;
 
-const { HTTP2_HEADER_STATUS, HTTP2_HEADER_CONTENT_TYPE, NGHTTP2_NO_ERROR } = http2.constants;
-
 /** The trailers of a failed call, with a google.rpc.Status mirroring grpc-status when there are details. */
-export function errorTrailers(err: unknown): http2.OutgoingHttpHeaders {
+/** Longest status message sent, in UTF-16 code units. */
+export const MAX_STATUS_MESSAGE = 4096;
+
+export function errorTrailers(err: unknown): HeaderField[] {
   const ce = ConnectError.from(err);
-  const message = wellFormed(ce.rawMessage);
-  const out: http2.OutgoingHttpHeaders = { "grpc-status": String(ce.code), "grpc-message": encodeGrpcMessage(message) };
+  // An httpgrpc error's message is its whole body (as upstream), which the details carry anyway;
+  // percent-encoded twice over (grpc-message and Status.message) a large binary body would grow
+  // ninefold past every peer's header list limit (grpc-go: 16 MiB). So the message is cut.
+  const raw = ce.rawMessage;
+  const message = wellFormed(raw.length > MAX_STATUS_MESSAGE ? `${raw.slice(0, MAX_STATUS_MESSAGE)}… (${raw.length} characters, cut)` : raw);
+  const out: HeaderField[] = [
+    ["grpc-status", String(ce.code)],
+    ["grpc-message", encodeGrpcMessage(message)],
+  ];
   if (ce.details.length > 0) {
     const details = ce.details.flatMap((d) => ("desc" in d ? [] : [{ typeUrl: `type.googleapis.com/${d.type}`, value: d.value }]));
-    out["grpc-status-details-bin"] = encodeBinaryHeader(encodeStatus({ code: ce.code, message, details }));
+    out.push(["grpc-status-details-bin", encodeBinaryHeader(encodeStatus({ code: ce.code, message, details }))]);
   }
   return out;
 }
@@ -48,84 +58,130 @@ export interface UnaryServerOptions {
   impl: UnaryImpl;
 }
 
-export function attachUnaryHandler(server: http2.Http2Server, o: UnaryServerOptions): void {
-  // Headers, message and trailers go out as separate small writes: without TCP_NODELAY, Nagle's
-  // algorithm and delayed ACKs add tens of milliseconds to a call.
-  server.on("connection", (s: Socket) => s.setNoDelay(true));
-  // Large request messages: open the connection window too (the stream window is the server's
-  // initialWindowSize setting, see createHTTPServer).
-  server.on("session", (session) => {
-    try {
-      session.setLocalWindowSize(SESSION_WINDOW);
-    } catch {
-      // The session is already closing.
-    }
-  });
-  server.on("stream", (stream, headers) => {
-    stream.on("error", () => {});
-    const ct = headers[HTTP2_HEADER_CONTENT_TYPE] ?? "";
-    if (headers[":method"] !== "POST") return void stream.respond({ [HTTP2_HEADER_STATUS]: 405 }, { endStream: true });
-    if (ct !== "application/grpc" && ct !== "application/grpc+proto") {
-      return void stream.respond({ [HTTP2_HEADER_STATUS]: 415 }, { endStream: true });
-    }
-    const trailersOnly = (err: unknown) => {
-      if (stream.destroyed || stream.headersSent) return;
-      stream.respond({ [HTTP2_HEADER_STATUS]: 200, [HTTP2_HEADER_CONTENT_TYPE]: "application/grpc", ...errorTrailers(err) }, { endStream: true });
-      // The request may still be arriving: stop it (grpc-go does the same with RST_STREAM NO_ERROR).
-      if (!stream.readableEnded) stream.close(NGHTTP2_NO_ERROR);
-    };
-    if (headers[":path"] !== o.path) {
-      stream.resume();
-      return trailersOnly(new ConnectError(`unknown method ${String(headers[":path"])}`, Code.Unimplemented));
-    }
-    const cancellation = new Cancellation();
-    const timeoutMs = parseGrpcTimeout(headers["grpc-timeout"] as string | undefined);
-    let timer: NodeJS.Timeout | undefined;
+export interface UnaryServerLimits {
+  /** The largest request header list accepted. */
+  maxHeaderListBytes: number;
+}
+
+function field(fields: readonly HeaderField[], name: string): string | undefined {
+  for (let i = 0; i < fields.length; i++) if (fields[i][0] === name) return fields[i][1];
+  return undefined;
+}
+
+const OK_HEADERS: readonly HeaderField[] = [
+  [":status", "200"],
+  ["content-type", "application/grpc"],
+];
+const OK_TRAILERS: readonly HeaderField[] = [["grpc-status", "0"]];
+
+/** One call on the server: reads the request message, runs the method, answers. */
+class ServerCall implements StreamHandler {
+  readonly cancellation = new Cancellation();
+  private readonly reader: SingleMessageReader;
+  private timer: NodeJS.Timeout | undefined;
+  private responded = false;
+  private failed = false;
+
+  constructor(
+    private readonly conn: H2ServerConnection,
+    private readonly stream: H2Stream,
+    private readonly headers: readonly HeaderField[],
+    private readonly o: UnaryServerOptions,
+    private readonly timeoutMs: number | undefined,
+  ) {
+    this.reader = new SingleMessageReader(o.maxMessageBytes, "request message");
     if (timeoutMs !== undefined) {
-      timer = setTimeout(() => cancellation.cancel(new ConnectError("deadline exceeded", Code.DeadlineExceeded)), timeoutMs);
+      this.timer = setTimeout(() => this.cancellation.cancel(new ConnectError("deadline exceeded", Code.DeadlineExceeded)), timeoutMs);
     }
-    let responded = false;
-    stream.once("close", () => {
-      if (timer) clearTimeout(timer);
-      if (!responded) cancellation.cancel(new ConnectError("the caller went away", Code.Canceled));
-    });
-    const reader = new SingleMessageReader(o.maxMessageBytes, "request message");
-    let failed = false;
-    stream.on("data", (chunk: Buffer) => {
-      if (failed) return;
+  }
+
+  onHeaders(_fields: HeaderField[], endStream: boolean): void {
+    // Request trailers carry nothing gRPC uses.
+    if (endStream) this.onEnd();
+  }
+
+  onData(data: Buffer, endStream: boolean): void {
+    if (!this.failed && data.length > 0) {
       try {
-        reader.push(chunk);
+        this.reader.push(data);
       } catch (err) {
-        failed = true;
-        responded = true;
-        trailersOnly(err);
+        this.failed = true;
+        this.trailersOnly(err);
+        return;
       }
-    });
-    stream.once("end", () => {
-      if (failed) return;
-      let msg: Uint8Array;
-      try {
-        msg = reader.finish();
-      } catch (err) {
-        responded = true;
-        return trailersOnly(err);
-      }
-      o.impl(msg, { cancellation, timeoutMs, headers }).then(
-        (out) => {
-          responded = true;
-          if (timer) clearTimeout(timer);
-          if (stream.destroyed) return;
-          if (cancellation.cancelled) return trailersOnly(cancellation.reason);
-          stream.respond({ [HTTP2_HEADER_STATUS]: 200, [HTTP2_HEADER_CONTENT_TYPE]: "application/grpc" }, { waitForTrailers: true });
-          stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
-          stream.end(out);
-        },
-        (err) => {
-          responded = true;
-          if (timer) clearTimeout(timer);
-          trailersOnly(cancellation.cancelled ? cancellation.reason : err);
-        },
-      );
-    });
+    }
+    if (endStream) this.onEnd();
+  }
+
+  onReset(): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (!this.responded) this.cancellation.cancel(new ConnectError("the caller went away", Code.Canceled));
+  }
+
+  onEnd(): void {
+    if (this.failed) return;
+    let msg: Uint8Array;
+    try {
+      msg = this.reader.finish();
+    } catch (err) {
+      return this.trailersOnly(err);
+    }
+    this.o.impl(msg, { cancellation: this.cancellation, timeoutMs: this.timeoutMs, headers: this.headers }).then(
+      (out) => {
+        if (this.cancellation.cancelled) return this.trailersOnly(this.cancellation.reason);
+        this.done();
+        if (this.conn.closed) return;
+        this.conn.sendHeaders(this.stream, OK_HEADERS, false);
+        this.conn.sendData(this.stream, Buffer.from(out.buffer, out.byteOffset, out.byteLength), true, OK_TRAILERS);
+      },
+      (err) => this.trailersOnly(this.cancellation.cancelled ? this.cancellation.reason : err),
+    );
+  }
+
+  private done(): void {
+    this.responded = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  /** A trailers-only response (HEADERS with END_STREAM) carrying the error's status. */
+  trailersOnly(err: unknown): void {
+    this.done();
+    if (this.conn.closed || this.stream.localEnded) return;
+    this.conn.sendHeaders(this.stream, [...OK_HEADERS, ...errorTrailers(err)], true);
+    // The request may still be arriving: stop it (grpc-go does the same with RST_STREAM NO_ERROR).
+    if (!this.stream.remoteEnded) this.conn.reset(this.stream, ErrorCode.NO_ERROR);
+  }
+}
+
+/** Serves one unary method on every connection the server accepts. Returns the open connections. */
+export function attachUnaryHandler(server: net.Server, o: UnaryServerOptions & UnaryServerLimits): Set<H2ServerConnection> {
+  const connections = new Set<H2ServerConnection>();
+  server.on("connection", (socket: net.Socket) => {
+    // Headers, message and trailers are small writes: without TCP_NODELAY, Nagle's algorithm
+    // and delayed ACKs add tens of milliseconds to a call.
+    socket.setNoDelay(true);
+    const conn = new H2ServerConnection(
+      socket,
+      { streamWindow: STREAM_WINDOW, connectionWindow: SESSION_WINDOW, maxFrameSize: MAX_FRAME_SIZE, maxHeaderListBytes: o.maxHeaderListBytes },
+      (s, headers, endStream) => startCall(conn, s, headers, endStream, o),
+    );
+    connections.add(conn);
+    conn.onClose = () => connections.delete(conn);
   });
+  return connections;
+}
+
+function startCall(conn: H2ServerConnection, s: H2Stream, headers: HeaderField[], endStream: boolean, o: UnaryServerOptions): void {
+  const refuse = (status: string) => {
+    conn.sendHeaders(s, [[":status", status]], true);
+    if (!endStream) conn.reset(s, ErrorCode.NO_ERROR);
+  };
+  if (field(headers, ":method") !== "POST") return refuse("405");
+  const ct = field(headers, "content-type") ?? "";
+  if (ct !== "application/grpc" && ct !== "application/grpc+proto") return refuse("415");
+  const call = new ServerCall(conn, s, headers, o, parseGrpcTimeout(field(headers, "grpc-timeout")));
+  s.handler = call;
+  const path = field(headers, ":path");
+  if (path !== o.path) return call.trailersOnly(new ConnectError(`unknown method ${String(path)}`, Code.Unimplemented));
+  if (endStream) call.onEnd();
 }

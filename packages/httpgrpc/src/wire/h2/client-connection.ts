@@ -1,0 +1,93 @@
+/** The client end of an HTTP/2 connection: opens odd-numbered streams and honours GOAWAY. */
+import type { Socket } from "node:net";
+import { ErrorCode } from "./frames.js";
+import { H2Connection, type ConnectionOptions, type H2Stream, type HeaderField, type StreamHandler } from "./connection.js";
+
+const MAX_STREAM_ID = 2 ** 31 - 1;
+
+interface Waiter {
+  start(): void;
+  /** The connection can never open the stream: nothing of the call was sent. */
+  fail(err: Error): void;
+}
+
+export class H2ClientConnection extends H2Connection {
+  private nextId = 1;
+  private readonly waiting: Waiter[] = [];
+  private closeError: Error | undefined;
+  /** Called when the connection can open no more streams (closed, draining, or out of ids). */
+  onSpent: () => void = () => {};
+
+  constructor(socket: Socket, opts: ConnectionOptions) {
+    super(socket, opts, false);
+  }
+
+  /**
+   * Whether a new stream may be opened now: the handshake is complete (the server's SETTINGS may
+   * limit concurrent streams, and streams over its limit would be refused), not closed, not
+   * draining, under the limit.
+   */
+  get canOpen(): boolean {
+    return this.ready && !this.closed && !this.draining && this.nextId <= MAX_STREAM_ID && this.streams.size < this.peerMaxStreams;
+  }
+
+  /** Whether this connection can never open another stream. */
+  get spent(): boolean {
+    return this.closed || this.draining || this.nextId > MAX_STREAM_ID;
+  }
+
+  /**
+   * Runs `start` once a stream can be opened (after the handshake, within the server's stream
+   * limit), or `fail` if this connection ends first.
+   */
+  whenOpen(start: () => void, fail: (err: Error) => void): void {
+    if (this.waiting.length === 0 && this.canOpen) return start();
+    this.waiting.push({ start, fail });
+    this.serveWaiting();
+  }
+
+  private serveWaiting(): void {
+    while (this.waiting.length > 0 && this.canOpen) this.waiting.shift()!.start();
+    if (this.spent) {
+      const why = this.closeError ?? new Error(this.draining ? "the server is going away (GOAWAY)" : "connection closed");
+      for (const w of this.waiting.splice(0)) w.fail(why);
+      this.onSpent();
+    }
+  }
+
+  /** Opens a stream and sends its request headers. */
+  open(handler: StreamHandler, headers: readonly HeaderField[], endStream: boolean): H2Stream {
+    const s = this.newStream(this.nextId);
+    this.nextId += 2;
+    s.handler = handler;
+    this.sendHeaders(s, headers, endStream);
+    return s;
+  }
+
+  protected onPeerStream(): void {
+    // Late frames of a stream we already finished or reset; servers cannot open streams here.
+  }
+
+  protected onGoaway(lastStreamId: number, code: number, debug: string): void {
+    // Streams above lastStreamId were never processed: safe to retry elsewhere.
+    for (const s of [...this.streams.values()]) {
+      if (s.id <= lastStreamId) continue;
+      this.remove(s);
+      s.handler.onReset(ErrorCode.REFUSED_STREAM, new Error(`the server is going away (GOAWAY ${code}${debug ? `: ${debug}` : ""}) before processing the call`));
+    }
+    this.serveWaiting();
+  }
+
+  protected override onReady(): void {
+    this.serveWaiting();
+  }
+
+  protected override onStreamRemoved(): void {
+    if (this.waiting.length > 0 || this.spent) this.serveWaiting();
+  }
+
+  protected override onClosed(err: Error): void {
+    this.closeError = err;
+    this.serveWaiting();
+  }
+}

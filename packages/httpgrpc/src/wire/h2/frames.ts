@@ -1,0 +1,197 @@
+/**
+ * HTTP/2 frame layout (RFC 9113 §4, §6): constants, a frame reader that cuts a byte stream into
+ * frames, and writers for the frames this package sends.
+ */
+
+export const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
+
+export const enum FrameType {
+  DATA = 0x0,
+  HEADERS = 0x1,
+  PRIORITY = 0x2,
+  RST_STREAM = 0x3,
+  SETTINGS = 0x4,
+  PUSH_PROMISE = 0x5,
+  PING = 0x6,
+  GOAWAY = 0x7,
+  WINDOW_UPDATE = 0x8,
+  CONTINUATION = 0x9,
+}
+
+export const enum Flag {
+  END_STREAM = 0x1,
+  ACK = 0x1,
+  END_HEADERS = 0x4,
+  PADDED = 0x8,
+  PRIORITY = 0x20,
+}
+
+/** Error codes (RFC 9113 §7). */
+export const ErrorCode = {
+  NO_ERROR: 0x0,
+  PROTOCOL_ERROR: 0x1,
+  INTERNAL_ERROR: 0x2,
+  FLOW_CONTROL_ERROR: 0x3,
+  SETTINGS_TIMEOUT: 0x4,
+  STREAM_CLOSED: 0x5,
+  FRAME_SIZE_ERROR: 0x6,
+  REFUSED_STREAM: 0x7,
+  CANCEL: 0x8,
+  COMPRESSION_ERROR: 0x9,
+  CONNECT_ERROR: 0xa,
+  ENHANCE_YOUR_CALM: 0xb,
+  INADEQUATE_SECURITY: 0xc,
+  HTTP_1_1_REQUIRED: 0xd,
+} as const;
+
+export function errorCodeName(code: number): string {
+  for (const [k, v] of Object.entries(ErrorCode)) if (v === code) return k;
+  return `0x${code.toString(16)}`;
+}
+
+export const enum Setting {
+  HEADER_TABLE_SIZE = 0x1,
+  ENABLE_PUSH = 0x2,
+  MAX_CONCURRENT_STREAMS = 0x3,
+  INITIAL_WINDOW_SIZE = 0x4,
+  MAX_FRAME_SIZE = 0x5,
+  MAX_HEADER_LIST_SIZE = 0x6,
+}
+
+export const DEFAULT_WINDOW = 65_535;
+export const DEFAULT_MAX_FRAME = 16_384;
+export const MAX_WINDOW = 2 ** 31 - 1;
+export const FRAME_HEADER = 9;
+
+/** A violation of the protocol: the connection ends with GOAWAY carrying `code`. */
+export class ConnectionError extends Error {
+  override name = "ConnectionError";
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export type FrameHandler = (type: number, flags: number, streamId: number, payload: Buffer) => void;
+
+/**
+ * Cuts a byte stream into frames. A frame that arrives whole inside one chunk is handed over as a
+ * view of that chunk (no copy): the handler must copy what it keeps beyond the call.
+ */
+export class FrameReader {
+  // An incomplete frame, kept as its chunks until `need` bytes are there (joining a large frame
+  // once, not once per chunk).
+  private parts: Buffer[] = [];
+  private pendingLen = 0;
+  private need = 0;
+
+  constructor(
+    /** Our SETTINGS_MAX_FRAME_SIZE: a longer frame is a FRAME_SIZE_ERROR. */
+    private readonly maxFrameSize: number,
+    private readonly onFrame: FrameHandler,
+  ) {}
+
+  push(chunk: Buffer): void {
+    if (this.pendingLen > 0) {
+      this.parts.push(chunk);
+      this.pendingLen += chunk.length;
+      if (this.pendingLen < this.need) return;
+      chunk = Buffer.concat(this.parts, this.pendingLen);
+      this.parts = [];
+      this.pendingLen = 0;
+    }
+    let off = 0;
+    this.need = FRAME_HEADER;
+    while (chunk.length - off >= FRAME_HEADER) {
+      const len = (chunk[off] << 16) | (chunk[off + 1] << 8) | chunk[off + 2];
+      if (len > this.maxFrameSize) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, `a frame of ${len} bytes exceeds SETTINGS_MAX_FRAME_SIZE ${this.maxFrameSize}`);
+      if (chunk.length - off < FRAME_HEADER + len) {
+        this.need = FRAME_HEADER + len;
+        break;
+      }
+      const type = chunk[off + 3];
+      const flags = chunk[off + 4];
+      const streamId = chunk.readUInt32BE(off + 5) & 0x7fffffff;
+      this.onFrame(type, flags, streamId, chunk.subarray(off + FRAME_HEADER, off + FRAME_HEADER + len));
+      off += FRAME_HEADER + len;
+    }
+    if (off < chunk.length) {
+      this.parts = [chunk.subarray(off)];
+      this.pendingLen = chunk.length - off;
+    }
+  }
+}
+
+export function frameHeader(length: number, type: number, flags: number, streamId: number): Buffer {
+  const h = Buffer.allocUnsafe(FRAME_HEADER);
+  writeFrameHeader(h, 0, length, type, flags, streamId);
+  return h;
+}
+
+export function writeFrameHeader(buf: Buffer, off: number, length: number, type: number, flags: number, streamId: number): void {
+  buf[off] = (length >>> 16) & 0xff;
+  buf[off + 1] = (length >>> 8) & 0xff;
+  buf[off + 2] = length & 0xff;
+  buf[off + 3] = type;
+  buf[off + 4] = flags;
+  buf.writeUInt32BE(streamId, off + 5);
+}
+
+export function settingsFrame(settings: readonly (readonly [id: number, value: number])[]): Buffer {
+  const b = Buffer.allocUnsafe(FRAME_HEADER + 6 * settings.length);
+  writeFrameHeader(b, 0, 6 * settings.length, FrameType.SETTINGS, 0, 0);
+  let off = FRAME_HEADER;
+  for (const [id, value] of settings) {
+    b.writeUInt16BE(id, off);
+    b.writeUInt32BE(value, off + 2);
+    off += 6;
+  }
+  return b;
+}
+
+export function windowUpdateFrame(streamId: number, increment: number): Buffer {
+  const b = Buffer.allocUnsafe(FRAME_HEADER + 4);
+  writeFrameHeader(b, 0, 4, FrameType.WINDOW_UPDATE, 0, streamId);
+  b.writeUInt32BE(increment, FRAME_HEADER);
+  return b;
+}
+
+export function rstStreamFrame(streamId: number, code: number): Buffer {
+  const b = Buffer.allocUnsafe(FRAME_HEADER + 4);
+  writeFrameHeader(b, 0, 4, FrameType.RST_STREAM, 0, streamId);
+  b.writeUInt32BE(code, FRAME_HEADER);
+  return b;
+}
+
+export function pingFrame(data: Buffer, ack: boolean): Buffer {
+  const b = Buffer.allocUnsafe(FRAME_HEADER + 8);
+  writeFrameHeader(b, 0, 8, FrameType.PING, ack ? Flag.ACK : 0, 0);
+  data.copy(b, FRAME_HEADER, 0, 8);
+  return b;
+}
+
+export function goawayFrame(lastStreamId: number, code: number, debug = ""): Buffer {
+  const d = Buffer.from(debug, "utf8");
+  const b = Buffer.allocUnsafe(FRAME_HEADER + 8 + d.length);
+  writeFrameHeader(b, 0, 8 + d.length, FrameType.GOAWAY, 0, 0);
+  b.writeUInt32BE(lastStreamId, FRAME_HEADER);
+  b.writeUInt32BE(code, FRAME_HEADER + 4);
+  d.copy(b, FRAME_HEADER + 8);
+  return b;
+}
+
+/** The payload of a DATA or HEADERS frame without its padding (and HEADERS' priority fields). */
+export function unpad(type: number, flags: number, payload: Buffer): Buffer {
+  let start = 0;
+  let end = payload.length;
+  if (flags & Flag.PADDED) {
+    if (payload.length < 1) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "a padded frame without its pad length");
+    end -= payload[0];
+    start = 1;
+  }
+  if (type === FrameType.HEADERS && flags & Flag.PRIORITY) start += 5;
+  if (end < start) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "padding longer than the frame");
+  return payload.subarray(start, end);
+}
