@@ -16,8 +16,8 @@ import { httpResponseFromError } from "./errors.js";
 import type { HTTPRequestSchema, HTTPResponse } from "./gen.js";
 import { canonicalHeaderKey, hopByHopNames } from "./http-rules.js";
 import { DEFAULT_MAX_BODY_BYTES, MESSAGE_OVERHEAD_BYTES } from "./limits.js";
-import { GrpcEndpoint, TransportError } from "./wire/h2-client.js";
-import { decodeHTTPResponse, encodeHTTPRequest } from "./wire/codec.js";
+import { GrpcEndpoint, TransportError, type UnaryCallOptions } from "./wire/h2-client.js";
+import { decodeHTTPResponse, decodeHTTPResponsePieces, encodeHTTPRequest } from "./wire/codec.js";
 
 const HANDLE_PATH = "/httpgrpc.HTTP/Handle";
 
@@ -95,7 +95,12 @@ export function createHTTPClient(options: HTTPClientOptions): HTTPClient {
     close: (c) => c.close(),
   });
 
-  async function handle(init: MessageInitShape<typeof HTTPRequestSchema>, opts: CallOptions = {}): Promise<HTTPResponse> {
+  /** Encodes the request and runs one balanced call with `call` (unary or unaryPieces). */
+  async function send<T>(
+    init: MessageInitShape<typeof HTTPRequestSchema>,
+    opts: CallOptions,
+    call: (c: GrpcEndpoint, bytes: Uint8Array, o: UnaryCallOptions) => Promise<T>,
+  ): Promise<T> {
     const req = {
       method: init.method ?? "",
       url: init.url ?? "",
@@ -107,36 +112,68 @@ export function createHTTPClient(options: HTTPClientOptions): HTTPClient {
     }
     const method = (req.method || "GET").toUpperCase();
     const bytes = encodeHTTPRequest(req);
-    const call = { signal: opts.signal, timeoutMs: opts.timeoutMs ?? options.timeoutMs, metadata: opts.headers };
-    let out: Uint8Array;
+    const o = { signal: opts.signal, timeoutMs: opts.timeoutMs ?? options.timeoutMs, metadata: opts.headers };
     try {
-      out = await balancer.run((c) => c.unary(HANDLE_PATH, bytes, call), { idempotent: idempotent.has(method), signal: opts.signal });
+      return await balancer.run((c) => call(c, bytes, o), { idempotent: idempotent.has(method), signal: opts.signal });
     } catch (err) {
       throw asConnectError(err);
     }
+  }
+
+  const malformed = (err: unknown) => new ConnectError(`malformed HTTPResponse: ${(err as Error).message}`, Code.Internal);
+
+  async function handle(init: MessageInitShape<typeof HTTPRequestSchema>, opts: CallOptions = {}): Promise<HTTPResponse> {
+    const out = await send(init, opts, (c, bytes, o) => c.unary(HANDLE_PATH, bytes, o));
     try {
       return decodeHTTPResponse(out);
     } catch (err) {
-      throw new ConnectError(`malformed HTTPResponse: ${(err as Error).message}`, Code.Internal);
+      throw malformed(err);
     }
   }
 
-  return {
+  async function roundTrip(init: MessageInitShape<typeof HTTPRequestSchema>, opts?: CallOptions): Promise<HTTPResponse> {
+    try {
+      return await handle(init, opts);
+    } catch (err) {
+      const resp = httpResponseFromError(err);
+      if (resp) return resp;
+      throw err;
+    }
+  }
+
+  const client: HTTPClient = {
     handle,
-    async roundTrip(init, opts) {
-      try {
-        return await handle(init, opts);
-      } catch (err) {
-        const resp = httpResponseFromError(err);
-        if (resp) return resp;
-        throw err;
-      }
-    },
+    roundTrip,
     balancer,
     maxBodyBytes: max,
     close: () => balancer.close(),
   };
+  // The forwarder's path: the body stays in the pieces it arrived in, written back without a copy.
+  pieceRoundTrips.set(client, async (init, opts) => {
+    let pieces: Buffer[];
+    try {
+      pieces = await send(init, opts, (c, bytes, o) => c.unaryPieces(HANDLE_PATH, bytes, o));
+    } catch (err) {
+      const resp = httpResponseFromError(err);
+      if (resp) return { resp, body: [resp.body] };
+      throw err;
+    }
+    let total = 0;
+    for (const p of pieces) total += p.length;
+    try {
+      const split = decodeHTTPResponsePieces(pieces, total);
+      if (split) return split;
+      const resp = decodeHTTPResponse(Buffer.concat(pieces, total));
+      return { resp, body: [resp.body] };
+    } catch (err) {
+      throw malformed(err);
+    }
+  });
+  return client;
 }
+
+type PieceRoundTrip = (init: MessageInitShape<typeof HTTPRequestSchema>, opts: CallOptions) => Promise<{ resp: HTTPResponse; body: Uint8Array[] }>;
+const pieceRoundTrips = new WeakMap<HTTPClient, PieceRoundTrip>();
 
 /** The HTTP status and short text for a call that failed without an httpgrpc response. */
 export function httpStatusForError(err: unknown): { status: number; message: string } {
@@ -251,8 +288,11 @@ function sendText(res: ServerResponse, status: number, message: string, close = 
   res.end(body);
 }
 
-/** Writes an HTTPResponse to a Node response: status, every header (hop-by-hop dropped), body. */
-export function writeHTTPResponse(res: ServerResponse, resp: HTTPResponse): void {
+/**
+ * Writes an HTTPResponse to a Node response: status, every header (hop-by-hop dropped), body
+ * (resp.body, or `body` when given: the same bytes in pieces).
+ */
+export function writeHTTPResponse(res: ServerResponse, resp: HTTPResponse, body: readonly Uint8Array[] = [resp.body]): void {
   const hop = hopByHopNames(resp.headers.find((h) => h.key.toLowerCase() === "connection")?.values);
   for (const h of resp.headers) {
     const lower = h.key.toLowerCase();
@@ -261,9 +301,13 @@ export function writeHTTPResponse(res: ServerResponse, resp: HTTPResponse): void
   }
   const status = resp.Code >= 200 && resp.Code <= 999 ? resp.Code : resp.Code === 0 ? 200 : 502;
   const noBody = status === 204 || status === 304;
-  if (!noBody) res.setHeader("Content-Length", resp.body.byteLength);
+  let length = 0;
+  for (const b of body) length += b.byteLength;
+  if (!noBody) res.setHeader("Content-Length", length);
   res.writeHead(status);
-  res.end(noBody ? undefined : resp.body);
+  if (noBody || body.length <= 1) return void res.end(noBody ? undefined : body[0]);
+  for (const b of body) res.write(b);
+  res.end();
 }
 
 /**
@@ -279,6 +323,11 @@ export function createForwarder(client: HTTPClient, options: ForwarderOptions = 
     const v = req.headers["x-scope-orgid"];
     return Array.isArray(v) ? v[0] : v;
   });
+  const roundTrip: PieceRoundTrip =
+    pieceRoundTrips.get(client) ?? (async (init, opts) => {
+      const resp = await client.roundTrip(init, opts);
+      return { resp, body: [resp.body] };
+    });
   return (req, res) => {
     void (async () => {
       let body: Uint8Array;
@@ -297,12 +346,12 @@ export function createForwarder(client: HTTPClient, options: ForwarderOptions = 
       const tenant = tenantOf(req);
       const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? "/";
       try {
-        const resp = await client.roundTrip(
+        const out = await roundTrip(
           { method: req.method ?? "GET", url, headers, body },
           { signal: ac.signal, timeoutMs: options.timeoutMs, headers: tenant ? { "x-scope-orgid": tenant } : undefined },
         );
         if (ac.signal.aborted) return;
-        writeHTTPResponse(res, resp);
+        writeHTTPResponse(res, out.resp, out.body);
       } catch (err) {
         if (ac.signal.aborted) return;
         const { status, message } = httpStatusForError(err);

@@ -27,7 +27,7 @@ import { DEFAULT_MAX_BODY_BYTES, MESSAGE_OVERHEAD_BYTES } from "./limits.js";
 import { BodyTooLargeError, createNodeInvoker, type CapturedResponse, type NodeCallInput, type NodeHandler } from "./node-handler.js";
 import { attachUnaryHandler } from "./wire/h2-server.js";
 import { Cancellation } from "./cancellation.js";
-import { decodeHTTPRequest, encodeHTTPResponse } from "./wire/codec.js";
+import { decodeHTTPRequest, encodeHTTPResponsePieces } from "./wire/codec.js";
 import { metadataFromHeaders, recordFromFields } from "./wire/grpc-headers.js";
 
 export { httpgrpcContext, type HttpgrpcContext, type NodeHandler, type FetchHandler };
@@ -213,7 +213,7 @@ export function createHTTPServer(handler: AnyHandler, options: HTTPServerOptions
           return (metadata ??= metadataFromHeaders(recordFromFields(call.headers)));
         },
       };
-      return encodeHTTPResponse(await handle(req, info));
+      return encodeHTTPResponsePieces(await handle(req, info));
     },
   });
   return {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { HTTPRequestSchema, HTTPResponseSchema } from "../src/gen.js";
-import { decodeHTTPRequest, decodeHTTPResponse, encodeHTTPRequest, encodeHTTPResponse } from "../src/wire/codec.js";
+import { decodeHTTPRequest, decodeHTTPResponse, decodeHTTPResponsePieces, encodeHTTPRequest, encodeHTTPResponse, encodeHTTPResponsePieces } from "../src/wire/codec.js";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
@@ -60,4 +60,40 @@ test("malformed input throws instead of returning garbage", () => {
   assert.throws(() => decodeHTTPRequest(Buffer.from([0x12, 0x05, 0x2f])), /truncated/);
   assert.throws(() => decodeHTTPResponse(Buffer.from([0x08])), /truncated varint/);
   assert.throws(() => decodeHTTPResponse(Buffer.from([0x0b])), /unsupported wire type 3/);
+});
+
+test("a response in pieces decodes with its body as views of them, wherever the pieces are cut", () => {
+  const resp = create(HTTPResponseSchema, { Code: 503, headers: [{ key: "Retry-After", values: ["7"] }], body: new Uint8Array(5000).map((_, i) => i * 7) });
+  const bytes = Buffer.from(toBinary(HTTPResponseSchema, resp));
+  for (const cuts of [[], [bytes.length - 1], [40, 41, 2000], [30, 4999]]) {
+    const pieces: Buffer[] = [];
+    let at = 0;
+    for (const c of [...cuts, bytes.length]) {
+      pieces.push(bytes.subarray(at, c));
+      at = c;
+    }
+    const got = decodeHTTPResponsePieces(pieces, bytes.length);
+    if (cuts[0] !== undefined && cuts[0] < 30) continue;
+    assert.ok(got, `cut at ${cuts.join(",")}`);
+    assert.equal(got.resp.Code, 503);
+    assert.deepEqual(got.resp.headers.map((h) => [h.key, h.values]), [["Retry-After", ["7"]]]);
+    assert.ok(Buffer.concat(got.body).equals(Buffer.from(resp.body)));
+    assert.ok(got.body.every((b) => b.buffer === bytes.buffer), "views, not copies");
+  }
+  // Headers cut by the first piece boundary, or a body that is not the last field: undefined, so
+  // the caller joins the pieces and decodes them whole.
+  assert.equal(decodeHTTPResponsePieces([bytes.subarray(0, 6), bytes.subarray(6)], bytes.length), undefined);
+  const bodyFirst = Buffer.concat([Buffer.from([0x1a, 2, 1, 2]), Buffer.from([0x08, 200, 1])]);
+  assert.equal(decodeHTTPResponsePieces([bodyFirst.subarray(0, 3), bodyFirst.subarray(3)], bodyFirst.length), undefined);
+  assert.equal(decodeHTTPResponse(bodyFirst).Code, 200);
+});
+
+test("a response encoded in pieces is the same bytes, with a large body left uncopied", () => {
+  for (const size of [0, 10, 16 * 1024 - 1, 16 * 1024, 300_000]) {
+    const resp = create(HTTPResponseSchema, { Code: 200, headers: [{ key: "A", values: ["b"] }], body: new Uint8Array(size).map((_, i) => i) });
+    const pieces = encodeHTTPResponsePieces(resp);
+    assert.equal(hex(Buffer.concat(pieces)), hex(encodeHTTPResponse(resp)), `body of ${size}`);
+    assert.equal(pieces.length, size >= 16 * 1024 ? 2 : 1);
+    if (pieces.length === 2) assert.equal(pieces[1].buffer, resp.body.buffer, "the body is a view, not a copy");
+  }
 });

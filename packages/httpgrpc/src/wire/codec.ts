@@ -125,17 +125,39 @@ export function encodeHTTPRequest(m: { method: string; url: string; headers: rea
 
 /** HTTPResponse → wire bytes, after a gRPC message prefix when framed. */
 export function encodeHTTPResponse(m: { Code: number; headers: readonly HeaderLike[]; body: Uint8Array }, framed = true): Buffer {
+  return encodeResponse(m, framed, Infinity)[0];
+}
+
+/**
+ * As encodeHTTPResponse(), framed, in pieces: a body of `inlineMax` bytes or more is not copied
+ * but returned as a second piece (the body is the last field), to be written as it is.
+ */
+export function encodeHTTPResponsePieces(m: { Code: number; headers: readonly HeaderLike[]; body: Uint8Array }, inlineMax = 16 * 1024): Buffer[] {
+  return encodeResponse(m, true, inlineMax);
+}
+
+function encodeResponse(m: { Code: number; headers: readonly HeaderLike[]; body: Uint8Array }, framed: boolean, inlineMax: number): Buffer[] {
   const hs = sizeHeaders(m.headers);
-  const size = (m.Code !== 0 ? 1 + varintSize(m.Code) : 0) + hs.total + (m.body.byteLength ? 1 + varintSize(m.body.byteLength) + m.body.byteLength : 0);
-  const buf = Buffer.allocUnsafe((framed ? 5 : 0) + size);
+  const bl = m.body.byteLength;
+  const size = (m.Code !== 0 ? 1 + varintSize(m.Code) : 0) + hs.total + (bl ? 1 + varintSize(bl) + bl : 0);
+  const inline = bl < inlineMax;
+  const buf = Buffer.allocUnsafe((framed ? 5 : 0) + size - (inline ? 0 : bl));
   let pos = framed ? 5 : 0;
   if (m.Code !== 0) {
     buf[pos++] = 0x08;
     pos = writeVarint(buf, pos, m.Code);
   }
   pos = writeHeaders(buf, pos, 0x12, m.headers, hs.headerSizes);
-  if (m.body.byteLength) writeBytes(buf, pos, 0x1a, m.body);
-  return finishFrame(buf, framed);
+  if (bl && inline) writeBytes(buf, pos, 0x1a, m.body);
+  else if (bl) {
+    buf[pos++] = 0x1a;
+    writeVarint(buf, pos, bl);
+  }
+  if (framed) {
+    buf[0] = 0;
+    buf.writeUInt32BE(size, 1);
+  }
+  return inline ? [buf] : [buf, Buffer.from(m.body.buffer, m.body.byteOffset, bl)];
 }
 
 class Reader {
@@ -256,4 +278,39 @@ export function decodeHTTPResponse(bytes: Uint8Array): HTTPResponse {
     else r.skip(wire);
   }
   return m;
+}
+
+/**
+ * A framed-off HTTPResponse held in pieces (as it came off the socket) → the response without its
+ * body, plus the body as views into those pieces. Works when the body is the last field and all
+ * before it lies in the first piece, as every known encoder writes it (fields in number order);
+ * returns undefined otherwise, for the caller to join the pieces and use decodeHTTPResponse.
+ */
+export function decodeHTTPResponsePieces(pieces: readonly Buffer[], total: number): { resp: HTTPResponse; body: Buffer[] } | undefined {
+  if (pieces.length === 0) return undefined;
+  const first = pieces[0];
+  const r = new Reader(first);
+  const m: HTTPResponse = { $typeName: "httpgrpc.HTTPResponse", Code: 0, headers: [], body: new Uint8Array(0) };
+  try {
+    while (r.pos < r.end) {
+      const tag = r.varint();
+      const field = tag >>> 3;
+      const wire = tag & 7;
+      if (field === 1 && wire === 0) m.Code = r.int32();
+      else if (field === 2 && wire === 2) {
+        const n = r.length();
+        m.headers.push(readHeader(r, r.pos + n));
+      } else if (field === 3 && wire === 2) {
+        const n = r.varint();
+        if (r.pos + n !== total) return undefined; // not the last field
+        const body: Buffer[] = [];
+        if (r.pos < first.length) body.push(first.subarray(r.pos));
+        for (let i = 1; i < pieces.length; i++) body.push(pieces[i]);
+        return { resp: m, body };
+      } else r.skip(wire);
+    }
+  } catch {
+    return undefined; // a field cut by a piece boundary, or malformed: the caller's full decode decides
+  }
+  return r.pos === total ? { resp: m, body: [] } : undefined;
 }

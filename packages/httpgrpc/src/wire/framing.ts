@@ -4,17 +4,28 @@ import { ConnectError, Code } from "@connectrpc/connect";
  * Collects exactly one length-prefixed message from a stream of chunks, refusing (as soon as the
  * prefix is seen) a message over maxBytes, so an oversized message is never buffered. Once the
  * length is known the message is copied into one buffer of that size as chunks arrive, so each
- * chunk can be released at once (fewer live buffers, less GC than collecting and concatenating).
+ * chunk can be released at once; a message that arrives in one chunk is kept as a view of it.
+ * With keepPieces the chunks are kept instead (no copy at all) for a caller that can use them
+ * as they are, such as the forwarder writing a large body back to its client.
  */
 export class SingleMessageReader {
   private head = Buffer.alloc(5);
   private headLen = 0;
   private body: Buffer | undefined;
   private bodyLen = 0;
+  private expected = 0;
+  private pieces: Buffer[] | undefined;
   constructor(
     private readonly maxBytes: number,
     private readonly what: string,
-  ) {}
+    /**
+     * Keep the message as the chunks it arrived in (views, no copy) for finishPieces(): the
+     * chunks must not be reused by their producer, as socket reads never are.
+     */
+    keepPieces = false,
+  ) {
+    if (keepPieces) this.pieces = [];
+  }
 
   /** Adds a chunk; throws a ConnectError on a too large, compressed or second message. */
   push(chunk: Buffer): void {
@@ -30,22 +41,41 @@ export class SingleMessageReader {
       if (expected > this.maxBytes) {
         throw new ConnectError(`${this.what} of ${expected} bytes is larger than the limit of ${this.maxBytes} bytes`, Code.ResourceExhausted);
       }
-      this.body = Buffer.allocUnsafe(expected);
+      this.expected = expected;
+      // The whole message in this chunk: keep a view of it, no copy (chunks are never reused).
+      if (chunk.length - off === expected) {
+        this.body = chunk.subarray(off);
+        this.bodyLen = expected;
+        return;
+      }
+      if (!this.pieces) this.body = Buffer.allocUnsafe(expected);
     }
     const rest = chunk.length - off;
     if (rest === 0) return;
-    const body = this.body!;
-    if (this.bodyLen + rest > body.length) throw new ConnectError(`${this.what}: more than one message on a unary call`, Code.Unimplemented);
-    chunk.copy(body, this.bodyLen, off);
+    if (this.bodyLen + rest > this.expected) throw new ConnectError(`${this.what}: more than one message on a unary call`, Code.Unimplemented);
+    if (this.pieces) this.pieces.push(off === 0 ? chunk : chunk.subarray(off));
+    else chunk.copy(this.body!, this.bodyLen, off);
     this.bodyLen += rest;
   }
 
   /** The message once the stream ended; throws when it was cut short. */
   finish(): Uint8Array {
+    this.check();
+    if (this.body) return this.body;
+    const p = this.pieces!;
+    return p.length === 1 ? p[0] : Buffer.concat(p, this.bodyLen);
+  }
+
+  /** The message as the pieces it arrived in (keepPieces mode). */
+  finishPieces(): Buffer[] {
+    this.check();
+    return this.body ? [this.body] : this.pieces!;
+  }
+
+  private check(): void {
     if (this.headLen === 0) throw new ConnectError(`${this.what}: no message`, Code.Unimplemented);
-    if (!this.body || this.bodyLen !== this.body.length) {
-      throw new ConnectError(`${this.what}: truncated message (${this.headLen + this.bodyLen} of ${this.body ? this.body.length + 5 : "?"} bytes)`, Code.Internal);
+    if (this.headLen < 5 || this.bodyLen !== this.expected) {
+      throw new ConnectError(`${this.what}: truncated message (${this.headLen + this.bodyLen} of ${this.headLen < 5 ? "?" : this.expected + 5} bytes)`, Code.Internal);
     }
-    return this.body;
   }
 }

@@ -75,13 +75,14 @@ class UnaryCall implements StreamHandler {
   constructor(
     private readonly endpoint: GrpcEndpoint,
     private readonly conn: H2ClientConnection,
-    private readonly resolve: (v: Uint8Array) => void,
+    private readonly resolve: (v: Uint8Array | Buffer[]) => void,
     private readonly reject: (e: unknown) => void,
     maxResponseBytes: number,
     private readonly signal: AbortSignal | undefined,
     timeoutMs: number | undefined,
+    private readonly pieces: boolean,
   ) {
-    this.reader = new SingleMessageReader(maxResponseBytes, "response message");
+    this.reader = new SingleMessageReader(maxResponseBytes, "response message", pieces);
     if (signal) signal.addEventListener("abort", this.onAbort, { once: true });
     if (timeoutMs !== undefined) {
       this.timer = setTimeout(() => this.cancel(new ConnectError(`deadline of ${timeoutMs} ms exceeded`, Code.DeadlineExceeded)), timeoutMs);
@@ -90,7 +91,7 @@ class UnaryCall implements StreamHandler {
 
   private readonly onAbort = (): void => this.cancel(ConnectError.from(this.signal!.reason, Code.Canceled));
 
-  private finish(err: unknown, value?: Uint8Array): void {
+  private finish(err: unknown, value?: Uint8Array | Buffer[]): void {
     if (this.settled) return;
     this.settled = true;
     if (this.timer) clearTimeout(this.timer);
@@ -154,9 +155,9 @@ class UnaryCall implements StreamHandler {
     }
     const code = Number(grpcStatus);
     if (code !== 0) return this.finish(errorFromTrailers(code, recordFromFields(t!)));
-    let msg: Uint8Array;
+    let msg: Uint8Array | Buffer[];
     try {
-      msg = this.reader.finish();
+      msg = this.pieces ? this.reader.finishPieces() : this.reader.finish();
     } catch (err) {
       return this.finish(err);
     }
@@ -202,6 +203,15 @@ export class GrpcEndpoint {
 
   /** One unary call: a framed request message (5-byte gRPC prefix included) in, the response message out. */
   unary(path: string, framedRequest: Uint8Array, o: UnaryCallOptions = {}): Promise<Uint8Array> {
+    return this.call(path, framedRequest, o, false) as Promise<Uint8Array>;
+  }
+
+  /** As unary(), with the response message as the pieces it arrived in (no copy). */
+  unaryPieces(path: string, framedRequest: Uint8Array, o: UnaryCallOptions = {}): Promise<Buffer[]> {
+    return this.call(path, framedRequest, o, true) as Promise<Buffer[]>;
+  }
+
+  private call(path: string, framedRequest: Uint8Array, o: UnaryCallOptions, pieces: boolean): Promise<Uint8Array | Buffer[]> {
     if (this.closed) return Promise.reject(new TransportError("endpoint closed", false));
     if (o.signal?.aborted) return Promise.reject(ConnectError.from(o.signal.reason, Code.Canceled));
     const headers: HeaderField[] = [
@@ -216,8 +226,8 @@ export class GrpcEndpoint {
     if (o.metadata) for (const k in o.metadata) headers.push([k.toLowerCase(), o.metadata[k]]);
     const body = Buffer.from(framedRequest.buffer, framedRequest.byteOffset, framedRequest.byteLength);
     const conn = this.connection();
-    return new Promise<Uint8Array>((resolve, reject) => {
-      const call = new UnaryCall(this, conn, resolve, reject, this.opts.maxResponseBytes, o.signal, o.timeoutMs);
+    return new Promise<Uint8Array | Buffer[]>((resolve, reject) => {
+      const call = new UnaryCall(this, conn, resolve, reject, this.opts.maxResponseBytes, o.signal, o.timeoutMs, pieces);
       conn.whenOpen(
         () => call.start(headers, body),
         (err) => call.onReset(ErrorCode.REFUSED_STREAM, err),

@@ -25,8 +25,8 @@ export interface UnaryCall {
   headers: readonly HeaderField[];
 }
 
-/** Request message in, response message out, already framed (5-byte gRPC prefix included). */
-export type UnaryImpl = (request: Uint8Array, call: UnaryCall) => Promise<Uint8Array>;
+/** Request message in, response message out, already framed (5-byte gRPC prefix included), in one or more pieces. */
+export type UnaryImpl = (request: Uint8Array, call: UnaryCall) => Promise<Uint8Array | readonly Uint8Array[]>;
 
 /** The trailers of a failed call, with a google.rpc.Status mirroring grpc-status when there are details. */
 /** Longest status message sent, in UTF-16 code units. */
@@ -132,7 +132,8 @@ class ServerCall implements StreamHandler {
         this.done();
         if (this.conn.closed) return;
         this.conn.sendHeaders(this.stream, OK_HEADERS, false);
-        this.conn.sendData(this.stream, Buffer.from(out.buffer, out.byteOffset, out.byteLength), true, OK_TRAILERS);
+        const pieces = out instanceof Uint8Array ? [out] : out;
+        this.conn.sendData(this.stream, pieces.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength)), true, OK_TRAILERS);
       },
       (err) => this.trailersOnly(this.cancellation.cancelled ? this.cancellation.reason : err),
     );

@@ -65,8 +65,10 @@ export class H2Stream {
   remoteEnded = false;
   /** Whether any frame of this stream was written. */
   started = false;
-  // Data waiting for flow-control window, then optional trailers.
-  out: Buffer | undefined;
+  // Data waiting for flow-control window (pieces, the current one and the offset in it), then
+  // optional trailers.
+  out: readonly Buffer[] | undefined;
+  outIdx = 0;
   outOff = 0;
   outEnd = false;
   outTrailers: readonly HeaderField[] | undefined;
@@ -183,10 +185,15 @@ export abstract class H2Connection {
     if (endStream) this.endLocal(s);
   }
 
-  /** Sends `data` as DATA frames within the flow-control windows, then trailers or END_STREAM. */
-  sendData(s: H2Stream, data: Buffer, endStream: boolean, trailers?: readonly HeaderField[]): void {
+  /**
+   * Sends `data` (one buffer, or pieces sent back to back) as DATA frames within the
+   * flow-control windows, then trailers or END_STREAM. The buffers are written as they are: the
+   * caller must not change them afterwards.
+   */
+  sendData(s: H2Stream, data: Buffer | readonly Buffer[], endStream: boolean, trailers?: readonly HeaderField[]): void {
     if (this.closed || s.localEnded) return;
-    s.out = data;
+    s.out = Array.isArray(data) ? data : [data as Buffer];
+    s.outIdx = 0;
     s.outOff = 0;
     s.outEnd = endStream || trailers !== undefined;
     s.outTrailers = trailers;
@@ -194,22 +201,35 @@ export abstract class H2Connection {
   }
 
   private pump(s: H2Stream): void {
-    const data = s.out;
-    if (!data) return;
+    const out = s.out;
+    if (!out) return;
+    let left = 0;
+    for (let i = s.outIdx; i < out.length; i++) left += out[i].length;
+    left -= s.outOff;
     while (true) {
-      const rest = data.length - s.outOff;
-      const n = Math.min(rest, this.connSendWindow, s.sendWindow, this.peerMaxFrame);
-      if (n <= 0 && rest > 0) {
+      const n = Math.min(left, this.connSendWindow, s.sendWindow, this.peerMaxFrame);
+      if (n <= 0 && left > 0) {
         this.blocked.add(s);
         return;
       }
-      const last = n === rest;
+      const last = n === left;
       const flags = last && s.outEnd && !s.outTrailers ? Flag.END_STREAM : 0;
       if (n > 0 || flags) {
         s.started = true;
         this.write(frameHeader(n, FrameType.DATA, flags, s.id));
-        if (n > 0) this.write(data.subarray(s.outOff, s.outOff + n));
-        s.outOff += n;
+        // The frame's payload: views of the pieces, no copy.
+        for (let need = n; need > 0; ) {
+          const piece = out[s.outIdx];
+          const take = Math.min(need, piece.length - s.outOff);
+          this.write(take === piece.length ? piece : piece.subarray(s.outOff, s.outOff + take));
+          need -= take;
+          s.outOff += take;
+          if (s.outOff === piece.length) {
+            s.outIdx++;
+            s.outOff = 0;
+          }
+        }
+        left -= n;
         this.connSendWindow -= n;
         s.sendWindow -= n;
       }

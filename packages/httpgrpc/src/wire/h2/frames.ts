@@ -78,14 +78,19 @@ export type FrameHandler = (type: number, flags: number, streamId: number, paylo
 
 /**
  * Cuts a byte stream into frames. A frame that arrives whole inside one chunk is handed over as a
- * view of that chunk (no copy): the handler must copy what it keeps beyond the call.
+ * view of that chunk (no copy): the handler must copy what it keeps beyond the call. An unpadded
+ * DATA frame split across chunks is handed over piece by piece as it arrives (END_STREAM on the
+ * last piece only), so a large message is not first joined into one frame-sized buffer.
  */
 export class FrameReader {
-  // An incomplete frame, kept as its chunks until `need` bytes are there (joining a large frame
-  // once, not once per chunk).
+  // An incomplete frame header or non-DATA frame, kept as its chunks until `need` bytes are there.
   private parts: Buffer[] = [];
   private pendingLen = 0;
   private need = 0;
+  // The DATA frame being streamed: bytes still to come, and its flags and stream.
+  private dataLeft = 0;
+  private dataFlags = 0;
+  private dataStream = 0;
 
   constructor(
     /** Our SETTINGS_MAX_FRAME_SIZE: a longer frame is a FRAME_SIZE_ERROR. */
@@ -94,6 +99,14 @@ export class FrameReader {
   ) {}
 
   push(chunk: Buffer): void {
+    if (this.dataLeft > 0) {
+      const n = Math.min(this.dataLeft, chunk.length);
+      this.dataLeft -= n;
+      const last = this.dataLeft === 0;
+      this.onFrame(FrameType.DATA, last ? this.dataFlags : this.dataFlags & ~Flag.END_STREAM, this.dataStream, chunk.subarray(0, n));
+      if (n === chunk.length) return;
+      chunk = chunk.subarray(n);
+    }
     if (this.pendingLen > 0) {
       this.parts.push(chunk);
       this.pendingLen += chunk.length;
@@ -107,13 +120,21 @@ export class FrameReader {
     while (chunk.length - off >= FRAME_HEADER) {
       const len = (chunk[off] << 16) | (chunk[off + 1] << 8) | chunk[off + 2];
       if (len > this.maxFrameSize) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, `a frame of ${len} bytes exceeds SETTINGS_MAX_FRAME_SIZE ${this.maxFrameSize}`);
-      if (chunk.length - off < FRAME_HEADER + len) {
-        this.need = FRAME_HEADER + len;
-        break;
-      }
       const type = chunk[off + 3];
       const flags = chunk[off + 4];
       const streamId = chunk.readUInt32BE(off + 5) & 0x7fffffff;
+      const have = chunk.length - off - FRAME_HEADER;
+      if (have < len) {
+        if (type === FrameType.DATA && !(flags & Flag.PADDED) && have > 0) {
+          this.dataLeft = len - have;
+          this.dataFlags = flags;
+          this.dataStream = streamId;
+          this.onFrame(type, flags & ~Flag.END_STREAM, streamId, chunk.subarray(off + FRAME_HEADER));
+          return;
+        }
+        this.need = FRAME_HEADER + len;
+        break;
+      }
       this.onFrame(type, flags, streamId, chunk.subarray(off + FRAME_HEADER, off + FRAME_HEADER + len));
       off += FRAME_HEADER + len;
     }
