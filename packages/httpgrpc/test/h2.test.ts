@@ -11,7 +11,7 @@ import * as loader from "@grpc/proto-loader";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { createHTTPClient } from "../src/client.js";
 import { httpResponseFromError } from "../src/errors.js";
-import { bytes, request, startBackend, startFront } from "./support.js";
+import { bytes, H2_PREFACE, rawFrame, request, startBackend, startFront } from "./support.js";
 
 const protoPath = fileURLToPath(new URL("../../../proto/httpgrpc/httpgrpc.proto", import.meta.url));
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -141,16 +141,8 @@ function frames(buf: Buffer): Frame[] {
   return out;
 }
 
-function frame(type: number, flags: number, stream: number, payload: Buffer): Buffer {
-  const h = Buffer.alloc(9);
-  h.writeUIntBE(payload.length, 0, 3);
-  h[3] = type;
-  h[4] = flags;
-  h.writeUInt32BE(stream, 5);
-  return Buffer.concat([h, payload]);
-}
-
-const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+const frame = rawFrame;
+const PREFACE = H2_PREFACE;
 
 test("foreign and broken peers get a GOAWAY that says what was wrong, and the server keeps serving", async () => {
   const backend = await startBackend((_req: http.IncomingMessage, res: http.ServerResponse) => res.end("still here"));

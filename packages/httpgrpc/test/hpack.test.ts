@@ -6,6 +6,7 @@ import * as http2 from "node:http2";
 import * as net from "node:net";
 import { test } from "node:test";
 import { HeaderListTooLargeError, HpackDecoder, HpackEncoder, HpackError, type HeaderField } from "../src/wire/h2/hpack.js";
+import { H2_PREFACE, rawFrame } from "./support.js";
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ""), "hex");
 const range = (from: number, to: number) => String.fromCharCode(...Array.from({ length: to - from + 1 }, (_, i) => from + i));
@@ -349,7 +350,7 @@ test("a header list over maxListBytes throws HeaderListTooLargeError after updat
 // ---------------------------------------------------------------------------------------------
 // Interop with nghttp2 (node:http2) over TCP, through a raw HTTP/2 client of our own.
 
-const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
+const PREFACE = H2_PREFACE;
 const DATA = 0;
 const HEADERS = 1;
 const RST_STREAM = 3;
@@ -366,14 +367,7 @@ const PRIORITY = 0x20;
 const SETTINGS_HEADER_TABLE_SIZE = 0x1;
 const MAX_FRAME = 16384;
 
-function frame(type: number, flags: number, stream: number, payload: Uint8Array = Buffer.alloc(0)): Buffer {
-  const head = Buffer.alloc(9);
-  head.writeUIntBE(payload.length, 0, 3);
-  head[3] = type;
-  head[4] = flags;
-  head.writeUInt32BE(stream, 5);
-  return Buffer.concat([head, payload]);
-}
+const frame = rawFrame;
 
 /** HEADERS (+ CONTINUATION when over the default frame size) ending the stream. */
 function headersFrames(stream: number, block: Buffer): Buffer {

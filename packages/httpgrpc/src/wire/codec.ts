@@ -262,6 +262,16 @@ export function decodeHTTPRequest(bytes: Uint8Array): HTTPRequest {
   return m;
 }
 
+/** Reads HTTPResponse's Code or a header into `m`; false for any other field (left unread). */
+function readResponseField(r: Reader, m: HTTPResponse, field: number, wire: number): boolean {
+  if (field === 1 && wire === 0) m.Code = r.int32();
+  else if (field === 2 && wire === 2) {
+    const n = r.length();
+    m.headers.push(readHeader(r, r.pos + n));
+  } else return false;
+  return true;
+}
+
 /** Wire bytes → HTTPResponse. Throws on malformed input. */
 export function decodeHTTPResponse(bytes: Uint8Array): HTTPResponse {
   const r = new Reader(bytes);
@@ -270,11 +280,8 @@ export function decodeHTTPResponse(bytes: Uint8Array): HTTPResponse {
     const tag = r.varint();
     const field = tag >>> 3;
     const wire = tag & 7;
-    if (field === 1 && wire === 0) m.Code = r.int32();
-    else if (field === 2 && wire === 2) {
-      const n = r.length();
-      m.headers.push(readHeader(r, r.pos + n));
-    } else if (field === 3 && wire === 2) m.body = r.bytes();
+    if (readResponseField(r, m, field, wire)) continue;
+    if (field === 3 && wire === 2) m.body = r.bytes();
     else r.skip(wire);
   }
   return m;
@@ -296,11 +303,8 @@ export function decodeHTTPResponsePieces(pieces: readonly Buffer[], total: numbe
       const tag = r.varint();
       const field = tag >>> 3;
       const wire = tag & 7;
-      if (field === 1 && wire === 0) m.Code = r.int32();
-      else if (field === 2 && wire === 2) {
-        const n = r.length();
-        m.headers.push(readHeader(r, r.pos + n));
-      } else if (field === 3 && wire === 2) {
+      if (readResponseField(r, m, field, wire)) continue;
+      if (field === 3 && wire === 2) {
         const n = r.varint();
         if (r.pos + n !== total) return undefined; // not the last field
         const body: Buffer[] = [];

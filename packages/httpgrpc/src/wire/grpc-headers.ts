@@ -79,3 +79,9 @@ export function recordFromFields(fields: readonly (readonly [string, string])[])
   }
   return out;
 }
+
+/** The first value of `name` among HTTP/2 header fields. */
+export function fieldValue(fields: readonly (readonly [string, string])[], name: string): string | undefined {
+  for (let i = 0; i < fields.length; i++) if (fields[i][0] === name) return fields[i][1];
+  return undefined;
+}

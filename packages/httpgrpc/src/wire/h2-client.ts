@@ -9,7 +9,7 @@ import * as net from "node:net";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { decodeStatus } from "../status.js";
 import { SingleMessageReader } from "./framing.js";
-import { decodeBinaryHeader, decodeGrpcMessage, formatGrpcTimeout, recordFromFields } from "./grpc-headers.js";
+import { decodeBinaryHeader, decodeGrpcMessage, fieldValue, formatGrpcTimeout, recordFromFields } from "./grpc-headers.js";
 import { H2ClientConnection } from "./h2/client-connection.js";
 import type { H2Stream, HeaderField, StreamHandler } from "./h2/connection.js";
 import { ErrorCode } from "./h2/frames.js";
@@ -55,11 +55,6 @@ function codeForHttpStatus(s: number): Code {
   if (s === 404) return Code.Unimplemented;
   if (s === 429 || s === 502 || s === 503 || s === 504) return Code.Unavailable;
   return Code.Unknown;
-}
-
-function field(fields: readonly HeaderField[], name: string): string | undefined {
-  for (let i = 0; i < fields.length; i++) if (fields[i][0] === name) return fields[i][1];
-  return undefined;
 }
 
 /** One unary call in flight: the stream's handler, settling one promise. */
@@ -115,7 +110,7 @@ class UnaryCall implements StreamHandler {
 
   onHeaders(fields: HeaderField[], endStream: boolean): void {
     if (this.status === undefined) {
-      this.status = Number(field(fields, ":status"));
+      this.status = Number(fieldValue(fields, ":status"));
       this.responseHeaders = fields;
       if (endStream) this.trailers = fields; // trailers-only response
     } else {
@@ -145,7 +140,7 @@ class UnaryCall implements StreamHandler {
   private complete(): void {
     if (this.settled) return;
     const t = this.trailers;
-    const grpcStatus = t ? field(t, "grpc-status") : undefined;
+    const grpcStatus = t ? fieldValue(t, "grpc-status") : undefined;
     if (grpcStatus === undefined) {
       if (this.status !== 200 && this.responseHeaders) {
         const h = recordFromFields(this.responseHeaders.filter(([k]) => !k.startsWith(":")));

@@ -10,7 +10,7 @@ import { encodeStatus } from "../status.js";
 import { Cancellation } from "../cancellation.js";
 import { wellFormed } from "../utf8.js";
 import { SingleMessageReader } from "./framing.js";
-import { encodeBinaryHeader, encodeGrpcMessage, parseGrpcTimeout } from "./grpc-headers.js";
+import { encodeBinaryHeader, encodeGrpcMessage, fieldValue, parseGrpcTimeout } from "./grpc-headers.js";
 import { H2ServerConnection } from "./h2/server-connection.js";
 import type { H2Stream, HeaderField, StreamHandler } from "./h2/connection.js";
 import { ErrorCode } from "./h2/frames.js";
@@ -61,11 +61,6 @@ export interface UnaryServerOptions {
 export interface UnaryServerLimits {
   /** The largest request header list accepted. */
   maxHeaderListBytes: number;
-}
-
-function field(fields: readonly HeaderField[], name: string): string | undefined {
-  for (let i = 0; i < fields.length; i++) if (fields[i][0] === name) return fields[i][1];
-  return undefined;
 }
 
 const OK_HEADERS: readonly HeaderField[] = [
@@ -177,12 +172,12 @@ function startCall(conn: H2ServerConnection, s: H2Stream, headers: HeaderField[]
     conn.sendHeaders(s, [[":status", status]], true);
     if (!endStream) conn.reset(s, ErrorCode.NO_ERROR);
   };
-  if (field(headers, ":method") !== "POST") return refuse("405");
-  const ct = field(headers, "content-type") ?? "";
+  if (fieldValue(headers, ":method") !== "POST") return refuse("405");
+  const ct = fieldValue(headers, "content-type") ?? "";
   if (ct !== "application/grpc" && ct !== "application/grpc+proto") return refuse("415");
-  const call = new ServerCall(conn, s, headers, o, parseGrpcTimeout(field(headers, "grpc-timeout")));
+  const call = new ServerCall(conn, s, headers, o, parseGrpcTimeout(fieldValue(headers, "grpc-timeout")));
   s.handler = call;
-  const path = field(headers, ":path");
+  const path = fieldValue(headers, ":path");
   if (path !== o.path) return call.trailersOnly(new ConnectError(`unknown method ${String(path)}`, Code.Unimplemented));
   if (endStream) call.onEnd();
 }
