@@ -63,8 +63,6 @@ export class H2Stream {
   recvUnacked = 0;
   localEnded = false;
   remoteEnded = false;
-  /** Whether any frame of this stream was written. */
-  started = false;
   // Data waiting for flow-control window (pieces, the current one and the offset in it), then
   // optional trailers.
   out: readonly Buffer[] | undefined;
@@ -165,7 +163,6 @@ export abstract class H2Connection {
   /** Sends a header block (HEADERS, then CONTINUATION frames if it exceeds the peer's frame size). */
   sendHeaders(s: H2Stream, fields: readonly HeaderField[], endStream: boolean): void {
     if (this.closed || s.localEnded) return;
-    s.started = true;
     const block = this.encoder.encode(fields);
     const max = this.peerMaxFrame;
     const end = endStream ? Flag.END_STREAM : 0;
@@ -215,7 +212,6 @@ export abstract class H2Connection {
       const last = n === left;
       const flags = last && s.outEnd && !s.outTrailers ? Flag.END_STREAM : 0;
       if (n > 0 || flags) {
-        s.started = true;
         this.write(frameHeader(n, FrameType.DATA, flags, s.id));
         // The frame's payload: views of the pieces, no copy.
         for (let need = n; need > 0; ) {
