@@ -166,19 +166,17 @@ export abstract class H2Connection {
     const block = this.encoder.encode(fields);
     const max = this.peerMaxFrame;
     const end = endStream ? Flag.END_STREAM : 0;
-    if (block.length <= max) {
-      const f = Buffer.allocUnsafe(FRAME_HEADER + block.length);
-      writeFrameHeader(f, 0, block.length, FrameType.HEADERS, end | Flag.END_HEADERS, s.id);
-      block.copy(f, FRAME_HEADER);
+    let off = 0;
+    do {
+      const n = Math.min(max, block.length - off);
+      const flags = (off === 0 ? end : 0) | (off + n >= block.length ? Flag.END_HEADERS : 0);
+      // Head and block in one buffer: small frames go out in one piece of the turn's write.
+      const f = Buffer.allocUnsafe(FRAME_HEADER + n);
+      writeFrameHeader(f, 0, n, off === 0 ? FrameType.HEADERS : FrameType.CONTINUATION, flags, s.id);
+      block.copy(f, FRAME_HEADER, off, off + n);
       this.write(f);
-    } else {
-      for (let off = 0; off < block.length; off += max) {
-        const n = Math.min(max, block.length - off);
-        const last = off + n >= block.length ? Flag.END_HEADERS : 0;
-        const type = off === 0 ? FrameType.HEADERS : FrameType.CONTINUATION;
-        this.write(Buffer.concat([frameHeader(n, type, (off === 0 ? end : 0) | last, s.id), block.subarray(off, off + n)]));
-      }
-    }
+      off += n;
+    } while (off < block.length);
     if (endStream) this.endLocal(s);
   }
 
