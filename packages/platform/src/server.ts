@@ -8,3 +8,4 @@ export { expressFallback, fastifyFallback } from "./server/rest-fallback.js";
 export { HTTP2_PREFACE } from "./server/one-port.js";
 export { currentTrace } from "./trace-scope.js";
 export { formatTraceparent, parseTraceparent, type TraceContext } from "./traceparent.js";
+export { registerReflection } from "./server/reflection/reflection-service.js";

@@ -12,6 +12,7 @@ import { drainInterceptor } from "./interceptors/drain-interceptor.js";
 import { errorInterceptor } from "./interceptors/error-interceptor.js";
 import { loggingInterceptor } from "./interceptors/logging-interceptor.js";
 import { traceInterceptor } from "./interceptors/trace-interceptor.js";
+import { registerReflection } from "./reflection/reflection-service.js";
 import { applyCors, type CorsOptions } from "./cors.js";
 import { jsonLogger, type Logger } from "./logger.js";
 import { createOnePortServers } from "./one-port.js";
@@ -64,6 +65,13 @@ export interface CreateServerOptions {
   traceScope?: boolean;
   /** Let browsers on other origins call (Connect and gRPC-web). Default: same origin only. */
   cors?: CorsOptions;
+  /**
+   * gRPC server reflection (grpc.reflection.v1 and v1alpha), so that grpcurl,
+   * `buf curl`, Postman and the like find every served service and its
+   * messages without being handed the protos (default true). It answers
+   * behind `auth` like any other service; list it in `auth.public` to open it.
+   */
+  reflection?: boolean;
   /** Serve TLS (HTTP/2 and HTTP/1.1 negotiated by ALPN) instead of cleartext. */
   tls?: http2.SecureServerOptions;
 }
@@ -123,6 +131,7 @@ export function createServer(options: CreateServerOptions = {}): PlatformServer 
       router.service(MonitoringService, createMonitoringService(monitoring));
       if (typeof options.services === "function") options.services(router);
       for (const r of registrations) router.service(r.service, r.impl);
+      if (options.reflection ?? true) registerReflection(router);
     },
   });
 
