@@ -11,7 +11,11 @@ import { buildEntries, type PackageJson } from "./lib/package-plan.js";
 import { repoRoot } from "./lib/repo.js";
 import { listWorkspacePackages } from "./lib/workspaces.js";
 
-export async function buildPackage(dir: string, pj: PackageJson): Promise<void> {
+/**
+ * Builds one package. `bundled` names private workspace packages (such as @acme/h2) that are
+ * compiled into this one, code and types, instead of staying imports: they are never published.
+ */
+export async function buildPackage(dir: string, pj: PackageJson, bundled: string[] = []): Promise<void> {
   const entries = buildEntries(pj.entryPoints ?? {});
   if (Object.keys(entries).length === 0) return;
   const outDir = siblingTempDir(join(dir, "dist"));
@@ -20,14 +24,16 @@ export async function buildPackage(dir: string, pj: PackageJson): Promise<void> 
       entry: Object.fromEntries(Object.entries(entries).map(([n, src]) => [n, join(dir, src)])),
       outDir,
       format: ["esm", "cjs"],
-      dts: { compilerOptions: { composite: false } },
+      dts: { compilerOptions: { composite: false }, resolve: bundled },
       tsconfig: join(repoRoot, "tsconfig.base.json"),
       splitting: true,
       sourcemap: false,
       clean: false,
       target: "es2022",
       silent: true,
-      // Every dependency stays an import; only this package's own sources and gen/ are bundled.
+      // Every dependency stays an import; only this package's own sources, gen/ and the private
+      // workspace packages it names are bundled.
+      noExternal: bundled,
       external: [
         ...Object.keys((pj.dependencies as Record<string, string>) ?? {}),
         ...Object.keys((pj.peerDependencies as Record<string, string>) ?? {}),
@@ -50,6 +56,7 @@ export async function buildPackages(root = repoRoot, only?: string[]): Promise<v
   const all = listWorkspacePackages(root);
   const selected = all.filter((ws) => !only || only.includes(ws.name) || only.includes(ws.dir));
   const names = new Set(selected.map((ws) => ws.name));
+  const privateNames = new Set(all.filter((ws) => ws.packageJson.private === true).map((ws) => ws.name));
   const done = new Map<string, Promise<void>>();
   const limit = Math.max(1, Number(process.env.BUILD_CONCURRENCY) || availableParallelism());
   let running = 0;
@@ -73,7 +80,11 @@ export async function buildPackages(root = repoRoot, only?: string[]): Promise<v
       Promise.all(deps.map((d) => done.get(d))).then(() =>
         slot(async () => {
           const t = performance.now();
-          await buildPackage(join(root, ws.dir), ws.packageJson);
+          await buildPackage(
+            join(root, ws.dir),
+            ws.packageJson,
+            Object.keys(pj.devDependencies ?? {}).filter((d) => privateNames.has(d)),
+          );
           console.log(`  built ${ws.name} (${Math.round(performance.now() - t)} ms)`);
         }),
       ),

@@ -4,7 +4,7 @@
  * backoff, safe retries), and a forwarder: Node/Express middleware that sends each incoming
  * HTTP request over httpgrpc and writes the answer back.
  *
- * Calls go over our own HTTP/2 connection (wire/h2-client.ts), not a Connect transport: Connect's
+ * Calls go over our own HTTP/2 connection (@acme/h2's unary client), not a Connect transport: Connect's
  * client does surface non-canonical codes with their details (we checked), but each call cost
  * several times a bare HTTP/2 round trip, which the benchmark could not afford (see server.ts).
  */
@@ -16,7 +16,7 @@ import { httpResponseFromError } from "./errors.js";
 import type { HTTPRequestSchema, HTTPResponse } from "./gen.js";
 import { canonicalHeaderKey, hopByHopNames } from "./http-rules.js";
 import { DEFAULT_MAX_BODY_BYTES, MESSAGE_OVERHEAD_BYTES } from "./limits.js";
-import { GrpcEndpoint, TransportError, type UnaryCallOptions } from "./wire/h2-client.js";
+import { GrpcEndpoint, TransportError, type UnaryCallOptions } from "@acme/h2";
 import { decodeHTTPResponse, decodeHTTPResponsePieces, encodeHTTPRequest } from "./wire/codec.js";
 
 const HANDLE_PATH = "/httpgrpc.HTTP/Handle";

@@ -2,10 +2,9 @@ import { format } from "node:util";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { ConnectError } from "@connectrpc/connect";
 import { HTTPResponseSchema, type HTTPResponse } from "./gen.js";
-import { decodeStatus, type RpcStatus } from "./status.js";
-import { utf8FromBytes, wellFormed } from "./utf8.js";
+import { decodeStatus, utf8FromBytes, wellFormed, type RpcStatus } from "@acme/h2";
 
-export { decodeStatus, encodeStatus, type RpcAny, type RpcStatus } from "./status.js";
+export { decodeStatus, encodeStatus, type RpcAny, type RpcStatus } from "@acme/h2";
 
 /** The type URL of the one detail an httpgrpc error carries. */
 export const HTTP_RESPONSE_TYPE_URL = "type.googleapis.com/httpgrpc.HTTPResponse";

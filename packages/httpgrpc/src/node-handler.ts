@@ -1,6 +1,6 @@
 import { ServerResponse, type IncomingMessage } from "node:http";
 import inject from "light-my-request";
-import type { Cancellation } from "./cancellation.js";
+import type { Cancellation } from "@acme/h2";
 import type { HttpgrpcContext } from "./handler-context.js";
 import { attachContext } from "./handler-context.js";
 

@@ -4,7 +4,7 @@
  * as httpgrpc.HTTP/Handle.
  *
  * Two ways to serve it:
- * - createHTTPServer(): a plaintext HTTP/2 gRPC server of its own (wire/h2-server.ts);
+ * - createHTTPServer(): a plaintext HTTP/2 gRPC server of its own (@acme/h2's unary server);
  * - httpgrpcRoutes() / createHTTPServiceImpl(): mount it on an existing Connect router.
  *
  * Why createHTTPServer is not built on @connectrpc/connect-node: a spike showed Connect does
@@ -25,10 +25,8 @@ import { httpgrpcContext, type HttpgrpcContext } from "./handler-context.js";
 import { canonicalHeaderKey, headerProblem, hopByHopNames, methodProblem, urlProblem } from "./http-rules.js";
 import { DEFAULT_MAX_BODY_BYTES, MESSAGE_OVERHEAD_BYTES } from "./limits.js";
 import { BodyTooLargeError, createNodeInvoker, type CapturedResponse, type NodeCallInput, type NodeHandler } from "./node-handler.js";
-import { attachUnaryHandler } from "./wire/h2-server.js";
-import { Cancellation } from "./cancellation.js";
+import { attachUnaryHandler, Cancellation, metadataFromHeaders, recordFromFields } from "@acme/h2";
 import { decodeHTTPRequest, encodeHTTPResponsePieces } from "./wire/codec.js";
-import { metadataFromHeaders, recordFromFields } from "./wire/grpc-headers.js";
 
 export { httpgrpcContext, type HttpgrpcContext, type NodeHandler, type FetchHandler };
 

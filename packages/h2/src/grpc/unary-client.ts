@@ -7,12 +7,12 @@
  */
 import * as net from "node:net";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { decodeStatus } from "../status.js";
+import { decodeStatus } from "./status.js";
 import { SingleMessageReader } from "./framing.js";
-import { decodeBinaryHeader, decodeGrpcMessage, fieldValue, formatGrpcTimeout, recordFromFields } from "./grpc-headers.js";
-import { H2ClientConnection } from "./h2/client-connection.js";
-import type { H2Stream, HeaderField, StreamHandler } from "./h2/connection.js";
-import { ErrorCode } from "./h2/frames.js";
+import { decodeBinaryHeader, decodeGrpcMessage, fieldValue, formatGrpcTimeout, recordFromFields } from "./headers.js";
+import { H2ClientConnection } from "../http2/client-connection.js";
+import type { H2Stream, HeaderField, StreamHandler } from "../http2/connection.js";
+import { ErrorCode } from "../http2/frames.js";
 
 /** Flow-control windows: per stream, and per connection (shared by concurrent calls). */
 export const STREAM_WINDOW = 8 * 1024 * 1024;

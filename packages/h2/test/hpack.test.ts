@@ -5,7 +5,7 @@ import { once } from "node:events";
 import * as http2 from "node:http2";
 import * as net from "node:net";
 import { test } from "node:test";
-import { HeaderListTooLargeError, HpackDecoder, HpackEncoder, HpackError, type HeaderField } from "../src/wire/h2/hpack.js";
+import { HeaderListTooLargeError, HpackDecoder, HpackEncoder, HpackError, type HeaderField } from "../src/http2/hpack.js";
 import { H2_PREFACE, rawFrame } from "./support.js";
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ""), "hex");

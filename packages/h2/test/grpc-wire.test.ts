@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { SingleMessageReader } from "../src/wire/framing.js";
-import { decodeGrpcMessage, encodeBinaryHeader, encodeGrpcMessage, formatGrpcTimeout, parseGrpcTimeout } from "../src/wire/grpc-headers.js";
+import { SingleMessageReader } from "../src/grpc/framing.js";
+import { decodeGrpcMessage, encodeBinaryHeader, encodeGrpcMessage, formatGrpcTimeout, parseGrpcTimeout } from "../src/grpc/headers.js";
 
 const framed = (payload: number[], flag = 0) => Buffer.from([flag, 0, 0, 0, payload.length, ...payload]);
 const code = (fn: () => unknown) => {

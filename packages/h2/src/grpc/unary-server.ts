@@ -6,15 +6,15 @@
  */
 import type * as net from "node:net";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { encodeStatus } from "../status.js";
-import { Cancellation } from "../cancellation.js";
-import { wellFormed } from "../utf8.js";
+import { encodeStatus } from "./status.js";
+import { Cancellation } from "./cancellation.js";
+import { wellFormed } from "./utf8.js";
 import { SingleMessageReader } from "./framing.js";
-import { encodeBinaryHeader, encodeGrpcMessage, fieldValue, parseGrpcTimeout } from "./grpc-headers.js";
-import { H2ServerConnection } from "./h2/server-connection.js";
-import type { H2Stream, HeaderField, StreamHandler } from "./h2/connection.js";
-import { ErrorCode } from "./h2/frames.js";
-import { MAX_FRAME_SIZE, SESSION_WINDOW, STREAM_WINDOW } from "./h2-client.js";
+import { encodeBinaryHeader, encodeGrpcMessage, fieldValue, parseGrpcTimeout } from "./headers.js";
+import { H2ServerConnection } from "../http2/server-connection.js";
+import type { H2Stream, HeaderField, StreamHandler } from "../http2/connection.js";
+import { ErrorCode } from "../http2/frames.js";
+import { MAX_FRAME_SIZE, SESSION_WINDOW, STREAM_WINDOW } from "./unary-client.js";
 
 export interface UnaryCall {
   /** Cancelled when the caller goes away or the deadline passes. */

@@ -1,0 +1,32 @@
+/**
+ * @acme/h2: a small HTTP/2 stack (RFC 9113, HPACK RFC 7541) and a gRPC-unary server and client
+ * on top of it, as grpc-go speaks the wire. Private to this repository: @acme/httpgrpc bundles it.
+ */
+export { attachUnaryHandler, errorTrailers, MAX_STATUS_MESSAGE, type UnaryCall, type UnaryImpl, type UnaryServerLimits, type UnaryServerOptions } from "./grpc/unary-server.js";
+export {
+  errorFromTrailers,
+  GrpcEndpoint,
+  MAX_FRAME_SIZE,
+  SESSION_WINDOW,
+  STREAM_WINDOW,
+  TransportError,
+  type EndpointOptions,
+  type UnaryCallOptions,
+} from "./grpc/unary-client.js";
+export { SingleMessageReader } from "./grpc/framing.js";
+export {
+  decodeBinaryHeader,
+  decodeGrpcMessage,
+  encodeBinaryHeader,
+  encodeGrpcMessage,
+  fieldValue,
+  formatGrpcTimeout,
+  metadataFromHeaders,
+  parseGrpcTimeout,
+  recordFromFields,
+} from "./grpc/headers.js";
+export { decodeStatus, encodeStatus, type RpcAny, type RpcStatus } from "./grpc/status.js";
+export { Cancellation } from "./grpc/cancellation.js";
+export { utf8FromBytes, wellFormed } from "./grpc/utf8.js";
+export { ErrorCode, errorCodeName } from "./http2/frames.js";
+export type { HeaderField } from "./http2/hpack.js";
