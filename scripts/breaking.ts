@@ -1,9 +1,10 @@
-// npm run breaking [-- --against <ref>] [--error-format text|github-actions] [--approved]
+// npm run breaking [-- --against <ref>] [--error-format text|json|github-actions] [--approved]
 // Compares proto/ with the latest release tag (or the base branch before the
 // first release) and fails listing every breaking change with file:line.
 // An approved break (--approved, BREAKING_APPROVED=1, or in a PR the label
 // breaking-change-approved / a "BREAKING CHANGE:" line in the PR body) is
-// reported as warnings and passes.
+// reported as warnings and passes. A schema that does not compile always
+// fails (exit 1), approved or not: `npm run lint` shows the error.
 import { parseArgs } from "node:util";
 import { breakingApproval } from "./lib/breaking-approval.js";
 import {
@@ -12,6 +13,8 @@ import {
   formatFindingGithub,
   formatFindingText,
   pickAgainst,
+  SchemaCompileError,
+  type BreakingFinding,
 } from "./lib/breaking.js";
 
 function approvalOrThrow(flag: boolean) {
@@ -31,22 +34,33 @@ async function main(): Promise<number> {
     },
   });
   const format = values["error-format"];
-  if (format !== "text" && format !== "github-actions") {
-    throw new BreakingCheckError(`--error-format must be text or github-actions, got "${format}"`);
+  if (format !== "text" && format !== "json" && format !== "github-actions") {
+    throw new BreakingCheckError(`--error-format must be text, json or github-actions, got "${format}"`);
   }
+  const show = (f: BreakingFinding, level: "error" | "warning") =>
+    format === "github-actions"
+      ? formatFindingGithub(f, level)
+      : format === "json"
+        ? JSON.stringify({ ...f, level })
+        : `${level === "warning" ? "warning: " : ""}${formatFindingText(f)}`;
   const against = await pickAgainst(values.against);
-  const findings = await breakingFindings(against.ref);
+  let findings: BreakingFinding[];
+  try {
+    findings = await breakingFindings(against.ref);
+  } catch (err) {
+    if (!(err instanceof SchemaCompileError)) throw err;
+    // Always an error: no label or flag approves a schema that cannot be compiled.
+    for (const f of err.errors) console.log(show(f, "error"));
+    console.error(`\nbreaking: ${SchemaCompileError.headline(err.errors.length, err.where)}.\n${SchemaCompileError.hint(err.errors.length)}`);
+    return 1;
+  }
   if (findings.length === 0) {
     console.log(`breaking: no breaking changes against ${against.ref} (${against.reason})`);
     return 0;
   }
   const approval = approvalOrThrow(values.approved ?? false);
   const level = approval.approved ? "warning" : "error";
-  for (const f of findings) {
-    console.log(
-      format === "github-actions" ? formatFindingGithub(f, level) : `${approval.approved ? "warning: " : ""}${formatFindingText(f)}`,
-    );
-  }
+  for (const f of findings) console.log(show(f, level));
   if (approval.approved) {
     console.error(
       `\nbreaking: ${findings.length} breaking change${findings.length > 1 ? "s" : ""} against ${against.ref}, approved because ${approval.reason}.\n` +

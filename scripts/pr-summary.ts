@@ -1,5 +1,6 @@
 // npm run pr:summary [-- --base <ref>] [--output <file>]
-// Markdown summary of the schema change from <base> to the working tree:
+// Markdown summary of the schema change from <base> to the working tree
+// (labelled HEAD when it has no uncommitted proto changes):
 // packages touched; services, methods, messages, fields and enum values
 // added, removed or deprecated; the breaking findings; the implied version
 // bump. Compares compiled descriptor sets (buf build), not .proto text.
@@ -8,12 +9,19 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { breakingApproval } from "./lib/breaking-approval.js";
 import { breakingFindings, pickAgainst } from "./lib/breaking.js";
+import { runOrThrow } from "./lib/exec.js";
 import { writeFileAtomic } from "./lib/fs-atomic.js";
 import { resolveCommit } from "./lib/git.js";
 import { renderSummary } from "./lib/pr-summary.js";
 import { readRepoConfig, repoRoot } from "./lib/repo.js";
 import { diffSchemas } from "./lib/schema-diff.js";
 import { buildSchemaImage } from "./lib/schema-image.js";
+
+/** Whether what buf compiles (proto/ and its config) differs from HEAD in the working tree. */
+async function schemaUncommitted(root: string): Promise<boolean> {
+  const r = await runOrThrow("git", ["status", "--porcelain", "--untracked-files=all", "--", "proto", "buf.yaml", "buf.lock"], { cwd: root });
+  return r.stdout.trim() !== "";
+}
 
 export async function prSummary(baseRef: string, root = repoRoot): Promise<string> {
   const [baseImage, headImage, findings] = await Promise.all([
@@ -23,7 +31,7 @@ export async function prSummary(baseRef: string, root = repoRoot): Promise<strin
   ]);
   return renderSummary({
     base: { ref: baseRef, sha: await resolveCommit(baseRef, root) },
-    head: { ref: "HEAD", sha: await resolveCommit("HEAD", root) },
+    head: { ref: "HEAD", sha: await resolveCommit("HEAD", root), uncommitted: await schemaUncommitted(root) },
     diff: diffSchemas(baseImage, headImage),
     findings,
     approval: breakingApproval(false),

@@ -41,6 +41,55 @@ export async function pickAgainst(asked: string | undefined, cwd = repoRoot): Pr
   );
 }
 
+/**
+ * The schema does not compile (on the working tree or at the ref compared
+ * with), so nothing can be said about compatibility. Never approvable: an
+ * approval is for a break, not for a schema that cannot be generated.
+ */
+export class SchemaCompileError extends BreakingCheckError {
+  constructor(
+    readonly errors: BreakingFinding[],
+    /** "the working tree" or the git ref whose schema does not compile. */
+    readonly where: string,
+  ) {
+    super(`${SchemaCompileError.headline(errors.length, where)}:\n${errors.map((e) => `  ${formatFindingText(e)}`).join("\n")}\n${SchemaCompileError.hint(errors.length)}`);
+  }
+
+  static headline(n: number, where: string): string {
+    return `the schema of ${where} does not compile (${n} error${n > 1 ? "s" : ""}), so it cannot be checked for breaking changes, and no approval changes that`;
+  }
+
+  static hint(n: number): string {
+    return `\`npm run lint\` shows the error${n > 1 ? "s" : ""} with the fix.`;
+  }
+}
+
+/** buf's module directory: paths in its findings start with it, but a deleted file's name does not. */
+const MODULE_DIR = "proto";
+
+/**
+ * A deleted (or renamed) file comes from buf with no path, only its name
+ * inside the module in the message: `Previously present file "acme/x/v1/x.proto"
+ * was deleted.` The finding is placed on that old path, line 1.
+ */
+function pathOf(f: { path?: string; type: string; message: string }): string | undefined {
+  if (f.path) return f.path;
+  const file = /^Previously present file "([^"]+)"/.exec(f.message)?.[1];
+  return file ? `${MODULE_DIR}/${file}` : undefined;
+}
+
+/** Parses buf's --error-format json lines. */
+export function parseBufFindings(stdout: string): BreakingFinding[] {
+  const findings: BreakingFinding[] = [];
+  for (const line of stdout.split("\n")) {
+    if (!line.trim().startsWith("{")) continue;
+    const f = JSON.parse(line) as { path?: string; start_line?: number; start_column?: number; type: string; message: string };
+    // A finding buf gives no file at all (none known today) is still reported, against the module.
+    findings.push({ path: pathOf(f) ?? MODULE_DIR, line: f.start_line ?? 1, column: f.start_column ?? 1, rule: f.type, message: f.message });
+  }
+  return findings;
+}
+
 /** Runs buf breaking against a git ref and returns its findings (empty when compatible). */
 export async function breakingFindings(ref: string, cwd = repoRoot): Promise<BreakingFinding[]> {
   if (!(await refExists(ref, cwd))) {
@@ -52,11 +101,13 @@ export async function breakingFindings(ref: string, cwd = repoRoot): Promise<Bre
   const sha = await resolveCommit(ref, cwd);
   const r = await run(bin("buf", repoRoot), ["breaking", "--error-format", "json", "--against", `.git#ref=${sha}`], { cwd });
   if (r.code === 0) return [];
-  const findings: BreakingFinding[] = [];
-  for (const line of r.stdout.split("\n")) {
-    if (!line.trim().startsWith("{")) continue;
-    const f = JSON.parse(line) as { path: string; start_line?: number; start_column?: number; type: string; message: string };
-    findings.push({ path: f.path, line: f.start_line ?? 1, column: f.start_column ?? 1, rule: f.type, message: f.message });
+  const findings = parseBufFindings(r.stdout);
+  const compile = findings.filter((f) => f.rule === "COMPILE");
+  if (compile.length) {
+    // buf says COMPILE for either side; the working tree is the usual culprit, and cheap to tell.
+    const own = await run(bin("buf", repoRoot), ["build", "--error-format", "json", "-o", "/dev/null"], { cwd });
+    const head = own.code === 0 ? [] : parseBufFindings(own.stdout);
+    throw head.length ? new SchemaCompileError(head, "the working tree") : new SchemaCompileError(compile, ref);
   }
   if (r.code === 100 && findings.length) return findings;
   throw new BreakingCheckError(`buf breaking against ${ref} failed (exit ${r.code}):\n${(r.stderr || r.stdout).trim()}`);

@@ -1,6 +1,7 @@
 import type { Approval } from "./breaking-approval.js";
+import { isUnstablePackage } from "./breaking-stability.js";
 import type { BreakingFinding } from "./breaking.js";
-import { familyOf, isUnstableVersion } from "./protos.js";
+import { familyOf } from "./protos.js";
 import type { RepoConfig } from "./repo.js";
 import type { ElementKind, SchemaDiff, SchemaElement } from "./schema-diff.js";
 
@@ -9,26 +10,31 @@ export const SUMMARY_MARKER = "<!-- acme-schemas:pr-summary -->";
 
 export type Bump = "major" | "minor" | "patch" | "none";
 
-/** The proto package version segment a file path sits under is unstable (v1alpha1, v1beta1, ...). */
-function inUnstablePackage(path: string): boolean {
-  return path.split("/").some((seg) => isUnstableVersion(seg));
-}
-
 /**
- * The semantic version bump a change implies: major for a breaking change
- * in a stable package, minor for anything added, removed (only possible
- * without a break in an unstable package) or deprecated, patch for any other
- * schema edit (comments, options), none when no proto changed.
+ * The semantic version bump a change implies. buf decides what breaks, with
+ * the repo's one stability rule (breaking-stability.ts): any finding is a
+ * break in a stable package, so major. Anything added, removed, changed
+ * (only possible without a finding in an unstable package) or deprecated is
+ * minor; any other schema edit (comments, options) patch; none when no proto
+ * changed.
  */
 export function impliedBump(diff: SchemaDiff, findings: BreakingFinding[]): Bump {
-  if (findings.some((f) => !inUnstablePackage(f.path))) return "major";
-  if (diff.added.length || diff.removed.length || diff.deprecated.length) return "minor";
+  if (findings.length) return "major";
+  if (diff.added.length || diff.removed.length || diff.changed.length || diff.deprecated.length) return "minor";
   return diff.touchedPackages.length ? "patch" : "none";
 }
 
+/** One side of the comparison: a commit, or the working tree on top of one. */
+export interface SummarySide {
+  ref: string;
+  sha: string;
+  /** The working tree has uncommitted changes under proto/ (or buf's config) on top of `sha`. */
+  uncommitted?: boolean;
+}
+
 export interface SummaryInput {
-  base: { ref: string; sha: string };
-  head: { ref: string; sha: string };
+  base: SummarySide;
+  head: SummarySide;
   diff: SchemaDiff;
   findings: BreakingFinding[];
   approval: Approval;
@@ -52,7 +58,7 @@ const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
 
 const BUMP_WHY: Record<Bump, string> = {
   major: "a breaking change in a stable package",
-  minor: "additions or deprecations, nothing breaking",
+  minor: "additions, deprecations or changes to unstable packages, nothing breaking",
   patch: "schema edits that change no API (comments, options)",
   none: "no .proto file changed",
 };
@@ -60,7 +66,8 @@ const BUMP_WHY: Record<Bump, string> = {
 /** The Markdown the PR comment shows. */
 export function renderSummary(s: SummaryInput): string {
   const bump = impliedBump(s.diff, s.findings);
-  const short = (x: { ref: string; sha: string }) => `\`${x.ref}\` (${x.sha.slice(0, 7)})`;
+  const short = (x: SummarySide) =>
+    x.uncommitted ? `the working tree (uncommitted changes on \`${x.ref}\`, ${x.sha.slice(0, 7)})` : `\`${x.ref}\` (${x.sha.slice(0, 7)})`;
   const lines = [
     SUMMARY_MARKER,
     "## Schema change summary",
@@ -74,11 +81,11 @@ export function renderSummary(s: SummaryInput): string {
     for (const pkg of s.diff.touchedPackages) {
       const fam = familyOf(pkg, s.config.protoOrg);
       const imp = `${s.config.scope}/${fam.family}${fam.subpath === "." ? "" : fam.subpath.slice(1)}`;
-      const stability = fam.version === "" ? "stable (unversioned)" : isUnstableVersion(fam.version) ? "unstable (exempt from the breaking check)" : "stable";
+      const stability = isUnstablePackage(pkg) ? "unstable (exempt from the breaking check)" : fam.version === "" ? "stable (unversioned)" : "stable";
       lines.push(`| \`${pkg}\` | \`${imp}\` | ${stability} |`);
     }
   }
-  lines.push(...elementList("Added", s.diff.added), ...elementList("Removed", s.diff.removed), ...elementList("Newly deprecated", s.diff.deprecated));
+  lines.push(...elementList("Added", s.diff.added), ...elementList("Removed", s.diff.removed), ...elementList("Changed", s.diff.changed), ...elementList("Newly deprecated", s.diff.deprecated));
   if (s.findings.length) {
     lines.push(
       "",

@@ -21,10 +21,8 @@ export interface ProtoPackage {
 const VERSION = /^v\d+((alpha|beta)\d+)?$/;
 const PACKAGE_STMT = /^\s*package\s+([A-Za-z_][\w.]*)\s*;/m;
 
-/** Whether a version like v1beta1 promises no stability, so breaking checks skip it. */
-export function isUnstableVersion(version: string): boolean {
-  return /^v\d+(alpha|beta)\d+$/.test(version) || /^v0$/.test(version);
-}
+/** Whether a version like v1beta1 promises no stability, so breaking checks skip it (buf's rule, see breaking-stability.ts). */
+export { isUnstableVersion } from "./breaking-stability.js";
 
 /**
  * Maps a proto package to its npm family: the org prefix is dropped, the

@@ -26,6 +26,8 @@ export interface SchemaDiff {
   removed: SchemaElement[];
   /** Present on both sides and newly marked deprecated. */
   deprecated: SchemaElement[];
+  /** Present on both sides with another shape (type, number, streaming) or in another file; as it is now. */
+  changed: SchemaElement[];
 }
 
 function ownFiles(img: SchemaImage): DescFile[] {
@@ -99,6 +101,8 @@ export function schemaElements(img: SchemaImage): Map<string, SchemaElement> {
   return out;
 }
 
+const TOP_LEVEL = new Set<ElementKind>(["service", "message", "enum"]);
+
 /** What changed from `base` to `head`, element by element. */
 export function diffSchemas(base: SchemaImage, head: SchemaImage): SchemaDiff {
   const before = schemaElements(base);
@@ -107,7 +111,16 @@ export function diffSchemas(base: SchemaImage, head: SchemaImage): SchemaDiff {
   const added = sorted([...after].filter(([k]) => !before.has(k)).map(([, e]) => e));
   const removed = sorted([...before].filter(([k]) => !after.has(k)).map(([, e]) => e));
   const deprecated = sorted([...after].filter(([k, e]) => e.deprecated && before.has(k) && !before.get(k)!.deprecated).map(([, e]) => e));
-  return { touchedPackages: touchedPackages(base, head), added, removed, deprecated };
+  const changed: SchemaElement[] = [];
+  for (const [k, e] of after) {
+    const old = before.get(k);
+    if (!old) continue;
+    if (old.detail !== e.detail) changed.push(e);
+    // A move between files (a rename) is listed once per top-level type; its members move with it.
+    else if (old.file !== e.file && TOP_LEVEL.has(e.kind)) changed.push({ ...e, detail: `moved from ${old.file} to ${e.file}` });
+  }
+  sorted(changed);
+  return { touchedPackages: touchedPackages(base, head), added, removed, deprecated, changed };
 }
 
 /** Packages whose compiled files differ in any way, so a comment-only change counts too. */

@@ -1,9 +1,11 @@
 // The schema-aware safety net: a release whose proto/ breaks compatibility
 // with the previous release tag must be a major one. The commit messages
 // decide the release type, so a break nobody declared is refused here,
-// before anything is tagged or published.
-import { breakingFindings, formatFindingText, type BreakingFinding } from "../lib/breaking.js";
-import { listProtoPackages } from "../lib/protos.js";
+// before anything is tagged or published. What counts as a break is buf's
+// verdict under the repo's one stability rule (scripts/lib/breaking-stability.ts).
+import { BreakingCheckError, breakingFindings, formatFindingText, type BreakingFinding } from "../lib/breaking.js";
+import { familyOf, listProtoPackages } from "../lib/protos.js";
+import { readRepoConfig } from "../lib/repo.js";
 import { ReleaseError } from "./errors.js";
 
 export interface SafetyNetInput {
@@ -15,14 +17,35 @@ export interface SafetyNetInput {
   cwd: string;
 }
 
-/** The commit scope for a proto file: its family (proto/acme/greeter/v1/x.proto -> greeter). */
+/**
+ * The commit scope for a proto file: its family (proto/acme/greeter/v1/x.proto -> greeter).
+ * A deleted file is no longer in the tree: its directory names the package then.
+ */
 function scopeOf(path: string, cwd: string): string | undefined {
   const rel = path.replace(/^proto\//, "");
   try {
-    return listProtoPackages(cwd).find((p) => p.files.includes(rel))?.family;
+    const found = listProtoPackages(cwd).find((p) => p.files.includes(rel))?.family;
+    if (found) return found;
+    const dirs = rel.split("/").slice(0, -1);
+    return dirs.length ? familyOf(dirs.join("."), readRepoConfig(cwd).protoOrg).family || undefined : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** What makes each kind of finding compatible instead, for the refusal's advice. */
+function compatibleAlternatives(findings: BreakingFinding[]): string[] {
+  const rules = new Set(findings.map((f) => f.rule));
+  const out: string[] = [];
+  if (rules.has("FILE_NO_DELETE")) {
+    out.push("  a deleted or renamed .proto file: keep the file at its old path (generated code imports it by that path); add new files beside it");
+  }
+  if ([...rules].some((r) => /_NO_DELETE$/.test(r) && r !== "FILE_NO_DELETE")) {
+    // Under buf's FILE category, a deleted field stays breaking even with `reserved`: the generated TypeScript loses it.
+    out.push("  a deleted field, rpc, message or enum value: keep it and mark it `[deprecated = true]` (`reserved` alone is still a break under the FILE rules)");
+  }
+  if (rules.size > out.length) out.push("  a changed field or rpc: add a new one beside it and deprecate the old one");
+  return out;
 }
 
 export function undeclaredBreakError(findings: BreakingFinding[], input: SafetyNetInput): ReleaseError {
@@ -38,7 +61,8 @@ export function undeclaredBreakError(findings: BreakingFinding[], input: SafetyN
       "Nothing was tagged or published. Either:",
       `- declare the break, so this becomes a major release: mark a commit with \`!\` (e.g. \`feat${scope ? `(${scope})` : ""}!: <what changed>\`)`,
       "  or add a footer to its message: `BREAKING CHANGE: <what breaks and how to migrate>`; or",
-      "- make the change compatible: add a field or rpc instead of changing one, and `reserved` the number and name of a deleted field.",
+      "- make the change compatible, which `npm run breaking` then passes:",
+      ...compatibleAlternatives(findings),
     ].join("\n"),
   );
 }
@@ -46,7 +70,13 @@ export function undeclaredBreakError(findings: BreakingFinding[], input: SafetyN
 /** Returns the findings (for the log) when the release may go ahead; throws when a break is undeclared. */
 export async function checkSchemaSafety(input: SafetyNetInput): Promise<BreakingFinding[]> {
   if (!input.lastTag) return [];
-  const findings = await breakingFindings(input.lastTag, input.cwd);
+  let findings: BreakingFinding[];
+  try {
+    findings = await breakingFindings(input.lastTag, input.cwd);
+  } catch (err) {
+    if (err instanceof BreakingCheckError) throw new ReleaseError("EBREAKINGCHECK", `The schema safety net could not compare with ${input.lastTag}: ${err.message}`, "Nothing was tagged or published.");
+    throw err;
+  }
   if (findings.length && input.releaseType !== "major" && input.releaseType !== "premajor") throw undeclaredBreakError(findings, input);
   return findings;
 }
