@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { setTimeout as sleep } from "node:timers/promises";
 import { test } from "node:test";
+import { waitFor } from "../../../test/support/wait.js";
 import { backoffDelay } from "../src/backoff.js";
 import { createBalancer, NoEndpointsError, type FailureKind } from "../src/balancer.js";
 
@@ -60,17 +60,27 @@ test("least_outstanding picks the endpoint with the fewest calls in flight", asy
 });
 
 test("a failed endpoint is ejected with exponential backoff and comes back", async () => {
+  // Skipped while ejected: a backoff no slow machine can outlast during the picks.
+  {
+    const { b } = fake(["a:1", "b:1"], { ejectBackoff: { initialMs: 600_000, jitter: 0 } });
+    const l = await b.pick();
+    const bad = l.address;
+    l.release("failure");
+    assert.equal(b.endpoints().find((e) => e.address === bad)?.ejected, true);
+    for (let i = 0; i < 5; i++) {
+      const x = await b.pick();
+      assert.notEqual(x.address, bad, "an ejected endpoint is skipped");
+      x.release("ok");
+    }
+    await b.close();
+  }
+  // Back once its backoff has passed (waited for, not slept on).
   const { b } = fake(["a:1", "b:1"], { ejectBackoff: { initialMs: 80, maxMs: 1000, jitter: 0 } });
   const l = await b.pick();
   const bad = l.address;
   l.release("failure");
   assert.equal(b.endpoints().find((e) => e.address === bad)?.ejected, true);
-  for (let i = 0; i < 5; i++) {
-    const x = await b.pick();
-    assert.notEqual(x.address, bad, "an ejected endpoint is skipped");
-    x.release("ok");
-  }
-  await sleep(120);
+  await waitFor(`${bad}'s ejection to expire`, () => b.endpoints().find((e) => e.address === bad)?.ejected === false);
   const seen = new Set<string>();
   for (let i = 0; i < 2; i++) {
     const x = await b.pick();
@@ -110,7 +120,7 @@ test("retries: always after an unsent failure, after a sent one only when idempo
         { idempotent },
       )
       .catch((e: Error) => e.message);
-    await sleep(15); // let the ejection expire between cases
+    await waitFor("every ejection to expire", () => b.endpoints().every((e) => !e.ejected)); // each case starts with all 3 in rotation
     return { n, out, distinct: new Set(addresses).size };
   };
   assert.deepEqual(await attempts("unsent", false), { n: 2, out: "ok", distinct: 2 });
@@ -133,22 +143,25 @@ test("retries: always after an unsent failure, after a sent one only when idempo
 
 test("DNS re-resolution adds and removes endpoints; a removed connection closes when idle", async () => {
   let answer = ["10.0.0.1", "10.0.0.2"];
-  const { b, opened } = fake("dns:///svc:9095", { lookup: async () => answer, resolveIntervalMs: 30 });
+  let lookups = 0;
+  const { b, opened } = fake("dns:///svc:9095", { lookup: async () => (lookups++, answer), resolveIntervalMs: 30 });
   await b.ready();
-  assert.deepEqual(b.endpoints().map((e) => e.address), ["10.0.0.1:9095", "10.0.0.2:9095"]);
+  const addresses = () => b.endpoints().map((e) => e.address);
+  assert.deepEqual(addresses(), ["10.0.0.1:9095", "10.0.0.2:9095"]);
   const busy = await b.pick(new Set(["10.0.0.2:9095"])); // a call in flight on 10.0.0.1
   answer = ["10.0.0.2", "10.0.0.3"];
-  await sleep(80);
-  assert.deepEqual(b.endpoints().map((e) => e.address), ["10.0.0.2:9095", "10.0.0.3:9095"]);
+  await waitFor("the new DNS answer to be applied", () => addresses().includes("10.0.0.3:9095"));
+  assert.deepEqual(addresses(), ["10.0.0.2:9095", "10.0.0.3:9095"]);
   const first = opened.find((c) => c.address === "10.0.0.1:9095")!;
   assert.equal(first.closed, false, "not closed under an in-flight call");
   busy.release("ok");
-  await sleep(5);
-  assert.equal(first.closed, true, "closed once idle");
-  // A failing resolution keeps the last good list.
+  await waitFor("the removed connection to close once idle", () => first.closed);
+  // A failing resolution keeps the last good list. Lookups never overlap, so once a second empty
+  // lookup has started, the first one's answer has been handled.
   answer = [];
-  await sleep(80);
-  assert.equal(b.endpoints().length, 2);
+  const failedFrom = lookups;
+  await waitFor("an empty DNS answer to be handled", () => lookups >= failedFrom + 2);
+  assert.deepEqual(addresses(), ["10.0.0.2:9095", "10.0.0.3:9095"]);
   await b.close();
 });
 

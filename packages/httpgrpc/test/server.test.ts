@@ -21,7 +21,7 @@ function readAll(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-const events: { abortedSeen: (() => void) | undefined; deadline?: number } = { abortedSeen: undefined };
+const events: { slowEntered?: () => void; abortedSeen?: () => void } = {};
 
 function expressApp() {
   const app = express();
@@ -41,9 +41,13 @@ function expressApp() {
   app.get("/nostatus", (_req, res) => {
     res.end();
   });
-  app.get("/slow", (req, res) => {
-    events.deadline = httpgrpcContext(req)?.deadline;
-    const t = setTimeout(() => res.end("late"), 5000);
+  app.get("/deadline", (req, res) => {
+    res.end(String(httpgrpcContext(req)?.deadline));
+  });
+  app.get("/slow", (_req, res) => {
+    events.slowEntered?.();
+    // Only a cancellation ends it in the tests; the timer just bounds a broken run's cleanup.
+    const t = setTimeout(() => res.end("late"), 600_000).unref();
     res.on("close", () => {
       clearTimeout(t);
       if (!res.writableEnded) events.abortedSeen?.();
@@ -121,28 +125,44 @@ describe("Express behind the adapter", () => {
 
   test("a slow handler whose client aborts sees the abort", async () => {
     const seen = new Promise<void>((resolve) => (events.abortedSeen = resolve));
+    const entered = new Promise<void>((resolve) => (events.slowEntered = resolve));
     const ac = new AbortController();
     const pending = request(`${front.url}/slow`, { signal: ac.signal });
-    setTimeout(() => ac.abort(), 150);
+    await entered; // the abort comes once the call is in the handler, however slow the way there
+    ac.abort();
     await assert.rejects(pending);
-    await seen; // would hang (and the test time out) if the abort never reached the handler
+    await seen; // would hang if the abort never reached the handler
   });
 
-  test("an exceeded deadline → 504, and the handler saw the deadline", async () => {
+  test("an exceeded deadline → 504", async () => {
     const f = await startFront({ target: [backend.address] }, { timeoutMs: 200 });
     try {
-      const before = Date.now();
       const r = await request(`${f.url}/slow`);
       assert.equal(r.status, 504);
       assert.match(r.body.toString(), /timed out/);
-      assert.ok(events.deadline && events.deadline >= before && events.deadline <= Date.now() + 1000);
+    } finally {
+      await f.close();
+    }
+  });
+
+  test("the handler sees the call's deadline", async () => {
+    // A deadline far beyond the call, so that no machine is too slow to reach the handler in time.
+    const timeoutMs = 600_000;
+    const f = await startFront({ target: [backend.address] }, { timeoutMs });
+    try {
+      const before = Date.now();
+      const r = await request(`${f.url}/deadline`);
+      const after = Date.now();
+      assert.equal(r.status, 200);
+      const deadline = Number(r.body.toString());
+      assert.ok(deadline > after && deadline <= after + timeoutMs, `deadline ${deadline - before} ms after the request, for a timeout of ${timeoutMs} ms`);
     } finally {
       await f.close();
     }
   });
 });
 
-let fetchAbortSeen = false;
+let fetchAbortSeen: () => void = () => {};
 
 describe("fetch-style handler (Hono) behind the adapter", () => {
   let backend: Backend;
@@ -160,8 +180,8 @@ describe("fetch-style handler (Hono) behind the adapter", () => {
     app.get("/fail", (c) => c.text("broken", 503));
     app.get("/wait", async (c) => {
       const signal = c.req.raw.signal;
-      await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
-      fetchAbortSeen = true;
+      if (!signal.aborted) await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+      fetchAbortSeen();
       return c.text("too late");
     });
     backend = await startBackend(app);
@@ -182,12 +202,15 @@ describe("fetch-style handler (Hono) behind the adapter", () => {
   });
 
   test("the Request's signal aborts at the deadline → 504", async () => {
-    const f = await startFront({ target: [backend.address] }, { timeoutMs: 150 });
+    const f = await startFront({ target: [backend.address] }, { timeoutMs: 1000 });
     try {
+      // An open connection first: the call's HEADERS then leave in the same tick its deadline
+      // timer starts, and the backend enforces grpc-timeout itself from their arrival.
+      assert.equal((await request(`${f.url}/fail`)).status, 503);
+      const aborted = new Promise<void>((resolve) => (fetchAbortSeen = resolve));
       const r = await request(`${f.url}/wait`);
       assert.equal(r.status, 504);
-      for (let i = 0; i < 100 && !fetchAbortSeen; i++) await new Promise((res) => setTimeout(res, 10));
-      assert.equal(fetchAbortSeen, true);
+      await aborted; // would hang if the handler's signal never aborted
     } finally {
       await f.close();
     }

@@ -36,8 +36,9 @@ test("checks run concurrently, each with its own timeout", async () => {
   let bStarted!: () => void;
   const b = new Promise<void>((r) => (bStarted = r));
   const m = new DependencyMonitor();
-  m.register({ name: "a", check: () => b, timeoutMs: 2000 });
-  m.register({ name: "b", check: async () => bStarted(), timeoutMs: 2000 });
+  // Timeouts no slow machine reaches for the two that must succeed.
+  m.register({ name: "a", check: () => b, timeoutMs: 600_000 });
+  m.register({ name: "b", check: async () => bStarted(), timeoutMs: 600_000 });
   m.register({ name: "slow", check: never, timeoutMs: 40 });
   const res = await m.checkAll();
   assert.deepEqual(

@@ -52,7 +52,7 @@ describe("browser demo in headless Chromium", () => {
     const page = await browser.newPage();
     try {
       await page.goto(url);
-      await page.waitForSelector("body[data-state]", { timeout: 20_000 });
+      await page.waitForSelector("body[data-state]");
       await page.screenshot({ path: artifactPath(screenshot), fullPage: true });
       return {
         state: await page.getAttribute("body", "data-state"),

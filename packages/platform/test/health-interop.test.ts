@@ -92,9 +92,21 @@ test("waitForServing resolves when the service turns SERVING and times out with 
   try {
     const client = createClient(Health, createGrpcTransport({ baseUrl: s.url }));
     s.server.health.setStatus("late.Service", ServingStatus.NOT_SERVING);
-    setTimeout(() => s.server.health.setStatus("late.Service", ServingStatus.SERVING), 150);
-    await waitForServing(client, "late.Service", { timeoutMs: 5000 });
-    await assert.rejects(waitForServing(client, "never.Service", { timeoutMs: 300 }), /not SERVING within 300 ms \(last seen: SERVICE_UNKNOWN\)/);
+    // The service turns SERVING once the waiter has seen it NOT_SERVING (an event, not a delay),
+    // with a timeout no slow machine reaches.
+    const turnsServing: typeof client = {
+      ...client,
+      async *watch(req, options) {
+        for await (const res of client.watch(req, options)) {
+          yield res;
+          if (res.status === ServingStatus.NOT_SERVING) s.server.health.setStatus("late.Service", ServingStatus.SERVING);
+        }
+      },
+    };
+    await waitForServing(turnsServing, "late.Service", { timeoutMs: 600_000 });
+    // The timeout itself: the first Watch answer (SERVICE_UNKNOWN) normally comes within the 300 ms,
+    // but a machine too slow for that has seen "no answer", which the message must then say.
+    await assert.rejects(waitForServing(client, "never.Service", { timeoutMs: 300 }), /not SERVING within 300 ms \(last seen: (SERVICE_UNKNOWN|no answer)\)/);
   } finally {
     await s.close();
   }

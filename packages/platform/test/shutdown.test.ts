@@ -49,7 +49,7 @@ test("in-flight calls finish while new ones are refused; Watch streams end with 
     await g.started;
     while (s.server.inFlight < 4) await new Promise((r) => setTimeout(r, 5)); // 2 calls + 2 watches
 
-    const shutdown = s.server.shutdown({ timeoutMs: 10_000 });
+    const shutdown = s.server.shutdown({ timeoutMs: 600_000 }); // the drain ends when the calls do, not on a clock
     // The Watch streams hear NOT_SERVING, then end cleanly.
     assert.equal((await watch.next()).status, "NOT_SERVING");
     await watch.ended;
@@ -96,9 +96,14 @@ test("notServingDelayMs: health answers NOT_SERVING while calls are still served
   try {
     const health = createClient(Health, { baseUrl: s.url, protocol: "grpc", retries: false });
     const greeter = createClient(GreeterService, { baseUrl: s.url, protocol: "grpc", retries: false });
-    const shutdown = s.server.shutdown({ timeoutMs: 2000, notServingDelayMs: 400 });
-    assert.equal((await health.check({ service: "" })).status, ServingStatus.NOT_SERVING);
-    assert.equal((await greeter.sayHello({ name: "still" })).message, "Hello, still!");
+    // Open connections first, and both calls sent at once: the window is then one round trip on
+    // loopback, and the delay is 2 s so that a loaded machine fits in it many times over.
+    assert.equal((await health.check({ service: "" })).status, ServingStatus.SERVING);
+    assert.equal((await greeter.sayHello({ name: "before" })).message, "Hello, before!");
+    const shutdown = s.server.shutdown({ timeoutMs: 600_000, notServingDelayMs: 2000 });
+    const [during, still] = await Promise.all([health.check({ service: "" }), greeter.sayHello({ name: "still" })]);
+    assert.equal(during.status, ServingStatus.NOT_SERVING);
+    assert.equal(still.message, "Hello, still!");
     await shutdown;
     await assert.rejects(greeter.sayHello({ name: "late" }), (e: ConnectError) => e.code === Code.Unavailable);
   } finally {

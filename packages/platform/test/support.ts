@@ -49,40 +49,41 @@ export async function officialHealthClient(port: number): Promise<grpc.Client & 
   return new Ctor(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as any;
 }
 
-export function unary<T>(client: any, method: string, req: unknown, deadlineMs = 5000): Promise<T> {
+export function unary<T>(client: any, method: string, req: unknown): Promise<T> {
+  // No deadline: one a slow machine could hit would fail the test for the wrong reason.
   return new Promise((resolve, reject) =>
-    client[method](req, { deadline: Date.now() + deadlineMs }, (err: grpc.ServiceError | null, res: T) => (err ? reject(err) : resolve(res))),
+    client[method](req, (err: grpc.ServiceError | null, res: T) => (err ? reject(err) : resolve(res))),
   );
 }
 
-/** Collects the messages of a grpc-js server stream; `next()` waits for the next one. */
+/**
+ * Collects the messages of a grpc-js server stream; `next()` waits for the next one, and fails
+ * when the stream ends without it (an event, not a timer, so a slow machine cannot trip it).
+ */
 export function streamReader<T>(call: grpc.ClientReadableStream<T>) {
   const queue: T[] = [];
-  const waiters: ((v: T) => void)[] = [];
+  const waiters: { resolve: (v: T) => void; reject: (e: Error) => void }[] = [];
   let status: grpc.StatusObject | undefined;
   let error: grpc.ServiceError | undefined;
+  const endedWithout = () => new Error(`the stream ended without another message (status ${status?.code}: ${status?.details})`);
   const ended = new Promise<void>((resolve) => {
     call.on("status", (s) => {
       status = s;
+      for (const w of waiters.splice(0)) w.reject(endedWithout());
       resolve();
     });
     call.on("error", (e: grpc.ServiceError) => (error = e));
   });
   call.on("data", (m: T) => {
     const w = waiters.shift();
-    if (w) w(m);
+    if (w) w.resolve(m);
     else queue.push(m);
   });
   return {
-    next(timeoutMs = 5000): Promise<T> {
+    next(): Promise<T> {
       if (queue.length) return Promise.resolve(queue.shift()!);
-      return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`no stream message within ${timeoutMs} ms`)), timeoutMs);
-        waiters.push((v) => {
-          clearTimeout(t);
-          resolve(v);
-        });
-      });
+      if (status) return Promise.reject(endedWithout());
+      return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
     },
     pending: () => queue.length,
     ended,
