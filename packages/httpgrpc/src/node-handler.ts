@@ -14,6 +14,34 @@ export interface CapturedResponse {
   body: Uint8Array;
 }
 
+// Header names Node's HTTP parser keeps only the first of (http.IncomingMessage "message.headers").
+const SINGLE_VALUE_HEADERS = new Set([
+  "age", "authorization", "content-length", "content-type", "etag", "expires", "from", "host", "if-modified-since",
+  "if-unmodified-since", "last-modified", "location", "max-forwards", "proxy-authorization", "referer", "retry-after",
+  "server", "user-agent",
+]);
+
+/**
+ * Presents a header sent several times as Node's HTTP server would: every occurrence in
+ * rawHeaders, and in headers the first one, an array (set-cookie) or the values joined.
+ * light-my-request 6.6 (the last whose dependencies run on Node 20: 6.8 needs cookie@2, Node 22)
+ * would join them into one raw header.
+ */
+function presentRepeatedHeaders(req: IncomingMessage, sent: Record<string, string[]>): void {
+  const raw: string[] = [];
+  for (const [name, value] of Object.entries(req.headers)) {
+    const values = sent[name];
+    if (!values || values.length < 2) {
+      raw.push(name, String(value));
+      continue;
+    }
+    for (const v of values) raw.push(name, v);
+    if (name === "set-cookie") req.headers[name] = [...values];
+    else req.headers[name] = SINGLE_VALUE_HEADERS.has(name) ? values[0] : values.join(name === "cookie" ? "; " : ", ");
+  }
+  req.rawHeaders = raw;
+}
+
 export class BodyTooLargeError extends Error {
   override name = "BodyTooLargeError";
 }
@@ -41,6 +69,7 @@ export function createNodeInvoker(handler: NodeHandler): (input: NodeCallInput) 
       const chunks: Uint8Array[] = [];
       const dispatch = (req: IncomingMessage, res: ServerResponse) => {
         attachContext(req, input.ctx);
+        presentRepeatedHeaders(req, input.headers);
         // The body is captured here, by instance methods, rather than by light-my-request:
         // - light-my-request copies every chunk and decodes the whole body to a string (res.payload),
         //   10% of the backend's CPU at 256 KiB in bench/httpgrpc.ts;
