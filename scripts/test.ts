@@ -1,10 +1,40 @@
 // npm test [-- <filter>...]: runs every *.test.ts under test/ and
 // packages/*/test/ with Node's test runner (through tsx for TypeScript).
 // A filter keeps the files whose path contains it.
+// npm run test:quick [-- <filter>...]: the same without SLOW_TEST_FILES, for
+// the inner loop.
+// No timeout is set, per file or per test (Node's default is none): a slow
+// machine makes the suite slow, never red; CI's job limit is the only clock.
+// The whole run's duration is printed at the end.
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { repoRoot } from "./lib/repo.js";
+
+/**
+ * What `test:quick` leaves out: the end-to-end files (temporary git repos, buf
+ * over the whole tree, npm installs, verdaccio, Chromium). Decided by
+ * measuring each file once (2 shared cores, load 10–19): these take 20 s to
+ * several minutes, everything else 1.5–15 s. test/test-runner.test.ts checks
+ * that each still exists.
+ */
+export const SLOW_TEST_FILES = [
+  "packages/platform/test/browser.test.ts",
+  "packages/protoc-gen-doc/test/model.test.ts",
+  "packages/protoc-gen-doc/test/site.test.ts",
+  "test/breaking.test.ts",
+  "test/commit-hooks.test.ts",
+  "test/docs-publish.test.ts",
+  "test/engines.test.ts",
+  "test/generated.test.ts",
+  "test/lint.test.ts",
+  "test/new-service.test.ts",
+  "test/packaging.test.ts",
+  "test/pr-flow.test.ts",
+  "test/release-docs.test.ts",
+  "test/release-github.test.ts",
+  "test/release.e2e.test.ts",
+];
 
 function findTests(dir: string, out: string[]): string[] {
   if (!existsSync(dir)) return out;
@@ -17,16 +47,42 @@ function findTests(dir: string, out: string[]): string[] {
   return out;
 }
 
-const filters = process.argv.slice(2);
-const roots = [join(repoRoot, "test"), ...readdirSync(join(repoRoot, "packages")).map((p) => join(repoRoot, "packages", p, "test"))];
-const files = roots.flatMap((r) => findTests(r, [])).filter((f) => !filters.length || filters.some((x) => f.includes(x))).sort();
-if (files.length === 0) {
-  console.error(`test: no test files match ${filters.join(" ") || "(all)"}`);
-  process.exit(1);
+/** Every test file, repo-relative and sorted. */
+export function listTestFiles(root = repoRoot): string[] {
+  const roots = [join(root, "test"), ...readdirSync(join(root, "packages")).map((p) => join(root, "packages", p, "test"))];
+  return roots.flatMap((r) => findTests(r, [])).sort();
 }
-const child = spawn(
-  process.execPath,
-  ["--import", "tsx", "--test", `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, "--test-reporter=spec", ...files],
-  { cwd: repoRoot, stdio: "inherit" },
-);
-child.on("close", (code) => process.exit(code ?? 1));
+
+/** The files a run takes: those matching any filter (all without one), minus the slow ones for --quick. */
+export function selectTestFiles(all: string[], filters: string[], quick: boolean): string[] {
+  return all.filter((f) => (!filters.length || filters.some((x) => f.includes(x))) && !(quick && SLOW_TEST_FILES.includes(f)));
+}
+
+function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s`;
+}
+
+function main(): void {
+  const args = process.argv.slice(2);
+  const quick = args.includes("--quick");
+  const filters = args.filter((a) => a !== "--quick");
+  const files = selectTestFiles(listTestFiles(), filters, quick);
+  if (files.length === 0) {
+    console.error(`test: no test files match ${filters.join(" ") || "(all)"}${quick ? " outside the slow ones (try npm test)" : ""}`);
+    process.exit(1);
+  }
+  const started = performance.now();
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "--test", `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, "--test-reporter=spec", ...files],
+    { cwd: repoRoot, stdio: "inherit" },
+  );
+  child.on("close", (code, signal) => {
+    const verdict = code === 0 ? "passed" : `failed (${signal ?? `exit ${code}`})`;
+    console.log(`\ntest: ${files.length} files${quick ? " (quick)" : ""} ${verdict} in ${formatDuration(performance.now() - started)}`);
+    process.exit(code ?? 1);
+  });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) main();
