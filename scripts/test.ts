@@ -22,6 +22,7 @@ export const SLOW_TEST_FILES = [
   "packages/platform/test/browser.test.ts",
   "packages/protoc-gen-doc/test/model.test.ts",
   "packages/protoc-gen-doc/test/site.test.ts",
+  "test/breaking-verdicts.test.ts",
   "test/breaking.test.ts",
   "test/commit-hooks.test.ts",
   "test/docs-publish.test.ts",
