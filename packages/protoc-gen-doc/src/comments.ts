@@ -33,14 +33,15 @@ export class CommentIndex {
 
 // protokit strips the one space protoc leaves after each "//" (and after a
 // block comment's "*"); protoc-gen-doc then joins leading and trailing
-// comments and trims the markers that "///" and "/**" leave behind.
+// comments with a blank line (so they stay separate paragraphs) and trims the
+// markers that "///" and "/**" leave behind.
 function scrub(s: string): string {
   return s.replace(/\n /g, "\n").trim();
 }
 
 export function describe(leading: string, trailing: string): string {
   const lead = scrub(leading);
-  const joined = `${lead ? `${lead}\n` : ""}${scrub(trailing)}`.trim();
+  const joined = `${lead ? `${lead}\n\n` : ""}${scrub(trailing)}`.trim();
   return joined.replace(/^[*/\n ]+/, "");
 }
 

@@ -1,13 +1,12 @@
 // The documentation model: protoc-gen-doc's Template, field for field (so
 // tools built on its JSON keep working), plus extra keys it never had
 // (deprecated, presence, map key/value types, oneof groups, editions...).
-import { create, createFileRegistry, isFieldSet, type FileRegistry } from "@bufbuild/protobuf";
+import { isFieldSet } from "@bufbuild/protobuf";
 import {
   Edition,
   FeatureSet_FieldPresence,
   FieldDescriptorProto_Label,
   FieldDescriptorProto_Type,
-  FileDescriptorSetSchema,
   FieldDescriptorProtoSchema,
   type DescriptorProto,
   type EnumDescriptorProto,
@@ -16,7 +15,8 @@ import {
   type ServiceDescriptorProto,
 } from "@bufbuild/protobuf/wkt";
 import { CommentIndex, isExcluded, PATH } from "./comments.js";
-import { httpRuleOf, type HttpExtension } from "./http.js";
+import type { HttpExtension } from "./http.js";
+import { declaredExtensions, HTTP_EXTENSION, httpOption, VALIDATOR_EXTENSION, validatorOption } from "./option-extensions.js";
 import { scalarValueTypes, type ScalarValue } from "./scalars.js";
 
 export type Options = Record<string, unknown>;
@@ -173,6 +173,8 @@ export interface ServiceMethod {
 const baseName = (name: string) => name.slice(name.lastIndexOf(".") + 1);
 const stripDot = (name: string) => (name.startsWith(".") ? name.slice(1) : name);
 const longOf = (fullName: string, pkg: string) => (pkg && fullName.startsWith(`${pkg}.`) ? fullName.slice(pkg.length + 1) : fullName);
+/** Go's long name where it keeps protoc's leading dot for another package's type (method types, extendees). */
+const dottedLongOf = (fullName: string, pkg: string) => (pkg && fullName.startsWith(`${pkg}.`) ? fullName.slice(pkg.length + 1) : `.${fullName}`);
 
 function options(deprecated: boolean | undefined, extra?: Options): Options | undefined {
   const out: Options = {};
@@ -198,35 +200,34 @@ function syntaxOf(file: FileDescriptorProto): string {
 
 /** Builds the model for the files to generate; `allFiles` must hold them and every dependency. */
 export function buildTemplate(allFiles: FileDescriptorProto[], fileNames: string[], exclude: RegExp[] = []): Template {
-  // Building a registry costs ~1.5 s on 1,000 files; it is only needed to read
-  // google.api.http, so only when some file imports its definition.
-  let registry: FileRegistry | undefined;
-  const getRegistry = () => (registry ??= createFileRegistry(create(FileDescriptorSetSchema, { file: allFiles })));
+  const known = declaredExtensions(allFiles);
   const byName = new Map(allFiles.map((f) => [f.name, f]));
   const files: File[] = [];
   for (const name of fileNames) {
     if (exclude.some((re) => re.test(name))) continue;
     const proto = byName.get(name);
     if (!proto) throw new Error(`file to generate ${name} is missing from the request's proto_file list`);
-    const file = buildFile(proto, proto.dependency.includes("google/api/annotations.proto") ? getRegistry : undefined);
+    const file = buildFile(proto, known);
     if (file) files.push(file);
   }
   return { files, scalarValueTypes: scalarValueTypes() };
 }
 
-function buildFile(proto: FileDescriptorProto, registry: (() => FileRegistry) | undefined): File | undefined {
+function buildFile(proto: FileDescriptorProto, known: Set<string>): File | undefined {
   const comments = new CommentIndex(proto);
   const pkg = proto.package;
   const syntax = syntaxOf(proto);
   const description =
     comments.description([PATH.file.syntax]) || (syntax === "editions" ? comments.description([PATH.file.edition]) : "");
   if (isExcluded(description)) return undefined;
-  const ctx: Ctx = { proto, registry, comments, pkg, syntax };
+  const ctx: Ctx = { proto, known, comments, pkg, syntax };
   const filePresence = featurePresence(proto.options?.features);
 
   const enums: Enum[] = [];
   const messages: Message[] = [];
   proto.enumType.forEach((e, i) => pushEnum(enums, e, pkg, [PATH.file.enum, i], ctx));
+  // Go's hasEnums counts the file's top-level enums only, though its list holds nested ones too.
+  const hasEnums = enums.length > 0;
   const addMessage = (m: DescriptorProto, prefix: string, path: number[], inherited: number) => {
     const fullName = prefix ? `${prefix}.${m.name}` : m.name;
     const presence = featurePresence(m.options?.features) || inherited;
@@ -240,7 +241,7 @@ function buildFile(proto: FileDescriptorProto, registry: (() => FileRegistry) | 
 
   const extensions: FileExtension[] = [];
   proto.extension.forEach((x, i) => {
-    const ext = buildExtension(x, pkg, [PATH.file.extension, i], ctx);
+    const ext = buildExtension(x, [PATH.file.extension, i], ctx);
     if (ext) extensions.push(ext);
   });
   const services: Service[] = [];
@@ -261,7 +262,7 @@ function buildFile(proto: FileDescriptorProto, registry: (() => FileRegistry) | 
     name: proto.name,
     description,
     package: pkg,
-    hasEnums: enums.length > 0,
+    hasEnums,
     hasExtensions: extensions.length > 0,
     hasMessages: messages.length > 0,
     hasServices: services.length > 0,
@@ -284,7 +285,8 @@ function featurePresence(features: { fieldPresence?: FeatureSet_FieldPresence } 
 
 interface Ctx {
   proto: FileDescriptorProto;
-  registry: (() => FileRegistry) | undefined;
+  /** Custom options declared in the request that the model extracts (google.api.http, validator.field). */
+  known: Set<string>;
   comments: CommentIndex;
   pkg: string;
   syntax: string;
@@ -321,7 +323,7 @@ function buildMessage(m: DescriptorProto, fullName: string, path: number[], ctx:
   });
   const extensions: MessageExtension[] = [];
   m.extension.forEach((x, i) => {
-    const ext = buildExtension(x, fullName, [...path, PATH.message.extension, i], ctx);
+    const ext = buildExtension(x, [...path, PATH.message.extension, i], ctx);
     if (ext) extensions.push({ ...ext, scopeType: m.name, scopeLongType: longOf(fullName, ctx.pkg), scopeFullType: fullName });
   });
   const deprecated = m.options?.deprecated === true;
@@ -382,6 +384,7 @@ function buildField(f: FieldDescriptorProto, description: string, m: DescriptorP
   const presence = presenceOf(f, isoneof, ctx, inherited);
   const mapEntry = f.label === FieldDescriptorProto_Label.REPEATED && isMessageType(f) ? m.nestedType.find((n) => n.name === type && n.options?.mapEntry) : undefined;
   const deprecated = f.options?.deprecated === true;
+  const validator = ctx.known.has(VALIDATOR_EXTENSION.name) ? validatorOption(f.options) : undefined;
   const field: MessageField = {
     name: f.name,
     description,
@@ -393,7 +396,7 @@ function buildField(f: FieldDescriptorProto, description: string, m: DescriptorP
     isoneof,
     oneofdecl: isoneof ? m.oneofDecl[oneofIndex!].name : "",
     defaultValue: f.defaultValue ?? "",
-    options: options(deprecated),
+    options: options(deprecated, validator ? { [VALIDATOR_EXTENSION.name]: validator } : undefined),
     number: f.number,
     jsonName: f.jsonName || f.name,
     deprecated,
@@ -412,18 +415,23 @@ function buildField(f: FieldDescriptorProto, description: string, m: DescriptorP
   return field;
 }
 
-function buildExtension(x: FieldDescriptorProto, prefix: string, path: number[], ctx: Ctx): FileExtension | undefined {
+function buildExtension(x: FieldDescriptorProto, path: number[], ctx: Ctx): FileExtension | undefined {
   const description = ctx.comments.description(path);
   if (isExcluded(description)) return undefined;
-  const fullName = prefix ? `${prefix}.${x.name}` : x.name;
   const [type, longType, fullType] = typeTriple(x, ctx.pkg);
   const extendee = stripDot(x.extendee ?? "");
+  // Go names an extension after the message it extends, not where it is
+  // declared: "Legacy.tags", or ".google.protobuf.MethodOptions.http" (long
+  // and full name alike) when that message is in another package.
+  const containingLongType = dottedLongOf(extendee, ctx.pkg);
+  const longName = `${containingLongType}.${x.name}`;
+  const fullName = longName.startsWith(".") || !ctx.pkg ? longName : `${ctx.pkg}.${longName}`;
   const deprecated = x.options?.deprecated === true;
   const label =
     x.label === FieldDescriptorProto_Label.REPEATED ? "repeated" : ctx.syntax === "proto3" && !x.proto3Optional ? "" : x.label === FieldDescriptorProto_Label.REQUIRED ? "required" : "optional";
   return {
     name: x.name,
-    longName: longOf(fullName, ctx.pkg),
+    longName,
     fullName,
     description,
     label,
@@ -433,7 +441,7 @@ function buildExtension(x: FieldDescriptorProto, prefix: string, path: number[],
     number: x.number,
     defaultValue: x.defaultValue ?? "",
     containingType: baseName(extendee),
-    containingLongType: longOf(extendee, ctx.pkg),
+    containingLongType,
     containingFullType: extendee,
     options: options(deprecated),
     deprecated,
@@ -444,7 +452,6 @@ function buildService(s: ServiceDescriptorProto, path: number[], ctx: Ctx): Serv
   const description = ctx.comments.description(path);
   if (isExcluded(description)) return undefined;
   const fullName = ctx.pkg ? `${ctx.pkg}.${s.name}` : s.name;
-  const desc = ctx.registry?.().getService(fullName);
   const methods: ServiceMethod[] = [];
   s.method.forEach((m, i) => {
     const d = ctx.comments.description([...path, PATH.service.method, i]);
@@ -452,8 +459,7 @@ function buildService(s: ServiceDescriptorProto, path: number[], ctx: Ctx): Serv
     const input = stripDot(m.inputType ?? "");
     const output = stripDot(m.outputType ?? "");
     const deprecated = m.options?.deprecated === true;
-    const methodDesc = desc?.methods.find((x) => x.name === m.name);
-    const http = methodDesc && ctx.registry ? httpRuleOf(methodDesc, ctx.registry()) : undefined;
+    const http = ctx.known.has(HTTP_EXTENSION.name) ? httpOption(m.options) : undefined;
     const extra: Options = {};
     if (m.options?.idempotencyLevel) extra.idempotency_level = ["IDEMPOTENCY_UNKNOWN", "NO_SIDE_EFFECTS", "IDEMPOTENT"][m.options.idempotencyLevel];
     if (http) extra["google.api.http"] = http;
@@ -461,11 +467,11 @@ function buildService(s: ServiceDescriptorProto, path: number[], ctx: Ctx): Serv
       name: m.name,
       description: d,
       requestType: baseName(input),
-      requestLongType: longOf(input, ctx.pkg),
+      requestLongType: dottedLongOf(input, ctx.pkg),
       requestFullType: input,
       requestStreaming: m.clientStreaming === true,
       responseType: baseName(output),
-      responseLongType: longOf(output, ctx.pkg),
+      responseLongType: dottedLongOf(output, ctx.pkg),
       responseFullType: output,
       responseStreaming: m.serverStreaming === true,
       options: options(deprecated, extra),

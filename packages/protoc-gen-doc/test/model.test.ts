@@ -41,7 +41,14 @@ after(() => outs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 describe("protoc-gen-doc JSON model", () => {
   it("has protoc-gen-doc's top-level shape and excludes files by pattern", () => {
     assert.deepEqual(Object.keys(model), ["files", "scalarValueTypes"]);
-    assert.deepEqual(model.files.map((f) => f.name).sort(), ["legacy/v1/legacy.proto", "tricky/v1/editions.proto", "tricky/v1/inject.proto", "tricky/v1/tricky.proto"]);
+    assert.deepEqual(model.files.map((f) => f.name).sort(), [
+      "fidelity/v1/fidelity.proto",
+      "legacy/v1/legacy.proto",
+      "tricky/v1/editions.proto",
+      "tricky/v1/inject.proto",
+      "tricky/v1/tricky.proto",
+      "validator/validator.proto",
+    ]);
     assert.equal(model.scalarValueTypes.length, 15);
     assert.deepEqual(Object.keys(model.scalarValueTypes[0]).sort(), ["cppType", "csType", "goType", "javaType", "notes", "phpType", "protoType", "pythonType", "rubyType"]);
     const f = file("tricky/v1/tricky.proto");
@@ -69,7 +76,7 @@ describe("protoc-gen-doc JSON model", () => {
     const f = file("tricky/v1/tricky.proto");
     assert.match(f.description, /^The tricky file: every comment position/);
     assert.equal(f.packageDescription, "The tricky package.");
-    assert.equal(message(f, "Outer").description, "Leading comment of Outer.\nTrailing comment of Outer.");
+    assert.equal(message(f, "Outer").description, "Leading comment of Outer.\n\nTrailing comment of Outer.");
     assert.equal(message(f, "Outer.Middle").description, "Javadoc-style comment of Middle.");
     assert.equal(message(f, "Outer.Middle.Inner").description, "Triple-slash comment of Inner.");
     assert.equal(field(message(f, "Outer.Middle"), "inner").description, "Trailing comment of Middle.inner.");
@@ -133,6 +140,7 @@ describe("protoc-gen-doc JSON model", () => {
     assert.equal(legacy.hasExtensions, true);
     const scoped = legacy.extensions[0];
     assert.deepEqual([scoped.fullName, scoped.longName, scoped.scopeFullType, scoped.containingType], ["legacy.v1.Legacy.scoped_ext", "Legacy.scoped_ext", "legacy.v1.Legacy", "Legacy"]);
+    assert.deepEqual([f.extensions[0].longName, f.extensions[0].fullName], ["Legacy.tags", "legacy.v1.Legacy.tags"], "Go: named after the extended message");
     assert.deepEqual([field(legacy, "retries").defaultValue, field(legacy, "mode").defaultValue], ["3", "fast"]);
     assert.deepEqual([field(legacy, "id").label, field(legacy, "retries").label], ["required", "optional"]);
   });
@@ -168,10 +176,61 @@ describe("protoc-gen-doc JSON model", () => {
     assert.match(markdown, /## tricky\/v1\/tricky\.proto/);
     assert.match(markdown, /\| inners \| map<string, \[Outer\.Middle\.Inner\]\(#tricky-v1-Outer-Middle-Inner\)> \|/);
     assert.match(markdown, /\| Watch \| \[Outer\]\(#tricky-v1-Outer\) \| stream \[Outer\]\(#tricky-v1-Outer\) \| \*\*Deprecated\.\*\* Watch streams changes\. \|/);
-    assert.ok(!markdown.includes("### Outer.InnersEntry"), "map entries are not listed as messages");
+    // Go's anchors: map entries keep their sections, file anchors turn "/" into "_".
+    assert.ok(markdown.includes('<a name="tricky-v1-Outer-InnersEntry"></a>'), "map entries keep Go's anchor");
+    assert.ok(markdown.includes("- [tricky/v1/tricky.proto](#tricky_v1_tricky-proto)"));
+    assert.ok(markdown.includes('<a name="tricky_v1_tricky-proto"></a>'));
     assert.ok(!markdown.includes("<script>"), "no raw <script> from a comment");
     assert.ok(markdown.includes("&lt;script&gt;"));
     assert.match(markdown, /## Scalar Value Types/);
+  });
+});
+
+// Each expected value below is what the Go protoc-gen-doc 1.5.1 (Debian's
+// package) printed for fixtures/fidelity/v1/fidelity.proto, so tools written
+// against Go's JSON read ours unchanged.
+describe("JSON model: the Go plugin's values", () => {
+  it("names an extension after the message it extends, with a leading dot when that is in another package", () => {
+    const x = file("fidelity/v1/fidelity.proto").extensions[0];
+    // Go: longName/fullName are containingLongType + "." + name, and
+    // containingLongType keeps protoc's leading dot across packages.
+    assert.deepEqual(
+      [x.name, x.longName, x.fullName, x.containingType, x.containingLongType, x.containingFullType],
+      ["audit", ".google.protobuf.MethodOptions.audit", ".google.protobuf.MethodOptions.audit", "MethodOptions", ".google.protobuf.MethodOptions", "google.protobuf.MethodOptions"],
+    );
+  });
+
+  it("hasEnums counts top-level enums only, while the list holds nested ones", () => {
+    const f = file("fidelity/v1/fidelity.proto");
+    // Go: HasEnums is len(file's top-level enums) > 0; Enums lists nested enums too.
+    assert.equal(f.hasEnums, false);
+    assert.deepEqual(f.enums.map((e) => [e.longName, e.fullName]), [["Holder.Nested", "fidelity.v1.Holder.Nested"]]);
+    assert.equal(file("tricky/v1/tricky.proto").hasEnums, false, "tricky's only enum is Outer.Kind, nested");
+  });
+
+  it("keeps the leading dot on a method's long type from another package, not on one from its own", () => {
+    const m = file("fidelity/v1/fidelity.proto").services[0].methods[0];
+    // Go: requestLongType ".legacy.v1.Legacy" (another package), responseLongType "Pair" (this package).
+    assert.deepEqual([m.requestType, m.requestLongType, m.requestFullType], ["Legacy", ".legacy.v1.Legacy", "legacy.v1.Legacy"]);
+    assert.deepEqual([m.responseType, m.responseLongType, m.responseFullType], ["Pair", "Pair", "fidelity.v1.Pair"]);
+    // Go: a field's long type from another package has no dot ("legacy.v1.Legacy").
+    const legacy = field(message(file("tricky/v1/tricky.proto"), "Outer"), "legacy");
+    assert.equal(legacy.longType, "legacy.v1.Legacy");
+  });
+
+  it("joins a leading and a trailing comment with a blank line", () => {
+    const pair = message(file("fidelity/v1/fidelity.proto"), "Pair");
+    // Go: leading + "\n\n" + trailing, so they render as two paragraphs.
+    assert.equal(pair.description, "Leading comment of Pair.\n\nTrailing comment of Pair.");
+    assert.equal(field(pair, "key").description, "Leading comment of key.\n\nTrailing comment of key.");
+  });
+
+  it("extracts validator.field options as Go's rule list", () => {
+    const pair = message(file("fidelity/v1/fidelity.proto"), "Pair");
+    // Go: options["validator.field"] lists the set rules by field number as {name, value}.
+    assert.deepEqual(field(pair, "score").options, { "validator.field": [{ name: "int_gt", value: 0 }, { name: "int_lt", value: 100 }] });
+    assert.deepEqual(field(pair, "name").options, { "validator.field": [{ name: "regex", value: "^[a-z]+$" }, { name: "human_error", value: "lower case only" }] });
+    assert.equal(field(pair, "key").options, undefined, "Go: no options key when none is set");
   });
 });
 

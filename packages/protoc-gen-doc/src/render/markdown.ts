@@ -1,9 +1,13 @@
 // The markdown renderer: the structure of protoc-gen-doc's markdown.tmpl
 // (table of contents, one section per file, field/enum/method tables, scalar
 // table), with maps as map<K, V>, oneofs, presence and deprecation shown.
+// Anchors are Go's, so links into a Go-generated README keep working: "/"
+// becomes "_", then every other character outside [A-Za-z0-9_-] becomes "-"
+// (google/api/http.proto -> google_api_http-proto), and map entries keep
+// their sections.
 import type { Enum, File, Message, MessageField, Service, Template } from "../model.js";
 
-const anchor = (s: string) => s.replace(/[^A-Za-z0-9_-]+/g, "-");
+const anchor = (s: string) => s.replace(/\//g, "_").replace(/[^A-Za-z0-9_-]/g, "-");
 
 // In a table cell: one line, pipes escaped, and HTML kept inert (outside code spans).
 function cell(text: string): string {
@@ -95,14 +99,14 @@ function serviceSection(s: Service, known: Set<string>): string[] {
 export function renderMarkdown(model: Template): string {
   const known = new Set<string>();
   for (const f of model.files) {
-    for (const m of f.messages) if (!m.isMapEntry) known.add(m.fullName);
+    for (const m of f.messages) known.add(m.fullName);
     for (const e of f.enums) known.add(e.fullName);
   }
   for (const s of model.scalarValueTypes) known.add(s.protoType);
   const out: string[] = ["# Protocol Documentation", '<a name="top"></a>', "", "## Table of Contents", ""];
   for (const f of model.files) {
     out.push(`- [${f.name}](#${anchor(f.name)})`);
-    for (const m of f.messages) if (!m.isMapEntry) out.push(`    - [${m.longName}](#${anchor(m.fullName)})`);
+    for (const m of f.messages) out.push(`    - [${m.longName}](#${anchor(m.fullName)})`);
     for (const e of f.enums) out.push(`    - [${e.longName}](#${anchor(e.fullName)})`);
     if (f.hasExtensions) out.push(`    - [File-level Extensions](#${anchor(f.name)}-extensions)`);
     for (const s of f.services) out.push(`    - [${s.longName}](#${anchor(s.fullName)})`);
@@ -111,7 +115,7 @@ export function renderMarkdown(model: Template): string {
   for (const f of model.files) {
     out.push(`<a name="${anchor(f.name)}"></a>`, '<p align="right"><a href="#top">Top</a></p>', "", `## ${f.name}`, deprecated(f.deprecated) + block(f.description), "");
     if (f.edition) out.push(`Edition ${f.edition}.`, "");
-    for (const m of f.messages) if (!m.isMapEntry) out.push(...message(m, known));
+    for (const m of f.messages) out.push(...message(m, known));
     for (const e of f.enums) out.push(...enumSection(e));
     if (f.hasExtensions) out.push(`<a name="${anchor(f.name)}-extensions"></a>`, "", "### File-level Extensions", ...extensionTable(f.extensions), "");
     for (const s of f.services) out.push(...serviceSection(s, known));
