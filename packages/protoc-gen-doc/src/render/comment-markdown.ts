@@ -18,25 +18,79 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ESC[c]);
 }
 
+export interface CommentContext {
+  /** The href of a documented protobuf name (e.g. google.pubsub.v1.Topic), if any. */
+  resolve?: (name: string) => string | undefined;
+  /** The heading level a comment's top heading takes: one below the element's own heading. */
+  headingLevel?: number;
+}
+
 // Most comments are plain sentences; rendering those without the Markdown
 // parser keeps a 4,000-message site fast. Anything that could be Markdown
 // (or HTML) takes the full, safe path.
 const PLAIN = /^[\p{L}\p{N} .,;:'"()?!\/=%+\n]*$/u;
+// ...except lists ("1. ", "+ ") and setext headings ("Title\n===").
+const PLAIN_BUT_MARKDOWN = /^\s*(\d+[.)]\s|\+\s|=+\s*$)/m;
 
-/** A comment as safe HTML: Markdown rendered, raw HTML shown as text. */
-export function renderComment(text: string): string {
+// protobuf's cross-reference forms in comments (as in googleapis):
+// [Text][google.pubsub.v1.Topic] and [google.pubsub.v1.Topic][]. The text may
+// hold code spans and line breaks. Code spans and fences are matched first so
+// that a reference inside code stays code.
+const REFERENCE = /(```[\s\S]*?```|`[^`\n]*`)|\[((?:[^\[\]`]|`[^`\n]*`)+)\]\[([A-Za-z_][\w.]*)?\]/g;
+
+/** Turns resolvable references into Markdown links, outside code spans and fences. */
+export function linkReferences(text: string, resolve: (name: string) => string | undefined): string {
+  if (!text.includes("][")) return text;
+  return text.replace(REFERENCE, (whole, code: string | undefined, label: string | undefined, target: string | undefined) => {
+    if (code !== undefined || label === undefined) return whole;
+    const name = target ?? label.trim();
+    if (!/^[A-Za-z_][\w.]*$/.test(name)) return whole;
+    const href = resolve(name);
+    if (!href) return whole;
+    return `[${target ? label : `\`${label}\``}](${href})`;
+  });
+}
+
+/** Shifts a comment's headings so that its top one lands on `level` (at most h6). */
+function demoteHeadings(tokens: ReturnType<typeof md.parse>, level: number): void {
+  let top = 7;
+  for (const t of tokens) if (t.type === "heading_open") top = Math.min(top, Number(t.tag.slice(1)));
+  if (top === 7) return;
+  for (const t of tokens) {
+    if (t.type === "heading_open" || t.type === "heading_close") {
+      t.tag = `h${Math.min(6, Number(t.tag.slice(1)) - top + level)}`;
+    }
+  }
+}
+
+/** A comment as safe HTML: Markdown rendered, raw HTML shown as text, references linked, headings demoted. */
+export function renderComment(text: string, ctx: CommentContext = {}): string {
   if (!text) return "";
-  if (PLAIN.test(text) && !/^\s*\d+[.)]\s/m.test(text)) {
+  if (PLAIN.test(text) && !PLAIN_BUT_MARKDOWN.test(text)) {
     return text
       .split(/\n{2,}/)
       .map((p) => `<p>${escapeHtml(p.trim())}</p>`)
       .join("\n");
   }
-  return md.render(text).trim();
+  const source = ctx.resolve ? linkReferences(text, ctx.resolve) : text;
+  const env = {};
+  const tokens = md.parse(source, env);
+  demoteHeadings(tokens, ctx.headingLevel ?? 4);
+  return md.renderer.render(tokens, md.options, env).trim();
 }
 
 /** The first sentence-ish line of a comment, as plain text, for summaries. */
 export function summaryOf(text: string): string {
   const first = text.split(/\n\s*\n/)[0].replace(/\s+/g, " ").trim();
   return first.length > 200 ? `${first.slice(0, 197)}…` : first;
+}
+
+/** A comment as plain searchable text: Markdown link targets, emphasis and code marks dropped. */
+export function plainText(text: string): string {
+  return text
+    .replace(REFERENCE, (whole, code: string | undefined, label: string | undefined) => (code === undefined && label !== undefined ? label : whole))
+    .replace(/\]\([^)\s]*\)/g, "]")
+    .replace(/[`*_#>\[\]]+/g, "")
+    .replace(/\s+/g, " ")
+    .trim();
 }

@@ -9,6 +9,8 @@ import { bin, runOrThrow } from "../../../../scripts/lib/exec.js";
 const here = dirname(fileURLToPath(import.meta.url));
 export const PLUGIN_SRC = join(here, "..", "..", "src", "protoc-gen-doc.ts");
 export const FIXTURES = join(here, "..", "fixtures");
+// Absolute, so the plugin also runs on inputs outside the repo (a temp corpus).
+const TSX_LOADER = import.meta.resolve("tsx");
 
 export interface PluginRun {
   outDir: string;
@@ -21,7 +23,7 @@ export async function runPlugin(opt: string[], opts: { cwd?: string; input?: str
   const outDir = opts.outDir ?? mkdtempSync(join(tmpdir(), "pgd-out-"));
   const template = JSON.stringify({
     version: "v2",
-    plugins: [{ local: [process.execPath, "--import", "tsx", PLUGIN_SRC], out: outDir, strategy: "all", opt }],
+    plugins: [{ local: [process.execPath, "--import", TSX_LOADER, PLUGIN_SRC], out: outDir, strategy: "all", opt }],
   });
   const r = await runOrThrow(bin("buf"), ["generate", opts.input ?? ".", "--template", template], { cwd });
   return { outDir, stderr: r.stderr };
