@@ -17,6 +17,8 @@ import type { HTTPRequestSchema, HTTPResponse } from "./gen.js";
 import { canonicalHeaderKey, hopByHopNames } from "./http-rules.js";
 import { DEFAULT_MAX_BODY_BYTES, MESSAGE_OVERHEAD_BYTES } from "./limits.js";
 import { GrpcEndpoint, TransportError, type UnaryCallOptions } from "@acme/h2";
+import type { Context } from "@opentelemetry/api";
+import { forwardedParent, observeHandleCall } from "./tracing.js";
 import { decodeHTTPResponse, decodeHTTPResponsePieces, encodeHTTPRequest } from "./wire/codec.js";
 
 const HANDLE_PATH = "/httpgrpc.HTTP/Handle";
@@ -100,6 +102,7 @@ export function createHTTPClient(options: HTTPClientOptions): HTTPClient {
     init: MessageInitShape<typeof HTTPRequestSchema>,
     opts: CallOptions,
     call: (c: GrpcEndpoint, bytes: Uint8Array, o: UnaryCallOptions) => Promise<T>,
+    parent?: Context,
   ): Promise<T> {
     const req = {
       method: init.method ?? "",
@@ -111,12 +114,18 @@ export function createHTTPClient(options: HTTPClientOptions): HTTPClient {
       throw new ConnectError(`request body of ${req.body.byteLength} bytes exceeds the limit of ${max} bytes`, Code.ResourceExhausted);
     }
     const method = (req.method || "GET").toUpperCase();
+    const metadata = { ...opts.headers };
+    const rpc = observeHandleCall(method, metadata, req.headers, parent);
     const bytes = encodeHTTPRequest(req);
-    const o = { signal: opts.signal, timeoutMs: opts.timeoutMs ?? options.timeoutMs, metadata: opts.headers };
+    const o = { signal: opts.signal, timeoutMs: opts.timeoutMs ?? options.timeoutMs, metadata };
     try {
-      return await balancer.run((c) => call(c, bytes, o), { idempotent: idempotent.has(method), signal: opts.signal });
+      const out = await balancer.run((c) => call(c, bytes, o), { idempotent: idempotent.has(method), signal: opts.signal });
+      rpc.end(0);
+      return out;
     } catch (err) {
-      throw asConnectError(err);
+      const e = asConnectError(err);
+      rpc.end(ConnectError.from(e).code, e);
+      throw e;
     }
   }
 
@@ -149,10 +158,10 @@ export function createHTTPClient(options: HTTPClientOptions): HTTPClient {
     close: () => balancer.close(),
   };
   // The forwarder's path: the body stays in the pieces it arrived in, written back without a copy.
-  pieceRoundTrips.set(client, async (init, opts) => {
+  pieceRoundTrips.set(client, async (init, opts, parent) => {
     let pieces: Buffer[];
     try {
-      pieces = await send(init, opts, (c, bytes, o) => c.unaryPieces(HANDLE_PATH, bytes, o));
+      pieces = await send(init, opts, (c, bytes, o) => c.unaryPieces(HANDLE_PATH, bytes, o), parent);
     } catch (err) {
       const resp = httpResponseFromError(err);
       if (resp) return { resp, body: [resp.body] };
@@ -172,7 +181,7 @@ export function createHTTPClient(options: HTTPClientOptions): HTTPClient {
   return client;
 }
 
-type PieceRoundTrip = (init: MessageInitShape<typeof HTTPRequestSchema>, opts: CallOptions) => Promise<{ resp: HTTPResponse; body: Uint8Array[] }>;
+type PieceRoundTrip = (init: MessageInitShape<typeof HTTPRequestSchema>, opts: CallOptions, parent?: Context) => Promise<{ resp: HTTPResponse; body: Uint8Array[] }>;
 const pieceRoundTrips = new WeakMap<HTTPClient, PieceRoundTrip>();
 
 /** The HTTP status and short text for a call that failed without an httpgrpc response. */
@@ -349,6 +358,7 @@ export function createForwarder(client: HTTPClient, options: ForwarderOptions = 
         const out = await roundTrip(
           { method: req.method ?? "GET", url, headers, body },
           { signal: ac.signal, timeoutMs: options.timeoutMs, headers: tenant ? { "x-scope-orgid": tenant } : undefined },
+          forwardedParent(req.headers),
         );
         if (ac.signal.aborted) return;
         writeHTTPResponse(res, out.resp, out.body);

@@ -27,6 +27,7 @@ import { DEFAULT_MAX_BODY_BYTES, MESSAGE_OVERHEAD_BYTES } from "./limits.js";
 import { BodyTooLargeError, createNodeInvoker, type CapturedResponse, type NodeCallInput, type NodeHandler } from "./node-handler.js";
 import { attachUnaryHandler, Cancellation, metadataFromHeaders, recordFromFields } from "@acme/h2";
 import { decodeHTTPRequest, encodeHTTPResponsePieces } from "./wire/codec.js";
+import { observeHandle, traced } from "./tracing.js";
 
 export { httpgrpcContext, type HttpgrpcContext, type NodeHandler, type FetchHandler };
 
@@ -211,7 +212,7 @@ export function createHTTPServer(handler: AnyHandler, options: HTTPServerOptions
           return (metadata ??= metadataFromHeaders(recordFromFields(call.headers)));
         },
       };
-      return encodeHTTPResponsePieces(await handle(req, info));
+      return encodeHTTPResponsePieces(await traced(observeHandle(call.headers, req), () => handle(req, info)));
     },
   });
   return {

@@ -8,11 +8,12 @@ import { createConnectTransport, createGrpcTransport, createGrpcWebTransport, Ht
 import { createBalancedTransport } from "@acme/balancer";
 import { buildClient, buildTransport } from "./client/build-client.js";
 import type { BalanceFn, ClientOptions, TransportFactory } from "./client/options.js";
-import { currentTrace } from "./trace-scope.js";
-import { formatTraceparent } from "./traceparent.js";
+import { context as otelContext } from "@opentelemetry/api";
+import { currentCallContext } from "./trace-scope.js";
 
 export type { ClientOptions, Protocol } from "./client/options.js";
 export { isRetryable, retryInterceptor, type RetryOptions } from "./client/retry-interceptor.js";
+export { clientTraceInterceptor } from "./client/trace-interceptor.js";
 
 export interface NodeClientOptions extends ClientOptions {
   /** Default "2" for grpc (required), "1.1" for connect and grpc-web; "2" over http:// is h2c prior knowledge. */
@@ -20,17 +21,10 @@ export interface NodeClientOptions extends ClientOptions {
 }
 
 /**
- * Carries the trace of the call being served (if any) to the downstream
- * call: same trace id, our span as the parent, same request id.
+ * The context a Node call starts from: the call being served (which carries
+ * its trace and request id), else whatever context is active.
  */
-export const propagateTrace: Interceptor = (next) => (req) => {
-  const t = currentTrace();
-  if (t) {
-    if (!req.header.has("traceparent")) req.header.set("traceparent", formatTraceparent(t.traceId, t.spanId, t.flags));
-    if (!req.header.has("x-request-id")) req.header.set("x-request-id", t.requestId);
-  }
-  return next(req);
-};
+const callOrActiveContext = () => currentCallContext() ?? otelContext.active();
 
 /**
  * An HTTP/2 stream the server refused (REFUSED_STREAM, e.g. on a connection
@@ -98,7 +92,7 @@ const balance: BalanceFn = (urls, createTransport, { policy, maxAttempts }) => {
 
 /** A typed client for `service` with the platform's deadline, mesh header, retries and trace propagation. */
 export function createClient<S extends DescService>(service: S, options: NodeClientOptions): Client<S> {
-  return buildClient(service, options, { makeTransport: nodeTransport(options.httpVersion), interceptors: [propagateTrace, refusedStreamIsUnavailable], balance });
+  return buildClient(service, options, { makeTransport: nodeTransport(options.httpVersion), interceptors: [refusedStreamIsUnavailable], balance, parentContext: callOrActiveContext });
 }
 
 /**
@@ -106,5 +100,5 @@ export function createClient<S extends DescService>(service: S, options: NodeCli
  * With several endpoints it has close(), which ends the balancer's connections.
  */
 export function createPlatformTransport(options: NodeClientOptions): Transport & { close?(): Promise<void> } {
-  return buildTransport(options, { makeTransport: nodeTransport(options.httpVersion), interceptors: [propagateTrace, refusedStreamIsUnavailable], balance });
+  return buildTransport(options, { makeTransport: nodeTransport(options.httpVersion), interceptors: [refusedStreamIsUnavailable], balance, parentContext: callOrActiveContext });
 }

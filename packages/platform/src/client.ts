@@ -9,6 +9,7 @@ import type { ClientOptions, TransportFactory } from "./client/options.js";
 
 export type { ClientOptions, Protocol } from "./client/options.js";
 export { isRetryable, retryInterceptor, type RetryOptions } from "./client/retry-interceptor.js";
+export { clientTraceInterceptor } from "./client/trace-interceptor.js";
 
 const webTransport: TransportFactory = (baseUrl, { protocol, binary, interceptors }) => {
   const init = { baseUrl, useBinaryFormat: binary, interceptors };

@@ -7,5 +7,6 @@ export { jsonLogger, silentLogger, type Logger } from "./server/logger.js";
 export { expressFallback, fastifyFallback } from "./server/rest-fallback.js";
 export { HTTP2_PREFACE } from "./server/one-port.js";
 export { currentTrace } from "./trace-scope.js";
-export { formatTraceparent, parseTraceparent, type TraceContext } from "./traceparent.js";
+export type { TraceContext } from "./trace-scope.js";
+export { formatTraceparent, parseTraceparent } from "@acme/telemetry";
 export { registerReflection } from "./server/reflection/reflection-service.js";

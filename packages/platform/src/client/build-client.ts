@@ -1,8 +1,10 @@
 import type { DescService } from "@bufbuild/protobuf";
 import { createClient as createConnectClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
+import { context as otelContext, type Context } from "@opentelemetry/api";
 import { headersInterceptor } from "./header-interceptors.js";
 import type { BalanceFn, ClientOptions, TransportFactory } from "./options.js";
 import { retryInterceptor } from "./retry-interceptor.js";
+import { clientTraceInterceptor } from "./trace-interceptor.js";
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
@@ -10,14 +12,24 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 export function buildClient<S extends DescService>(
   service: S,
   options: ClientOptions,
-  runtime: { makeTransport: TransportFactory; balance?: BalanceFn; interceptors?: Interceptor[] },
+  runtime: Runtime,
 ): Client<S> {
   return createConnectClient(service, buildTransport(options, runtime));
 }
 
+export interface Runtime {
+  makeTransport: TransportFactory;
+  balance?: BalanceFn;
+  interceptors?: Interceptor[];
+  /** The OpenTelemetry context a call starts from (default: the active one). */
+  parentContext?: () => Context;
+}
+
+const activeContext = () => otelContext.active();
+
 export function buildTransport(
   options: ClientOptions,
-  runtime: { makeTransport: TransportFactory; balance?: BalanceFn; interceptors?: Interceptor[] },
+  runtime: Runtime,
 ): Transport & { close?(): Promise<void> } {
   const protocol = options.protocol ?? "connect";
   if (!["grpc", "grpc-web", "connect"].includes(protocol)) {
@@ -34,15 +46,17 @@ export function buildTransport(
   const retry = options.retries === false ? { retries: 0 } : typeof options.retries === "number" ? { retries: options.retries } : (options.retries ?? {});
   const balanced = urls.length > 1;
   // First = outermost: a retry re-runs everything inside it. With several endpoints the balancer retries instead.
-  const interceptors: Interceptor[] = [
+  // The trace interceptor sits outside the runtime's, so it records the codes they settle on.
+  const interceptorsFor = (baseUrl: string): Interceptor[] => [
     ...(balanced ? [] : [retryInterceptor(retry)]),
     headersInterceptor(options.meshService, options.headers),
+    clientTraceInterceptor(protocol, baseUrl, runtime.parentContext ?? activeContext),
     ...(runtime.interceptors ?? []),
     ...(options.interceptors ?? []),
   ];
   const streamTimeoutMs = options.streamTimeoutMs ?? 0;
   if (!(Number.isFinite(streamTimeoutMs) && streamTimeoutMs >= 0)) throw new Error(`createClient: streamTimeoutMs must be >= 0, got ${streamTimeoutMs}`);
-  const make = (baseUrl: string) => runtime.makeTransport(baseUrl, { protocol, binary: options.binary ?? protocol !== "connect", interceptors });
+  const make = (baseUrl: string) => runtime.makeTransport(baseUrl, { protocol, binary: options.binary ?? protocol !== "connect", interceptors: interceptorsFor(baseUrl) });
   if (!balanced) return withDefaultDeadlines(make(urls[0]), timeoutMs, streamTimeoutMs);
   if (!runtime.balance) {
     throw new Error(`createClient: ${urls.length} endpoints need the load balancer, which only @acme/platform/client/node has; give one baseUrl`);

@@ -1,5 +1,5 @@
 import { createContextKey } from "@connectrpc/connect";
-import type { TraceContext } from "../traceparent.js";
+import type { TraceContext } from "../trace-scope.js";
 
 /** What the auth hook's verifier returned for the call's token (undefined for public methods). */
 export const identityKey = createContextKey<unknown>(undefined, { description: "@acme/platform identity" });

@@ -1,18 +1,6 @@
 // W3C Trace Context `traceparent`: version-traceid-parentid-flags, lower-case hex.
-// Pure functions, safe in browsers and Node.
-
-export interface TraceContext {
-  /** 32 hex digits, shared by every span of the trace. */
-  traceId: string;
-  /** 16 hex digits: this process's span for the call. */
-  spanId: string;
-  /** The caller's span, when a valid traceparent came in. */
-  parentSpanId?: string;
-  /** 2 hex digits; "01" = sampled. */
-  flags: string;
-  /** The x-request-id of the call: the caller's, or a new one. */
-  requestId: string;
-}
+// Pure functions, safe in browsers and Node. Used only by the fallback
+// propagator (fallback.ts), for processes that register no OpenTelemetry SDK.
 
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
 
@@ -30,6 +18,7 @@ export function formatTraceparent(traceId: string, spanId: string, flags = "01")
   return `00-${traceId}-${spanId}-${flags}`;
 }
 
+/** `bytes` random bytes in lower-case hex, never all zeros (an invalid W3C id). */
 export function randomHex(bytes: number): string {
   const b = crypto.getRandomValues(new Uint8Array(bytes));
   let s = "";
