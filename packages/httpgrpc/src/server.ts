@@ -102,6 +102,8 @@ function createHandle(handler: AnyHandler, options: HTTPServerOptions): (req: HT
     }
     if (!headers["x-scope-orgid"]) {
       const org = ctx.metadataValue("x-scope-orgid");
+      // The tenant becomes a header the handler trusts: it gets the same checks as the others.
+      if (org && /[\0\r\n]/.test(org)) throw invalid("x-scope-orgid metadata contains CR, LF or NUL");
       if (org) headers["x-scope-orgid"] = [org];
     }
     const timeoutMs = ctx.timeoutMs;

@@ -1,12 +1,15 @@
 import { ConnectError, Code } from "@connectrpc/connect";
 
+/** A piece shorter than this is copied: kept as a view, it would hold its whole socket read. */
+const MIN_VIEW_BYTES = 32 * 1024;
+
 /**
  * Collects exactly one length-prefixed message from a stream of chunks, refusing (as soon as the
- * prefix is seen) a message over maxBytes, so an oversized message is never buffered. Once the
- * length is known the message is copied into one buffer of that size as chunks arrive, so each
- * chunk can be released at once; a message that arrives in one chunk is kept as a view of it.
- * With keepPieces the chunks are kept instead (no copy at all) for a caller that can use them
- * as they are, such as the forwarder writing a large body back to its client.
+ * prefix is seen) a message over maxBytes, so an oversized message is never buffered. Nothing is
+ * allocated for the size the prefix declares: the message is kept as the chunks that arrive
+ * (large ones as views, small ones copied), and joined once at the end. A message that arrives
+ * in one chunk is kept as a view of it. finishPieces() hands the pieces over unjoined, for a
+ * caller that can use them as they are, such as the forwarder writing a large body back.
  */
 export class SingleMessageReader {
   private head = Buffer.alloc(5);
@@ -14,18 +17,13 @@ export class SingleMessageReader {
   private body: Buffer | undefined;
   private bodyLen = 0;
   private expected = 0;
-  private pieces: Buffer[] | undefined;
+  private readonly pieces: Buffer[] = [];
   constructor(
     private readonly maxBytes: number,
     private readonly what: string,
-    /**
-     * Keep the message as the chunks it arrived in (views, no copy) for finishPieces(): the
-     * chunks must not be reused by their producer, as socket reads never are.
-     */
-    keepPieces = false,
-  ) {
-    if (keepPieces) this.pieces = [];
-  }
+    /** Kept for callers that say they will use finishPieces(); every reader can now. */
+    _keepPieces = false,
+  ) {}
 
   /** Adds a chunk; throws a ConnectError on a too large, compressed or second message. */
   push(chunk: Buffer): void {
@@ -48,13 +46,12 @@ export class SingleMessageReader {
         this.bodyLen = expected;
         return;
       }
-      if (!this.pieces) this.body = Buffer.allocUnsafe(expected);
     }
     const rest = chunk.length - off;
     if (rest === 0) return;
     if (this.bodyLen + rest > this.expected) throw new ConnectError(`${this.what}: more than one message on a unary call`, Code.Unimplemented);
-    if (this.pieces) this.pieces.push(off === 0 ? chunk : chunk.subarray(off));
-    else chunk.copy(this.body!, this.bodyLen, off);
+    const piece = off === 0 ? chunk : chunk.subarray(off);
+    this.pieces.push(rest < MIN_VIEW_BYTES ? Buffer.from(piece) : piece);
     this.bodyLen += rest;
   }
 
@@ -62,14 +59,14 @@ export class SingleMessageReader {
   finish(): Uint8Array {
     this.check();
     if (this.body) return this.body;
-    const p = this.pieces!;
+    const p = this.pieces;
     return p.length === 1 ? p[0] : Buffer.concat(p, this.bodyLen);
   }
 
-  /** The message as the pieces it arrived in (keepPieces mode). */
+  /** The message as the pieces it arrived in. */
   finishPieces(): Buffer[] {
     this.check();
-    return this.body ? [this.body] : this.pieces!;
+    return this.body ? [this.body] : this.pieces;
   }
 
   private check(): void {

@@ -34,12 +34,18 @@ export function decodeGrpcMessage(value: string): string {
 
 const TIMEOUT_UNITS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 0.001, n: 0.000001 };
 
-/** grpc-timeout → milliseconds, or undefined when absent or malformed. */
+/**
+ * The longest deadline a timer can hold: Node's setTimeout fires at once for more than 2^31-1
+ * ms (24.8 days). A longer grpc-timeout (8 digits of hours allow 11,000 years) is cut to it.
+ */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** grpc-timeout → milliseconds (at most MAX_TIMEOUT_MS), or undefined when absent or malformed. */
 export function parseGrpcTimeout(value: string | undefined): number | undefined {
   if (!value) return undefined;
   const m = /^(\d{1,8})([HMSmun])$/.exec(value);
   if (!m) return undefined;
-  return Number(m[1]) * TIMEOUT_UNITS[m[2]];
+  return Math.min(MAX_TIMEOUT_MS, Number(m[1]) * TIMEOUT_UNITS[m[2]]);
 }
 
 /** Milliseconds → grpc-timeout (at most 8 digits, as the spec requires). */

@@ -9,7 +9,8 @@ import * as net from "node:net";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { decodeStatus } from "./status.js";
 import { SingleMessageReader } from "./framing.js";
-import { decodeBinaryHeader, decodeGrpcMessage, fieldValue, formatGrpcTimeout, recordFromFields } from "./headers.js";
+import { decodeBinaryHeader, decodeGrpcMessage, fieldValue, formatGrpcTimeout, MAX_TIMEOUT_MS, recordFromFields } from "./headers.js";
+import type { H2Limits } from "../http2/limits.js";
 import { H2ClientConnection } from "../http2/client-connection.js";
 import type { H2Stream, HeaderField, StreamHandler } from "../http2/connection.js";
 import { ErrorCode } from "../http2/frames.js";
@@ -45,6 +46,8 @@ export interface EndpointOptions {
   maxHeaderListBytes: number;
   /** TCP keep-alive probe delay on idle connections, in ms. */
   keepAliveMs: number;
+  /** HTTP/2 limits per connection (floods, buffers, timeouts); see H2Limits for the defaults. */
+  limits?: Partial<H2Limits>;
 }
 
 // HTTP status → gRPC code when a response is not gRPC at all (PROTOCOL-HTTP2.md).
@@ -80,7 +83,8 @@ class UnaryCall implements StreamHandler {
     this.reader = new SingleMessageReader(maxResponseBytes, "response message", pieces);
     if (signal) signal.addEventListener("abort", this.onAbort, { once: true });
     if (timeoutMs !== undefined) {
-      this.timer = setTimeout(() => this.cancel(new ConnectError(`deadline of ${timeoutMs} ms exceeded`, Code.DeadlineExceeded)), timeoutMs);
+      const ms = Math.min(timeoutMs, MAX_TIMEOUT_MS);
+      this.timer = setTimeout(() => this.cancel(new ConnectError(`deadline of ${ms} ms exceeded`, Code.DeadlineExceeded)), ms);
     }
   }
 
@@ -185,9 +189,10 @@ export class GrpcEndpoint {
       // HTTP/2's default 64 KiB windows cost a WINDOW_UPDATE round trip per 64 KiB of a response;
       // open them to the message limit (grpc-go sizes them dynamically to the same end).
       streamWindow: STREAM_WINDOW,
-      connectionWindow: SESSION_WINDOW,
+      connectionWindow: Math.max(SESSION_WINDOW, 2 * this.opts.maxResponseBytes + STREAM_WINDOW),
       maxFrameSize: MAX_FRAME_SIZE,
       maxHeaderListBytes: this.opts.maxHeaderListBytes,
+      limits: this.opts.limits,
     });
     conn.onSpent = () => {
       if (this.conn === conn) this.conn = undefined;
@@ -217,7 +222,7 @@ export class GrpcEndpoint {
       ["content-type", "application/grpc"],
       ["te", "trailers"],
     ];
-    if (o.timeoutMs !== undefined) headers.push(["grpc-timeout", formatGrpcTimeout(o.timeoutMs)]);
+    if (o.timeoutMs !== undefined) headers.push(["grpc-timeout", formatGrpcTimeout(Math.min(o.timeoutMs, MAX_TIMEOUT_MS))]);
     if (o.metadata) for (const k in o.metadata) headers.push([k.toLowerCase(), o.metadata[k]]);
     const body = Buffer.from(framedRequest.buffer, framedRequest.byteOffset, framedRequest.byteLength);
     const conn = this.connection();

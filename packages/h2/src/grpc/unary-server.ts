@@ -11,6 +11,7 @@ import { Cancellation } from "./cancellation.js";
 import { wellFormed } from "./utf8.js";
 import { SingleMessageReader } from "./framing.js";
 import { encodeBinaryHeader, encodeGrpcMessage, fieldValue, parseGrpcTimeout } from "./headers.js";
+import type { H2Limits } from "../http2/limits.js";
 import { H2ServerConnection } from "../http2/server-connection.js";
 import type { H2Stream, HeaderField, StreamHandler } from "../http2/connection.js";
 import { ErrorCode } from "../http2/frames.js";
@@ -61,6 +62,8 @@ export interface UnaryServerOptions {
 export interface UnaryServerLimits {
   /** The largest request header list accepted. */
   maxHeaderListBytes: number;
+  /** HTTP/2 limits per connection (streams, floods, buffers, timeouts); see H2Limits for the defaults. */
+  limits?: Partial<H2Limits>;
 }
 
 const OK_HEADERS: readonly HeaderField[] = [
@@ -115,6 +118,14 @@ class ServerCall implements StreamHandler {
 
   onEnd(): void {
     if (this.failed) return;
+    this.failed = true; // the message is complete: later frames change nothing
+    // The method runs after the rest of this socket read is processed, so that a request reset
+    // in the same read (rapid reset, CVE-2023-44487) never reaches it.
+    queueMicrotask(() => this.run());
+  }
+
+  private run(): void {
+    if (this.cancellation.cancelled || this.conn.closed) return;
     let msg: Uint8Array;
     try {
       msg = this.reader.finish();
@@ -158,7 +169,15 @@ export function attachUnaryHandler(server: net.Server, o: UnaryServerOptions & U
     socket.setNoDelay(true);
     const conn = new H2ServerConnection(
       socket,
-      { streamWindow: STREAM_WINDOW, connectionWindow: SESSION_WINDOW, maxFrameSize: MAX_FRAME_SIZE, maxHeaderListBytes: o.maxHeaderListBytes },
+      {
+        streamWindow: STREAM_WINDOW,
+        // Room for two messages at the limit beside the stream window, so large requests never
+        // wait on each other.
+        connectionWindow: Math.max(SESSION_WINDOW, 2 * o.maxMessageBytes + STREAM_WINDOW),
+        maxFrameSize: MAX_FRAME_SIZE,
+        maxHeaderListBytes: o.maxHeaderListBytes,
+        limits: o.limits,
+      },
       (s, headers, endStream) => startCall(conn, s, headers, endStream, o),
     );
     connections.add(conn);
@@ -175,8 +194,14 @@ function startCall(conn: H2ServerConnection, s: H2Stream, headers: HeaderField[]
   if (fieldValue(headers, ":method") !== "POST") return refuse("405");
   const ct = fieldValue(headers, "content-type") ?? "";
   if (ct !== "application/grpc" && ct !== "application/grpc+proto") return refuse("415");
-  const call = new ServerCall(conn, s, headers, o, parseGrpcTimeout(fieldValue(headers, "grpc-timeout")));
+  const rawTimeout = fieldValue(headers, "grpc-timeout");
+  const timeoutMs = parseGrpcTimeout(rawTimeout);
+  const call = new ServerCall(conn, s, headers, o, timeoutMs);
   s.handler = call;
+  // As grpc-go: a grpc-timeout that is not 1-8 digits and a unit is refused, not ignored.
+  if (rawTimeout !== undefined && timeoutMs === undefined) {
+    return call.trailersOnly(new ConnectError(`malformed grpc-timeout ${JSON.stringify(rawTimeout.slice(0, 32))}`, Code.Internal));
+  }
   const path = fieldValue(headers, ":path");
   if (path !== o.path) return call.trailersOnly(new ConnectError(`unknown method ${String(path)}`, Code.Unimplemented));
   if (endStream) call.onEnd();

@@ -1,6 +1,7 @@
 /** The client end of an HTTP/2 connection: opens odd-numbered streams and honours GOAWAY. */
 import type { Socket } from "node:net";
-import { ErrorCode } from "./frames.js";
+import { responseFieldsProblem, trailerFieldsProblem } from "./fields.js";
+import { ConnectionError, ErrorCode } from "./frames.js";
 import { H2Connection, type ConnectionOptions, type H2Stream, type HeaderField, type StreamHandler } from "./connection.js";
 
 const MAX_STREAM_ID = 2 ** 31 - 1;
@@ -64,8 +65,28 @@ export class H2ClientConnection extends H2Connection {
     return s;
   }
 
+  protected override isIdle(id: number): boolean {
+    // Even ids would be the server's, which it can only reserve with PUSH_PROMISE (disabled).
+    return id % 2 === 0 || id >= this.nextId;
+  }
+
+  protected override newPeerStreamId(id: number): void {
+    throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `HEADERS on stream ${id}, which the client never opened`);
+  }
+
   protected onPeerStream(): void {
-    // Late frames of a stream we already finished or reset; servers cannot open streams here.
+    // newPeerStreamId() has already refused every stream the server tries to open.
+  }
+
+  protected override checkFields(s: H2Stream, fields: HeaderField[], endStream: boolean): string | null | undefined {
+    if (s.headersSeen) {
+      if (!endStream) return "trailers without END_STREAM";
+      return trailerFieldsProblem(fields);
+    }
+    const problem = responseFieldsProblem(fields);
+    if (problem) return problem;
+    if (fields[0][1].startsWith("1")) return endStream ? "an interim (1xx) response with END_STREAM" : null;
+    return undefined;
   }
 
   protected onGoaway(lastStreamId: number, code: number, debug: string): void {

@@ -32,8 +32,23 @@ import {
   errorCodeName,
 } from "./frames.js";
 import { HeaderListTooLargeError, HpackDecoder, HpackEncoder, HpackError, type HeaderField } from "./hpack.js";
+import { DEFAULT_LIMITS, TokenBucket, type H2Limits } from "./limits.js";
 
 export type { HeaderField };
+
+/** A frame the peer sent that breaks a stream's rules: that stream ends with RST_STREAM `code`. */
+export class StreamError extends Error {
+  override name = "StreamError";
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** How many closed stream ids are remembered, to tell late frames from protocol errors. */
+const CLOSED_MEMORY = 1024;
 
 export interface ConnectionOptions {
   /** Our receive window per stream (SETTINGS_INITIAL_WINDOW_SIZE). */
@@ -44,6 +59,8 @@ export interface ConnectionOptions {
   maxFrameSize: number;
   /** The largest header list accepted (SETTINGS_MAX_HEADER_LIST_SIZE). */
   maxHeaderListBytes: number;
+  /** What the peer may make us hold or do; see H2Limits for each default. */
+  limits?: Partial<H2Limits>;
 }
 
 /** What a stream's owner hears from the peer. */
@@ -61,8 +78,16 @@ export class H2Stream {
   handler: StreamHandler = IGNORE;
   sendWindow: number;
   recvUnacked = 0;
+  /** DATA bytes received for a message not complete yet (counted against maxBufferedRecvBytes). */
+  recvHeld = 0;
   localEnded = false;
   remoteEnded = false;
+  /** The peer's first header block (request or response headers) arrived. */
+  headersSeen = false;
+  /** We ended it with RST_STREAM: late frames from the peer are expected and dropped. */
+  resetByUs = false;
+  /** Bytes of `out` not sent yet. */
+  outLeft = 0;
   // Data waiting for flow-control window (pieces, the current one and the offset in it), then
   // optional trailers.
   out: readonly Buffer[] | undefined;
@@ -88,6 +113,9 @@ export abstract class H2Connection {
   /** A GOAWAY was sent or received: no new streams. */
   draining = false;
   protected peerMaxStreams = Infinity;
+  protected readonly limits: H2Limits;
+  /** Closed streams, oldest first: true when we reset it, false when it ended or the peer reset it. */
+  protected readonly closedStreams = new Map<number, boolean>();
   private peerMaxFrame = DEFAULT_MAX_FRAME;
   private peerInitialWindow = DEFAULT_WINDOW;
   private connSendWindow = DEFAULT_WINDOW;
@@ -96,31 +124,78 @@ export abstract class H2Connection {
   private readonly decoder = new HpackDecoder();
   private readonly reader: FrameReader;
   private prefaceLeft: number;
-  private headerBlock: { streamId: number; endStream: boolean; parts: Buffer[]; length: number } | undefined;
+  private headerBlock: { streamId: number; endStream: boolean; parts: Buffer[]; length: number; frames: number; selfDependent: boolean } | undefined;
   private out: Buffer[] = [];
   private outBytes = 0;
   private flushScheduled = false;
   private readonly blocked = new Set<H2Stream>();
+  private readonly resetBucket: TokenBucket;
+  private readonly pingBucket: TokenBucket;
+  private readonly settingsBucket: TokenBucket;
+  private readonly emptyBucket: TokenBucket;
+  /** Control frames handed to the socket (or queued for it) since it last had nothing buffered. */
+  private controlQueued = 0;
+  /** Response bytes waiting in streams' `out`, summed. */
+  private pendingSend = 0;
+  /** DATA bytes held for incomplete messages, summed over streams. */
+  private recvHeld = 0;
+  private handshakeTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
     protected readonly socket: Socket,
     protected readonly opts: ConnectionOptions,
     isServer: boolean,
   ) {
+    this.limits = { ...DEFAULT_LIMITS, ...(isServer ? {} : { idleTimeoutMs: 0 }), ...opts.limits };
+    this.resetBucket = new TokenBucket(this.limits.resets);
+    this.pingBucket = new TokenBucket(this.limits.pings);
+    this.settingsBucket = new TokenBucket(this.limits.settings);
+    this.emptyBucket = new TokenBucket(this.limits.emptyFrames);
     this.prefaceLeft = isServer ? PREFACE.length : 0;
     this.reader = new FrameReader(opts.maxFrameSize, (t, f, s, p) => this.onFrame(t, f, s, p));
     socket.on("data", (chunk: Buffer) => this.onSocketData(chunk));
     socket.on("error", (err) => this.fail(err));
     socket.on("close", () => this.fail(new Error("connection closed")));
+    socket.on("drain", () => {
+      this.controlQueued = 0;
+      this.pumpBlocked();
+    });
     if (!isServer) this.write(PREFACE);
     const settings: [number, number][] = [
       [Setting.INITIAL_WINDOW_SIZE, opts.streamWindow],
       [Setting.MAX_FRAME_SIZE, opts.maxFrameSize],
       [Setting.MAX_HEADER_LIST_SIZE, opts.maxHeaderListBytes],
     ];
-    if (!isServer) settings.push([Setting.ENABLE_PUSH, 0]);
+    if (isServer) settings.push([Setting.MAX_CONCURRENT_STREAMS, this.limits.maxConcurrentStreams]);
+    else settings.push([Setting.ENABLE_PUSH, 0]);
     this.write(settingsFrame(settings));
     if (opts.connectionWindow > DEFAULT_WINDOW) this.write(windowUpdateFrame(0, opts.connectionWindow - DEFAULT_WINDOW));
+    if (this.limits.handshakeTimeoutMs > 0) {
+      this.handshakeTimer = setTimeout(() => {
+        const what = this.prefaceLeft > 0 ? "the connection preface" : "the first SETTINGS";
+        this.connectionError(new ConnectionError(ErrorCode.SETTINGS_TIMEOUT, `${what} did not arrive within ${this.limits.handshakeTimeoutMs} ms`));
+      }, this.limits.handshakeTimeoutMs);
+      this.handshakeTimer.unref();
+    }
+  }
+
+  /** The largest number of CONTINUATION frames accepted after one HEADERS frame. */
+  private get maxContinuationFrames(): number {
+    return this.limits.maxContinuationFrames ?? Math.max(32, Math.ceil((2 * this.opts.maxHeaderListBytes) / DEFAULT_MAX_FRAME) + 1);
+  }
+
+  /** (Re)arms the idle timer when no stream is open. */
+  private armIdle(): void {
+    if (this.limits.idleTimeoutMs <= 0 || this.closed || this.streams.size > 0) return;
+    if (this.idleTimer) this.idleTimer.refresh();
+    else {
+      this.idleTimer = setTimeout(() => {
+        if (this.streams.size > 0 || this.closed) return;
+        this.goaway(ErrorCode.NO_ERROR, `idle for ${this.limits.idleTimeoutMs} ms`);
+      }, this.limits.idleTimeoutMs);
+      this.idleTimer.unref();
+    }
   }
 
   /** A new stream from the peer (server side). */
@@ -144,6 +219,24 @@ export abstract class H2Connection {
     }
   }
 
+  /**
+   * Writes a control frame: these answer what the peer sends, so a peer that sends without
+   * reading could make us queue them without end. Past maxQueuedControlFrames it is cut off.
+   */
+  protected writeControl(b: Buffer): void {
+    if (this.closed) return;
+    if (++this.controlQueued > this.limits.maxQueuedControlFrames) {
+      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, `over ${this.limits.maxQueuedControlFrames} control frames queued: the peer does not read`);
+    }
+    this.out.push(b);
+    this.outBytes += b.length;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      // One socket write per event-loop turn, for every frame of every stream produced in it.
+      setImmediate(this.flush);
+    }
+  }
+
   private readonly flush = (): void => {
     this.flushScheduled = false;
     const out = this.out;
@@ -158,7 +251,23 @@ export abstract class H2Connection {
       for (const b of out) this.socket.write(b);
       this.socket.uncork();
     }
+    if (this.socket.writableLength === 0) this.controlQueued = 0;
+    // Streams that stopped at the high-water mark go on now if the socket took it all, else on 'drain'.
+    if (!this.socket.writableNeedDrain) this.pumpBlocked();
   };
+
+  /** Whether DATA should wait: the socket is backed up past writeHighWaterBytes. */
+  private get writeBlocked(): boolean {
+    return this.outBytes + this.socket.writableLength >= this.limits.writeHighWaterBytes;
+  }
+
+  private pumpBlocked(): void {
+    if (this.closed || this.blocked.size === 0) return;
+    for (const s of [...this.blocked]) {
+      if (this.writeBlocked) return;
+      this.pump(s);
+    }
+  }
 
   /** Sends a header block (HEADERS, then CONTINUATION frames if it exceeds the peer's frame size). */
   sendHeaders(s: H2Stream, fields: readonly HeaderField[], endStream: boolean): void {
@@ -190,20 +299,27 @@ export abstract class H2Connection {
     s.out = Array.isArray(data) ? data : [data as Buffer];
     s.outIdx = 0;
     s.outOff = 0;
+    let n = 0;
+    for (const b of s.out) n += b.length;
+    s.outLeft = n;
+    this.pendingSend += n;
     s.outEnd = endStream || trailers !== undefined;
     s.outTrailers = trailers;
     this.pump(s);
   }
 
+  /** Whether the connection holds so many unsent response bytes that new streams are refused. */
+  protected get sendBacklogged(): boolean {
+    return this.pendingSend > this.limits.maxPendingSendBytes;
+  }
+
   private pump(s: H2Stream): void {
     const out = s.out;
     if (!out) return;
-    let left = 0;
-    for (let i = s.outIdx; i < out.length; i++) left += out[i].length;
-    left -= s.outOff;
+    let left = s.outLeft;
     while (true) {
       const n = Math.min(left, this.connSendWindow, s.sendWindow, this.peerMaxFrame);
-      if (n <= 0 && left > 0) {
+      if ((n <= 0 && left > 0) || (left > 0 && this.writeBlocked)) {
         this.blocked.add(s);
         return;
       }
@@ -224,6 +340,8 @@ export abstract class H2Connection {
           }
         }
         left -= n;
+        s.outLeft -= n;
+        this.pendingSend -= n;
         this.connSendWindow -= n;
         s.sendWindow -= n;
       }
@@ -241,6 +359,7 @@ export abstract class H2Connection {
   /** Ends a stream with RST_STREAM. */
   reset(s: H2Stream, code: number): void {
     if (this.streams.get(s.id) !== s) return;
+    s.resetByUs = true;
     this.write(rstStreamFrame(s.id, code));
     this.remove(s);
   }
@@ -268,11 +387,19 @@ export abstract class H2Connection {
   }
 
   protected remove(s: H2Stream): void {
-    if (this.streams.get(s.id) === s) this.streams.delete(s.id);
+    if (this.streams.get(s.id) !== s) return;
+    this.streams.delete(s.id);
+    this.closedStreams.set(s.id, s.resetByUs);
+    if (this.closedStreams.size > CLOSED_MEMORY) this.closedStreams.delete(this.closedStreams.keys().next().value!);
     this.blocked.delete(s);
+    this.pendingSend -= s.outLeft;
+    s.outLeft = 0;
     s.out = undefined;
+    this.recvHeld -= s.recvHeld;
+    s.recvHeld = 0;
     this.onStreamRemoved();
     this.endIfIdle();
+    this.armIdle();
   }
 
   /** A slot for a new stream opened. */
@@ -288,6 +415,7 @@ export abstract class H2Connection {
   private fail(err: Error): void {
     if (this.closed) return;
     this.closed = true;
+    this.clearTimers();
     this.out = [];
     this.socket.destroy();
     const open = [...this.streams.values()];
@@ -297,17 +425,38 @@ export abstract class H2Connection {
     this.onClosed(err);
   }
 
-  /** A protocol violation by the peer: GOAWAY with its code, then close. */
+  private clearTimers(): void {
+    if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+  }
+
+  /**
+   * A protocol violation by the peer: GOAWAY with its code, the streams fail, and the socket is
+   * half-closed. What the peer still sends is read and dropped (closing with unread input would
+   * send a TCP reset that can destroy the GOAWAY before the peer reads it), for closeGraceMs.
+   */
   private connectionError(e: ConnectionError): void {
     if (this.closed) return;
-    this.write(goawayFrame(this.lastPeerStreamId(), e.code, e.message));
+    const err = new Error(`HTTP/2 connection error ${errorCodeName(e.code)}: ${e.message}`);
+    this.out.push(goawayFrame(this.lastPeerStreamId(), e.code, e.message));
+    this.outBytes += this.out[this.out.length - 1].length;
     this.flush();
-    this.fail(new Error(`HTTP/2 connection error ${errorCodeName(e.code)}: ${e.message}`));
+    this.closed = true;
+    this.clearTimers();
+    this.out = [];
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), this.limits.closeGraceMs).unref();
+    const open = [...this.streams.values()];
+    this.streams.clear();
+    this.blocked.clear();
+    for (const s of open) s.handler.onReset(-1, err);
+    this.onClosed(err);
   }
 
   // ---- reading ----
 
   private onSocketData(chunk: Buffer): void {
+    if (this.closed) return; // after a GOAWAY for an error: read and dropped
     try {
       if (this.prefaceLeft > 0) {
         const n = Math.min(this.prefaceLeft, chunk.length);
@@ -328,10 +477,54 @@ export abstract class H2Connection {
     }
   }
 
+  /** Ends a stream for a stream error: RST_STREAM with its code, and the handler hears of it. */
+  private streamError(streamId: number, e: StreamError): void {
+    const s = this.streams.get(streamId);
+    if (s) {
+      this.reset(s, e.code);
+      s.handler.onReset(e.code, e);
+    } else {
+      this.writeControl(rstStreamFrame(streamId, e.code));
+      this.remember(streamId);
+    }
+  }
+
+  /** Marks a stream id that never got a stream object as closed by our reset. */
+  protected remember(streamId: number): void {
+    this.closedStreams.set(streamId, true);
+    if (this.closedStreams.size > CLOSED_MEMORY) this.closedStreams.delete(this.closedStreams.keys().next().value!);
+  }
+
+  /**
+   * Whether a stream id not open now is idle (never used): frames other than HEADERS and
+   * PRIORITY on it are a connection error.
+   */
+  protected abstract isIdle(streamId: number): boolean;
+
+  private countControl(): void {
+    if (++this.controlQueued > this.limits.maxQueuedControlFrames) {
+      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, `over ${this.limits.maxQueuedControlFrames} control frames queued: the peer does not read`);
+    }
+  }
+
+  private calm(bucket: TokenBucket, what: string): void {
+    if (!bucket.take()) throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, `too many ${what}`);
+  }
+
   private onFrame(type: number, flags: number, streamId: number, payload: Buffer): void {
     if (this.closed) return;
     if (this.headerBlock && type !== FrameType.CONTINUATION) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "a header block was interrupted by another frame");
     if (!this.ready && type !== FrameType.SETTINGS) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "the first frame was not SETTINGS");
+    try {
+      this.dispatch(type, flags, streamId, payload);
+    } catch (err) {
+      if (!(err instanceof StreamError)) throw err;
+      this.countControl();
+      this.streamError(streamId, err);
+    }
+  }
+
+  private dispatch(type: number, flags: number, streamId: number, payload: Buffer): void {
     switch (type) {
       case FrameType.DATA:
         return this.onDataFrame(flags, streamId, payload);
@@ -339,28 +532,47 @@ export abstract class H2Connection {
         if (streamId === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "HEADERS on stream 0");
         const block = unpad(type, flags, payload);
         const endStream = (flags & Flag.END_STREAM) !== 0;
-        if (flags & Flag.END_HEADERS) return this.onHeaderBlock(streamId, endStream, block);
-        this.headerBlock = { streamId, endStream, parts: [Buffer.from(block)], length: block.length };
+        // §5.3.1: a stream cannot depend on itself.
+        const selfDependent = (flags & Flag.PRIORITY) !== 0 && (payload.readUInt32BE(flags & Flag.PADDED ? 1 : 0) & 0x7fffffff) === streamId;
+        if (flags & Flag.END_HEADERS) return this.onHeaderBlock(streamId, endStream, block, selfDependent);
+        this.headerBlock = { streamId, endStream, parts: [Buffer.from(block)], length: block.length, frames: 0, selfDependent };
         return;
       }
       case FrameType.CONTINUATION: {
         const hb = this.headerBlock;
         if (!hb || hb.streamId !== streamId) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "CONTINUATION without a header block to continue");
+        // CONTINUATION flood (CVE-2024-27316): frames are counted, not only bytes, so empty
+        // frames cannot keep a block open for ever.
+        if (++hb.frames > this.maxContinuationFrames) {
+          throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, `over ${this.maxContinuationFrames} CONTINUATION frames in one header block`);
+        }
         hb.parts.push(Buffer.from(payload));
         hb.length += payload.length;
         // HPACK can shrink a list but not by much: a block this large cannot fit the list limit.
         if (hb.length > 2 * this.opts.maxHeaderListBytes + 65536) throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, `a header block over ${hb.length} bytes`);
         if (flags & Flag.END_HEADERS) {
           this.headerBlock = undefined;
-          this.onHeaderBlock(streamId, hb.endStream, Buffer.concat(hb.parts, hb.length));
+          this.onHeaderBlock(streamId, hb.endStream, Buffer.concat(hb.parts, hb.length), hb.selfDependent);
         }
         return;
       }
+      case FrameType.PRIORITY:
+        // Priorities are ignored, but the frame's rules hold (§6.3, §5.3.1).
+        if (streamId === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "PRIORITY on stream 0");
+        if (payload.length !== 5) throw new StreamError(ErrorCode.FRAME_SIZE_ERROR, "PRIORITY of the wrong size");
+        this.calm(this.emptyBucket, "frames that carry nothing (PRIORITY)");
+        if ((payload.readUInt32BE(0) & 0x7fffffff) === streamId) throw new StreamError(ErrorCode.PROTOCOL_ERROR, `stream ${streamId} depends on itself`);
+        return;
       case FrameType.RST_STREAM: {
         if (payload.length !== 4) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "RST_STREAM of the wrong size");
         if (streamId === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "RST_STREAM on stream 0");
+        // Rapid reset (CVE-2023-44487): resets are rate limited.
+        this.calm(this.resetBucket, "RST_STREAM frames (rapid reset)");
         const s = this.streams.get(streamId);
-        if (!s) return;
+        if (!s) {
+          if (this.isIdle(streamId)) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `RST_STREAM on idle stream ${streamId}`);
+          return; // a stream already closed: allowed (§5.1)
+        }
         const code = payload.readUInt32BE(0);
         this.remove(s);
         s.handler.onReset(code, new Error(`stream reset by the peer with ${errorCodeName(code)}`));
@@ -373,19 +585,23 @@ export abstract class H2Connection {
       case FrameType.PING:
         if (payload.length !== 8) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "PING of the wrong size");
         if (streamId !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "PING on a stream");
-        if (!(flags & Flag.ACK)) this.write(pingFrame(payload, true));
+        if (flags & Flag.ACK) return;
+        this.calm(this.pingBucket, "PING frames");
+        this.writeControl(pingFrame(payload, true));
         return;
       case FrameType.GOAWAY: {
+        if (streamId !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "GOAWAY on a stream");
         if (payload.length < 8) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "GOAWAY too short");
         this.draining = true;
-        this.onGoaway(payload.readUInt32BE(0) & 0x7fffffff, payload.readUInt32BE(4), payload.toString("utf8", 8));
+        this.onGoaway(payload.readUInt32BE(0) & 0x7fffffff, payload.readUInt32BE(4), payload.toString("utf8", 8, Math.min(payload.length, 8 + 1024)));
         this.endIfIdle();
         return;
       }
       case FrameType.WINDOW_UPDATE:
         return this.onWindowUpdate(streamId, payload);
       default:
-        // PRIORITY and unknown frame types are ignored (RFC 9113 §5.5).
+        // Unknown frame types are ignored (§5.5), within the budget of frames that carry nothing.
+        this.calm(this.emptyBucket, "frames that carry nothing (unknown types)");
         return;
     }
   }
@@ -393,32 +609,48 @@ export abstract class H2Connection {
   private onDataFrame(flags: number, streamId: number, payload: Buffer): void {
     if (streamId === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "DATA on stream 0");
     // Flow control counts the whole payload, padding included.
+    // The connection window reopens as DATA is taken in: what streams hold for incomplete
+    // messages is bounded by maxBufferedRecvBytes instead, which cannot deadlock.
     this.connRecvUnacked += payload.length;
     if (this.connRecvUnacked > this.opts.connectionWindow) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "the peer overran the connection window");
     if (this.connRecvUnacked >= this.opts.connectionWindow / 2) {
-      this.write(windowUpdateFrame(0, this.connRecvUnacked));
+      this.writeControl(windowUpdateFrame(0, this.connRecvUnacked));
       this.connRecvUnacked = 0;
     }
     const data = unpad(FrameType.DATA, flags, payload);
-    const s = this.streams.get(streamId);
-    if (!s || s.remoteEnded) return; // a stream we reset or finished: its data is dropped
     const end = (flags & Flag.END_STREAM) !== 0;
-    s.recvUnacked += payload.length;
-    if (s.recvUnacked > this.opts.streamWindow) {
-      this.reset(s, ErrorCode.FLOW_CONTROL_ERROR);
-      s.handler.onReset(ErrorCode.FLOW_CONTROL_ERROR, new Error("the peer overran the stream window"));
-      return;
+    if (payload.length === 0 && !end) this.calm(this.emptyBucket, "empty DATA frames");
+    const s = this.streams.get(streamId);
+    if (!s) {
+      if (this.isIdle(streamId)) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `DATA on idle stream ${streamId}`);
+      // Late DATA of a stream we reset is dropped; after the peer's END_STREAM it is an error (§5.1).
+      if (this.closedStreams.get(streamId) === true) return;
+      throw new StreamError(ErrorCode.STREAM_CLOSED, `DATA on closed stream ${streamId}`);
     }
+    if (s.remoteEnded) throw new StreamError(ErrorCode.STREAM_CLOSED, `DATA after END_STREAM on stream ${streamId}`);
+    if (!s.headersSeen) throw new StreamError(ErrorCode.PROTOCOL_ERROR, `DATA before HEADERS on stream ${streamId}`);
+    s.recvUnacked += payload.length;
+    if (s.recvUnacked > this.opts.streamWindow) throw new StreamError(ErrorCode.FLOW_CONTROL_ERROR, "the peer overran the stream window");
     if (!end && s.recvUnacked >= this.opts.streamWindow / 2) {
-      this.write(windowUpdateFrame(s.id, s.recvUnacked));
+      this.writeControl(windowUpdateFrame(s.id, s.recvUnacked));
       s.recvUnacked = 0;
     }
-    if (end) s.remoteEnded = true;
+    if (end) {
+      s.remoteEnded = true;
+      this.recvHeld -= s.recvHeld;
+      s.recvHeld = 0;
+    } else {
+      s.recvHeld += data.length;
+      this.recvHeld += data.length;
+      if (this.recvHeld > this.limits.maxBufferedRecvBytes) {
+        throw new StreamError(ErrorCode.REFUSED_STREAM, `over ${this.limits.maxBufferedRecvBytes} bytes of incomplete messages buffered on the connection`);
+      }
+    }
     s.handler.onData(data, end);
     if (end && s.localEnded) this.remove(s);
   }
 
-  private onHeaderBlock(streamId: number, endStream: boolean, block: Buffer): void {
+  private onHeaderBlock(streamId: number, endStream: boolean, block: Buffer, selfDependent: boolean): void {
     let fields: HeaderField[];
     try {
       fields = this.decoder.decode(block, this.opts.maxHeaderListBytes);
@@ -426,22 +658,42 @@ export abstract class H2Connection {
       if (err instanceof HpackError) throw new ConnectionError(ErrorCode.COMPRESSION_ERROR, err.message);
       if (!(err instanceof HeaderListTooLargeError)) throw err;
       // The table stayed in sync: only this stream fails.
-      const s = this.streams.get(streamId);
-      if (s) {
-        this.reset(s, ErrorCode.ENHANCE_YOUR_CALM);
-        s.handler.onReset(ErrorCode.ENHANCE_YOUR_CALM, err);
-      } else {
-        this.write(rstStreamFrame(streamId, ErrorCode.ENHANCE_YOUR_CALM));
-      }
-      return;
+      if (!this.streams.has(streamId) && !this.isIdle(streamId)) return;
+      if (!this.streams.has(streamId)) this.newPeerStreamId(streamId);
+      throw new StreamError(ErrorCode.ENHANCE_YOUR_CALM, err.message);
     }
     const s = this.streams.get(streamId);
-    if (!s) return this.onPeerStream(streamId, fields, endStream);
-    if (s.remoteEnded) return;
+    if (!s) {
+      if (this.isIdle(streamId)) {
+        // A new stream: the id and the request's validity are checked by the server end.
+        this.newPeerStreamId(streamId);
+        if (selfDependent) throw new StreamError(ErrorCode.PROTOCOL_ERROR, `stream ${streamId} depends on itself`);
+        return this.onPeerStream(streamId, fields, endStream);
+      }
+      const resetByUs = this.closedStreams.get(streamId);
+      if (resetByUs === true) return; // late headers of a stream we reset
+      if (resetByUs === false) throw new ConnectionError(ErrorCode.STREAM_CLOSED, `HEADERS on closed stream ${streamId}`);
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `HEADERS on stream ${streamId}, not above the last stream id`);
+    }
+    if (selfDependent) throw new StreamError(ErrorCode.PROTOCOL_ERROR, `stream ${streamId} depends on itself`);
+    if (s.remoteEnded) throw new StreamError(ErrorCode.STREAM_CLOSED, `HEADERS after END_STREAM on stream ${streamId}`);
+    const problem = this.checkFields(s, fields, endStream);
+    if (problem === null) return; // an interim (1xx) response
+    if (problem) throw new StreamError(ErrorCode.PROTOCOL_ERROR, `malformed header block on stream ${streamId}: ${problem}`);
+    s.headersSeen = true;
     if (endStream) s.remoteEnded = true;
     s.handler.onHeaders(fields, endStream);
     if (endStream && s.localEnded) this.remove(s);
   }
+
+  /**
+   * Checks a header block the peer sent on an open stream (§8.1): a problem, undefined when
+   * fine, null for an interim response to skip.
+   */
+  protected abstract checkFields(s: H2Stream, fields: HeaderField[], endStream: boolean): string | null | undefined;
+
+  /** Records a new peer-initiated stream id (before its stream object exists). */
+  protected newPeerStreamId(_id: number): void {}
 
   private onSettings(flags: number, streamId: number, payload: Buffer): void {
     if (streamId !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "SETTINGS on a stream");
@@ -450,6 +702,7 @@ export abstract class H2Connection {
       return;
     }
     if (payload.length % 6 !== 0) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "SETTINGS of the wrong size");
+    this.calm(this.settingsBucket, "SETTINGS frames");
     for (let off = 0; off < payload.length; off += 6) {
       const id = payload.readUInt16BE(off);
       const value = payload.readUInt32BE(off + 2);
@@ -467,7 +720,10 @@ export abstract class H2Connection {
           if (value > MAX_WINDOW) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "SETTINGS_INITIAL_WINDOW_SIZE above 2^31-1");
           const delta = value - this.peerInitialWindow;
           this.peerInitialWindow = value;
-          for (const s of this.streams.values()) s.sendWindow += delta;
+          for (const s of this.streams.values()) {
+            s.sendWindow += delta;
+            if (s.sendWindow > MAX_WINDOW) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, `SETTINGS_INITIAL_WINDOW_SIZE takes stream ${s.id}'s window above 2^31-1`);
+          }
           break;
         }
         case Setting.MAX_FRAME_SIZE:
@@ -478,10 +734,12 @@ export abstract class H2Connection {
           break; // MAX_HEADER_LIST_SIZE is advisory; unknown settings are ignored
       }
     }
-    this.write(frameHeader(0, FrameType.SETTINGS, Flag.ACK, 0));
+    this.writeControl(frameHeader(0, FrameType.SETTINGS, Flag.ACK, 0));
     for (const s of [...this.blocked]) this.pump(s);
     if (!this.ready) {
       this.ready = true;
+      if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
+      this.armIdle();
       this.onReady();
     }
   }
@@ -497,12 +755,12 @@ export abstract class H2Connection {
       return;
     }
     const s = this.streams.get(streamId);
-    if (!s) return;
-    if (inc === 0 || s.sendWindow + inc > MAX_WINDOW) {
-      this.reset(s, inc === 0 ? ErrorCode.PROTOCOL_ERROR : ErrorCode.FLOW_CONTROL_ERROR);
-      s.handler.onReset(ErrorCode.FLOW_CONTROL_ERROR, new Error("bad WINDOW_UPDATE from the peer"));
-      return;
+    if (!s) {
+      if (this.isIdle(streamId)) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `WINDOW_UPDATE on idle stream ${streamId}`);
+      return; // a closed stream: allowed (§5.1)
     }
+    if (inc === 0) throw new StreamError(ErrorCode.PROTOCOL_ERROR, "WINDOW_UPDATE of 0");
+    if (s.sendWindow + inc > MAX_WINDOW) throw new StreamError(ErrorCode.FLOW_CONTROL_ERROR, "WINDOW_UPDATE takes the stream window above 2^31-1");
     s.sendWindow += inc;
     if (this.blocked.has(s)) this.pump(s);
   }
@@ -511,6 +769,8 @@ export abstract class H2Connection {
   protected newStream(id: number): H2Stream {
     const s = new H2Stream(id, this.peerInitialWindow);
     this.streams.set(id, s);
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
     return s;
   }
 }

@@ -1,7 +1,8 @@
 /** The server end of an HTTP/2 connection: accepts the client's streams; GOAWAY for shutdown. */
 import type { Socket } from "node:net";
+import { requestFieldsProblem, trailerFieldsProblem } from "./fields.js";
 import { ConnectionError, ErrorCode } from "./frames.js";
-import { H2Connection, type ConnectionOptions, type H2Stream, type HeaderField } from "./connection.js";
+import { H2Connection, StreamError, type ConnectionOptions, type H2Stream, type HeaderField } from "./connection.js";
 
 export type StreamListener = (stream: H2Stream, headers: HeaderField[], endStream: boolean) => void;
 
@@ -21,15 +22,33 @@ export class H2ServerConnection extends H2Connection {
     return this.lastStreamId;
   }
 
-  protected onPeerStream(id: number, fields: HeaderField[], endStream: boolean): void {
-    // Late frames of a stream already answered or reset are dropped.
-    if (id <= this.lastStreamId) return;
+  protected override isIdle(id: number): boolean {
+    // Even ids would be ours, and we open none.
+    return id % 2 === 0 || id > this.lastStreamId;
+  }
+
+  protected override newPeerStreamId(id: number): void {
     if (id % 2 === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `the client opened stream ${id} (even)`);
     this.lastStreamId = id;
+  }
+
+  protected onPeerStream(id: number, fields: HeaderField[], endStream: boolean): void {
+    if (this.draining) throw new StreamError(ErrorCode.REFUSED_STREAM, "the server is going away");
+    if (this.streams.size >= this.limits.maxConcurrentStreams) {
+      throw new StreamError(ErrorCode.REFUSED_STREAM, `over SETTINGS_MAX_CONCURRENT_STREAMS ${this.limits.maxConcurrentStreams}`);
+    }
+    if (this.sendBacklogged) throw new StreamError(ErrorCode.REFUSED_STREAM, "too many response bytes waiting for the client to read");
+    const problem = requestFieldsProblem(fields);
+    if (problem) throw new StreamError(ErrorCode.PROTOCOL_ERROR, `malformed request on stream ${id}: ${problem}`);
     const s = this.newStream(id);
+    s.headersSeen = true;
     if (endStream) s.remoteEnded = true;
-    if (this.draining) return this.reset(s, ErrorCode.REFUSED_STREAM);
     this.onStream(s, fields, endStream);
+  }
+
+  protected override checkFields(_s: H2Stream, fields: HeaderField[], endStream: boolean): string | undefined {
+    if (!endStream) return "trailers without END_STREAM";
+    return trailerFieldsProblem(fields);
   }
 
   protected onGoaway(): void {
