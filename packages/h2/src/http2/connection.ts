@@ -484,7 +484,7 @@ export abstract class H2Connection {
       this.reset(s, e.code);
       s.handler.onReset(e.code, e);
     } else {
-      this.writeControl(rstStreamFrame(streamId, e.code));
+      this.write(rstStreamFrame(streamId, e.code)); // counted by the caller
       this.remember(streamId);
     }
   }

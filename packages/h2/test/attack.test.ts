@@ -1,0 +1,381 @@
+// Attacks on HTTP/2, run as a hostile peer would on loopback with raw sockets: against our
+// server, against our client facing a hostile backend, and against plain node:http2 (nghttp2)
+// as the reference row. Each row asserts the GOAWAY code our end sends, a bound on memory growth
+// during the attack, and that a legitimate client's calls keep succeeding meanwhile. Loops are
+// bounded in frames, never in time; nothing here measures time.
+import assert from "node:assert/strict";
+import * as http2 from "node:http2";
+import { describe, test, type TestContext } from "node:test";
+import { GrpcEndpoint, TransportError } from "../src/grpc/unary-client.js";
+import type { H2Limits } from "../src/http2/limits.js";
+import {
+  CANCEL,
+  CONTINUATION,
+  DATA,
+  END_STREAM,
+  ENHANCE_YOUR_CALM,
+  grpcMessage,
+  grpcRequest,
+  HEADERS,
+  hostileServer,
+  NO_ERROR,
+  PING,
+  RawPeer,
+  REFUSED_STREAM,
+  RST_STREAM,
+  SETTINGS,
+  SETTINGS_TIMEOUT,
+  settingsPayload,
+  u32,
+  type Frame,
+} from "./peer.js";
+import { rawFrame } from "./support.js";
+import { ECHO_PATH, legitLoop, memorySampler, MiB, nodeServer, ourServer, type Target } from "./targets.js";
+
+const onlyGoaway = (f: Frame) => f.type === RST_STREAM || f.type === SETTINGS;
+
+/** Sends `batch()` until the connection closes or `rounds` batches went out; returns the count sent. */
+async function flood(peer: RawPeer, rounds: number, batch: (round: number) => Buffer): Promise<number> {
+  let i = 0;
+  for (; i < rounds && !peer.closed && !peer.goaway; i++) if (!(await peer.send(batch(i)))) break;
+  return i;
+}
+
+const repeat = (frame: Buffer, n: number) => Buffer.concat(Array.from({ length: n }, () => frame));
+
+interface Row {
+  name: string;
+  /** What our server sends: a GOAWAY code, or "refused" streams with the connection kept. */
+  ours: number;
+  /** Whether node:http2 closes the connection (measured; recorded here as the reference). */
+  nodeCloses: boolean;
+  limits?: Partial<H2Limits>;
+  read?: boolean;
+  /** Largest memory growth allowed during the attack on our server. */
+  boundMiB: number;
+  attack(peer: RawPeer): Promise<void>;
+}
+
+const EMPTY_CONTINUATIONS = repeat(rawFrame(CONTINUATION, 0, 1), 1000);
+const PINGS = repeat(rawFrame(PING, 0, 0, Buffer.alloc(8)), 1000);
+const EMPTY_SETTINGS = repeat(rawFrame(SETTINGS, 0, 0), 1000);
+const EMPTY_DATA = repeat(rawFrame(DATA, 0, 1), 1000);
+
+const rows: Row[] = [
+  {
+    name: "CONTINUATION flood (CVE-2024-27316): one HEADERS, then empty CONTINUATION frames without end",
+    ours: ENHANCE_YOUR_CALM,
+    nodeCloses: true,
+    boundMiB: 32,
+    async attack(peer) {
+      await peer.send(peer.headers(1, grpcRequest(ECHO_PATH), 0));
+      await flood(peer, 200, () => EMPTY_CONTINUATIONS);
+    },
+  },
+  {
+    name: "rapid reset (CVE-2023-44487): HEADERS, the message and RST_STREAM, stream after stream",
+    ours: ENHANCE_YOUR_CALM,
+    nodeCloses: true,
+    boundMiB: 48,
+    async attack(peer) {
+      const msg = grpcMessage(Buffer.from("x"));
+      await flood(peer, 200, (round) => {
+        const frames: Buffer[] = [];
+        for (let k = 0; k < 100; k++) {
+          const id = 2 * (round * 100 + k) + 1;
+          frames.push(peer.headers(id, grpcRequest(ECHO_PATH)), rawFrame(DATA, END_STREAM, id, msg), rawFrame(RST_STREAM, 0, id, u32(CANCEL)));
+        }
+        return Buffer.concat(frames);
+      });
+    },
+  },
+  {
+    name: "PING flood from a peer that reads",
+    ours: ENHANCE_YOUR_CALM,
+    nodeCloses: false,
+    boundMiB: 32,
+    attack: (peer) => flood(peer, 200, () => PINGS).then(() => {}),
+  },
+  {
+    name: "PING flood from a peer that never reads (queued PING ACKs bounded, rate limit off)",
+    ours: ENHANCE_YOUR_CALM,
+    nodeCloses: true,
+    read: false,
+    limits: { pings: { burst: 1e9, perSecond: 1e9 } },
+    boundMiB: 48,
+    attack: (peer) => flood(peer, 10_000, () => PINGS).then(() => {}),
+  },
+  {
+    name: "SETTINGS flood from a peer that reads",
+    ours: ENHANCE_YOUR_CALM,
+    nodeCloses: false,
+    boundMiB: 32,
+    attack: (peer) => flood(peer, 200, () => EMPTY_SETTINGS).then(() => {}),
+  },
+  {
+    name: "SETTINGS flood from a peer that never reads (queued SETTINGS ACKs bounded, rate limit off)",
+    ours: ENHANCE_YOUR_CALM,
+    nodeCloses: true,
+    read: false,
+    limits: { settings: { burst: 1e9, perSecond: 1e9 } },
+    boundMiB: 48,
+    attack: (peer) => flood(peer, 10_000, () => EMPTY_SETTINGS).then(() => {}),
+  },
+  {
+    name: "empty DATA flood on an open stream",
+    ours: ENHANCE_YOUR_CALM,
+    nodeCloses: false,
+    boundMiB: 32,
+    async attack(peer) {
+      await peer.send(peer.headers(1, grpcRequest(ECHO_PATH)));
+      await flood(peer, 200, () => EMPTY_DATA);
+    },
+  },
+];
+
+async function attackRow(t: TestContext, target: Target, row: Row): Promise<{ peer: RawPeer; grownMiB: number }> {
+  const mem = memorySampler();
+  const legit = legitLoop(() => target.legit());
+  t.after(() => legit.stop());
+  const peer = await RawPeer.connect(target.port, { read: row.read, keep: onlyGoaway });
+  await row.attack(peer);
+  if (target.kind === "ours") await peer.whenClosed;
+  // nghttp2 may send its GOAWAY and leave closing the socket to the peer.
+  else if (row.nodeCloses) await peer.until(() => peer.closed || peer.goaway !== undefined);
+  const grownMiB = mem.stop() / MiB;
+  peer.close();
+  const calls = await legit.stop();
+  t.diagnostic(`${target.kind}: goaway ${peer.goaway?.code ?? "none"} (${peer.goaway?.debug ?? ""}), memory +${grownMiB.toFixed(1)} MiB, legit calls ${calls.ok} ok, handler runs ${target.runs}`);
+  assert.deepEqual(calls.failed, [], "every legitimate call succeeded during the attack");
+  assert.ok(calls.ok >= 1);
+  return { peer, grownMiB };
+}
+
+describe("attacks on the server", () => {
+  for (const row of rows) {
+    test(`${row.name}: ours answers GOAWAY ${row.ours}, memory bounded, legit calls succeed`, async (t) => {
+      const target = await ourServer(row.limits);
+      try {
+        const { peer, grownMiB } = await attackRow(t, target, row);
+        if (row.read !== false) assert.equal(peer.goaway?.code, row.ours, `GOAWAY ${peer.goaway?.code}: ${peer.goaway?.debug}`);
+        assert.ok(peer.closed, "the connection was closed");
+        assert.ok(grownMiB < row.boundMiB, `memory grew ${grownMiB.toFixed(1)} MiB (bound ${row.boundMiB})`);
+      } finally {
+        await target.close();
+      }
+    });
+    test(`${row.name}: node:http2 reference ${row.nodeCloses ? "closes" : "keeps serving"}`, async (t) => {
+      const target = await nodeServer();
+      try {
+        const { peer } = await attackRow(t, target, row);
+        if (row.nodeCloses) assert.ok(peer.closed || peer.goaway, "node:http2 sent GOAWAY or closed the connection");
+      } finally {
+        await target.close();
+      }
+    });
+  }
+
+  test("rapid reset: no request reset in the same read reaches our method", async () => {
+    const target = await ourServer();
+    try {
+      const peer = await RawPeer.connect(target.port, { keep: onlyGoaway });
+      const msg = grpcMessage(Buffer.from("x"));
+      const frames: Buffer[] = [];
+      for (let k = 0; k < 500; k++) {
+        const id = 2 * k + 1;
+        frames.push(peer.headers(id, grpcRequest(ECHO_PATH)), rawFrame(DATA, END_STREAM, id, msg), rawFrame(RST_STREAM, 0, id, u32(CANCEL)));
+      }
+      // All in one write (35 KB): read in one or two pieces; a stream cut between two reads is
+      // the only one that can run.
+      await peer.send(Buffer.concat(frames));
+      await target.legit();
+      assert.ok(target.runs - 1 <= 2, `${target.runs - 1} of 500 reset requests ran the method`);
+      peer.close();
+    } finally {
+      await target.close();
+    }
+  });
+
+  test("SETTINGS_MAX_CONCURRENT_STREAMS: 256 advertised; streams over it refused before any handler, the connection kept", async (t) => {
+    for (const make of [() => ourServer(), () => nodeServer()]) {
+      const target = await make();
+      try {
+        const peer = await RawPeer.connect(target.port, { keep: (f) => f.type === RST_STREAM || f.type === SETTINGS || f.type === PING });
+        const legit = legitLoop(() => target.legit());
+        t.after(() => legit.stop());
+        const frames: Buffer[] = [];
+        for (let k = 0; k < 1000; k++) frames.push(peer.headers(2 * k + 1, grpcRequest(ECHO_PATH)));
+        await peer.send(Buffer.concat(frames));
+        // A PING after the streams: its ACK comes after the answer to every stream before it.
+        await peer.send(rawFrame(PING, 0, 0, Buffer.from("12345678")));
+        assert.ok(await peer.until(() => peer.frames.some((f) => f.type === PING)), "PING answered");
+        const refused = peer.frames.filter((f) => f.type === RST_STREAM && f.payload.readUInt32BE(0) === REFUSED_STREAM).length;
+        const settings = peer.frames.find((f) => f.type === SETTINGS && f.payload.length > 0);
+        let advertised: number | undefined;
+        for (let off = 0; settings && off < settings.payload.length; off += 6) if (settings.payload.readUInt16BE(off) === 3) advertised = settings.payload.readUInt32BE(off + 2);
+        const calls = await legit.stop();
+        t.diagnostic(`${target.kind}: advertised ${advertised ?? "no limit"}, refused ${refused} of 1000 streams`);
+        assert.deepEqual(calls.failed, []);
+        if (target.kind === "ours") {
+          assert.equal(advertised, 256);
+          assert.equal(refused, 1000 - 256);
+          assert.equal(target.runs, calls.ok, "no handler ran for an open stream without its message");
+          assert.ok(!peer.closed);
+        }
+        peer.close();
+      } finally {
+        await target.close();
+      }
+    }
+  });
+
+  test("a peer that keeps a zero window while asking for 1 MiB responses: pending bytes bounded, new streams refused", async (t) => {
+    const target = await ourServer({ maxPendingSendBytes: 8 * MiB });
+    try {
+      const mem = memorySampler();
+      const legit = legitLoop(() => target.legit());
+      t.after(() => legit.stop());
+      const peer = await RawPeer.connect(target.port, { keep: (f) => f.type === RST_STREAM || f.type === HEADERS, preface: false });
+      await peer.send(Buffer.concat([Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1"), rawFrame(SETTINGS, 0, 0, settingsPayload([[4, 0]]))]));
+      const ask = grpcMessage(u32(MiB));
+      for (let k = 0; k < 100; k++) {
+        const id = 2 * k + 1;
+        await peer.send(peer.headers(id, grpcRequest(ECHO_PATH)), rawFrame(DATA, END_STREAM, id, ask));
+        // Answered (its response now waits, whole, for a window that never opens) or refused.
+        assert.ok(await peer.until(() => peer.frames.some((f) => f.stream === id)), `stream ${id} answered or refused`);
+      }
+      const grown = mem.stop() / MiB;
+      const calls = await legit.stop();
+      const refused = peer.frames.filter((f) => f.type === RST_STREAM && f.payload.readUInt32BE(0) === REFUSED_STREAM).length;
+      const held = peer.frames.filter((f) => f.type === HEADERS).length;
+      t.diagnostic(`ours: ${held} responses held, ${refused} streams refused, memory +${grown.toFixed(1)} MiB`);
+      assert.deepEqual(calls.failed, []);
+      assert.ok(held <= 9, `${held} responses held`);
+      assert.equal(refused, 100 - held);
+      assert.ok(grown < 48, `memory grew ${grown.toFixed(1)} MiB`);
+      peer.close();
+    } finally {
+      await target.close();
+    }
+  });
+
+  test("handshake timeout: 50 silent connections get GOAWAY SETTINGS_TIMEOUT and are closed; so does node:http2 with its timeout", async () => {
+    for (const make of [() => ourServer({ handshakeTimeoutMs: 100 }), () => nodeServer((s) => s.setTimeout(100))]) {
+      const target = await make();
+      try {
+        const peers = await Promise.all(Array.from({ length: 50 }, () => RawPeer.connect(target.port, { preface: false, keep: onlyGoaway })));
+        await Promise.all(peers.map((p) => p.whenClosed));
+        if (target.kind === "ours") for (const p of peers) assert.equal(p.goaway?.code, SETTINGS_TIMEOUT);
+        await target.legit();
+      } finally {
+        await target.close();
+      }
+    }
+  });
+
+  test("idle timeout: a connection without streams gets GOAWAY NO_ERROR and is closed", async () => {
+    const target = await ourServer({ idleTimeoutMs: 100 });
+    try {
+      const peer = await RawPeer.connect(target.port, { keep: onlyGoaway });
+      await peer.whenClosed;
+      assert.equal(peer.goaway?.code, NO_ERROR);
+      assert.match(peer.goaway!.debug, /idle/);
+    } finally {
+      await target.close();
+    }
+  });
+});
+
+// ---- our client facing a hostile backend ----
+
+interface ClientRow {
+  name: string;
+  read?: boolean;
+  limits?: Partial<H2Limits>;
+  /** Whether a node:http2 client closes its session (the reference). */
+  nodeCloses: boolean;
+  /** The attack, once the client's request arrived on stream 1. */
+  attack(peer: RawPeer): Promise<void>;
+}
+
+const clientRows: ClientRow[] = [
+  {
+    name: "CONTINUATION flood in the response",
+    nodeCloses: true,
+    async attack(peer) {
+      await peer.send(peer.headers(1, [[":status", "200"], ["content-type", "application/grpc"]], 0));
+      await flood(peer, 200, () => EMPTY_CONTINUATIONS);
+    },
+  },
+  { name: "PING flood, backend reads", nodeCloses: false, attack: (peer) => flood(peer, 200, () => PINGS).then(() => {}) },
+  {
+    name: "PING flood, backend never reads (queued ACKs bounded, rate limit off)",
+    read: false,
+    nodeCloses: true,
+    limits: { pings: { burst: 1e9, perSecond: 1e9 } },
+    attack: (peer) => flood(peer, 10_000, () => PINGS).then(() => {}),
+  },
+  { name: "SETTINGS flood, backend reads", nodeCloses: false, attack: (peer) => flood(peer, 200, () => EMPTY_SETTINGS).then(() => {}) },
+  {
+    name: "empty DATA flood in the response",
+    nodeCloses: false,
+    async attack(peer) {
+      await peer.send(peer.headers(1, [[":status", "200"], ["content-type", "application/grpc"]]));
+      await flood(peer, 200, () => EMPTY_DATA);
+    },
+  },
+];
+
+describe("attacks on the client, from a hostile backend", () => {
+  for (const row of clientRows) {
+    const attack = async (peer: RawPeer) => {
+      if (row.read !== false) await peer.until(() => peer.frames.some((f) => f.type === HEADERS));
+      await row.attack(peer);
+    };
+    test(`${row.name}: ours answers GOAWAY ENHANCE_YOUR_CALM, the call fails, memory bounded, other backends still answer`, async (t) => {
+      const healthy = await ourServer();
+      const hostile = await hostileServer(attack, { read: row.read });
+      const client = new GrpcEndpoint(`127.0.0.1:${hostile.port}`, { maxResponseBytes: 4 * MiB, maxHeaderListBytes: 256 * 1024, keepAliveMs: 15_000, limits: row.limits });
+      try {
+        const mem = memorySampler();
+        const legit = legitLoop(() => healthy.legit());
+        t.after(() => legit.stop());
+        const err = await client.unary(ECHO_PATH, grpcMessage(Buffer.from("x"))).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        const peer = await hostile.firstPeer;
+        await peer.whenClosed;
+        const grown = mem.stop() / MiB;
+        const calls = await legit.stop();
+        t.diagnostic(`ours: ${String(err)}; goaway ${peer.goaway?.code} ${peer.goaway?.debug ?? ""}; memory +${grown.toFixed(1)} MiB`);
+        assert.ok(err instanceof TransportError, `the call failed with a TransportError: ${String(err)}`);
+        if (row.read !== false) assert.equal(peer.goaway?.code, ENHANCE_YOUR_CALM);
+        assert.ok(grown < 48, `memory grew ${grown.toFixed(1)} MiB`);
+        assert.deepEqual(calls.failed, []);
+      } finally {
+        client.close();
+        await hostile.close();
+        await healthy.close();
+      }
+    });
+    test(`${row.name}: node:http2 client reference ${row.nodeCloses ? "closes" : "keeps the session"}`, async (t) => {
+      const hostile = await hostileServer(attack, { read: row.read });
+      const session = http2.connect(`http://127.0.0.1:${hostile.port}`);
+      session.on("error", () => {});
+      const closed = new Promise((r) => session.once("close", r));
+      try {
+        const req = session.request({ ":method": "POST", ":path": ECHO_PATH, "content-type": "application/grpc" });
+        req.on("error", () => {});
+        req.end(grpcMessage(Buffer.from("x")));
+        const peer = await hostile.firstPeer;
+        if (row.nodeCloses) await closed;
+        else await Promise.race([hostile.attacks[0], peer.whenClosed]);
+        t.diagnostic(`node:http2 client: session ${session.destroyed || session.closed ? "closed" : "open"}; goaway from it: ${peer.goaway?.code ?? "none"}`);
+      } finally {
+        session.destroy();
+        await hostile.close();
+      }
+    });
+  }
+});
