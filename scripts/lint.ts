@@ -2,15 +2,18 @@
 // check. Both run even if the first fails, so one pass shows every problem.
 import { parseArgs } from "node:util";
 import { bin, run } from "./lib/exec.js";
+import { ensureProtoDeps } from "./lib/proto-deps.js";
 
 const { values } = parseArgs({ options: { "error-format": { type: "string", default: "text" } } });
 const format = values["error-format"]!;
 
+// buf needs the third-party modules to resolve imports; lint ignores them (buf.yaml).
+await ensureProtoDeps();
 const lint = await run(bin("buf"), ["lint", "--error-format", format]);
 process.stdout.write(lint.stdout);
 process.stderr.write(lint.stderr);
 
-const fmt = await run(bin("buf"), ["format", "-d", "--exit-code"]);
+const fmt = await run(bin("buf"), ["format", "proto", "-d", "--exit-code"]);
 let formatFailed = fmt.code !== 0;
 if (formatFailed) {
   const files = [...fmt.stdout.matchAll(/^\+\+\+ (\S+)/gm)].map((m) => m[1].replace(/\.formatted$/, ""));

@@ -3,7 +3,7 @@
 // the staged .proto files, and commitlint with scopes derived from proto/.
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -124,6 +124,7 @@ test("npm's prepare script succeeds without a .git directory and with HUSKY=0", 
   const bare = mkdtempSync(join(tmpdir(), "no-git-"));
   try {
     cpSync(join(repoRoot, "package.json"), join(bare, "package.json"));
+    cpSync(join(repoRoot, "scripts"), join(bare, "scripts"), { recursive: true });
     symlinkSync(join(repoRoot, "node_modules"), join(bare, "node_modules"), "dir");
     const noGit = spawnSync("npm", ["run", "prepare"], { cwd: bare, env: hookEnv(), encoding: "utf8" });
     assert.equal(noGit.status, 0, noGit.stderr);
@@ -131,6 +132,9 @@ test("npm's prepare script succeeds without a .git directory and with HUSKY=0", 
     const off = spawnSync("npm", ["run", "prepare"], { cwd: bare, env: { ...hookEnv(), HUSKY: "0" }, encoding: "utf8" });
     assert.equal(off.status, 0, off.stderr);
     assert.match(off.stdout, /HUSKY=0 skip install/);
+    // prepare also writes the third-party proto modules from their npm packages (no git, no network needed).
+    assert.match(off.stdout, /proto-deps: /);
+    assert.ok(existsSync(join(bare, ".deps/proto/googleapis/google/api/annotations.proto")));
   } finally {
     rmSync(bare, { recursive: true, force: true });
   }

@@ -3,10 +3,11 @@
 // tree, so what passes is exactly what gets committed: the index's proto/
 // tree is copied to a temp dir (imports need the whole module) and buf runs
 // there, with findings reported under their repo paths.
-import { mkdtempSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bin, run, runOrThrow } from "../lib/exec.js";
+import { DEPS_DIR, ensureProtoDeps } from "../lib/proto-deps.js";
 import { repoRoot } from "../lib/repo.js";
 
 /** The buf module root: buf.yaml's only module path. */
@@ -36,6 +37,9 @@ export async function checkStagedProtos(cwd: string, toolsRoot = repoRoot): Prom
   try {
     const tracked = (await git(["ls-files", "-z", "--cached", "--", MODULE_DIR, "buf.yaml", "buf.lock"], cwd)).split("\0").filter(Boolean);
     await runOrThrow("git", ["checkout-index", `--prefix=${snapshot}/`, "--", ...tracked], { cwd });
+    // The third-party modules buf.yaml names are gitignored, so not in the index: copy them beside it.
+    await ensureProtoDeps(cwd);
+    if (existsSync(join(cwd, DEPS_DIR))) cpSync(join(cwd, DEPS_DIR), join(snapshot, DEPS_DIR), { recursive: true });
     const buf = bin("buf", toolsRoot);
     const [fmt, lint] = await Promise.all([
       run(buf, ["format", "--diff", "--exit-code", ...files.flatMap((f) => ["--path", f])], { cwd: snapshot }),

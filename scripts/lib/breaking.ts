@@ -1,4 +1,7 @@
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { bin, run } from "./exec.js";
+import { checkoutSchemaAt, ensureProtoDeps } from "./proto-deps.js";
 import { isShallow, latestReleaseTag, refExists, resolveCommit } from "./git.js";
 import { repoRoot } from "./repo.js";
 
@@ -99,7 +102,16 @@ export async function breakingFindings(ref: string, cwd = repoRoot): Promise<Bre
     throw new BreakingCheckError(`git ref "${ref}" is not in this clone.${hint}`);
   }
   const sha = await resolveCommit(ref, cwd);
-  const r = await run(bin("buf", repoRoot), ["breaking", "--error-format", "json", "--against", `.git#ref=${sha}`], { cwd });
+  // Both sides are our module only (proto/): the third-party modules under
+  // .deps/ are gitignored, so the old side is checked out with them beside it.
+  await ensureProtoDeps(cwd);
+  const against = await checkoutSchemaAt(sha, cwd);
+  let r;
+  try {
+    r = await run(bin("buf", repoRoot), ["breaking", "proto", "--error-format", "json", "--against", join(against, "proto")], { cwd });
+  } finally {
+    rmSync(against, { recursive: true, force: true });
+  }
   if (r.code === 0) return [];
   const findings = parseBufFindings(r.stdout);
   const compile = findings.filter((f) => f.rule === "COMPILE");

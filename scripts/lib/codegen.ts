@@ -3,6 +3,7 @@ import { join, relative, sep } from "node:path";
 import { bin, runOrThrow } from "./exec.js";
 import { writeFileAtomic } from "./fs-atomic.js";
 import { barrelFor, GENERATED_README_MARK, planPackages } from "./package-plan.js";
+import { ensureProtoDeps, PROTO_DEPS } from "./proto-deps.js";
 import { listProtoPackages } from "./protos.js";
 import { repoRoot } from "./repo.js";
 
@@ -12,13 +13,28 @@ import { repoRoot } from "./repo.js";
  * Returns the generated gen/ tree's path (`base`/gen).
  */
 export async function generateInto(base: string, root = repoRoot): Promise<string> {
+  await ensureProtoDeps(root);
   await runOrThrow(bin("buf", root), ["generate", "--template", "buf.gen.yaml", "-o", base], { cwd: root });
   const genDir = join(base, "gen");
   mkdirSync(genDir, { recursive: true });
+  // Imports whose generated code an npm package ships (buf.gen.yaml's rewrite_imports point there).
+  for (const m of PROTO_DEPS.filter((d) => d.generatedByNpm)) {
+    for (const f of (await m.files(root)).keys()) rmSync(join(genDir, f.replace(/\.proto$/, "_pb.ts")), { force: true });
+  }
+  removeEmptyDirs(genDir);
   for (const p of listProtoPackages(root)) {
     writeFileSync(join(genDir, p.dir, "index.ts"), barrelFor(p));
   }
   return genDir;
+}
+
+function removeEmptyDirs(dir: string): boolean {
+  let empty = true;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.isDirectory() && removeEmptyDirs(join(dir, e.name))) rmSync(join(dir, e.name), { recursive: true });
+    else empty = false;
+  }
+  return empty;
 }
 
 /** Every file under `dir`, relative and with forward slashes, sorted. */

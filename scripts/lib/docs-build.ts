@@ -4,6 +4,7 @@ import { delimiter, join, relative } from "node:path";
 import { parse } from "yaml";
 import { bin, runOrThrow } from "./exec.js";
 import { replaceDirAtomic } from "./fs-atomic.js";
+import { ensureProtoDeps } from "./proto-deps.js";
 import { listProtoPackages } from "./protos.js";
 import { readRepoConfig, repoRoot } from "./repo.js";
 
@@ -56,6 +57,7 @@ export async function buildDocs(opts: { root?: string; version: string }): Promi
   if (!existsSync(join(root, PLUGIN_BIN))) {
     throw new Error(`${PLUGIN_BIN} is missing; build the plugin first: npm run build:packages -- @acme/protoc-gen-doc`);
   }
+  await ensureProtoDeps(root);
   const tmp = mkdtempSync(join(tmpdir(), "acme-docs-"));
   try {
     const mapFile = join(tmp, "npm-packages.json");

@@ -79,7 +79,7 @@ function lowerFirst(s: string): string {
   return s.charAt(0).toLowerCase() + s.slice(1);
 }
 
-function familyReadme(cfg: RepoConfig, name: string, protoPackages: ProtoPackage[], root: string): string {
+function familyReadme(cfg: RepoConfig, name: string, protoPackages: ProtoPackage[], root: string, extraPeers: string[] = []): string {
   const lines = [
     GENERATED_README_MARK,
     `# ${name}`,
@@ -89,7 +89,7 @@ function familyReadme(cfg: RepoConfig, name: string, protoPackages: ProtoPackage
     "## Install",
     "",
     "```sh",
-    `npm install ${name}@<version> @bufbuild/protobuf @connectrpc/connect`,
+    `npm install ${name}@<version> @bufbuild/protobuf @connectrpc/connect${extraPeers.map((p) => ` ${p}`).join("")}`,
     "```",
     "",
     "The version is a release tag of the schema repository without its `v`: tag `v1.4.0` is version `1.4.0`.",
@@ -174,6 +174,8 @@ export function planPackages(root = repoRoot): PlannedPackage[] {
     const peers = { ...((existing?.peerDependencies as Record<string, string> | undefined) ?? {}) };
     const protobufVersion = (rootPkg?.devDependencies as Record<string, string> | undefined)?.["@bufbuild/protobuf"];
     if (protoPackages.length > 0) peers["@bufbuild/protobuf"] = `^${protobufVersion ?? "2.0.0"}`;
+    const importedPeers = generatedPackageImports(root, protoPackages, rootPkg);
+    Object.assign(peers, importedPeers);
     Object.assign(pj, {
       name: `${cfg.scope}/${d}`,
       version: existing?.version || rootPkg?.version || "0.0.0-development",
@@ -204,7 +206,7 @@ export function planPackages(root = repoRoot): PlannedPackage[] {
       family: protoPackages.length ? d : undefined,
       protoPackages,
       packageJson: orderKeys(pj),
-      readme: ownReadme && protoPackages.length ? familyReadme(cfg, pj.name, protoPackages, root) : undefined,
+      readme: ownReadme && protoPackages.length ? familyReadme(cfg, pj.name, protoPackages, root, Object.keys(importedPeers).sort()) : undefined,
     });
   }
   return plans;
@@ -237,4 +239,35 @@ export function barrelFor(p: ProtoPackage): string {
     "",
   ];
   return lines.join("\n");
+}
+
+/**
+ * Peer dependencies that a family's generated code imports besides
+ * @bufbuild/protobuf: an npm package shipping the generated code of a
+ * third-party proto (buf.gen.yaml's rewrite_imports, e.g. buf/validate ->
+ * @bufbuild/protovalidate), at a caret range of the version pinned in the root
+ * package.json. Relative imports (google/api, ...) are followed, as the build bundles them.
+ */
+function generatedPackageImports(root: string, protoPackages: ProtoPackage[], rootPkg: PackageJson | undefined): Record<string, string> {
+  const pinned = { ...(rootPkg?.devDependencies as Record<string, string> | undefined) };
+  const out: Record<string, string> = {};
+  const seen = new Set<string>();
+  const queue = protoPackages.flatMap((p) => p.files.map((f) => join(root, "gen", f.replace(/\.proto$/, "_pb.ts"))));
+  while (queue.length) {
+    const file = queue.shift()!;
+    if (seen.has(file) || !existsSync(file)) continue;
+    seen.add(file);
+    for (const m of readFileSync(file, "utf8").matchAll(/^import .* from "([^"]+)";$/gm)) {
+      const spec = m[1];
+      if (spec.startsWith(".")) {
+        queue.push(join(file, "..", spec.replace(/\.js$/, ".ts")));
+        continue;
+      }
+      const name = spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0];
+      if (name === "@bufbuild/protobuf") continue;
+      if (!pinned[name]) throw new Error(`${file}: generated code imports ${name}, which the root package.json does not pin`);
+      out[name] = `^${pinned[name]}`;
+    }
+  }
+  return out;
 }

@@ -6,6 +6,7 @@ import { createFileRegistry, type FileRegistry } from "@bufbuild/protobuf";
 import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import { bin, run } from "./exec.js";
 import { resolveCommit } from "./git.js";
+import { checkoutSchemaAt, ensureProtoDeps } from "./proto-deps.js";
 import { listProtoPackages } from "./protos.js";
 import { repoRoot } from "./repo.js";
 
@@ -23,17 +24,21 @@ export interface SchemaImage {
  */
 export async function buildSchemaImage(ref: string | undefined, cwd = repoRoot): Promise<SchemaImage> {
   const dir = mkdtempSync(join(tmpdir(), "schema-image-"));
+  const cleanup = [dir];
   try {
     const out = join(dir, "image.binpb");
-    const input = ref === undefined ? "." : `.git#ref=${await resolveCommit(ref, cwd)}`;
-    const r = await run(bin("buf", repoRoot), ["build", input, "-o", out], { cwd });
+    // Our module's files plus their imports; an old ref is checked out with the gitignored .deps/ beside it.
+    await ensureProtoDeps(cwd);
+    const at = ref === undefined ? undefined : await checkoutSchemaAt(await resolveCommit(ref, cwd), cwd);
+    if (at) cleanup.push(at);
+    const r = await run(bin("buf", repoRoot), ["build", at ? join(at, "proto") : "proto", "-o", out], { cwd });
     if (r.code !== 0) {
       throw new Error(`buf build ${ref ? `at ${ref}` : "of the working tree"} failed (exit ${r.code}):\n${(r.stderr || r.stdout).trim()}`);
     }
     const set = fromBinary(FileDescriptorSetSchema, readFileSync(out));
     return { registry: createFileRegistry(set), ownFiles: await ownProtoFiles(ref, cwd) };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    for (const d of cleanup) rmSync(d, { recursive: true, force: true });
   }
 }
 
