@@ -117,7 +117,7 @@ export async function breakingFindings(ref: string, cwd = repoRoot): Promise<Bre
   const compile = findings.filter((f) => f.rule === "COMPILE");
   if (compile.length) {
     // buf says COMPILE for either side; the working tree is the usual culprit, and cheap to tell.
-    const own = await run(bin("buf", repoRoot), ["build", "--error-format", "json", "-o", "/dev/null"], { cwd });
+    const own = await run(bin("buf", repoRoot), ["build", "proto", "--error-format", "json", "-o", "/dev/null"], { cwd });
     const head = own.code === 0 ? [] : parseBufFindings(own.stdout);
     throw head.length ? new SchemaCompileError(head, "the working tree") : new SchemaCompileError(compile, ref);
   }
