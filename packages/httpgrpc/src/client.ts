@@ -23,6 +23,18 @@ import { decodeHTTPResponse, decodeHTTPResponsePieces, encodeHTTPRequest } from 
 
 const HANDLE_PATH = "/httpgrpc.HTTP/Handle";
 
+/**
+ * The header list (SETTINGS_MAX_HEADER_LIST_SIZE) our client accepts from a backend: room for a
+ * dskit error whose body is at the message limit, as grpc-go sends it. Its trailers carry the
+ * body twice: percent-encoded in grpc-message (up to 3 bytes per byte) and, base64 (4/3), in
+ * grpc-status-details-bin as Status.message plus the HTTPResponse detail (2 bodies): at most 3 +
+ * 8/3 bytes per body byte, so 6x, plus 64 KiB. 27 MB at the 4 MiB default: bounded, and a list
+ * over it fails only its stream (RST_STREAM), never the connection.
+ */
+function errorTrailerBytes(maxMessageBytes: number): number {
+  return 6 * maxMessageBytes + 64 * 1024;
+}
+
 /** Only transport failures count against an endpoint; a gRPC status it sent does not. */
 function classify(err: unknown): FailureKind {
   if (err instanceof TransportError) return err.sent ? "sent" : "unsent";
@@ -90,8 +102,7 @@ export function createHTTPClient(options: HTTPClientOptions): HTTPClient {
     connect: (address) =>
       new GrpcEndpoint(address, {
         maxResponseBytes: max + MESSAGE_OVERHEAD_BYTES,
-        // An httpgrpc error carries its whole HTTPResponse, body included, base64 in the trailers.
-        maxHeaderListBytes: Math.ceil(((max + MESSAGE_OVERHEAD_BYTES) * 4) / 3) + 64 * 1024,
+        maxHeaderListBytes: errorTrailerBytes(max + MESSAGE_OVERHEAD_BYTES),
         keepAliveMs: options.keepAliveMs ?? 15_000,
       }),
     close: (c) => c.close(),

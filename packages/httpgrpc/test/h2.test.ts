@@ -2,15 +2,20 @@
 // windows, a stream limit, large header blocks), raw sockets sending what a broken or foreign
 // peer would, and shutdown with GOAWAY.
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import * as http from "node:http";
+import * as http2 from "node:http2";
 import * as net from "node:net";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 import * as grpc from "@grpc/grpc-js";
 import * as loader from "@grpc/proto-loader";
+import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { encodeBinaryHeader, encodeGrpcMessage } from "@acme/h2";
 import { createHTTPClient } from "../src/client.js";
-import { httpResponseFromError } from "../src/errors.js";
+import { encodeStatus, HTTP_RESPONSE_TYPE_URL, httpResponseFromError } from "../src/errors.js";
+import { HTTPResponseSchema } from "../src/gen.js";
 import { bytes, H2_PREFACE, rawFrame, request, startBackend, startFront } from "./support.js";
 
 const protoPath = fileURLToPath(new URL("../../../proto/httpgrpc/httpgrpc.proto", import.meta.url));
@@ -224,5 +229,40 @@ test("closing the server sends GOAWAY: the call in flight completes, the connect
     assert.equal(ConnectError.from(after).code, Code.Unavailable, "no server: unavailable, not a hang");
   } finally {
     await client.close();
+  }
+});
+
+test("a grpc-go-shaped dskit error with a 3 MB body (in grpc-message and again in grpc-status-details-bin) is replayed in full", async () => {
+  // The body as text with '%' and non-ASCII, so that grpc-message percent-encodes part of it.
+  const body = Buffer.from("error 100% é, ".repeat(Math.ceil((3 * 1024 * 1024) / 16)).slice(0, 3 * 1024 * 1024 - 8), "utf8");
+  const resp = create(HTTPResponseSchema, { Code: 503, headers: [{ key: "Content-Type", values: ["text/plain"] }], body });
+  const message = body.toString("utf8");
+  // What grpc-go writes for status.ErrorProto(&Status{Code: 503, Message: body, Details: [HTTPResponse]}).
+  const trailers = {
+    ":status": 200,
+    "content-type": "application/grpc",
+    "grpc-status": "503",
+    "grpc-message": encodeGrpcMessage(message),
+    "grpc-status-details-bin": encodeBinaryHeader(encodeStatus({ code: 503, message, details: [{ typeUrl: HTTP_RESPONSE_TYPE_URL, value: toBinary(HTTPResponseSchema, resp) }] })),
+  };
+  const listBytes = Object.entries(trailers).reduce((n, [k, v]) => n + k.length + String(v).length + 32, 0);
+  assert.ok(listBytes > 10 * 1024 * 1024, `trailers of ${listBytes} bytes`);
+  const backend = http2.createServer({ maxSendHeaderBlockLength: 64 * 1024 * 1024, maxSessionMemory: 1024 });
+  backend.on("stream", (stream) => {
+    stream.on("error", () => {});
+    stream.resume();
+    stream.on("end", () => stream.respond(trailers, { endStream: true }));
+  });
+  backend.listen(0, "127.0.0.1");
+  await once(backend, "listening");
+  const front = await startFront({ target: [`127.0.0.1:${(backend.address() as net.AddressInfo).port}`], maxAttempts: 1 });
+  try {
+    const r = await request(`${front.url}/big-error`);
+    assert.equal(r.status, 503);
+    assert.equal(r.body.length, body.length);
+    assert.ok(r.body.equals(body), "the whole body, as the Go front end replays it");
+  } finally {
+    await front.close();
+    await new Promise<void>((resolve) => backend.close(() => resolve()));
   }
 });
