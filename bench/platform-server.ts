@@ -7,7 +7,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { createServer, defineService, silentLogger } from "@acme/platform/server";
 import { greeterImpl, GreeterService } from "../examples/browser-greeter/greeter-service.js";
 
-export type Variant = "bare" | "platform" | "platform-unscoped";
+export type Variant = "bare" | "platform" | "platform-unscoped" | "platform-novalidate";
 
 async function start(variant: Variant): Promise<string> {
   if (variant === "bare") {
@@ -18,7 +18,8 @@ async function start(variant: Variant): Promise<string> {
   const platform = createServer({
     services: [defineService(GreeterService, greeterImpl)],
     logger: silentLogger,
-    traceScope: variant === "platform",
+    traceScope: variant !== "platform-unscoped",
+    validate: variant !== "platform-novalidate",
   });
   return (await platform.listen()).url;
 }

@@ -24,6 +24,7 @@ const VARIANTS: [Variant, string][] = [
   ["bare", "bare connectNodeAdapter on http.createServer"],
   ["platform", "createServer (one port + default interceptors)"],
   ["platform-unscoped", "createServer, traceScope: false"],
+  ["platform-novalidate", "createServer, validate: false"],
 ];
 
 function ask<T>(child: ChildProcess, msg: string): Promise<T> {

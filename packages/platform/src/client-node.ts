@@ -102,3 +102,4 @@ export function createClient<S extends DescService>(service: S, options: NodeCli
 export function createPlatformTransport(options: NodeClientOptions): Transport & { close?(): Promise<void> } {
   return buildTransport(options, { makeTransport: nodeTransport(options.httpVersion), interceptors: [refusedStreamIsUnavailable], balance, parentContext: callOrActiveContext });
 }
+export { BadRequestSchema, type BadRequest } from "./validation/gen.js";

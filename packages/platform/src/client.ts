@@ -27,3 +27,4 @@ const webTransport: TransportFactory = (baseUrl, { protocol, binary, interceptor
 export function createClient<S extends DescService>(service: S, options: ClientOptions): Client<S> {
   return buildClient(service, options, { makeTransport: webTransport });
 }
+export { BadRequestSchema, type BadRequest } from "./validation/gen.js";

@@ -10,3 +10,4 @@ export { currentTrace } from "./trace-scope.js";
 export type { TraceContext } from "./trace-scope.js";
 export { formatTraceparent, parseTraceparent } from "@acme/telemetry";
 export { registerReflection } from "./server/reflection/reflection-service.js";
+export { BadRequestSchema, type BadRequest } from "./validation/gen.js";

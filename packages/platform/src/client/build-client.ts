@@ -5,6 +5,7 @@ import { headersInterceptor } from "./header-interceptors.js";
 import type { BalanceFn, ClientOptions, TransportFactory } from "./options.js";
 import { retryInterceptor } from "./retry-interceptor.js";
 import { clientTraceInterceptor } from "./trace-interceptor.js";
+import { validationInterceptor } from "../validation/validate.js";
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
@@ -47,7 +48,10 @@ export function buildTransport(
   const balanced = urls.length > 1;
   // First = outermost: a retry re-runs everything inside it. With several endpoints the balancer retries instead.
   // The trace interceptor sits outside the runtime's, so it records the codes they settle on.
+  // One validator for all endpoints; an invalid request is neither retried nor traced as a call.
+  const validation = options.validate ? [validationInterceptor(options.validate === true ? undefined : options.validate)] : [];
   const interceptorsFor = (baseUrl: string): Interceptor[] => [
+    ...validation,
     ...(balanced ? [] : [retryInterceptor(retry)]),
     headersInterceptor(options.meshService, options.headers),
     clientTraceInterceptor(protocol, baseUrl, runtime.parentContext ?? activeContext),

@@ -1,5 +1,6 @@
 import type { Interceptor, Transport } from "@connectrpc/connect";
 import type { RetryOptions } from "./retry-interceptor.js";
+import type { ValidatorOptions } from "../validation/validate.js";
 
 export type Protocol = "grpc" | "grpc-web" | "connect";
 
@@ -28,6 +29,12 @@ export interface ClientOptions {
   retries?: number | RetryOptions | false;
   /** Headers sent on every call. */
   headers?: Record<string, string>;
+  /**
+   * Check request messages against their buf.validate rules before sending
+   * (protovalidate, loaded on first use): an invalid one fails with the
+   * INVALID_ARGUMENT the server would send, without a round trip. Default false.
+   */
+  validate?: boolean | ValidatorOptions;
   /** Extra interceptors, run inside the platform's (each retry attempt runs them again). */
   interceptors?: Interceptor[];
 }

@@ -13,6 +13,7 @@ import { errorInterceptor } from "./interceptors/error-interceptor.js";
 import { loggingInterceptor } from "./interceptors/logging-interceptor.js";
 import { traceInterceptor } from "./interceptors/trace-interceptor.js";
 import { registerReflection } from "./reflection/reflection-service.js";
+import { validationInterceptor, type ValidatorOptions } from "../validation/validate.js";
 import { applyCors, type CorsOptions } from "./cors.js";
 import { jsonLogger, type Logger } from "./logger.js";
 import { createOnePortServers } from "./one-port.js";
@@ -72,6 +73,13 @@ export interface CreateServerOptions {
    * behind `auth` like any other service; list it in `auth.public` to open it.
    */
   reflection?: boolean;
+  /**
+   * Check every request message against its buf.validate rules
+   * (protovalidate) before the handler sees it; a violation is
+   * INVALID_ARGUMENT with a google.rpc.BadRequest detail listing each field
+   * (default true; `false` to turn off, or @bufbuild/protovalidate's options).
+   */
+  validate?: boolean | ValidatorOptions;
   /** Serve TLS (HTTP/2 and HTTP/1.1 negotiated by ALPN) instead of cleartext. */
   tls?: http2.SecureServerOptions;
 }
@@ -120,6 +128,7 @@ export function createServer(options: CreateServerOptions = {}): PlatformServer 
     errorInterceptor(logger),
     deadlineInterceptor(options.defaultTimeoutMs === false ? undefined : (options.defaultTimeoutMs ?? 30_000)),
     ...(options.auth ? [authInterceptor(options.auth, logger)] : []),
+    ...(options.validate === false ? [] : [validationInterceptor(options.validate === true ? undefined : options.validate)]),
     ...(options.interceptors ?? []),
   ];
 
