@@ -1,4 +1,4 @@
-import type { FileDescriptorProto, SourceCodeInfo_Location } from "@bufbuild/protobuf/wkt";
+import type { FileProto as FileDescriptorProto, Location as SourceCodeInfo_Location } from "./descriptor.js";
 
 /** Path numbers into FileDescriptorProto / DescriptorProto, as in SourceCodeInfo. */
 export const PATH = {

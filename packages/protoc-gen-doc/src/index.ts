@@ -1,4 +1,5 @@
-export { generate, PLUGIN_NAME, PLUGIN_VERSION, type TemplateFn } from "./plugin.js";
+export { encodeResponse, generate, PLUGIN_NAME, PLUGIN_VERSION, type PluginResponse, type TemplateFn } from "./plugin.js";
+export { decodePluginRequest, type PluginRequest } from "./descriptor.js";
 export { buildTemplate } from "./model.js";
 export type * from "./model.js";
 export { parseParameter, type DocOptions, type Format } from "./params.js";

@@ -1,23 +1,24 @@
 // The documentation model: protoc-gen-doc's Template, field for field (so
 // tools built on its JSON keep working), plus extra keys it never had
 // (deprecated, presence, map key/value types, oneof groups, editions...).
-import { isFieldSet } from "@bufbuild/protobuf";
-import {
-  Edition,
-  FeatureSet_FieldPresence,
-  FieldDescriptorProto_Label,
-  FieldDescriptorProto_Type,
-  FieldDescriptorProtoSchema,
-  type DescriptorProto,
-  type EnumDescriptorProto,
-  type FieldDescriptorProto,
-  type FileDescriptorProto,
-  type ServiceDescriptorProto,
-} from "@bufbuild/protobuf/wkt";
 import { CommentIndex, isExcluded, PATH } from "./comments.js";
 import type { HttpExtension } from "./http.js";
 import { declaredExtensions, HTTP_EXTENSION, httpOption, VALIDATOR_EXTENSION, validatorOption } from "./option-extensions.js";
 import { scalarValueTypes, type ScalarValue } from "./scalars.js";
+import type {
+  MessageProto as DescriptorProto,
+  EnumProto as EnumDescriptorProto,
+  FieldProto as FieldDescriptorProto,
+  FileProto as FileDescriptorProto,
+  ServiceProto as ServiceDescriptorProto,
+} from "./descriptor.js";
+
+// descriptor.proto's enum numbers (google.protobuf.FieldDescriptorProto, FeatureSet, Edition).
+const Label = { OPTIONAL: 1, REQUIRED: 2, REPEATED: 3 } as const;
+const Type = { GROUP: 10, MESSAGE: 11 } as const;
+const TYPE_NAMES = ["", "double", "float", "int64", "uint64", "int32", "fixed64", "fixed32", "bool", "string", "group", "message", "bytes", "uint32", "enum", "sfixed32", "sfixed64", "sint32", "sint64"];
+const Presence = { EXPLICIT: 1, IMPLICIT: 2, LEGACY_REQUIRED: 3 } as const;
+const EDITION_NAMES: Record<number, string> = { 998: "PROTO2", 999: "PROTO3", 1000: "2023", 1001: "2024" };
 
 export type Options = Record<string, unknown>;
 
@@ -189,7 +190,7 @@ function typeTriple(f: FieldDescriptorProto, pkg: string): [string, string, stri
     const full = stripDot(f.typeName);
     return [baseName(full), longOf(full, pkg), full];
   }
-  const scalar = FieldDescriptorProto_Type[f.type].replace(/^TYPE_/, "").toLowerCase();
+  const scalar = (TYPE_NAMES[f.type] ?? String(f.type));
   return [scalar, scalar, scalar];
 }
 
@@ -237,7 +238,7 @@ function buildFile(proto: FileDescriptorProto, known: Set<string>): File | undef
     m.enumType.forEach((e, i) => pushEnum(enums, e, fullName, [...path, PATH.message.enum, i], ctx));
     m.nestedType.forEach((n, i) => addMessage(n, fullName, [...path, PATH.message.nested, i], presence));
   };
-  proto.messageType.forEach((m, i) => addMessage(m, pkg, [PATH.file.message, i], filePresence || FeatureSet_FieldPresence.EXPLICIT));
+  proto.messageType.forEach((m, i) => addMessage(m, pkg, [PATH.file.message, i], filePresence || Presence.EXPLICIT));
 
   const extensions: FileExtension[] = [];
   proto.extension.forEach((x, i) => {
@@ -272,14 +273,14 @@ function buildFile(proto: FileDescriptorProto, known: Set<string>): File | undef
     services,
     options: options(deprecated),
     syntax,
-    edition: syntax === "editions" ? Edition[proto.edition].replace(/^EDITION_/, "") : "",
+    edition: syntax === "editions" ? (EDITION_NAMES[proto.edition] ?? String(proto.edition)) : "",
     packageDescription: comments.description([PATH.file.package]),
     deprecated,
   };
 }
 
 // An unset enum in proto2's descriptor.proto reads as 0 (unknown): 0 means "inherit".
-function featurePresence(features: { fieldPresence?: FeatureSet_FieldPresence } | undefined): number {
+function featurePresence(features: { fieldPresence?: number } | undefined): number {
   return features?.fieldPresence ?? 0;
 }
 
@@ -346,7 +347,8 @@ function buildMessage(m: DescriptorProto, fullName: string, path: number[], ctx:
 
 // descriptor.proto is proto2, so an unset oneof_index reads as 0: ask whether it is set.
 function oneofIndexOf(f: FieldDescriptorProto): number | undefined {
-  return isFieldSet(f, FieldDescriptorProtoSchema.field.oneofIndex) ? f.oneofIndex : undefined;
+  // Own property only when set, in protobuf-es's messages and in ours (descriptor.ts).
+  return Object.prototype.hasOwnProperty.call(f, "oneofIndex") ? f.oneofIndex : undefined;
 }
 
 function isSyntheticOneof(m: DescriptorProto, index: number): boolean {
@@ -354,23 +356,23 @@ function isSyntheticOneof(m: DescriptorProto, index: number): boolean {
   return members.length === 1 && members[0].proto3Optional === true;
 }
 
-const isMessageType = (f: FieldDescriptorProto) => f.type === FieldDescriptorProto_Type.MESSAGE || f.type === FieldDescriptorProto_Type.GROUP;
+const isMessageType = (f: FieldDescriptorProto) => f.type === Type.MESSAGE || f.type === Type.GROUP;
 
 /** Field presence as protobuf defines it, resolved through editions features (field, then message, then file). */
 function presenceOf(f: FieldDescriptorProto, oneof: boolean, ctx: Ctx, inherited: number): MessageField["presence"] {
-  if (f.label === FieldDescriptorProto_Label.REPEATED) return "repeated";
-  if (f.label === FieldDescriptorProto_Label.REQUIRED) return "required";
+  if (f.label === Label.REPEATED) return "repeated";
+  if (f.label === Label.REQUIRED) return "required";
   if (isMessageType(f) || oneof || f.proto3Optional) return "explicit";
   if (ctx.syntax === "proto2") return "explicit";
   if (ctx.syntax === "proto3") return "implicit";
   const p = featurePresence(f.options?.features) || inherited;
-  return p === FeatureSet_FieldPresence.IMPLICIT ? "implicit" : p === FeatureSet_FieldPresence.LEGACY_REQUIRED ? "required" : "explicit";
+  return p === Presence.IMPLICIT ? "implicit" : p === Presence.LEGACY_REQUIRED ? "required" : "explicit";
 }
 
 function labelOf(f: FieldDescriptorProto, presence: MessageField["presence"], oneof: boolean, ctx: Ctx): string {
-  if (f.label === FieldDescriptorProto_Label.REPEATED) return "repeated";
+  if (f.label === Label.REPEATED) return "repeated";
   if (ctx.syntax === "proto3") return f.proto3Optional ? "optional" : "";
-  if (ctx.syntax === "proto2") return f.label === FieldDescriptorProto_Label.REQUIRED ? "required" : "optional";
+  if (ctx.syntax === "proto2") return f.label === Label.REQUIRED ? "required" : "optional";
   // Editions: say what the equivalent proto2/proto3 declaration would.
   if (presence === "required") return "required";
   if (presence === "explicit" && !isMessageType(f) && !oneof) return "optional";
@@ -382,7 +384,7 @@ function buildField(f: FieldDescriptorProto, description: string, m: DescriptorP
   const oneofIndex = oneofIndexOf(f);
   const isoneof = oneofIndex !== undefined && !isSyntheticOneof(m, oneofIndex);
   const presence = presenceOf(f, isoneof, ctx, inherited);
-  const mapEntry = f.label === FieldDescriptorProto_Label.REPEATED && isMessageType(f) ? m.nestedType.find((n) => n.name === type && n.options?.mapEntry) : undefined;
+  const mapEntry = f.label === Label.REPEATED && isMessageType(f) ? m.nestedType.find((n) => n.name === type && n.options?.mapEntry) : undefined;
   const deprecated = f.options?.deprecated === true;
   const validator = ctx.known.has(VALIDATOR_EXTENSION.name) ? validatorOption(f.options) : undefined;
   const field: MessageField = {
@@ -428,7 +430,7 @@ function buildExtension(x: FieldDescriptorProto, path: number[], ctx: Ctx): File
   const fullName = longName.startsWith(".") || !ctx.pkg ? longName : `${ctx.pkg}.${longName}`;
   const deprecated = x.options?.deprecated === true;
   const label =
-    x.label === FieldDescriptorProto_Label.REPEATED ? "repeated" : ctx.syntax === "proto3" && !x.proto3Optional ? "" : x.label === FieldDescriptorProto_Label.REQUIRED ? "required" : "optional";
+    x.label === Label.REPEATED ? "repeated" : ctx.syntax === "proto3" && !x.proto3Optional ? "" : x.label === Label.REQUIRED ? "required" : "optional";
   return {
     name: x.name,
     longName,

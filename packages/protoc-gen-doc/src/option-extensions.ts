@@ -3,7 +3,7 @@
 // An extension is read only when the request declares it under its usual
 // name and number, so an unrelated option on the same number is left alone.
 import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
-import type { FileDescriptorProto } from "@bufbuild/protobuf/wkt";
+import type { FileProto as FileDescriptorProto } from "./descriptor.js";
 import { decodeHttpRule, type HttpExtension } from "./http.js";
 
 interface UnknownField {

@@ -1,19 +1,13 @@
 import { readFileSync } from "node:fs";
 import { isAbsolute, posix, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { create, maximumEdition, minimumEdition, protoInt64 } from "@bufbuild/protobuf";
-import {
-  CodeGeneratorResponse_Feature,
-  CodeGeneratorResponseSchema,
-  CodeGeneratorResponse_FileSchema,
-  type CodeGeneratorRequest,
-  type CodeGeneratorResponse,
-} from "@bufbuild/protobuf/wkt";
+import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
+import type { PluginRequest } from "./descriptor.js";
 import { buildTemplate, type Template } from "./model.js";
 import { ParameterError, parseParameter, type DocOptions } from "./params.js";
 import { renderJson } from "./render/json.js";
 import { renderMarkdown } from "./render/markdown.js";
-import { renderSite, type NpmPackages } from "./render/site.js";
+import type { NpmPackages } from "./render/site.js";
 
 export const PLUGIN_NAME = "protoc-gen-doc";
 export const PLUGIN_VERSION = "2.0.0";
@@ -21,16 +15,42 @@ export const PLUGIN_VERSION = "2.0.0";
 /** A custom template: a JavaScript module whose default export turns the model into the output file's text. */
 export type TemplateFn = (model: Template, options: { version?: string; title?: string }) => string | Promise<string>;
 
+/** CodeGeneratorResponse.Feature: PROTO3_OPTIONAL | SUPPORTS_EDITIONS. */
+const SUPPORTED_FEATURES = 1 | 2;
+/** Editions read: proto2 (998) to 2024 (1001), as protobuf-es reads them. */
+const MINIMUM_EDITION = 998;
+const MAXIMUM_EDITION = 1001;
+
+export interface PluginResponse {
+  error?: string;
+  supportedFeatures: number;
+  minimumEdition: number;
+  maximumEdition: number;
+  file: { name: string; content: string }[];
+}
+
+/** The CodeGeneratorResponse on the wire (google/protobuf/compiler/plugin.proto), in one buffer: each file's text is encoded once and copied once. */
+export function encodeResponse(res: PluginResponse): Uint8Array {
+  const head = new BinaryWriter();
+  if (res.error !== undefined) head.tag(1, WireType.LengthDelimited).string(res.error);
+  head.tag(2, WireType.Varint).uint64(res.supportedFeatures);
+  head.tag(3, WireType.Varint).int32(res.minimumEdition);
+  head.tag(4, WireType.Varint).int32(res.maximumEdition);
+  const parts: Uint8Array[] = [head.finish()];
+  for (const f of res.file) {
+    const content = Buffer.from(f.content, "utf8");
+    const name = new BinaryWriter().tag(1, WireType.LengthDelimited).string(f.name).tag(15, WireType.LengthDelimited).uint32(content.length).finish();
+    parts.push(new BinaryWriter().tag(15, WireType.LengthDelimited).uint32(name.length + content.length).finish(), name, content);
+  }
+  return Buffer.concat(parts);
+}
+
 /**
  * Runs the plugin on one request. Errors in the parameter or the templates go
  * in the response's error field, as protoc and buf expect.
  */
-export async function generate(req: CodeGeneratorRequest): Promise<CodeGeneratorResponse> {
-  const res = create(CodeGeneratorResponseSchema, {
-    supportedFeatures: protoInt64.parse(CodeGeneratorResponse_Feature.PROTO3_OPTIONAL | CodeGeneratorResponse_Feature.SUPPORTS_EDITIONS),
-    minimumEdition,
-    maximumEdition,
-  });
+export async function generate(req: PluginRequest): Promise<PluginResponse> {
+  const res: PluginResponse = { supportedFeatures: SUPPORTED_FEATURES, minimumEdition: MINIMUM_EDITION, maximumEdition: MAXIMUM_EDITION, file: [] };
   try {
     const opts = parseParameter(req.parameter ?? "");
     const groups = groupByDirectory(req.fileToGenerate, opts.sourceRelative);
@@ -38,15 +58,18 @@ export async function generate(req: CodeGeneratorRequest): Promise<CodeGenerator
     const custom = opts.template ? await loadTemplate(opts.template) : undefined;
     for (const [dir, names] of groups) {
       const model = buildTemplate(req.protoFile, names, opts.exclude);
-      const out = (name: string, content: string) =>
-        res.file.push(create(CodeGeneratorResponse_FileSchema, { name: dir ? posix.join(dir, name) : name, content }));
+      const out = (name: string, content: string) => res.file.push({ name: dir ? posix.join(dir, name) : name, content });
       if (custom) out(opts.outFile, await custom(model, { version: opts.version, title: opts.title }));
       else if (opts.format === "json") out(opts.outFile, renderJson(model));
       else if (opts.format === "markdown") out(opts.outFile, renderMarkdown(model));
-      else for (const f of renderSite(model, { ...siteOptions(opts), npm })) out(f.name, f.content);
+      else {
+        // Loaded only for html: the Markdown parser is most of the plugin's load time.
+        const { renderSite } = await import("./render/site.js");
+        for (const f of renderSite(model, { ...siteOptions(opts), npm })) out(f.name, f.content);
+      }
     }
   } catch (err) {
-    res.error = err instanceof ParameterError ? err.message : (err as Error).stack ?? String(err);
+    res.error = err instanceof ParameterError ? err.message : ((err as Error).stack ?? String(err));
     res.file = [];
   }
   return res;

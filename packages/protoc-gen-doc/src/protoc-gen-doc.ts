@@ -2,9 +2,7 @@
 // The protoc-gen-doc executable: a CodeGeneratorRequest on stdin, a
 // CodeGeneratorResponse on stdout. Async, unlike protoplugin's runNodeJs,
 // because custom templates are imported modules.
-import { toBinary } from "@bufbuild/protobuf";
-import { CodeGeneratorResponseSchema } from "@bufbuild/protobuf/wkt";
-import { generate, PLUGIN_NAME, PLUGIN_VERSION } from "./plugin.js";
+import { encodeResponse, generate, PLUGIN_NAME, PLUGIN_VERSION } from "./plugin.js";
 import { decodeRequest } from "./request.js";
 
 async function readStdin(): Promise<Uint8Array> {
@@ -26,7 +24,7 @@ async function main(): Promise<void> {
   }
   const req = decodeRequest(await readStdin());
   const res = await generate(req);
-  const bytes = toBinary(CodeGeneratorResponseSchema, res);
+  const bytes = encodeResponse(res);
   await new Promise<void>((ok, fail) => process.stdout.write(bytes, (err) => (err ? fail(err) : ok())));
 }
 

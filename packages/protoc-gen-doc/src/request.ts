@@ -1,6 +1,5 @@
-import { fromBinary } from "@bufbuild/protobuf";
 import { BinaryReader, BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
-import { CodeGeneratorRequestSchema, type CodeGeneratorRequest } from "@bufbuild/protobuf/wkt";
+import { decodePluginRequest, type PluginRequest } from "./descriptor.js";
 
 // Field numbers from google/protobuf/compiler/plugin.proto and descriptor.proto.
 const REQUEST_PROTO_FILE = 15;
@@ -67,7 +66,7 @@ export function slimRequest(bytes: Uint8Array): Uint8Array {
   return w.finish();
 }
 
-/** Decodes a CodeGeneratorRequest as the plugin needs it (see slimRequest). */
-export function decodeRequest(bytes: Uint8Array): CodeGeneratorRequest {
-  return fromBinary(CodeGeneratorRequestSchema, slimRequest(bytes));
+/** Decodes a CodeGeneratorRequest as the plugin needs it: descriptor.ts reads only what the docs use, skipping the rest as slimRequest would drop it. */
+export function decodeRequest(bytes: Uint8Array): PluginRequest {
+  return decodePluginRequest(bytes);
 }

@@ -2,7 +2,13 @@
 // below the page's own, paragraphs stay apart, code stays code.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { linkReferences, plainText, renderComment } from "../src/render/comment-markdown.js";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { writeGoogleapisCorpus } from "../../../scripts/lib/docs-build.js";
+import type { Template } from "../src/model.js";
+import { linkReferences, plainText, renderComment, renderMarkdown } from "../src/render/comment-markdown.js";
+import { runPlugin } from "./support/run-plugin.js";
 
 const known: Record<string, string> = { "google.pubsub.v1.Topic": "#google.pubsub.v1.Topic", "google.pubsub.v1.Publisher.Publish": "#google.pubsub.v1.Publisher.Publish" };
 const resolve = (name: string) => known[name];
@@ -33,5 +39,31 @@ describe("comment structure", () => {
 
   it("keeps a leading and a trailing comment (joined by a blank line) as two paragraphs", () => {
     assert.equal(renderComment("Leading comment.\n\nTrailing comment."), "<p>Leading comment.</p>\n<p>Trailing comment.</p>");
+  });
+});
+
+describe("the fast path for plain comments", () => {
+  it("renders every googleapis comment it takes exactly as markdown-it does", async () => {
+    const tmp = mkdtempSync(join(tmpdir(), "pgd-comments-"));
+    try {
+      writeGoogleapisCorpus(join(tmp, "corpus"));
+      const run = await runPlugin(["json", "docs.json"], { cwd: join(tmp, "corpus"), input: ".", outDir: join(tmp, "out") });
+      const model = JSON.parse(readFileSync(join(run.outDir, "docs.json"), "utf8")) as Template;
+      const comments = new Set<string>();
+      for (const f of model.files) {
+        for (const m of f.messages) [m.description, ...m.fields.map((x) => x.description)].forEach((d) => comments.add(d));
+        for (const e of f.enums) [e.description, ...e.values.map((v) => v.description)].forEach((d) => comments.add(d));
+        for (const s of f.services) [s.description, ...s.methods.map((m) => m.description)].forEach((d) => comments.add(d));
+      }
+      comments.delete("");
+      let same = 0;
+      for (const c of comments) {
+        assert.equal(renderComment(c), renderMarkdown(c), JSON.stringify(c));
+        same++;
+      }
+      assert.ok(same > 1000, `compared ${same} comments`);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });
