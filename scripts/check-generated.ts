@@ -1,11 +1,48 @@
 // npm run check:generated: regenerates into a temporary directory and fails,
 // naming each file, when gen/ or the generated package files differ from
-// what proto/ produces now.
-import { rmSync } from "node:fs";
+// what proto/ produces now, or when package-lock.json does not record every
+// workspace package as its package.json declares it (`npm ci` would refuse).
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { diffTrees, generateInto, pendingPackageFiles } from "./lib/codegen.js";
 import { siblingTempDir } from "./lib/fs-atomic.js";
 import { repoRoot } from "./lib/repo.js";
+import { listWorkspacePackages } from "./lib/workspaces.js";
+
+const LOCKED_FIELDS = ["name", "version", "dependencies", "devDependencies", "peerDependencies", "optionalDependencies"] as const;
+
+/** Where package-lock.json disagrees with the workspace packages on disk, one line each. */
+export function lockfileProblems(root = repoRoot): string[] {
+  const lockPath = join(root, "package-lock.json");
+  if (!existsSync(lockPath)) return ["package-lock.json: missing; run `npm install` and commit it"];
+  const lock = JSON.parse(readFileSync(lockPath, "utf8")) as { packages?: Record<string, Record<string, unknown>> };
+  const entries = lock.packages ?? {};
+  const problems: string[] = [];
+  const fix = "run `npm install` and commit package-lock.json";
+  const same = (a: unknown, b: unknown) => JSON.stringify(a ?? {}) === JSON.stringify(b ?? {});
+  const sorted = (o: unknown) => (o && typeof o === "object" ? Object.fromEntries(Object.entries(o).sort(([x], [y]) => x.localeCompare(y))) : o);
+  const workspaces = listWorkspacePackages(root);
+  for (const ws of workspaces) {
+    const entry = entries[ws.dir];
+    if (!entry) {
+      problems.push(`package-lock.json: workspace ${ws.dir} (${ws.name}) is missing; ${fix}`);
+      continue;
+    }
+    if (!entries[`node_modules/${ws.name}`]) problems.push(`package-lock.json: no link node_modules/${ws.name} -> ${ws.dir}; ${fix}`);
+    for (const field of LOCKED_FIELDS) {
+      const want = field === "name" || field === "version" ? ws.packageJson[field] : sorted(ws.packageJson[field]);
+      const have = field === "name" || field === "version" ? entry[field] : sorted(entry[field]);
+      if (!same(want, have)) problems.push(`package-lock.json: ${ws.dir} ${field} differs from its package.json; ${fix}`);
+    }
+  }
+  const dirs = new Set(workspaces.map((ws) => ws.dir));
+  for (const key of Object.keys(entries)) {
+    if (key.startsWith("packages/") && !key.includes("/node_modules/") && !dirs.has(key)) {
+      problems.push(`package-lock.json: lists workspace ${key}, which no longer exists; ${fix}`);
+    }
+  }
+  return problems;
+}
 
 export async function checkGenerated(root = repoRoot): Promise<string[]> {
   const tmp = siblingTempDir(join(root, ".check-generated"));
@@ -17,6 +54,7 @@ export async function checkGenerated(root = repoRoot): Promise<string[]> {
       ...d.missing.map((f) => `gen/${f}: missing`),
       ...d.extra.map((f) => `gen/${f}: not generated from any proto (left over)`),
       ...pendingPackageFiles(root).map((c) => `${c.path}: ${c.created ? "missing" : "stale"}`),
+      ...lockfileProblems(root),
     ];
   } finally {
     rmSync(tmp, { recursive: true, force: true });
@@ -31,7 +69,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
         return;
       }
       for (const p of problems) console.log(p);
-      console.error(`\ncheck:generated: ${problems.length} generated file(s) out of date. Run \`npm run generate\` and commit the result.`);
+      console.error(
+        `\ncheck:generated: ${problems.length} problem(s). Run \`npm run generate\`, then \`npm install\` if a workspace package was added or its dependencies changed, and commit the result.`,
+      );
       process.exit(1);
     },
     (err: Error) => {
