@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, wri
 import { join, relative, sep } from "node:path";
 import { bin, runOrThrow } from "./exec.js";
 import { writeFileAtomic } from "./fs-atomic.js";
-import { barrelFor, GENERATED_README_MARK, planPackages } from "./package-plan.js";
+import { barrelFor, isGeneratedReadme, planPackages } from "./package-plan.js";
 import { ensureProtoDeps, PROTO_DEPS } from "./proto-deps.js";
 import { listProtoPackages } from "./protos.js";
 import { repoRoot } from "./repo.js";
@@ -14,7 +14,14 @@ import { repoRoot } from "./repo.js";
  */
 export async function generateInto(base: string, root = repoRoot): Promise<string> {
   await ensureProtoDeps(root);
-  await runOrThrow(bin("buf", root), ["generate", "--template", "buf.gen.yaml", "-o", base], { cwd: root });
+  try {
+    await runOrThrow(bin("buf", root), ["generate", "--template", "buf.gen.yaml", "-o", base], { cwd: root });
+  } catch (err) {
+    // buf names only the file where it noticed the cycle; name every file of it, with the import lines.
+    const cycles = /cyclic import/.test((err as Error).message) ? describeImportCycles(root) : [];
+    if (cycles.length) (err as Error).message += `\n${cycles.join("\n")}`;
+    throw err;
+  }
   const genDir = join(base, "gen");
   mkdirSync(genDir, { recursive: true });
   // Imports whose generated code an npm package ships (buf.gen.yaml's rewrite_imports point there).
@@ -76,7 +83,7 @@ export interface PackageFileChange {
   created: boolean;
 }
 
-/** The package.json and README files that sync-packages would write, and only those that differ. */
+/** The package.json and README files that `npm run generate` would write, and only those that differ. */
 export function pendingPackageFiles(root = repoRoot): PackageFileChange[] {
   const changes: PackageFileChange[] = [];
   for (const plan of planPackages(root)) {
@@ -109,11 +116,51 @@ export function pruneOrphanPackages(root = repoRoot): string[] {
     if (!e.isDirectory() || planned.has(dir)) continue;
     const files = listTree(join(root, dir)).filter((f) => !f.startsWith("dist/") && !f.startsWith("node_modules/"));
     const readme = join(root, dir, "README.md");
-    const generatedOnly = files.every((f) => f === "package.json" || (f === "README.md" && readFileSync(readme, "utf8").startsWith(GENERATED_README_MARK)));
+    const generatedOnly = files.every((f) => f === "package.json" || (f === "README.md" && isGeneratedReadme(readFileSync(readme, "utf8"))));
     if (generatedOnly) {
       rmSync(join(root, dir), { recursive: true, force: true });
       removed.push(dir);
     }
   }
   return removed;
+}
+
+const PROTO_IMPORT_LINE = /^\s*import\s+(?:public\s+|weak\s+)?"([^"]+)"\s*;/;
+
+/**
+ * Every import cycle among the files under proto/, each as one line naming
+ * every file in it with the line of its import, e.g.
+ * "import cycle: proto/a.proto:3 imports b.proto, proto/b.proto:4 imports a.proto".
+ */
+export function describeImportCycles(root = repoRoot): string[] {
+  const protoDir = join(root, "proto");
+  const edges = new Map<string, { to: string; line: number }[]>();
+  for (const f of listTree(protoDir).filter((f) => f.endsWith(".proto"))) {
+    const lines = readFileSync(join(protoDir, f), "utf8").split("\n");
+    edges.set(
+      f,
+      lines.flatMap((l, i) => {
+        const m = PROTO_IMPORT_LINE.exec(l);
+        return m ? [{ to: m[1], line: i + 1 }] : [];
+      }),
+    );
+  }
+  const out = new Set<string>();
+  const state = new Map<string, "visiting" | "done">();
+  const stack: { file: string; line: number; to: string }[] = [];
+  const visit = (file: string) => {
+    state.set(file, "visiting");
+    for (const e of edges.get(file) ?? []) {
+      if (!edges.has(e.to)) continue;
+      stack.push({ file, line: e.line, to: e.to });
+      if (state.get(e.to) === "visiting") {
+        const cycle = stack.slice(stack.findIndex((s) => s.file === e.to));
+        out.add(`import cycle: ${cycle.map((s) => `proto/${s.file}:${s.line} imports "${s.to}"`).join(", ")}; break it by moving the shared messages into one file`);
+      } else if (!state.has(e.to)) visit(e.to);
+      stack.pop();
+    }
+    state.set(file, "done");
+  };
+  for (const f of [...edges.keys()].sort()) if (!state.has(f)) visit(f);
+  return [...out];
 }
