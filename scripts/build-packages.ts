@@ -23,7 +23,7 @@ import { build, type Plugin } from "esbuild";
 import ts from "typescript";
 import { listTree } from "./lib/codegen.js";
 import { replaceDirAtomic } from "./lib/fs-atomic.js";
-import { planPackageBuilds, type PackageBuildPlan } from "./lib/package-graph.js";
+import { planPackageBuilds, specifierRefs, type PackageBuildPlan } from "./lib/package-graph.js";
 import { repoRoot } from "./lib/repo.js";
 import { listWorkspacePackages, type WorkspacePackage } from "./lib/workspaces.js";
 
@@ -140,17 +140,13 @@ function rewritePlugin(ownerOf: Map<string, PackageBuildPlan>, ext: ".js" | ".cj
   };
 }
 
-/** Rewrites the module specifiers of an emitted declaration file, at the positions TypeScript's pre-parser finds. */
+/** Rewrites the module specifiers of an emitted declaration file. */
 function rewriteDeclaration(text: string, rewrite: (spec: string) => string): string {
-  const refs = ts.preProcessFile(text, true, true).importedFiles;
   let out = "";
   let at = 0;
-  for (const r of refs.sort((a, b) => a.pos - b.pos)) {
-    // pos is the opening quote's offset (end is not the closing quote's): the name starts just after it.
-    const start = r.pos + 1;
-    if (text.slice(start, start + r.fileName.length) !== r.fileName) throw new Error(`cannot locate "${r.fileName}" in a declaration file`);
-    out += text.slice(at, start) + rewrite(r.fileName);
-    at = start + r.fileName.length;
+  for (const r of specifierRefs(text)) {
+    out += text.slice(at, r.start) + rewrite(r.name);
+    at = r.start + r.name.length;
   }
   return out + text.slice(at);
 }

@@ -42,9 +42,37 @@ export interface PackageBuildPlan {
 
 const toPosix = (p: string) => p.split(sep).join("/");
 
-/** Module specifiers imported by a TypeScript source, found by TypeScript's own pre-parser. */
+export interface SpecifierRef {
+  name: string;
+  /** Offset of the name's first character (just after the opening quote). */
+  start: number;
+}
+
+// TypeScript's pre-parser misses `export * as ns from "x"`; this finds those.
+const EXPORT_STAR_AS = /\bexport\s*\*\s*as\s+[\w$]+\s+from\s*(["'])([^"'\n]+)\1/g;
+
+/**
+ * Every module specifier in a TypeScript source or declaration file, with
+ * where it is: TypeScript's own pre-parser (imports, re-exports, import()
+ * and import types), plus `export * as` re-exports, which it skips.
+ */
+export function specifierRefs(text: string): SpecifierRef[] {
+  const refs = new Map<number, SpecifierRef>();
+  for (const f of ts.preProcessFile(text, true, true).importedFiles) {
+    // pos is the opening quote's offset; the name follows it.
+    const start = f.pos + 1;
+    if (text.slice(start, start + f.fileName.length) === f.fileName) refs.set(start, { name: f.fileName, start });
+  }
+  for (const m of text.matchAll(EXPORT_STAR_AS)) {
+    const start = m.index! + m[0].length - 1 - m[2].length;
+    refs.set(start, { name: m[2], start });
+  }
+  return [...refs.values()].sort((a, b) => a.start - b.start);
+}
+
+/** Module specifiers imported by a TypeScript source. */
 export function importsOf(text: string): string[] {
-  return ts.preProcessFile(text, true, true).importedFiles.map((f) => f.fileName);
+  return specifierRefs(text).map((r) => r.name);
 }
 
 /** The .ts file a relative specifier refers to ("./a.js" -> a.ts), or undefined. */
@@ -113,6 +141,8 @@ export function planPackageBuilds(root = repoRoot, only?: string[]): PackageBuil
       }
       if (src.startsWith(genRoot + sep)) {
         const o = ownerOfGen(src);
+        // Generated code no family package publishes (third-party protos): compiled into its importer.
+        if (!o) return `${prefix}_gen/${toPosix(relative(genRoot, src)).replace(/\.tsx?$/, "")}`;
         const entry = buildEntries({ [o!.protoPackage!.subpath]: "" });
         return `${prefix}${Object.keys(entry)[0]}/${basename(src).replace(/\.tsx?$/, "")}`;
       }
@@ -163,8 +193,7 @@ export function planPackageBuilds(root = repoRoot, only?: string[]): PackageBuil
         targets.set(spec, target);
         if (target.startsWith(genRoot + sep)) {
           const o = ownerOfGen(target);
-          if (!o) throw new Error(`${toPosix(relative(root, src))}: imports ${toPosix(relative(root, target))}, which no workspace package publishes; run \`npm run generate\``);
-          if (o.ws !== ws) {
+          if (o && o.ws !== ws) {
             // Another family's generated code: a dependency on that package, by name.
             externalOf.set(target, familySpecifier(o));
             workspaceImports.add(o.ws.name);
