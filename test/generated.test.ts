@@ -55,6 +55,39 @@ describe("npm run generate / check:generated", () => {
     }
   });
 
+  it("names a workspace missing from package-lock.json, and a workspace whose dependencies drifted", () => {
+    const lock = JSON.parse(repo.read("package-lock.json")) as { packages: Record<string, { dependencies?: Record<string, string> }> };
+    delete lock.packages["packages/greeter"];
+    delete lock.packages["node_modules/@acme/greeter"];
+    lock.packages["packages/platform"].dependencies = { ...lock.packages["packages/platform"].dependencies, "left-pad": "1.3.0" };
+    repo.write("package-lock.json", `${JSON.stringify(lock, null, 2)}\n`);
+    try {
+      const r = repo.script("check-generated");
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(r.stdout, /^package-lock\.json: workspace packages\/greeter \(@acme\/greeter\) is missing; run `npm install`/m);
+      assert.match(r.stdout, /^package-lock\.json: packages\/platform dependencies differs from its package\.json/m);
+      assert.doesNotMatch(r.stdout, /gen\//, "gen/ itself is up to date");
+      assert.match(r.stderr, /`npm install`/);
+    } finally {
+      repo.git("checkout", "-q", "--", ".");
+    }
+  });
+
+  it("names every file of an import cycle, the edited one included", () => {
+    // The edit: greeter now imports payments, which (in this test) imports greeter back.
+    repo.edit("proto/acme/greeter/v1/greeter.proto", "package acme.greeter.v1;", 'package acme.greeter.v1;\n\nimport "acme/payments/v1/payments.proto";');
+    repo.edit("proto/acme/payments/v1/payments.proto", 'import "google/protobuf/duration.proto";', 'import "acme/greeter/v1/greeter.proto";\nimport "google/protobuf/duration.proto";');
+    try {
+      const r = repo.script("generate");
+      assert.equal(r.code, 1);
+      const line = r.stderr.split("\n").find((l) => l.startsWith("import cycle: ")) ?? "";
+      assert.match(line, /proto\/acme\/greeter\/v1\/greeter\.proto:\d+ imports "acme\/payments\/v1\/payments\.proto"/, r.stderr);
+      assert.match(line, /proto\/acme\/payments\/v1\/payments\.proto:\d+ imports "acme\/greeter\/v1\/greeter\.proto"/);
+    } finally {
+      repo.git("checkout", "-q", "--", ".");
+    }
+  });
+
   it("leaves gen/ untouched when generation fails on a malformed proto", () => {
     const before = readFileSync(join(repo.dir, "gen/acme/greeter/v1/greeter_pb.ts"), "utf8");
     repo.write("proto/acme/greeter/v1/broken.proto", 'syntax = "proto3";\npackage acme.greeter.v1;\nmessage Broken { string x = ; }\n');
