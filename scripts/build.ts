@@ -23,6 +23,7 @@ function spread([cmd, args]: [string, string[]]): { cmd: string; args: string[] 
   return { cmd, args };
 }
 
+const HEARTBEAT_MS = 15_000;
 const fmt = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`);
 
 async function main(): Promise<number> {
@@ -32,7 +33,9 @@ async function main(): Promise<number> {
   for (const stage of stages) {
     console.log(`\n▶ ${stage.name}`);
     const t = performance.now();
-    const r = await run(stage.cmd, stage.args, { echo: true });
+    // A silent stage (tsc, buf) says it is still alive, so a long build never looks hung.
+    const heartbeat = setInterval(() => console.log(`  … ${stage.name} still running (${fmt(performance.now() - t)})`), HEARTBEAT_MS);
+    const r = await run(stage.cmd, stage.args, { echo: true }).finally(() => clearInterval(heartbeat));
     const took = performance.now() - t;
     if (r.code !== 0) {
       console.error(`\n✖ build failed at stage "${stage.name}" after ${fmt(took)} (exit ${r.code}); the stage's output is above.`);
