@@ -125,6 +125,79 @@ describe("packaging", () => {
     }
   });
 
+  it("declares Connect and @bufbuild/protobuf as caret ranges of major 2 in every published package, never as pins", () => {
+    const shared = /^@connectrpc\/|^@bufbuild\/protobuf$/;
+    for (const ws of listWorkspacePackages()) {
+      if (ws.packageJson.private === true) continue;
+      const pj = ws.packageJson as { dependencies?: Record<string, string>; peerDependencies?: Record<string, string> };
+      for (const [name, range] of Object.entries(pj.peerDependencies ?? {})) {
+        if (shared.test(name)) assert.match(range, /^\^2(\.\d+){0,2}$/, `${ws.name} peer ${name}@${range}`);
+      }
+      for (const [name, range] of Object.entries(pj.dependencies ?? {})) {
+        if (shared.test(name)) assert.match(range, /^\^2(\.\d+){0,2}$/, `${ws.name} dependency ${name}@${range} is pinned`);
+      }
+    }
+  });
+
+  it("installs @acme/platform, @acme/httpgrpc and a generated package beside the newest Connect 2.x and protobuf 2.x, and serves a call", async () => {
+    const consumer = join(work, "newest");
+    mkdirSync(consumer);
+    // The newest 2.x on the registry, whatever it is today (not our pinned toolchain).
+    const newest: Record<string, string> = {};
+    for (const name of ["@connectrpc/connect", "@connectrpc/connect-node", "@connectrpc/connect-web", "@bufbuild/protobuf"]) {
+      const { stdout } = await runNpm(["view", `${name}@^2`, "version", "--json"], consumer);
+      const versions = JSON.parse(stdout) as string | string[];
+      newest[name] = Array.isArray(versions) ? versions[versions.length - 1] : versions;
+      assert.match(newest[name], /^2\./);
+    }
+    const ours = ["@acme/platform", "@acme/httpgrpc", "@acme/greeter", "@acme/balancer", "@acme/grpc-health", "@acme/monitoring"];
+    const deps: Record<string, string> = { ...newest };
+    for (const n of ours) deps[n] = `file:${tarballs.get(n)}`;
+    writeFileSync(join(consumer, "package.json"), JSON.stringify({ name: "newest-consumer", private: true, type: "module", dependencies: deps }, null, 2));
+    const install = await runNpm(["install", "--no-audit", "--no-fund", "--ignore-scripts"], consumer).catch((e: { stdout: string; stderr: string }) => {
+      throw new Error(`npm install failed (ERESOLVE?):\n${e.stdout}${e.stderr}`);
+    });
+    assert.doesNotMatch(install.stderr, /ERESOLVE|overriding peer dependency/i, install.stderr);
+    const ls = await runNpm(["ls", "--all"], consumer).catch((e: { stdout: string; stderr: string }) => {
+      throw new Error(`npm ls reports a broken tree:\n${e.stdout}${e.stderr}`);
+    });
+    assert.doesNotMatch(ls.stdout, /invalid|UNMET|extraneous/i, ls.stdout);
+    for (const [name, version] of Object.entries(newest)) {
+      const installed = JSON.parse(readFileSync(join(consumer, "node_modules", name, "package.json"), "utf8")) as { version: string };
+      assert.equal(installed.version, version, `${name} is the consumer's own ${version}`);
+      // One copy only: none of our packages brought its own.
+      const { stdout } = await runNpm(["ls", name, "--all", "--parseable"], consumer);
+      assert.equal(new Set(stdout.trim().split("\n")).size, 1, `${name} is installed once:\n${stdout}`);
+    }
+    writeFileSync(
+      join(consumer, "call.js"),
+      `import { createServer, defineService } from "@acme/platform/server";
+import { createClient } from "@acme/platform/client/node";
+import { GreeterService } from "@acme/greeter/v1";
+import { HTTP } from "@acme/httpgrpc";
+import { createHTTPServiceImpl } from "@acme/httpgrpc/server";
+const server = createServer({
+  services: [
+    defineService(GreeterService, { sayHello: (req) => ({ message: "Hello, " + req.name + "!" }) }),
+    defineService(HTTP, createHTTPServiceImpl({ fetch: async (req) => new Response("via httpgrpc " + new URL(req.url).pathname) })),
+  ],
+  logger: { info() {}, warn() {}, error() {} },
+});
+const { url } = await server.listen(0, "127.0.0.1");
+try {
+  const greeter = createClient(GreeterService, { baseUrl: url, protocol: "grpc" });
+  const res = await greeter.sayHello({ name: "newest" });
+  const http = await createClient(HTTP, { baseUrl: url, protocol: "grpc" }).handle({ method: "GET", url: "/orders" });
+  console.log(JSON.stringify({ message: res.message, httpgrpc: [http.Code, new TextDecoder().decode(http.body)] }));
+} finally {
+  await server.shutdown({ timeoutMs: 1000 });
+}
+`,
+    );
+    const { stdout } = await exec(process.execPath, [join(consumer, "call.js")], { cwd: consumer });
+    assert.deepEqual(JSON.parse(stdout), { message: "Hello, newest!", httpgrpc: [200, "via httpgrpc /orders"] });
+  });
+
   it("bundles every generated entry point for the browser without Node built-ins", async () => {
     for (const ws of listWorkspacePackages()) {
       const generated = Object.entries(ws.packageJson.entryPoints ?? {}).filter(([, src]) => src.includes("/gen/"));
