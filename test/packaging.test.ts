@@ -150,7 +150,16 @@ describe("packaging", () => {
       newest[name] = Array.isArray(versions) ? versions[versions.length - 1] : versions;
       assert.match(newest[name], /^2\./);
     }
-    const ours = ["@acme/platform", "@acme/httpgrpc", "@acme/greeter", "@acme/balancer", "@acme/grpc-health", "@acme/monitoring"];
+    // The three packages, and the workspace packages they depend on (from local tarballs: not on any registry).
+    const workspaces = new Map(listWorkspacePackages().map((ws) => [ws.name, ws]));
+    const ours = new Set<string>();
+    const want = (name: string) => {
+      const ws = workspaces.get(name);
+      if (!ws || ours.has(name)) return;
+      ours.add(name);
+      for (const dep of Object.keys((ws.packageJson.dependencies as Record<string, string> | undefined) ?? {})) want(dep);
+    };
+    for (const n of ["@acme/platform", "@acme/httpgrpc", "@acme/greeter"]) want(n);
     const deps: Record<string, string> = { ...newest };
     for (const n of ours) deps[n] = `file:${tarballs.get(n)}`;
     writeFileSync(join(consumer, "package.json"), JSON.stringify({ name: "newest-consumer", private: true, type: "module", dependencies: deps }, null, 2));
