@@ -109,7 +109,7 @@ describe("protovalidate in createServer (on by default)", () => {
 
   for (const protocol of ["grpc", "grpc-web", "connect"] as const) {
     test(`${protocol}: an invalid request is INVALID_ARGUMENT with every violated field, and the handler never runs`, async () => {
-      const client = createClient(ThingService, { baseUrl: s.url, protocol, retries: false }) as any;
+      const client = createClient(ThingService, { baseUrl: s.url, protocol, retries: false, timeoutMs: 0 }) as any;
       const before = seen.length;
       const err = await client.createThing(INVALID).then(
         () => assert.fail("accepted"),
@@ -123,7 +123,7 @@ describe("protovalidate in createServer (on by default)", () => {
   }
 
   test("a valid request reaches the handler", async () => {
-    const client = createClient(ThingService, { baseUrl: s.url, protocol: "grpc", retries: false }) as any;
+    const client = createClient(ThingService, { baseUrl: s.url, protocol: "grpc", retries: false, timeoutMs: 0 }) as any;
     const res = await client.createThing(VALID);
     assert.equal(res.count, 1);
     assert.equal(seen.at(-1), "widget");
@@ -158,13 +158,13 @@ describe("protovalidate turned off, and on the client", () => {
   after(() => s.close());
 
   test("validate: false lets an invalid request through to the handler", async () => {
-    const client = createClient(ThingService, { baseUrl: s.url, protocol: "grpc", retries: false }) as any;
+    const client = createClient(ThingService, { baseUrl: s.url, protocol: "grpc", retries: false, timeoutMs: 0 }) as any;
     assert.equal((await client.createThing(INVALID)).count, 1);
     assert.equal(seen.at(-1), "x");
   });
 
   test("the client's validate option refuses an invalid request before sending it, with the same error", async () => {
-    const client = createClient(ThingService, { baseUrl: s.url, protocol: "grpc", retries: false, validate: true }) as any;
+    const client = createClient(ThingService, { baseUrl: s.url, protocol: "grpc", retries: false, validate: true, timeoutMs: 0 }) as any;
     const calls = s.logger.lines.filter((l) => l.msg === "rpc").length;
     const before = seen.length;
     const err = await client.createThing(INVALID).then(

@@ -128,7 +128,7 @@ export function createServer(options: CreateServerOptions = {}): PlatformServer 
     errorInterceptor(logger),
     deadlineInterceptor(options.defaultTimeoutMs === false ? undefined : (options.defaultTimeoutMs ?? 30_000)),
     ...(options.auth ? [authInterceptor(options.auth, logger)] : []),
-    ...(options.validate === false ? [] : [validationInterceptor(options.validate === true ? undefined : options.validate)]),
+    ...(options.validate === false ? [] : [validationInterceptor(options.validate === true ? undefined : options.validate, true)]),
     ...(options.interceptors ?? []),
   ];
 

@@ -11,12 +11,16 @@ import { BadRequestSchema } from "./gen.js";
 
 export type { ValidatorOptions };
 
-/** Validates messages, loading and creating the validator once, on first use. */
-export function lazyValidator(options: ValidatorOptions = {}): (schema: DescMessage, message: Message) => Promise<void> {
+/**
+ * Validates messages, loading and creating the validator once: on first
+ * use, or at once with `eager` (a server, so its first call does not wait).
+ */
+export function lazyValidator(options: ValidatorOptions = {}, eager = false): (schema: DescMessage, message: Message) => Promise<void> {
   let loaded: Promise<{ validator: Validator; toProto: typeof violationsToProto }> | undefined;
+  const load = () => (loaded ??= import("@bufbuild/protovalidate").then((m) => ({ validator: m.createValidator(options), toProto: m.violationsToProto })));
+  if (eager) load().catch(() => {}); // a failed load is reported by every call that waits for it
   return async (schema, message) => {
-    loaded ??= import("@bufbuild/protovalidate").then((m) => ({ validator: m.createValidator(options), toProto: m.violationsToProto }));
-    const { validator, toProto } = await loaded;
+    const { validator, toProto } = await load();
     const result = validator.validate(schema, message);
     if (result.kind === "invalid") throw invalidArgument(result.violations, toProto);
     // A rule that does not compile or cannot be evaluated is a fault of the schema, not the caller's.
@@ -47,8 +51,8 @@ export function invalidArgument(violations: Violation[], toProto: typeof violati
  * Validates every request message, unary or streamed, before it goes on:
  * on a server, before the handler sees it; on a client, before it is sent.
  */
-export function validationInterceptor(options?: ValidatorOptions): Interceptor {
-  const validate = lazyValidator(options);
+export function validationInterceptor(options?: ValidatorOptions, eager = false): Interceptor {
+  const validate = lazyValidator(options, eager);
   return (next) => async (req) => {
     const input = req.method.input;
     if (!req.stream) {
