@@ -18,10 +18,16 @@ export class CommentIndex {
 
   constructor(file: FileDescriptorProto) {
     for (const loc of file.sourceCodeInfo?.location ?? []) {
-      if (loc.leadingComments === undefined && loc.trailingComments === undefined) continue;
+      if (loc.leadingComments === undefined && loc.trailingComments === undefined && !loc.leadingDetachedComments?.length) continue;
       const key = loc.path.join(".");
       if (!this.byPath.has(key)) this.byPath.set(key, loc);
     }
+  }
+
+  /** Comments separated from the element by a blank line, each scrubbed as a description ([] when none; Go drops them). */
+  detached(path: readonly number[]): string[] {
+    const loc = this.byPath.get(path.join("."));
+    return (loc?.leadingDetachedComments ?? []).map((c) => describe(c, "")).filter(Boolean);
   }
 
   /** The element's description as protoc-gen-doc computes it; "" when it has none. */

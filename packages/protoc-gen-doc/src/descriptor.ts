@@ -30,6 +30,7 @@ export interface Location {
   path: number[];
   leadingComments?: string;
   trailingComments?: string;
+  leadingDetachedComments?: string[];
 }
 
 export interface FieldProto {
@@ -265,22 +266,24 @@ function service(bytes: Uint8Array): ServiceProto {
   return s;
 }
 
-/** A location only when it carries a leading or trailing comment: the rest (the spans of every token) is most of the bytes. */
+/** A location only when it carries a leading, trailing or detached comment: the rest (the spans of every token) is most of the bytes. */
 function location(bytes: Uint8Array): Location | undefined {
   let pathBytes: Uint8Array | undefined;
   const unpacked: number[] = [];
   let leading: string | undefined;
   let trailing: string | undefined;
+  const detached: string[] = [];
   each(bytes, (no, wt, r) => {
     if (no === 1) {
       if (wt === LEN) pathBytes = r.bytes(); // decoded below, only when the location has a comment
       else unpacked.push(r.int32());
     } else if (no === 3 && wt === LEN) leading = r.string();
     else if (no === 4 && wt === LEN) trailing = r.string();
+    else if (no === 6 && wt === LEN) detached.push(r.string());
     else return false;
     return true;
   });
-  if (leading === undefined && trailing === undefined) return undefined;
+  if (leading === undefined && trailing === undefined && !detached.length) return undefined;
   const path = unpacked;
   if (pathBytes) {
     const r = new BinaryReader(pathBytes);
@@ -289,6 +292,7 @@ function location(bytes: Uint8Array): Location | undefined {
   const loc: Location = { path };
   if (leading !== undefined) loc.leadingComments = leading;
   if (trailing !== undefined) loc.trailingComments = trailing;
+  if (detached.length) loc.leadingDetachedComments = detached;
   return loc;
 }
 

@@ -89,6 +89,8 @@ export interface Message {
   deprecated: boolean;
   /** A synthetic XxxEntry message of a map field (kept for compatibility; the site hides it). */
   isMapEntry: boolean;
+  /** Comments above the element but apart from it (blank line between); each its own paragraph on the site. */
+  detachedComments: string[];
   oneofs: Oneof[];
 }
 
@@ -134,6 +136,7 @@ export interface Enum {
   values: EnumValue[];
   options?: Options;
   deprecated: boolean;
+  detachedComments: string[];
 }
 
 export interface EnumValue {
@@ -152,6 +155,7 @@ export interface Service {
   methods: ServiceMethod[];
   options?: Options;
   deprecated: boolean;
+  detachedComments: string[];
 }
 
 export interface ServiceMethod {
@@ -304,7 +308,7 @@ function pushEnum(out: Enum[], e: EnumDescriptorProto, prefix: string, path: num
     values.push({ name: v.name, number: String(v.number), description: d, options: options(v.options?.deprecated), deprecated: v.options?.deprecated === true });
   });
   const deprecated = e.options?.deprecated === true;
-  out.push({ name: e.name, longName: longOf(fullName, ctx.pkg), fullName, description, values, options: options(deprecated), deprecated });
+  out.push({ name: e.name, longName: longOf(fullName, ctx.pkg), fullName, description, values, options: options(deprecated), deprecated, detachedComments: ctx.comments.detached(path) });
 }
 
 function buildMessage(m: DescriptorProto, fullName: string, path: number[], ctx: Ctx, presence: number): Message | undefined {
@@ -341,6 +345,7 @@ function buildMessage(m: DescriptorProto, fullName: string, path: number[], ctx:
     options: options(deprecated),
     deprecated,
     isMapEntry: m.options?.mapEntry === true,
+    detachedComments: ctx.comments.detached(path),
     oneofs: oneofs.filter((o) => o.fields.length > 0),
   };
 }
@@ -482,5 +487,5 @@ function buildService(s: ServiceDescriptorProto, path: number[], ctx: Ctx): Serv
     });
   });
   const deprecated = s.options?.deprecated === true;
-  return { name: s.name, longName: longOf(fullName, ctx.pkg), fullName, description, methods, options: options(deprecated), deprecated };
+  return { name: s.name, longName: longOf(fullName, ctx.pkg), fullName, description, methods, options: options(deprecated), deprecated, detachedComments: ctx.comments.detached(path) };
 }

@@ -225,6 +225,13 @@ describe("JSON model: the Go plugin's values", () => {
     assert.equal(field(pair, "key").description, "Leading comment of key.\n\nTrailing comment of key.");
   });
 
+  it("leaves detached comments out of the description, as Go does, and keeps them apart", () => {
+    const holder = message(file("fidelity/v1/fidelity.proto"), "Holder");
+    // Go: description is the leading (+ trailing) comment only.
+    assert.equal(holder.description, "Holds an enum that is only nested: the file has no top-level enum.");
+    assert.deepEqual(holder.detachedComments, ["A detached comment: a blank line keeps it apart from Holder."], "our extra key");
+  });
+
   it("extracts validator.field options as Go's rule list", () => {
     const pair = message(file("fidelity/v1/fidelity.proto"), "Pair");
     // Go: options["validator.field"] lists the set rules by field number as {name, value}.

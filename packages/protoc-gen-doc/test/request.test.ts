@@ -51,7 +51,7 @@ describe("slimRequest", () => {
     }
   });
 
-  it("decodeRequest reads the files, parameter and commented locations protobuf-es reads", () => {
+  it("decodeRequest reads the files, parameter and commented locations (leading, trailing, detached) protobuf-es reads", () => {
     const whole = fromBinary(CodeGeneratorRequestSchema, full);
     const ours = decodeRequest(full);
     assert.deepEqual(ours.fileToGenerate, whole.fileToGenerate);
@@ -60,9 +60,15 @@ describe("slimRequest", () => {
     for (const [i, file] of ours.protoFile.entries()) {
       const { leadingComments, trailingComments } = SourceCodeInfo_LocationSchema.field;
       const expected = (whole.protoFile[i].sourceCodeInfo?.location ?? [])
-        .filter((l) => isFieldSet(l, leadingComments) || isFieldSet(l, trailingComments))
-        .map((l) => [l.path, isFieldSet(l, leadingComments) ? l.leadingComments : undefined, isFieldSet(l, trailingComments) ? l.trailingComments : undefined]);
-      assert.deepEqual((file.sourceCodeInfo?.location ?? []).map((l) => [l.path, l.leadingComments, l.trailingComments]), expected, file.name);
+        .filter((l) => isFieldSet(l, leadingComments) || isFieldSet(l, trailingComments) || l.leadingDetachedComments.length > 0)
+        .map((l) => [
+          l.path,
+          isFieldSet(l, leadingComments) ? l.leadingComments : undefined,
+          isFieldSet(l, trailingComments) ? l.trailingComments : undefined,
+          l.leadingDetachedComments.length ? l.leadingDetachedComments : undefined,
+        ]);
+      const got = (file.sourceCodeInfo?.location ?? []).map((l) => [l.path, l.leadingComments, l.trailingComments, l.leadingDetachedComments]);
+      assert.deepEqual(got, expected, file.name);
     }
   });
 

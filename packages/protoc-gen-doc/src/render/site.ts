@@ -297,6 +297,11 @@ function fieldRow(m: Message, f: MessageField, link: Linker): string {
 </tr>`;
 }
 
+/** Detached comments, each its own block before the element's own comment. */
+function detached(comments: string[] | undefined, scope: string, link: Linker): string {
+  return (comments ?? []).map((c) => `<div class="detached">${link.comment(c, scope, 4)}</div>\n`).join("");
+}
+
 function symbolHeading(kind: string, id: string, longName: string, deprecated: boolean): string {
   return `<h3 id="${esc(`h-${id}`)}"><span class="kind">${kind}</span> ${wrappable(longName)}${deprecatedBadge(deprecated)} ${permalink(id, `${kind} ${longName}`)}</h3>`;
 }
@@ -305,7 +310,7 @@ function messageSection(m: Message, link: Linker): string {
   const exts = m.extensions.length ? `<h4>Extensions</h4>${extensionsTable(m.extensions, link)}` : "";
   return `<section class="symbol message${m.deprecated ? " is-deprecated" : ""}" id="${esc(m.fullName)}" aria-labelledby="${esc(`h-${m.fullName}`)}">
 ${symbolHeading("message", m.fullName, m.longName, m.deprecated)}
-${link.comment(m.description, m.fullName, 4)}
+${detached(m.detachedComments, m.fullName, link)}${link.comment(m.description, m.fullName, 4)}
 ${fieldsTable(m, link)}
 ${exts}
 ${link.referencedBy(m.fullName)}
@@ -329,7 +334,7 @@ ${exts
 function enumSection(e: Enum, link: Linker): string {
   return `<section class="symbol enum${e.deprecated ? " is-deprecated" : ""}" id="${esc(e.fullName)}" aria-labelledby="${esc(`h-${e.fullName}`)}">
 ${symbolHeading("enum", e.fullName, e.longName, e.deprecated)}
-${link.comment(e.description, e.fullName, 4)}
+${detached(e.detachedComments, e.fullName, link)}${link.comment(e.description, e.fullName, 4)}
 <div class="table-wrap"><table class="values cards">
 <caption class="visually-hidden">Values of ${esc(e.longName)}</caption>
 <colgroup><col class="c-value"><col class="c-label"><col class="c-desc"></colgroup>
@@ -372,7 +377,7 @@ ${link.comment(m.description, s.fullName, 5)}
 function serviceSection(s: Service, link: Linker): string {
   return `<section class="symbol service${s.deprecated ? " is-deprecated" : ""}" id="${esc(s.fullName)}" aria-labelledby="${esc(`h-${s.fullName}`)}">
 ${symbolHeading("service", s.fullName, s.longName, s.deprecated)}
-${link.comment(s.description, s.fullName, 4)}
+${detached(s.detachedComments, s.fullName, link)}${link.comment(s.description, s.fullName, 4)}
 ${s.methods.map((m) => methodSection(s, m, link)).join("\n")}
 </section>`;
 }
