@@ -1,10 +1,12 @@
 // npm run bench:httpgrpc: req/s, p50 and p99 on loopback for four paths (direct, HTTP/1.1 proxy
 // without keep-alive, keep-alive proxy, httpgrpc) and two response body sizes, with autocannon,
-// and the issue's targets. Backend and front ends run in their own processes, on the built
+// the CPU each request cost the backend and the front end (from /proc, per path), and the issue's
+// targets. Backend and front ends run in their own processes, on the built
 // packages (run `npm run build` or `npm run build:packages` first).
 // Env: BENCH_DURATION (s per round, default 4), BENCH_ROUNDS (default 3), BENCH_WARMUP (s per
 // path, default 3), BENCH_CONNECTIONS (default 16). A full run takes about 2.5 minutes.
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
@@ -16,13 +18,23 @@ const warmup = Number(process.env.BENCH_WARMUP ?? 3);
 const servers = fileURLToPath(new URL("./httpgrpc-servers.ts", import.meta.url));
 const children: ChildProcess[] = [];
 
-function start(args: string[]): Promise<Record<string, number>> {
+function start(args: string[]): Promise<Record<string, number> & { pid: number }> {
   const child = spawn(process.execPath, ["--import", "tsx", servers, ...args], { stdio: ["ignore", "pipe", "inherit"] });
   children.push(child);
   return new Promise((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`bench server ${args[0]} exited with ${code}`)));
-    createInterface({ input: child.stdout! }).once("line", (l) => resolve(JSON.parse(l) as Record<string, number>));
+    createInterface({ input: child.stdout! }).once("line", (l) => resolve({ ...(JSON.parse(l) as Record<string, number>), pid: child.pid! }));
   });
+}
+
+/** CPU time (user + system) a process has used, in µs, from /proc (Linux; 0 elsewhere). */
+function cpuMicros(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // utime, stime in 1/100 s ticks
+  } catch {
+    return 0;
+  }
 }
 
 function stop(): void {
@@ -36,11 +48,24 @@ interface Result {
   p50: number;
   p99: number;
   errors: number;
+  /** CPU per request in the backend and in the front end, µs. */
+  backendUs: number;
+  frontUs: number;
 }
 
 async function measure(url: string, seconds: number): Promise<Result> {
+  const b0 = cpuMicros(backend.pid);
+  const f0 = cpuMicros(front.pid);
   const r = await autocannon({ url, connections, duration: seconds, pipelining: 1 });
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx + r.timeouts };
+  const n = Math.max(1, r.requests.total);
+  return {
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors + r.non2xx + r.timeouts,
+    backendUs: (cpuMicros(backend.pid) - b0) / n,
+    frontUs: (cpuMicros(front.pid) - f0) / n,
+  };
 }
 
 const backend = await start(["backend"]);
@@ -59,8 +84,8 @@ const sizes: [string, number][] = [
 const lines: string[] = [
   `autocannon, ${connections} connections, GET with a response body of the given size, Node ${process.version}; per path ${warmup} s warm-up, then ${rounds} rounds of ${duration} s interleaved with the other paths (req/s: mean of the rounds; p50/p99: median), so load from other processes on the machine hits every path alike.`,
   "",
-  "| body | path | req/s | p50 ms | p99 ms | errors |",
-  "| --- | --- | ---: | ---: | ---: | ---: |",
+  "| body | path | req/s | p50 ms | p99 ms | errors | backend CPU µs/req | front CPU µs/req |",
+  "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
 ];
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 const checks: string[] = [];
@@ -81,9 +106,12 @@ for (const [label, size] of sizes) {
       p50: median(rs.map((x) => x.p50)),
       p99: median(rs.map((x) => x.p99)),
       errors: rs.reduce((t, x) => t + x.errors, 0),
+      backendUs: median(rs.map((x) => x.backendUs)),
+      frontUs: median(rs.map((x) => x.frontUs)),
     };
     got[name] = r;
-    lines.push(`| ${label} | ${name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.errors} |`);
+    const frontCell = name === "direct to the backend" ? "-" : r.frontUs.toFixed(0);
+    lines.push(`| ${label} | ${name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.backendUs.toFixed(0)} | ${frontCell} |`);
     process.stderr.write(`${label} ${name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms (rounds: ${rs.map((x) => x.rps.toFixed(0)).join(", ")} req/s)\n`);
   }
   const g = got["httpgrpc"];
