@@ -3,6 +3,7 @@
 // or answer that the RFC requires out. Server side against attachUnaryHandler, then the client
 // side (GrpcEndpoint) against a raw backend.
 import assert from "node:assert/strict";
+import * as http2 from "node:http2";
 import { after, before, describe, test } from "node:test";
 import { GrpcEndpoint, TransportError } from "../src/grpc/unary-client.js";
 import type { HeaderField } from "../src/http2/hpack.js";
@@ -240,6 +241,31 @@ describe("§8 HTTP semantics: malformed requests are reset with PROTOCOL_ERROR, 
     const blocks = p.frames.filter((f) => f.type === HEADERS);
     assert.deepEqual(blocks[0].fields?.[0], [":status", "200"]);
     assert.ok(blocks.at(-1)!.fields!.some(([k, v]) => k === "grpc-status" && v === "0"));
+  });
+});
+
+describe("real peers", () => {
+  test("a node:http2 (nghttp2) client calls our server: 200, the echo, grpc-status 0 in trailers", async () => {
+    const session = http2.connect(`http://127.0.0.1:${server.port}`);
+    try {
+      const req = session.request({ ":method": "POST", ":path": ECHO_PATH, "content-type": "application/grpc", te: "trailers" });
+      const chunks: Buffer[] = [];
+      let status: unknown;
+      let trailers: http2.IncomingHttpHeaders | undefined;
+      req.on("response", (h) => (status = h[":status"]));
+      req.on("trailers", (t) => (trailers = t));
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.end(MSG);
+      await new Promise((resolve, reject) => {
+        req.on("end", resolve);
+        req.on("error", reject);
+      });
+      assert.equal(status, 200);
+      assert.deepEqual(Buffer.concat(chunks), MSG);
+      assert.equal(trailers?.["grpc-status"], "0");
+    } finally {
+      session.close();
+    }
   });
 });
 
