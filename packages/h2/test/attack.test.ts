@@ -259,6 +259,26 @@ describe("attacks on the server", () => {
     }
   });
 
+  test("200 streams that each declare a 4 MiB message and send one byte: nothing is allocated for the declared size", async (t) => {
+    const target = await ourServer();
+    try {
+      const mem = memorySampler();
+      const peer = await RawPeer.connect(target.port, { keep: (f) => f.type === PING });
+      const prefix = Buffer.from([0, 0, 0x40, 0, 0, 7]); // uncompressed, 4 MiB declared, 1 byte of it
+      const frames: Buffer[] = [];
+      for (let k = 0; k < 200; k++) frames.push(peer.headers(2 * k + 1, grpcRequest(ECHO_PATH)), rawFrame(DATA, 0, 2 * k + 1, prefix));
+      await peer.send(Buffer.concat(frames), rawFrame(PING, 0, 0, Buffer.from("declared")));
+      assert.ok(await peer.until(() => peer.frames.length > 0), "every stream was read (PING answered after them)");
+      const grown = mem.stop() / MiB;
+      t.diagnostic(`ours: memory +${grown.toFixed(1)} MiB for 200 x 4 MiB declared`);
+      assert.ok(grown < 64, `memory grew ${grown.toFixed(1)} MiB (up-front allocation would be 800 MiB)`);
+      await target.legit();
+      peer.close();
+    } finally {
+      await target.close();
+    }
+  });
+
   test("handshake timeout: 50 silent connections get GOAWAY SETTINGS_TIMEOUT and are closed; so does node:http2 with its timeout", async () => {
     for (const make of [() => ourServer({ handshakeTimeoutMs: 100 }), () => nodeServer((s) => s.setTimeout(100))]) {
       const target = await make();
