@@ -1,4 +1,5 @@
 import { backoffDelay, type BackoffOptions } from "./backoff.js";
+import { watchEndpoints, type EndpointWatch, type KubernetesOptions, type KubernetesTarget } from "./kubernetes.js";
 import { parseTarget, resolveTarget, type LookupFn, type Target } from "./resolver.js";
 
 export type Policy = "round_robin" | "least_outstanding";
@@ -32,6 +33,8 @@ export interface BalancerOptions<C> {
   lookup?: LookupFn;
   /** Called when re-resolution fails (the previous endpoints are kept). */
   onResolveError?(err: unknown): void;
+  /** kubernetes:// targets: how to reach the API server (default: in-cluster, else the kubeconfig). */
+  kubernetes?: KubernetesOptions;
 }
 
 export interface EndpointState {
@@ -134,8 +137,28 @@ export function createBalancer<C>(opts: BalancerOptions<C>): Balancer<C> {
     list = next;
   }
 
+  // kubernetes:// targets are pushed by a watch (kubernetes.ts), not polled: each event is applied as it comes.
+  let watch: EndpointWatch | undefined;
+  function startWatch(t: KubernetesTarget): Promise<void> {
+    const report = (err: unknown) => {
+      if (err === lastResolveError) return;
+      lastResolveError = err;
+      opts.onResolveError?.(err);
+    };
+    watch = watchEndpoints(
+      t,
+      opts.kubernetes ?? {},
+      (addresses) => {
+        lastResolveError = undefined;
+        if (!closed) apply(addresses);
+      },
+      report,
+    );
+    return watch.ready.catch(report);
+  }
+
   function refresh(): Promise<void> {
-    if (closed) return Promise.resolve();
+    if (closed || watch) return Promise.resolve();
     resolving ??= resolveTarget(target, opts.lookup)
       .then(
         (addresses) => {
@@ -153,7 +176,7 @@ export function createBalancer<C>(opts: BalancerOptions<C>): Balancer<C> {
     return resolving;
   }
 
-  const first = refresh();
+  const first = target.kind === "kubernetes" ? startWatch(target) : refresh();
   let timer: NodeJS.Timeout | undefined;
   if (target.kind === "dns") {
     timer = setInterval(() => void refresh(), opts.resolveIntervalMs ?? 30_000);
@@ -278,6 +301,7 @@ export function createBalancer<C>(opts: BalancerOptions<C>): Balancer<C> {
       if (closed) return;
       closed = true;
       if (timer) clearInterval(timer);
+      await watch?.close();
       const all = [...byAddress.values()];
       byAddress.clear();
       list = [];

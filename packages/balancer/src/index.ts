@@ -4,7 +4,8 @@
  * Generic core, for any per-endpoint connection type C:
  *
  *   const b = createBalancer<C>({
- *     target: "dns:///backend.ns.svc:9095",  // or "direct://10.0.0.1:9095", "host:port", ["a:1", "b:2"]
+ *     target: "dns:///backend.ns.svc:9095",  // or "direct://10.0.0.1:9095", "host:port", ["a:1", "b:2"],
+ *                                            // "kubernetes://backend.ns:grpc" (EndpointSlices watched, see kubernetes.ts)
  *     connect: (address) => openConnection(address),   // once per resolved "host:port", kept open
  *     close: (conn) => conn.close(),                    // when the address disappears, or on b.close()
  *     policy: "round_robin",                            // or "least_outstanding"
@@ -43,5 +44,6 @@ export { createBalancer, NoEndpointsError } from "./balancer.js";
 export type { Balancer, BalancerOptions, EndpointState, FailureKind, Lease, Policy, RunOptions } from "./balancer.js";
 export { backoffDelay, type BackoffOptions } from "./backoff.js";
 export { joinHostPort, parseTarget, resolveTarget, systemLookup, TargetError, type LookupFn, type Target } from "./resolver.js";
+export { readyAddresses, type KubernetesOptions, type KubernetesTarget } from "./kubernetes.js";
 export { classifyConnectFailure } from "./connect-failure.js";
 export { createBalancedTransport, type BalancedTransport, type BalancedTransportOptions, type ClosableTransport } from "./connect-transport.js";

@@ -1,5 +1,6 @@
 import { lookup as dnsLookup } from "node:dns/promises";
 import { isIP } from "node:net";
+import type { KubernetesTarget } from "./kubernetes.js";
 
 /**
  * Where endpoints come from. The address forms follow grpc-go / dskit:
@@ -7,12 +8,16 @@ import { isIP } from "node:net";
  * - `dns:///host:port`      every A/AAAA record of host, re-resolved periodically
  *                           (`dns://server/host:port`: the authority is ignored, the system resolver is used);
  * - `direct://host:port`    exactly that one address, never re-resolved;
- * - `kubernetes://svc.ns:port` and a bare `host:port`: like dns:/// (a headless service's records);
- *                           a bare IP literal is static.
+ * - `kubernetes://svc.ns:port` the ready endpoints of a Kubernetes service, watched through the API
+ *                           (EndpointSlices; see kubernetes.ts). Also kuberesolver's `kubernetes:///svc.ns:port`
+ *                           and `kubernetes://ns/svc:port`; no namespace means the client's own; the port is a
+ *                           number or a port name;
+ * - a bare `host:port`:     like dns:/// (a headless service's records); a bare IP literal is static.
  */
 export type Target =
   | { kind: "static"; addresses: string[] }
-  | { kind: "dns"; host: string; port: number };
+  | { kind: "dns"; host: string; port: number }
+  | KubernetesTarget;
 
 export class TargetError extends Error {
   override name = "TargetError";
@@ -87,15 +92,48 @@ export function parseTarget(target: string | readonly string[]): Target {
       const { host, port } = splitHostPort(rest, `target "${t}"`);
       return { kind: "static", addresses: [joinHostPort(host, port)] };
     }
-    case "kubernetes": {
-      const { host, port } = splitHostPort(rest.replace(/^\//, ""), `target "${t}"`);
-      return { kind: "dns", host, port };
-    }
+    case "kubernetes":
+      return parseKubernetesTarget(t, rest);
     default:
       throw new TargetError(
         `unsupported scheme "${scheme[1]}" in target "${t}": use dns:///host:port, direct://host:port, kubernetes://svc.ns:port or host:port`,
       );
   }
+}
+
+// A DNS-1035 label: what a service name (and a namespace) may be.
+const K8S_NAME = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+// An IANA_SVC_NAME: what a named port may be.
+const K8S_PORT_NAME = /^(?=.*[a-z])[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$/;
+
+function parseKubernetesTarget(t: string, rest: string): KubernetesTarget {
+  // kubernetes://svc.ns:port, kubernetes:///svc.ns:port, kubernetes://ns/svc:port
+  const slash = rest.indexOf("/");
+  const authority = slash < 0 ? "" : rest.slice(0, slash);
+  const path = slash < 0 ? rest : rest.slice(slash + 1);
+  const colon = path.lastIndexOf(":");
+  if (colon < 0) throw new TargetError(`invalid kubernetes target "${t}": expected kubernetes://service.namespace:port`);
+  const hostPart = path.slice(0, colon);
+  const portText = path.slice(colon + 1);
+  const [service, namespaceInHost, ...more] = hostPart.split(".");
+  let namespace: string | undefined = authority || namespaceInHost;
+  if (authority && namespaceInHost) {
+    throw new TargetError(`invalid kubernetes target "${t}": the namespace is given twice ("${authority}/" and ".${namespaceInHost}")`);
+  }
+  // svc.ns.svc.cluster.local names the same service; anything else after the namespace is not a service.
+  if (more.length && more.join(".") !== "svc" && !more.join(".").startsWith("svc.")) {
+    throw new TargetError(`invalid kubernetes target "${t}": expected service.namespace, got "${hostPart}"`);
+  }
+  if (!K8S_NAME.test(service ?? "")) throw new TargetError(`invalid service name "${service}" in kubernetes target "${t}"`);
+  if (namespace !== undefined && namespace !== "" && !K8S_NAME.test(namespace)) {
+    throw new TargetError(`invalid namespace "${namespace}" in kubernetes target "${t}"`);
+  }
+  if (namespace === "") namespace = undefined;
+  let port: number | string;
+  if (/^\d{1,5}$/.test(portText) && Number(portText) >= 1 && Number(portText) <= 65535) port = Number(portText);
+  else if (K8S_PORT_NAME.test(portText)) port = portText;
+  else throw new TargetError(`invalid port "${portText}" in kubernetes target "${t}"; expected 1-65535 or a port name`);
+  return { kind: "kubernetes", service, ...(namespace ? { namespace } : {}), port };
 }
 
 /** Returns every address of a host name (A and AAAA). */
@@ -109,6 +147,7 @@ export const systemLookup: LookupFn = async (host) => {
 /** Resolves a parsed target to its current list of addresses (sorted, de-duplicated). */
 export async function resolveTarget(target: Target, lookup: LookupFn = systemLookup): Promise<string[]> {
   if (target.kind === "static") return [...new Set(target.addresses)];
+  if (target.kind === "kubernetes") throw new Error("kubernetes targets are watched, not resolved: use createBalancer");
   const ips = await lookup(target.host);
   if (ips.length === 0) throw new Error(`dns: no A/AAAA records for "${target.host}"`);
   return [...new Set(ips.map((ip) => joinHostPort(ip, target.port)))].sort();

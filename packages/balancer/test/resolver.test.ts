@@ -7,7 +7,7 @@ test("address forms as upstream", () => {
   assert.deepEqual(parseTarget("dns://8.8.8.8/querier:9095"), { kind: "dns", host: "querier", port: 9095 });
   assert.deepEqual(parseTarget("dns:///querier"), { kind: "dns", host: "querier", port: 443 });
   assert.deepEqual(parseTarget("direct://10.0.0.7:9095"), { kind: "static", addresses: ["10.0.0.7:9095"] });
-  assert.deepEqual(parseTarget("kubernetes://querier.ns:9095"), { kind: "dns", host: "querier.ns", port: 9095 });
+  assert.deepEqual(parseTarget("kubernetes://querier.ns:9095"), { kind: "kubernetes", service: "querier", namespace: "ns", port: 9095 });
   assert.deepEqual(parseTarget("querier:9095"), { kind: "dns", host: "querier", port: 9095 });
   assert.deepEqual(parseTarget("127.0.0.1:80"), { kind: "static", addresses: ["127.0.0.1:80"] });
   assert.deepEqual(parseTarget("[::1]:80"), { kind: "static", addresses: ["[::1]:80"] });
