@@ -17,7 +17,9 @@ before(async () => {
       defineService(PaymentService, {
         createPayment(req) {
           created.push(req.idempotencyKey);
-          return create(CreatePaymentResponseSchema, { payment: { ...req.payment, id: "pay_1" } });
+          const payment = req.payment;
+          if (payment) payment.id = "pay_1";
+          return create(CreatePaymentResponseSchema, { payment });
         },
       }),
     ],
