@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { writeFileAtomic } from "./lib/fs-atomic.js";
 import { listProtoPackages } from "./lib/protos.js";
 import { readRepoConfig, repoRoot } from "./lib/repo.js";
-import { planServiceScaffold, ScaffoldError } from "./lib/service-scaffold.js";
+import { addCodeowner, planServiceScaffold, ScaffoldError } from "./lib/service-scaffold.js";
 
 const USAGE = "usage: npm run new:service -- <org>.<domain>.<version> <Name>Service   e.g. npm run new:service -- acme.shipping.v1 ShipmentService";
 
@@ -30,10 +30,10 @@ export function newService(args: string[], root = repoRoot): string[] {
   const owners = join(root, ".github", "CODEOWNERS");
   const dir = `/${plan.path.slice(0, plan.path.indexOf(`/${plan.domain}/`))}/${plan.domain}/`;
   if (existsSync(owners)) {
-    const text = readFileSync(owners, "utf8");
-    if (!text.split("\n").some((l) => l.trim().split(/\s+/)[0] === dir)) {
-      const team = `${scope}/${plan.domain.replace(/_/g, "-")}-team`;
-      writeFileAtomic(owners, `${text.replace(/\n*$/, "\n")}${dir} ${team}\n`);
+    const team = `${scope}/${plan.domain.replace(/_/g, "-")}-team`;
+    const updated = addCodeowner(readFileSync(owners, "utf8"), dir, team);
+    if (updated !== undefined) {
+      writeFileAtomic(owners, updated);
       written.push(`.github/CODEOWNERS (${dir} ${team}: replace with the owning team)`);
     }
   }

@@ -51,7 +51,10 @@ describe("a scaffolded service", () => {
     assert.match(proto, /^package acme\.shipping\.v1;$/m);
     assert.match(proto, /\/\/ ShipmentService [^\n]+\nservice ShipmentService \{/);
     assert.match(proto, /\/\/ GetShipment returns[^\n]*\n[^]*rpc GetShipment\(GetShipmentRequest\) returns \(GetShipmentResponse\)/);
-    assert.match(repo.read(".github/CODEOWNERS"), /^\/proto\/acme\/shipping\/ @acme\/shipping-team$/m);
+    const owners = repo.read(".github/CODEOWNERS");
+    assert.match(owners, /^\/proto\/acme\/shipping\/ +@acme\/shipping-team$/m);
+    const column = (dir: string) => owners.split("\n").find((l) => l.startsWith(dir))!.indexOf("@");
+    assert.equal(column("/proto/acme/shipping/"), column("/proto/acme/payments/"), "aligned with the other owners");
     const again = repo.script("new-service", ["acme.shipping.v1", "OtherService"]);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /shipping\.proto already exists/);

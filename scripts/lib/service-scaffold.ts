@@ -90,3 +90,16 @@ message Get${entity}Response {
 }
 `;
 }
+
+/**
+ * CODEOWNERS text with an owner line for `dir` appended, its owner in the same column as the
+ * rule above it (people read the file too); undefined when `dir` already has a line.
+ */
+export function addCodeowner(text: string, dir: string, team: string): string | undefined {
+  const rules = text.split("\n").filter((l) => l.trim() && !l.trimStart().startsWith("#"));
+  if (rules.some((l) => l.trim().split(/\s+/)[0] === dir)) return undefined;
+  const last = rules.at(-1);
+  const ownersColumn = last ? (/^\S+\s+/.exec(last)?.[0].length ?? 0) : 0;
+  const line = `${dir.padEnd(ownersColumn - 1)} ${team}`;
+  return `${text.replace(/\n*$/, "\n")}${line}\n`;
+}
