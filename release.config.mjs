@@ -2,6 +2,7 @@
 // vX.Y.Z, and every workspace package is published at that version by the
 // repo's own plugin (scripts/release/plugin-steps.ts). See README "Releases".
 import { execFileSync } from "node:child_process";
+import { parserOpts } from "./scripts/release/commit-header.mjs";
 
 /** The remote semantic-release will use when no --repository-url is given. */
 function originUrl() {
@@ -40,12 +41,13 @@ export default {
   ],
   tagFormat: "v${version}",
   plugins: [
-    ["@semantic-release/commit-analyzer", { preset: "conventionalcommits", presetConfig: { types } }],
+    ["@semantic-release/commit-analyzer", { preset: "conventionalcommits", presetConfig: { types }, parserOpts }],
     [
       "@semantic-release/release-notes-generator",
       {
         preset: "conventionalcommits",
         presetConfig: { types },
+        parserOpts,
         linkCompare: onGitHub,
         linkReferences: onGitHub,
         writerOpts: { commitsSort: ["scope", "subject"] },

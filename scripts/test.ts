@@ -24,6 +24,7 @@ export const SLOW_TEST_FILES = [
   "packages/protoc-gen-doc/test/site.test.ts",
   "test/breaking-verdicts.test.ts",
   "test/breaking.test.ts",
+  "test/commit-conventions.test.ts",
   "test/commit-hooks.test.ts",
   "test/docs-publish.test.ts",
   "test/engines.test.ts",
