@@ -21,6 +21,7 @@ import { repoRoot } from "./lib/repo.js";
 export const SLOW_TEST_FILES = [
   "packages/platform/test/browser.test.ts",
   "packages/protoc-gen-doc/test/model.test.ts",
+  "packages/protoc-gen-doc/test/site-googleapis.test.ts",
   "packages/protoc-gen-doc/test/site.test.ts",
   "test/breaking-verdicts.test.ts",
   "test/breaking.test.ts",
