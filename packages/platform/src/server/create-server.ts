@@ -3,10 +3,9 @@ import * as http2 from "node:http2";
 import type * as net from "node:net";
 import type { DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter, Interceptor, ServiceImpl } from "@connectrpc/connect";
-import { connectNodeAdapter, type ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
 import { createHealthService, Health, HealthStatusRegistry, ServingStatus } from "@acme/grpc-health";
 import { createMonitoringService, DependencyMonitor, MonitoringService, type DependencyMonitorOptions } from "@acme/monitoring";
-import { authInterceptor, type AuthOptions } from "./interceptors/auth-interceptor.js";
+import { authDecider, authInterceptor, type AuthOptions } from "./interceptors/auth-interceptor.js";
 import { deadlineInterceptor } from "./interceptors/deadline-interceptor.js";
 import { drainInterceptor } from "./interceptors/drain-interceptor.js";
 import { errorInterceptor } from "./interceptors/error-interceptor.js";
@@ -16,7 +15,17 @@ import { registerReflection } from "./reflection/reflection-service.js";
 import { validationInterceptor, type ValidatorOptions } from "../validation/validate.js";
 import { applyCors, type CorsOptions } from "./cors.js";
 import { jsonLogger, type Logger } from "./logger.js";
+import {
+  boundedCompressions,
+  closeWhenIdle,
+  DEFAULT_DECOMPRESSED_MAX_BYTES,
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_MAX_CONCURRENT_STREAMS,
+  DEFAULT_READ_MAX_BYTES,
+} from "./limits.js";
 import { createOnePortServers } from "./one-port.js";
+import { rpcAdapter } from "./rpc-adapter.js";
 
 type NodeRequest = http.IncomingMessage | http2.Http2ServerRequest;
 type NodeResponse = http.ServerResponse | http2.Http2ServerResponse;
@@ -82,6 +91,27 @@ export interface CreateServerOptions {
   validate?: boolean | ValidatorOptions;
   /** Serve TLS (HTTP/2 and HTTP/1.1 negotiated by ALPN) instead of cleartext. */
   tls?: http2.SecureServerOptions;
+  /**
+   * Largest request message accepted, in bytes as received (compressed or
+   * not); a bigger one, or a gRPC prefix declaring one, is refused with
+   * RESOURCE_EXHAUSTED before it is read (default 4 MiB, as gRPC's).
+   */
+  readMaxBytes?: number;
+  /**
+   * Largest request message after gzip/brotli decompression; inflating stops
+   * there with RESOURCE_EXHAUSTED (default 4 MiB, as gRPC's).
+   */
+  decompressedMaxBytes?: number;
+  /**
+   * A new connection must show its protocol (the HTTP/2 preface, or an
+   * HTTP/1.1 request head) and an HTTP/2 peer send its SETTINGS within this,
+   * or it is closed (default 10 000 ms).
+   */
+  handshakeTimeoutMs?: number;
+  /** An HTTP/2 connection with no stream open for this long gets GOAWAY (NO_ERROR) and is closed (default 120 000 ms). */
+  idleTimeoutMs?: number;
+  /** Streams one HTTP/2 connection may have open (SETTINGS_MAX_CONCURRENT_STREAMS); more are refused with REFUSED_STREAM (default 100). */
+  maxConcurrentStreams?: number;
 }
 
 export interface PlatformServer {
@@ -132,9 +162,18 @@ export function createServer(options: CreateServerOptions = {}): PlatformServer 
     ...(options.interceptors ?? []),
   ];
 
-  const rpcHandler = connectNodeAdapter({
+  const decompressedMaxBytes = options.decompressedMaxBytes ?? DEFAULT_DECOMPRESSED_MAX_BYTES;
+  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+  const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  const http2Settings = { settings: { maxConcurrentStreams: options.maxConcurrentStreams ?? DEFAULT_MAX_CONCURRENT_STREAMS } };
+
+  const rpcHandler = rpcAdapter({
     interceptors,
-    fallback: options.fallback as ConnectNodeAdapterOptions["fallback"],
+    logger,
+    readMaxBytes: options.readMaxBytes ?? DEFAULT_READ_MAX_BYTES,
+    acceptCompression: boundedCompressions(decompressedMaxBytes),
+    authorize: options.auth ? authDecider(options.auth, logger) : undefined,
+    fallback: options.fallback as Parameters<typeof rpcAdapter>[0]["fallback"],
     routes(router) {
       router.service(Health, createHealthService(health));
       router.service(MonitoringService, createMonitoringService(monitoring));
@@ -165,12 +204,18 @@ export function createServer(options: CreateServerOptions = {}): PlatformServer 
   let listener: net.Server;
   let http1: http.Server | undefined;
   if (options.tls) {
-    const secure = http2.createSecureServer({ allowHTTP1: true, ...options.tls }, handler);
-    secure.on("session", (s: http2.Http2Session) => track(sessions, s));
+    const secure = http2.createSecureServer({ allowHTTP1: true, handshakeTimeout: handshakeTimeoutMs, ...http2Settings, ...options.tls }, handler);
+    secure.on("session", (s: http2.Http2Session) => {
+      track(sessions, s);
+      closeWhenIdle(s, handshakeTimeoutMs, idleTimeoutMs);
+    });
     listener = secure;
   } else {
-    const servers = createOnePortServers(handler);
-    servers.http2.on("session", (s: http2.Http2Session) => track(sessions, s));
+    const servers = createOnePortServers(handler, http2Settings, handshakeTimeoutMs);
+    servers.http2.on("session", (s: http2.Http2Session) => {
+      track(sessions, s);
+      closeWhenIdle(s, handshakeTimeoutMs, idleTimeoutMs);
+    });
     listener = servers.listener;
     http1 = servers.http1;
   }

@@ -20,16 +20,30 @@ export interface OnePortServers {
  * else to the http/1.1 server. The bytes read are put back before handing
  * the socket over.
  */
-export function createOnePortServers(handler: Handler, http2Options: http2.ServerOptions = {}): OnePortServers {
-  const http1 = http.createServer(handler as http.RequestListener);
+export function createOnePortServers(
+  handler: Handler,
+  http2Options: http2.ServerOptions = {},
+  /** A connection that has not sent enough to tell HTTP/2 from HTTP/1.1 within this is closed (slowloris, silent peers). */
+  handshakeTimeoutMs = 10_000,
+): OnePortServers {
+  const http1 = http.createServer(
+    {
+      // An HTTP/1.1 request head must arrive as promptly; Node checks every connectionsCheckingInterval.
+      headersTimeout: Math.min(handshakeTimeoutMs, 300_000),
+      connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(handshakeTimeoutMs / 2))),
+    },
+    handler as http.RequestListener,
+  );
   const h2 = http2.createServer(http2Options, handler as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void);
   const listener = net.createServer((socket) => {
     let seen = Buffer.alloc(0);
+    const handshake = setTimeout(() => socket.destroy(), handshakeTimeoutMs);
     const onData = (chunk: Buffer) => {
       seen = Buffer.concat([seen, chunk]);
       const n = Math.min(seen.length, HTTP2_PREFACE.length);
       const matches = seen.subarray(0, n).equals(HTTP2_PREFACE.subarray(0, n));
       if (matches && seen.length < HTTP2_PREFACE.length) return; // wait for the rest of the preface
+      clearTimeout(handshake);
       socket.off("data", onData);
       socket.off("error", onEarlyError);
       socket.pause();
@@ -43,6 +57,7 @@ export function createOnePortServers(handler: Handler, http2Options: http2.Serve
       }
     };
     const onEarlyError = () => socket.destroy();
+    socket.once("close", () => clearTimeout(handshake));
     socket.on("data", onData);
     socket.on("error", onEarlyError);
   });

@@ -1,4 +1,4 @@
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, createContextKey, type Interceptor } from "@connectrpc/connect";
 import { identityKey } from "../context-keys.js";
 import type { Logger } from "../logger.js";
 
@@ -25,23 +25,44 @@ export interface AuthOptions {
 
 export const ALWAYS_PUBLIC = ["grpc.health.v1.Health"];
 
-/** Requires `authorization: Bearer <token>` on every non-public call. */
-export function authInterceptor(options: AuthOptions, logger: Logger): Interceptor {
+/** The outcome of checking a call's token: its identity, or why it is refused; "public" needs none. */
+export type AuthDecision = { identity: unknown } | { error: ConnectError } | "public";
+
+/**
+ * The decision made from the request headers before Connect reads the body
+ * (see rpc-adapter.ts), so that an unauthenticated peer cannot make us read,
+ * buffer or inflate its body. The interceptor then only applies it.
+ */
+export const authDecisionKey = createContextKey<Promise<AuthDecision> | undefined>(undefined, { description: "@acme/platform auth decision" });
+
+/** Decides from the headers alone: a public procedure, or `authorization: Bearer <token>` → `verify`. */
+export function authDecider(options: AuthOptions, logger: Logger): (service: string, procedure: string, header: Headers) => Promise<AuthDecision> {
   const open = new Set([...ALWAYS_PUBLIC, ...(options.public ?? [])]);
-  return (next) => async (req) => {
-    const procedure = `/${req.service.typeName}/${req.method.name}`;
-    if (open.has(req.service.typeName) || open.has(procedure)) return next(req);
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.header.get("authorization") ?? "");
-    if (!m) throw new ConnectError("missing bearer token", Code.Unauthenticated);
+  return async (service, procedure, header) => {
+    if (open.has(service) || open.has(procedure)) return "public";
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header.get("authorization") ?? "");
+    if (!m) return { error: new ConnectError("missing bearer token", Code.Unauthenticated) };
     let identity: unknown;
     try {
-      identity = await options.verify(m[1], { procedure, header: req.header });
+      identity = await options.verify(m[1], { procedure, header });
     } catch (err) {
       logger.warn("token rejected", { procedure, reason: err instanceof Error ? err.message : String(err) });
       identity = undefined;
     }
-    if (identity === undefined || identity === null) throw new ConnectError("invalid token", Code.Unauthenticated);
-    req.contextValues.set(identityKey, identity);
+    if (identity === undefined || identity === null) return { error: new ConnectError("invalid token", Code.Unauthenticated) };
+    return { identity };
+  };
+}
+
+/** Requires `authorization: Bearer <token>` on every non-public call. */
+export function authInterceptor(options: AuthOptions, logger: Logger): Interceptor {
+  const decide = authDecider(options, logger);
+  return (next) => async (req) => {
+    const procedure = `/${req.service.typeName}/${req.method.name}`;
+    const decision = await (req.contextValues.get(authDecisionKey) ?? decide(req.service.typeName, procedure, req.header));
+    if (decision === "public") return next(req);
+    if ("error" in decision) throw decision.error;
+    req.contextValues.set(identityKey, decision.identity);
     return next(req);
   };
 }
