@@ -11,8 +11,10 @@ export type Policy = "round_robin" | "least_outstanding";
  *             DNS, a closing session): eject it; retrying elsewhere is always safe;
  * - "sent":   the endpoint failed after the call was (maybe) sent (connection reset mid-call):
  *             eject it; retry only when the call is idempotent.
+ * - "timeout": the endpoint did not answer within the call's deadline (a hung or overloaded
+ *             backend): eject it, as outlier detection does; never retried, the deadline is spent.
  */
-export type FailureKind = "none" | "unsent" | "sent";
+export type FailureKind = "none" | "unsent" | "sent" | "timeout";
 
 export interface BalancerOptions<C> {
   /** A target string (dns:///host:port, direct://host:port, host:port) or a static list of host:port. */
@@ -196,7 +198,10 @@ export function createBalancer<C>(opts: BalancerOptions<C>): Balancer<C> {
     for (let i = 0; i < n; i++) {
       const e = list[(start + i) % n];
       if (exclude?.has(e.address)) continue;
-      if (e.ejectedUntil > now) {
+      // Back from ejection but not yet proven healthy: one probe call at a time, so that an
+      // endpoint that still hangs holds one call until its deadline, not its share of the traffic.
+      const probing = e.failures > 0 && e.outstanding > 0;
+      if (e.ejectedUntil > now || probing) {
         if (!fallback || e.ejectedUntil < fallback.ejectedUntil) fallback = e;
         continue;
       }
@@ -276,7 +281,7 @@ export function createBalancer<C>(opts: BalancerOptions<C>): Balancer<C> {
         if (kind === "none") throw err;
         lastErr = err;
         tried.add(l.address);
-        const retryable = kind === "unsent" || ro.idempotent === true;
+        const retryable = kind === "unsent" || (kind === "sent" && ro.idempotent === true);
         if (!retryable || ro.signal?.aborted) throw err;
       }
     }

@@ -39,3 +39,15 @@ export function classifyConnectFailure(err: unknown): FailureKind {
   if (err.code === Code.Unavailable || err.code === Code.Aborted) return "sent";
   return "none";
 }
+
+/**
+ * A DEADLINE_EXCEEDED that came when the call's own deadline ran out, measured from `startedAt`
+ * (performance.now()): the endpoint held the call without answering. Counted against it
+ * ("timeout"), so that a hung backend is ejected. A DEADLINE_EXCEEDED the server sent earlier
+ * is its own answer and is not.
+ */
+export function deadlineSpent(err: unknown, startedAt: number, timeoutMs: number | undefined): boolean {
+  if (timeoutMs === undefined || timeoutMs <= 0 || !(err instanceof ConnectError) || err.code !== Code.DeadlineExceeded) return false;
+  // Timers may fire up to a millisecond early against performance.now().
+  return performance.now() - startedAt >= timeoutMs - 1;
+}

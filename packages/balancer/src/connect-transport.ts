@@ -2,7 +2,7 @@ import type { DescMessage, DescMethodStreaming, DescMethodUnary, MessageInitShap
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ContextValues, type StreamResponse, type Transport, type UnaryResponse } from "@connectrpc/connect";
 import { createBalancer, NoEndpointsError, type Balancer, type BalancerOptions } from "./balancer.js";
-import { classifyConnectFailure } from "./connect-failure.js";
+import { classifyConnectFailure, deadlineSpent } from "./connect-failure.js";
 
 /** A transport and, optionally, how to close its connection. */
 export type ClosableTransport = Transport & { close?(): Promise<void> | void };
@@ -58,11 +58,19 @@ export function createBalancedTransport(options: BalancedTransportOptions): Bala
       input: MessageInitShape<I>,
       contextValues?: ContextValues,
     ): Promise<UnaryResponse<I, O>> {
+      let startedAt = 0;
       try {
-        return await balancer.run((t) => t.unary(method, signal, timeoutMs, header, input, contextValues), {
-          idempotent: isIdempotent(method),
-          signal,
-        });
+        return await balancer.run(
+          (t) => {
+            startedAt = performance.now();
+            return t.unary(method, signal, timeoutMs, header, input, contextValues);
+          },
+          {
+            idempotent: isIdempotent(method),
+            signal,
+            classify: (err) => (deadlineSpent(err, startedAt, timeoutMs) ? "timeout" : classifyConnectFailure(err)),
+          },
+        );
       } catch (err) {
         throw toConnectError(err);
       }

@@ -45,5 +45,5 @@ export type { Balancer, BalancerOptions, EndpointState, FailureKind, Lease, Poli
 export { backoffDelay, type BackoffOptions } from "./backoff.js";
 export { joinHostPort, parseTarget, resolveTarget, systemLookup, TargetError, type LookupFn, type Target } from "./resolver.js";
 export { readyAddresses, type KubernetesOptions, type KubernetesTarget } from "./kubernetes.js";
-export { classifyConnectFailure } from "./connect-failure.js";
+export { classifyConnectFailure, deadlineSpent } from "./connect-failure.js";
 export { createBalancedTransport, type BalancedTransport, type BalancedTransportOptions, type ClosableTransport } from "./connect-transport.js";

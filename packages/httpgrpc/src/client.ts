@@ -11,13 +11,14 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { createBalancer, NoEndpointsError, type Balancer, type BalancerOptions, type FailureKind } from "@acme/balancer";
+import { createBalancer, deadlineSpent, NoEndpointsError, type Balancer, type BalancerOptions, type FailureKind } from "@acme/balancer";
 import { httpResponseFromError } from "./errors.js";
 import type { HTTPRequestSchema, HTTPResponse } from "./gen.js";
 import { canonicalHeaderKey, hopByHopNames } from "./http-rules.js";
 import { DEFAULT_MAX_BODY_BYTES, MESSAGE_OVERHEAD_BYTES } from "./limits.js";
 import { GrpcEndpoint, TransportError, type UnaryCallOptions } from "@acme/h2";
 import type { Context } from "@opentelemetry/api";
+import { closeAfterUnreadBody } from "./lingering-close.js";
 import { forwardedParent, observeHandleCall } from "./tracing.js";
 import { decodeHTTPResponse, decodeHTTPResponsePieces, encodeHTTPRequest } from "./wire/codec.js";
 
@@ -57,7 +58,10 @@ export interface HTTPClientOptions extends Pick<BalancerOptions<unknown>, "polic
   target: string | readonly string[];
   /** Maximum request and response body size. Default 4 MiB. */
   maxBodyBytes?: number;
-  /** Default deadline of each call, in ms. Default none. */
+  /**
+   * Default deadline of each call, in ms; 0 for none. Default 30_000. A call that reaches its
+   * deadline counts against its endpoint, so a hung backend is ejected.
+   */
   timeoutMs?: number;
   /** TCP keep-alive probe delay on idle connections, in ms. Default 15_000. */
   keepAliveMs?: number;
@@ -87,8 +91,12 @@ export interface HTTPClient {
   close(): Promise<void>;
 }
 
+/** The deadline of a call that sets none. */
+export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
+
 export function createHTTPClient(options: HTTPClientOptions): HTTPClient {
   const max = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const defaultTimeoutMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
   const idempotent = options.idempotentMethods ?? IDEMPOTENT_METHODS;
   const balancer = createBalancer<GrpcEndpoint>({
     target: options.target,
@@ -128,9 +136,21 @@ export function createHTTPClient(options: HTTPClientOptions): HTTPClient {
     const metadata = { ...opts.headers };
     const rpc = observeHandleCall(method, metadata, req.headers, parent);
     const bytes = encodeHTTPRequest(req);
-    const o = { signal: opts.signal, timeoutMs: opts.timeoutMs ?? options.timeoutMs, metadata };
+    const timeoutMs = (opts.timeoutMs ?? defaultTimeoutMs) || undefined;
+    const o = { signal: opts.signal, timeoutMs, metadata };
+    let startedAt = 0;
     try {
-      const out = await balancer.run((c) => call(c, bytes, o), { idempotent: idempotent.has(method), signal: opts.signal });
+      const out = await balancer.run(
+        (c) => {
+          startedAt = performance.now();
+          return call(c, bytes, o);
+        },
+        {
+          idempotent: idempotent.has(method),
+          signal: opts.signal,
+          classify: (err) => (deadlineSpent(err, startedAt, timeoutMs) ? "timeout" : classify(err)),
+        },
+      );
       rpc.end(0);
       return out;
     } catch (err) {
@@ -296,14 +316,13 @@ function readBody(req: IncomingMessage, max: number): Promise<Uint8Array> {
   });
 }
 
-function sendText(res: ServerResponse, status: number, message: string, close = false): void {
+function sendText(res: ServerResponse, status: number, message: string): void {
   if (res.headersSent || res.destroyed) {
     res.destroy();
     return;
   }
   const body = Buffer.from(message + "\n");
   const h: Record<string, string | number> = { "Content-Type": "text/plain; charset=utf-8", "Content-Length": body.length };
-  if (close) h["Connection"] = "close";
   res.writeHead(status, h);
   res.end(body);
 }
@@ -354,7 +373,11 @@ export function createForwarder(client: HTTPClient, options: ForwarderOptions = 
       try {
         body = await readBody(req, client.maxBodyBytes);
       } catch (err) {
-        if (err instanceof TooLarge) return sendText(res, 413, `request body exceeds ${client.maxBodyBytes} bytes`, true);
+        if (err instanceof TooLarge) {
+          // The rest of the body is never read; the connection closes once the 413 is out.
+          closeAfterUnreadBody(req, res, client.maxBodyBytes);
+          return sendText(res, 413, `request body exceeds ${client.maxBodyBytes} bytes`);
+        }
         return sendText(res, 400, "could not read the request body");
       }
       const headers = forwardedHeaders(req);
