@@ -17,7 +17,9 @@ import { applyCors, type CorsOptions } from "./cors.js";
 import { jsonLogger, type Logger } from "./logger.js";
 import {
   boundedCompressions,
+  closeAfterUnreadBody,
   closeWhenIdle,
+  tagRawSocket,
   DEFAULT_DECOMPRESSED_MAX_BYTES,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_IDLE_TIMEOUT_MS,
@@ -162,6 +164,7 @@ export function createServer(options: CreateServerOptions = {}): PlatformServer 
     ...(options.interceptors ?? []),
   ];
 
+  const readMaxBytes = options.readMaxBytes ?? DEFAULT_READ_MAX_BYTES;
   const decompressedMaxBytes = options.decompressedMaxBytes ?? DEFAULT_DECOMPRESSED_MAX_BYTES;
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
   const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
@@ -170,7 +173,7 @@ export function createServer(options: CreateServerOptions = {}): PlatformServer 
   const rpcHandler = rpcAdapter({
     interceptors,
     logger,
-    readMaxBytes: options.readMaxBytes ?? DEFAULT_READ_MAX_BYTES,
+    readMaxBytes,
     acceptCompression: boundedCompressions(decompressedMaxBytes),
     authorize: options.auth ? authDecider(options.auth, logger) : undefined,
     fallback: options.fallback as Parameters<typeof rpcAdapter>[0]["fallback"],
@@ -195,6 +198,7 @@ export function createServer(options: CreateServerOptions = {}): PlatformServer 
     });
     // An HTTP/1.1 keep-alive connection would otherwise outlive the drain.
     if (draining && req.httpVersionMajor === 1) (res as http.ServerResponse).setHeader("connection", "close");
+    if (req.httpVersionMajor === 1) closeAfterUnreadBody(req as http.IncomingMessage, res as http.ServerResponse, readMaxBytes);
     if (options.cors && applyCors(options.cors, req, res)) return;
     rpcHandler(req, res);
   };
@@ -205,6 +209,7 @@ export function createServer(options: CreateServerOptions = {}): PlatformServer 
   let http1: http.Server | undefined;
   if (options.tls) {
     const secure = http2.createSecureServer({ allowHTTP1: true, handshakeTimeout: handshakeTimeoutMs, ...http2Settings, ...options.tls }, handler);
+    secure.on("secureConnection", tagRawSocket);
     secure.on("session", (s: http2.Http2Session) => {
       track(sessions, s);
       closeWhenIdle(s, handshakeTimeoutMs, idleTimeoutMs);
@@ -219,7 +224,10 @@ export function createServer(options: CreateServerOptions = {}): PlatformServer 
     listener = servers.listener;
     http1 = servers.http1;
   }
-  listener.on("connection", (s: net.Socket) => track(sockets, s));
+  listener.on("connection", (s: net.Socket) => {
+    track(sockets, s);
+    tagRawSocket(s);
+  });
 
   let closing: Promise<void> | undefined;
   let listening = false;

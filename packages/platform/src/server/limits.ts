@@ -1,4 +1,6 @@
+import type * as http from "node:http";
 import type * as http2 from "node:http2";
+import type * as net from "node:net";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Compression } from "@connectrpc/connect/protocol";
 import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
@@ -28,20 +30,40 @@ export function boundedCompressions(maxBytes: number): Compression[] {
   }));
 }
 
+/** Set on each accepted socket to itself, so that the HTTP/2 session built on it can still cut it. */
+export const RAW_SOCKET = Symbol("acme.platform.rawSocket");
+
+/** Tags a socket for closeWhenIdle. */
+export function tagRawSocket(socket: net.Socket): void {
+  (socket as unknown as Record<symbol, net.Socket>)[RAW_SOCKET] = socket;
+}
+
 /**
  * Closes an HTTP/2 session that sits without streams: `handshakeTimeoutMs`
  * until the peer's first SETTINGS, then `idleTimeoutMs` whenever no stream is
  * open. Closing sends GOAWAY (NO_ERROR), so a client knows to reconnect; a
- * session with streams open is never cut by this (a health Watch may be
- * silent for hours).
+ * peer that does not let it be written is cut after as long again. A session
+ * with streams open is never cut by this (a health Watch may be silent for
+ * hours).
  */
 export function closeWhenIdle(session: http2.Http2Session, handshakeTimeoutMs: number, idleTimeoutMs: number): void {
+  // Node hands out a proxy that refuses destroy(); the listener tagged the socket with itself.
+  const raw = (session.socket as unknown as Record<symbol, net.Socket | undefined> | undefined)?.[RAW_SOCKET];
   let open = 0;
   let timer: NodeJS.Timeout | undefined;
   const arm = (ms: number) => {
     clearTimeout(timer);
     timer = setTimeout(() => {
-      if (!session.closed && !session.destroyed) session.close();
+      if (session.closed || session.destroyed) return;
+      session.close();
+      // close() waits for its GOAWAY to be written, which a peer that never finished its
+      // handshake, or never reads, can put off for ever: give it as long again, then cut.
+      timer = setTimeout(() => {
+        session.destroy();
+        // Node then waits for the peer's FIN, which a peer that never reads never sends.
+        raw?.destroy();
+      }, ms);
+      timer.unref();
     }, ms);
     timer.unref();
   };
@@ -57,4 +79,31 @@ export function closeWhenIdle(session: http2.Http2Session, handshakeTimeoutMs: n
     });
   });
   session.once("close", () => clearTimeout(timer));
+}
+
+/**
+ * An HTTP/1.1 response sent before its request body was read (a refused
+ * call, a message over readMaxBytes) ends the connection, or Node would read
+ * the rest of a body of any declared size to find the next request. The close
+ * lingers: our side is shut (FIN) after the response, and what the peer still
+ * sends is read and dropped, up to `maxBytes` or until it closes, so that the
+ * kernel does not answer unread data with a reset that could destroy the
+ * response before the peer has read it.
+ */
+export function closeAfterUnreadBody(req: http.IncomingMessage, res: http.ServerResponse, maxBytes: number, lingerMs = 2_000): void {
+  res.once("finish", () => {
+    if (req.complete) return;
+    const socket = req.socket;
+    if (socket.destroyed) return;
+    let dropped = 0;
+    socket.on("data", (chunk: Buffer) => {
+      dropped += chunk.length;
+      if (dropped > maxBytes) socket.destroy();
+    });
+    socket.end();
+    socket.resume();
+    const t = setTimeout(() => socket.destroy(), lingerMs);
+    t.unref();
+    socket.once("close", () => clearTimeout(t));
+  });
 }

@@ -1,0 +1,360 @@
+// Hostile peers against createServer, each attack also run against a plain
+// node:http2 server with connect-node's defaults (the reference row). Both run
+// in child processes (test/fixtures/attack-target.ts) so that their memory can
+// be measured: the peak resident set (maxRSS) during the attack, less the peak
+// before it. For each row the platform must refuse the attack, stay under a
+// stated memory bound, keep answering a legitimate client meanwhile, and do at
+// least as well as the reference. Loops are bounded by bytes or counts, and
+// every wait is for an event, never for a time.
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import * as http2 from "node:http2";
+import * as net from "node:net";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { after, before, describe, test, type TestContext } from "node:test";
+import { createClient } from "@acme/platform/client/node";
+import { GreeterService } from "@acme/greeter/v1";
+import { HTTP2_PREFACE } from "@acme/platform/server";
+
+const MiB = 1024 * 1024;
+const SAY_HELLO = "/acme.greeter.v1.GreeterService/SayHello";
+const TOKEN = { authorization: "Bearer good-token" };
+
+interface Stats {
+  rss: number;
+  maxRss: number;
+  arrayBuffers: number;
+  handlerRuns: number;
+}
+
+interface Target {
+  kind: "platform" | "reference";
+  port: number;
+  url: string;
+  stats(): Promise<Stats>;
+  close(): Promise<void>;
+}
+
+async function startTarget(kind: Target["kind"]): Promise<Target> {
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "fixtures", "attack-target.ts"), kind], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const [first] = (await once(child, "message")) as [{ port: number }];
+  let pending: ((s: Stats) => void)[] = [];
+  child.on("message", (m) => {
+    const w = pending.shift();
+    w?.(m as Stats);
+  });
+  return {
+    kind,
+    port: first.port,
+    url: `http://127.0.0.1:${first.port}`,
+    stats: () =>
+      new Promise<Stats>((resolve) => {
+        pending.push(resolve);
+        child.send("stats");
+      }),
+    close: async () => {
+      if (child.exitCode !== null) return;
+      child.kill("SIGKILL");
+      await once(child, "exit");
+      pending = [];
+    },
+  };
+}
+
+/** Runs `attack` while a legitimate client calls; returns what it returned, the calls that failed and the memory growth. */
+async function underAttack<T>(target: Target, attack: () => Promise<T>, calls = 20) {
+  const client = createClient(GreeterService, { baseUrl: target.url, protocol: "grpc", headers: TOKEN });
+  await client.sayHello({ name: "warm-up" });
+  const before = await target.stats();
+  let done = false;
+  const failures: string[] = [];
+  let succeeded = 0;
+  const legit = (async () => {
+    // At least `calls` calls, and on until the attack is over: the client is served during all of it.
+    for (let i = 0; i < calls || !done; i++) {
+      try {
+        const r = await client.sayHello({ name: `legit-${i}` });
+        if (r.message !== `Hello, legit-${i}!`) failures.push(`call ${i}: ${r.message}`);
+        else succeeded++;
+      } catch (e) {
+        failures.push(`call ${i}: ${String(e)}`);
+      }
+    }
+  })();
+  const result = await attack().finally(() => (done = true));
+  await legit;
+  const afterStats = await target.stats();
+  return { result, failures, succeeded, growth: afterStats.maxRss - before.maxRss, handlerRuns: afterStats.handlerRuns - before.handlerRuns };
+}
+
+function connectH2(port: number): Promise<http2.ClientHttp2Session> {
+  const session = http2.connect(`http://127.0.0.1:${port}`);
+  session.on("error", () => {});
+  return new Promise((resolve, reject) => {
+    session.once("remoteSettings", () => resolve(session));
+    session.once("error", reject);
+  });
+}
+
+/** A gRPC message prefix: flags, then the length, big-endian. */
+function prefix(length: number, compressed = false): Buffer {
+  const b = Buffer.alloc(5);
+  b[0] = compressed ? 1 : 0;
+  b.writeUInt32BE(length >>> 0, 1);
+  return b;
+}
+
+interface Answer {
+  /** grpc-status (from trailers or a trailers-only response), or the HTTP status for Connect unary. */
+  status?: string;
+  message?: string;
+  /** Bytes of request body written before the answer came (or before giving up). */
+  sent: number;
+  /** The answer came before the request body was finished (a request given up on counts as unanswered). */
+  beforeEnd: boolean;
+  resetCode?: number;
+}
+
+/**
+ * One HTTP/2 request whose body is `head` and then `filler` bytes written in
+ * 64 KiB chunks, respecting flow control, until the server answers or
+ * `fillerBytes` are written; only then is the body ended.
+ */
+async function h2Request(
+  session: http2.ClientHttp2Session,
+  headers: http2.OutgoingHttpHeaders,
+  head: Buffer,
+  fillerBytes = 0,
+  /** After the filler, end the body and wait for the answer (else give up: the declared message was never complete). */
+  thenEnd = true,
+): Promise<Answer> {
+  const stream = session.request({ ":method": "POST", ":path": SAY_HELLO, te: "trailers", ...headers });
+  stream.on("error", () => {});
+  const answer: Answer = { sent: 0, beforeEnd: false };
+  let ended = false;
+  let answered = false;
+  let onAnswer!: () => void;
+  const answeredNow = new Promise<void>((r) => (onAnswer = r));
+  const markAnswered = () => {
+    if (answered) return;
+    answer.beforeEnd = !ended;
+    answered = true;
+    onAnswer();
+  };
+  const finished = new Promise<void>((resolve) => {
+    const settle = (h: http2.IncomingHttpHeaders) => {
+      const s = h["grpc-status"] ?? (String(h[":status"]) !== "200" ? h[":status"] : undefined);
+      if (s === undefined) return;
+      answer.status = String(s);
+      answer.message = h["grpc-message"] === undefined ? undefined : decodeURIComponent(String(h["grpc-message"]));
+      markAnswered();
+    };
+    stream.on("response", settle);
+    stream.on("trailers", settle);
+    stream.on("close", () => {
+      answer.resetCode = stream.rstCode;
+      // Closed without a status: no answer, so not "before the end" either.
+      answered = true;
+      onAnswer();
+      resolve();
+    });
+    stream.resume();
+  });
+  stream.write(head);
+  answer.sent = head.length;
+  const chunk = Buffer.alloc(64 * 1024, 0x61);
+  while (!answered && answer.sent < head.length + fillerBytes && !stream.destroyed) {
+    const n = Math.min(chunk.length, head.length + fillerBytes - answer.sent);
+    answer.sent += n;
+    if (!stream.write(chunk.subarray(0, n))) await Promise.race([once(stream, "drain"), answeredNow]);
+  }
+  if ((answered || !thenEnd) && !stream.closed) {
+    // Answered mid-body: stop sending, as a gRPC client does once it has the status.
+    stream.close(http2.constants.NGHTTP2_CANCEL);
+  } else if (!stream.destroyed && !stream.writableEnded) {
+    ended = true;
+    stream.end();
+  }
+  await finished;
+  return answer;
+}
+
+function table(t: TestContext, rows: Record<string, unknown>[]) {
+  for (const r of rows) t.diagnostic(JSON.stringify(r));
+}
+
+const targets: Record<Target["kind"], Target> = {} as never;
+before(async () => {
+  [targets.platform, targets.reference] = await Promise.all([startTarget("platform"), startTarget("reference")]);
+});
+after(async () => {
+  await Promise.all(Object.values(targets).map((t) => t?.close()));
+});
+
+describe("attacks on the platform server (reference: plain node:http2 + connect-node)", () => {
+  test("decompression bomb: gzip messages that inflate to 32 MiB", async (t) => {
+    const bomb = gzipSync(Buffer.alloc(32 * MiB));
+    assert.ok(bomb.length < 64 * 1024, `the bomb is small on the wire (${bomb.length} bytes)`);
+    const rows = [];
+    for (const target of [targets.platform, targets.reference]) {
+      const run = await underAttack(target, async () => {
+        const session = await connectH2(target.port);
+        const grpc = Promise.all(
+          Array.from({ length: 3 }, () =>
+            h2Request(session, { "content-type": "application/grpc", "grpc-encoding": "gzip", ...TOKEN }, Buffer.concat([prefix(bomb.length, true), bomb])),
+          ),
+        );
+        const connect = h2Request(session, { "content-type": "application/proto", "content-encoding": "gzip", ...TOKEN }, bomb);
+        const answers = [...(await grpc), await connect];
+        session.destroy();
+        return answers;
+      });
+      rows.push({ target: target.kind, statuses: run.result.map((a) => a.status), growthMiB: +(run.growth / MiB).toFixed(1), handlerRuns: run.handlerRuns - run.succeeded, failures: run.failures.length });
+      if (target.kind === "platform") {
+        // RESOURCE_EXHAUSTED: grpc-status 8, or HTTP 429 for Connect unary.
+        assert.deepEqual(run.result.map((a) => a.status), ["8", "8", "8", "429"]);
+        assert.match(run.result[0].message ?? "", /larger than 4194304 bytes \(decompressedMaxBytes\)/);
+        assert.equal(run.handlerRuns, run.succeeded, "no handler ran for a bomb");
+        assert.ok(run.growth < 48 * MiB, `peak memory grew by ${(run.growth / MiB).toFixed(1)} MiB (bound 48 MiB; 4 bombs × 32 MiB inflated would be 128)`);
+        assert.deepEqual(run.failures, []);
+      }
+    }
+    table(t, rows);
+    const [ours, ref] = rows;
+    assert.ok(ours.growthMiB <= Math.max(ref.growthMiB, 48), "at least as well as the reference");
+  });
+
+  test("a gRPC prefix declaring 4 GiB is refused before the data is read", async (t) => {
+    const rows = [];
+    const limit = 32 * MiB;
+    for (const target of [targets.platform, targets.reference]) {
+      const run = await underAttack(target, async () => {
+        const session = await connectH2(target.port);
+        const answer = await h2Request(session, { "content-type": "application/grpc", ...TOKEN }, prefix(0xffffffff), limit, false);
+        session.destroy();
+        return answer;
+      });
+      rows.push({ target: target.kind, status: run.result.status, answeredBeforeEnd: run.result.beforeEnd, sentMiB: +(run.result.sent / MiB).toFixed(2), growthMiB: +(run.growth / MiB).toFixed(1), failures: run.failures.length });
+      if (target.kind === "platform") {
+        assert.equal(run.result.status, "8");
+        assert.ok(run.result.beforeEnd, "answered while the peer was still sending");
+        assert.ok(run.result.sent < limit, `answered after ${run.result.sent} bytes, before ${limit}`);
+        assert.ok(run.growth < 16 * MiB, `peak memory grew by ${(run.growth / MiB).toFixed(1)} MiB (bound 16 MiB)`);
+        assert.deepEqual(run.failures, []);
+      }
+    }
+    table(t, rows);
+    const [ours, ref] = rows;
+    assert.ok(!ref.answeredBeforeEnd || ours.answeredBeforeEnd);
+  });
+
+  test("an unauthenticated request is refused before its body is read", async (t) => {
+    const rows = [];
+    const declared = 3 * MiB;
+    for (const target of [targets.platform, targets.reference]) {
+      const run = await underAttack(target, async () => {
+        const session = await connectH2(target.port);
+        const noToken = await h2Request(session, { "content-type": "application/grpc" }, prefix(declared), declared);
+        const badToken = await h2Request(session, { "content-type": "application/proto", authorization: "Bearer stolen" }, Buffer.alloc(0), declared);
+        session.destroy();
+        return [noToken, badToken];
+      });
+      rows.push({ target: target.kind, statuses: run.result.map((a) => a.status), answeredBeforeEnd: run.result.map((a) => a.beforeEnd), sentKiB: run.result.map((a) => Math.round(a.sent / 1024)), failures: run.failures.length });
+      if (target.kind === "platform") {
+        assert.deepEqual(run.result.map((a) => a.status), ["16", "401"]);
+        assert.deepEqual(run.result.map((a) => a.beforeEnd), [true, true], "answered before the body was finished");
+        // The server never reads the body, so the peer can send at most what flow control lets it buffer.
+        for (const a of run.result) assert.ok(a.sent <= 1 * MiB, `the peer got ${a.sent} bytes in before the answer`);
+        assert.equal(run.handlerRuns, run.succeeded, "no handler ran");
+        assert.deepEqual(run.failures, []);
+      }
+    }
+    table(t, rows);
+  });
+
+  test("the same over HTTP/1.1: a 401 before the body, then the connection is closed", async () => {
+    const socket = net.connect(targets.platform.port, "127.0.0.1");
+    await once(socket, "connect");
+    let got = "";
+    socket.setEncoding("latin1");
+    socket.on("data", (c: string) => (got += c));
+    const closed = once(socket, "close");
+    socket.on("error", () => {});
+    const declared = 64 * MiB;
+    socket.write(`POST ${SAY_HELLO} HTTP/1.1\r\nhost: x\r\ncontent-type: application/proto\r\ncontent-length: ${declared}\r\n\r\n`);
+    // Write until the answer shows up or the declared body is all sent, each chunk once the last was taken.
+    let sent = 0;
+    const chunk = Buffer.alloc(64 * 1024);
+    while (!got.includes("\r\n\r\n") && sent < declared && !socket.destroyed) {
+      sent += chunk.length;
+      await new Promise((r) => socket.write(chunk, r));
+    }
+    await closed;
+    assert.match(got, /^HTTP\/1\.1 401 /);
+    assert.match(got, /\{"code":"unauthenticated","message":"missing bearer token"\}$/, "the whole response arrived before the close");
+    assert.ok(sent < declared, `answered after ${sent} of ${declared} bytes`);
+  });
+
+  test("silent connections and a slow preface are closed; clients go on being served", async (t) => {
+    const rows = [];
+    for (const target of [targets.platform, targets.reference]) {
+      const run = await underAttack(target, async () => {
+        const silent = await Promise.all(Array.from({ length: 100 }, () => openSocket(target.port)));
+        // The preface one byte at a time, each after the previous one reached the server (bounded: 24 bytes).
+        const slow = await Promise.all(Array.from({ length: 10 }, () => openSocket(target.port)));
+        const dribble = Promise.all(
+          slow.map(async (s) => {
+            for (let i = 0; i < HTTP2_PREFACE.length && !s.closed; i++) await new Promise((r) => s.socket.write(HTTP2_PREFACE.subarray(i, i + 1), r));
+          }),
+        );
+        // An HTTP/2 connection that finishes its handshake and then opens no stream.
+        const idle = await connectH2(target.port);
+        const goaway = new Promise<number>((r) => idle.once("goaway", (code) => r(code)));
+        if (target.kind === "platform") {
+          await Promise.all([...silent, ...slow].map((s) => s.closedPromise));
+          await dribble;
+          const code = await goaway;
+          return { silentClosed: silent.length, slowClosed: slow.length, idleGoaway: code };
+        }
+        // The reference has no such timeouts: count what is still open once the legitimate calls are done.
+        await dribble;
+        return {
+          silentClosed: silent.filter((s) => s.closed).length,
+          slowClosed: slow.filter((s) => s.closed).length,
+          idleGoaway: undefined,
+          cleanup: () => [...silent, ...slow].forEach((s) => s.socket.destroy()) ?? idle.destroy(),
+        };
+      }, 20);
+      const { cleanup, ...result } = run.result as typeof run.result & { cleanup?: () => void };
+      cleanup?.();
+      rows.push({ target: target.kind, ...result, failures: run.failures.length, growthMiB: +(run.growth / MiB).toFixed(1) });
+      if (target.kind === "platform") {
+        assert.deepEqual(result, { silentClosed: 100, slowClosed: 10, idleGoaway: http2.constants.NGHTTP2_NO_ERROR });
+        assert.deepEqual(run.failures, []);
+        assert.ok(run.growth < 32 * MiB, `peak memory grew by ${(run.growth / MiB).toFixed(1)} MiB`);
+      }
+    }
+    table(t, rows);
+    const [ours, ref] = rows as unknown as { silentClosed: number; slowClosed: number }[];
+    assert.ok(ours.silentClosed >= ref.silentClosed && ours.slowClosed >= ref.slowClosed);
+  });
+});
+
+async function openSocket(port: number) {
+  const socket = net.connect(port, "127.0.0.1");
+  socket.on("error", () => {});
+  socket.resume(); // read (and drop) what the server sends, so that its FIN is seen
+  const state = { socket, closed: false, closedPromise: undefined as unknown as Promise<void> };
+  state.closedPromise = new Promise<void>((r) =>
+    socket.once("close", () => {
+      state.closed = true;
+      r();
+    }),
+  );
+  await once(socket, "connect");
+  return state;
+}
