@@ -112,7 +112,7 @@ export interface CreateServerOptions {
   handshakeTimeoutMs?: number;
   /** An HTTP/2 connection with no stream open for this long gets GOAWAY (NO_ERROR) and is closed (default 120 000 ms). */
   idleTimeoutMs?: number;
-  /** Streams one HTTP/2 connection may have open (SETTINGS_MAX_CONCURRENT_STREAMS); more are refused with REFUSED_STREAM (default 100). */
+  /** Streams one HTTP/2 connection may have open, advertised as SETTINGS_MAX_CONCURRENT_STREAMS and enforced by nghttp2 (default 100; Node's is unlimited). */
   maxConcurrentStreams?: number;
 }
 
