@@ -1,27 +1,31 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 
 /**
- * Closes an HTTP/1.1 connection whose response went out before the request body was read (a
- * 413 for a declared Content-Length over the limit), without losing that response. Closing a
- * socket that still has unread data makes the kernel send a reset, which can destroy the
- * response before the client reads it; so our side is shut first (FIN after the response), and
- * what the client still sends is read and dropped, up to `maxBytes` or `lingerMs`, until it
- * closes. Nothing of it is kept. (Node, told `Connection: close`, would destroy at once.)
+ * Makes an HTTP/1.1 response that goes out before its request body was read (a 413 for a
+ * declared Content-Length over the limit) the last on its connection, without losing it. It is
+ * sent with `Connection: close`; Node then ends the socket with destroySoon(): FIN, and destroy
+ * once written, and destroying a socket with unread data makes the kernel send a reset that can
+ * take the response with it before the client reads it. So the close lingers instead: FIN after
+ * the response, then what the client still sends is read and dropped, up to `maxBytes` or
+ * `lingerMs`, until it closes. Nothing of it is kept.
  */
 export function closeAfterUnreadBody(req: IncomingMessage, res: ServerResponse, maxBytes: number, lingerMs = 2_000): void {
-  res.once("finish", () => {
-    if (req.complete) return;
-    const socket = req.socket;
-    if (socket.destroyed) return;
-    let dropped = 0;
-    socket.on("data", (chunk: Buffer) => {
-      dropped += chunk.length;
-      if (dropped > maxBytes) socket.destroy();
-    });
-    socket.end();
-    socket.resume();
-    const t = setTimeout(() => socket.destroy(), lingerMs);
-    t.unref();
-    socket.once("close", () => clearTimeout(t));
+  if (!res.headersSent) res.setHeader("Connection", "close");
+  const socket = req.socket;
+  socket.destroySoon = () => linger(socket, maxBytes, lingerMs);
+}
+
+function linger(socket: Socket, maxBytes: number, lingerMs: number): void {
+  if (socket.destroyed) return;
+  let dropped = 0;
+  socket.on("data", (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > maxBytes) socket.destroy();
   });
+  socket.end();
+  socket.resume();
+  const t = setTimeout(() => socket.destroy(), lingerMs);
+  t.unref();
+  socket.once("close", () => clearTimeout(t));
 }

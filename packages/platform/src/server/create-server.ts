@@ -17,7 +17,6 @@ import { applyCors, type CorsOptions } from "./cors.js";
 import { jsonLogger, type Logger } from "./logger.js";
 import {
   boundedCompressions,
-  closeAfterUnreadBody,
   closeWhenIdle,
   tagRawSocket,
   DEFAULT_DECOMPRESSED_MAX_BYTES,
@@ -198,7 +197,6 @@ export function createServer(options: CreateServerOptions = {}): PlatformServer 
     });
     // An HTTP/1.1 keep-alive connection would otherwise outlive the drain.
     if (draining && req.httpVersionMajor === 1) (res as http.ServerResponse).setHeader("connection", "close");
-    if (req.httpVersionMajor === 1) closeAfterUnreadBody(req as http.IncomingMessage, res as http.ServerResponse, readMaxBytes);
     if (options.cors && applyCors(options.cors, req, res)) return;
     rpcHandler(req, res);
   };

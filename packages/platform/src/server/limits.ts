@@ -82,18 +82,18 @@ export function closeWhenIdle(session: http2.Http2Session, handshakeTimeoutMs: n
 }
 
 /**
- * An HTTP/1.1 response sent before its request body was read (a refused
- * call, a message over readMaxBytes) ends the connection, or Node would read
- * the rest of a body of any declared size to find the next request. The close
- * lingers: our side is shut (FIN) after the response, and what the peer still
- * sends is read and dropped, up to `maxBytes` or until it closes, so that the
- * kernel does not answer unread data with a reset that could destroy the
- * response before the peer has read it.
+ * Makes an HTTP/1.1 response that goes out before its request body was read (a refused call, a
+ * message over readMaxBytes) the last on its connection, or Node would read the rest of a body of
+ * any declared size to find the next request. It is sent with `Connection: close`; Node then ends
+ * the socket with destroySoon(), which resets the connection when unread data remains and can
+ * take the response with it. So the close lingers: FIN after the response, then what the peer
+ * still sends is read and dropped, up to `maxBytes` or `lingerMs`, until it closes.
+ * (The same as @acme/httpgrpc's forwarder does for its 413.)
  */
 export function closeAfterUnreadBody(req: http.IncomingMessage, res: http.ServerResponse, maxBytes: number, lingerMs = 2_000): void {
-  res.once("finish", () => {
-    if (req.complete) return;
-    const socket = req.socket;
+  if (!res.headersSent) res.setHeader("connection", "close");
+  const socket = req.socket;
+  socket.destroySoon = () => {
     if (socket.destroyed) return;
     let dropped = 0;
     socket.on("data", (chunk: Buffer) => {
@@ -105,5 +105,5 @@ export function closeAfterUnreadBody(req: http.IncomingMessage, res: http.Server
     const t = setTimeout(() => socket.destroy(), lingerMs);
     t.unref();
     socket.once("close", () => clearTimeout(t));
-  });
+  };
 }

@@ -4,6 +4,7 @@ import { Code, ConnectError, createConnectRouter, createContextValues, type Conn
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import type { UniversalServerRequest } from "@connectrpc/connect/protocol";
 import { authDecisionKey, type AuthDecision } from "./interceptors/auth-interceptor.js";
+import { closeAfterUnreadBody } from "./limits.js";
 import type { Logger } from "./logger.js";
 
 type NodeRequest = http.IncomingMessage | http2.Http2ServerRequest;
@@ -41,7 +42,11 @@ export function rpcAdapter(options: RpcAdapterOptions): (req: NodeRequest, res: 
     const uReq = universalRequestFromNodeRequest(req as http.IncomingMessage, res as http.ServerResponse, undefined, contextValues);
     const run = (r: UniversalServerRequest) =>
       uHandler(r)
-        .then((uRes) => universalResponseToNodeResponse(uRes, res as http.ServerResponse))
+        .then((uRes) => {
+          // Answered before the body was read (refused, or over readMaxBytes): HTTP/1.1 closes after it.
+          if (req.httpVersionMajor === 1 && !req.complete) closeAfterUnreadBody(req as http.IncomingMessage, res as http.ServerResponse, options.readMaxBytes ?? 0);
+          return universalResponseToNodeResponse(uRes, res as http.ServerResponse);
+        })
         .catch((reason: unknown) => {
           if (ConnectError.from(reason).code === Code.Aborted) return;
           options.logger.error("rpc handler failed", { method: uHandler.requestPath, error: String(reason) });
