@@ -11,11 +11,16 @@ import { writeFileAtomic } from "../lib/fs-atomic.js";
 const INPUTS = ["gen", "packages", "scripts", "package.json", "package-lock.json", "tsconfig.base.json"];
 const STAMP = join("build", "release-build.stamp");
 
-/** A hash of the committed build inputs at HEAD; undefined when any of them has uncommitted changes. */
-export async function buildInputsHash(cwd: string): Promise<string | undefined> {
-  const dirty = await run("git", ["status", "--porcelain", "--", ...INPUTS], { cwd });
-  if (dirty.code !== 0 || dirty.stdout.trim()) return undefined;
-  const tree = await runOrThrow("git", ["ls-tree", "-r", "HEAD", "--", ...INPUTS], { cwd });
+/**
+ * A hash of the committed build inputs at `ref` (default HEAD); for HEAD,
+ * undefined when any of them has uncommitted changes.
+ */
+export async function buildInputsHash(cwd: string, ref = "HEAD"): Promise<string | undefined> {
+  if (ref === "HEAD") {
+    const dirty = await run("git", ["status", "--porcelain", "--", ...INPUTS], { cwd });
+    if (dirty.code !== 0 || dirty.stdout.trim()) return undefined;
+  }
+  const tree = await runOrThrow("git", ["ls-tree", "-r", ref, "--", ...INPUTS], { cwd });
   return createHash("sha256").update(tree.stdout).digest("hex");
 }
 

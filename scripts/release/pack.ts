@@ -2,7 +2,7 @@
 // build/release/*.tgz, with a manifest.json naming them in publish order.
 // The repo's package.json files keep 0.0.0-development: each package is
 // staged in a temp dir with a rewritten package.json and packed from there.
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { runOrThrow } from "../lib/exec.js";
@@ -26,7 +26,12 @@ export interface PackedPackage {
 export interface ReleaseManifest {
   version: string;
   packages: PackedPackage[];
+  /** The build inputs hash (build-stamp.ts) the set was packed from, when known. */
+  inputsHash?: string;
 }
+
+/** Where a clone keeps each version's packed set, so recovering that version needs no rebuild. */
+export const ARCHIVE_DIR = join("build", "releases");
 
 /** A package's own publishConfig.registry, when it names one. */
 export function ownRegistry(pj: PackageJson): string | undefined {
@@ -117,4 +122,33 @@ export function readPackedRelease(outDir: string, version: string): ReleaseManif
   const m = JSON.parse(readFileSync(file, "utf8")) as ReleaseManifest;
   if (m.version !== version || !m.packages.every((p) => existsSync(join(outDir, p.tarball)))) return undefined;
   return m;
+}
+
+/**
+ * Keeps a copy of the packed set in build/releases/<version>/, stamped with
+ * the build inputs it came from. Recovering that version from this clone
+ * reuses it when the tag's inputs hash is the same (the CHANGELOG commit the
+ * tag sits on is not a build input).
+ */
+export function archivePackedRelease(root: string, manifest: ReleaseManifest, inputsHash: string): string {
+  const src = join(root, RELEASE_DIR);
+  const dest = join(root, ARCHIVE_DIR, manifest.version);
+  const fresh = siblingTempDir(dest);
+  try {
+    mkdirSync(fresh, { recursive: true });
+    for (const p of manifest.packages) cpSync(join(src, p.tarball), join(fresh, p.tarball));
+    writeFileSync(join(fresh, "manifest.json"), `${JSON.stringify({ ...manifest, inputsHash }, null, 2)}\n`);
+    replaceDirAtomic(fresh, dest);
+    return dest;
+  } catch (err) {
+    rmSync(fresh, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** The archived packed set of `version`, when it is complete and was packed from `inputsHash`. */
+export function readArchivedRelease(root: string, version: string, inputsHash: string): { manifest: ReleaseManifest; dir: string } | undefined {
+  const dir = join(root, ARCHIVE_DIR, version);
+  const manifest = readPackedRelease(dir, version);
+  return manifest && manifest.inputsHash === inputsHash ? { manifest, dir } : undefined;
 }

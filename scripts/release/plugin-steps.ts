@@ -1,24 +1,27 @@
 // The repo's own semantic-release plugin (loaded through plugin.mjs). It
 // publishes every workspace package at the release version, which
 // @semantic-release/npm cannot do for a monorepo, and guards the release:
-//   verifyConditions  packages built; npm whoami on every target registry
-//   analyzeCommits    finishes the previous release if its publish was cut short
+//   verifyConditions  packages built; npm whoami on every target registry; publish rights per package
+//   analyzeCommits    the previous tag must be on the remote; finishes its release if its publish was cut short
 //   verifyRelease     schema safety net (undeclared breaking change -> refuse)
-//   prepare           build, pack build/release/*.tgz, commit CHANGELOG.md
+//   prepare           build, pack build/release/*.tgz, compare with the registry,
+//                     commit and push CHANGELOG.md (undone locally when the push fails)
 //   publish           publish what the registry lacks, under the channel's dist-tag
 //   addChannel        move dist-tags when a release is promoted to another channel
 //   success           versioned docs to gh-pages, when `npm run docs:publish` exists
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { runOrThrow } from "../lib/exec.js";
-import { buildPackagesOnce } from "./build-stamp.js";
+import { run, runOrThrow } from "../lib/exec.js";
+import { buildInputsHash, buildPackagesOnce } from "./build-stamp.js";
+import { dedupeChangelogFile } from "./changelog.js";
 import { ReleaseError } from "./errors.js";
-import { missingBuildOutputs, packRelease, readPackedRelease, releasablePackages, RELEASE_DIR, unpackedEntry, type ReleaseManifest } from "./pack.js";
+import { archivePackedRelease, missingBuildOutputs, packRelease, readPackedRelease, releasablePackages, RELEASE_DIR, unpackedEntry, type ReleaseManifest } from "./pack.js";
 import { BOT_IDENTITY, hasDocsPublish, publishDocs } from "./publish-docs.js";
-import { distTagOf, publishRelease, registriesOf, verifyRegistries } from "./publish.js";
+import { distTagOf, publishRelease, registriesOf, verifyPackedContent, verifyRegistries } from "./publish.js";
 import { missingFromRegistry, recoverRelease } from "./recover.js";
-import { addDistTag, withToken, type NpmContext } from "./registry.js";
+import { addDistTag, publishRights, withToken, type NpmContext } from "./registry.js";
 import { checkSchemaSafety } from "./safety-net.js";
+import { verifyTagOnRemote } from "./tag-checkout.js";
 
 export interface PluginConfig {
   /** Build the packages in prepare (default true), so what is packed is built from the tagged tree. */
@@ -65,11 +68,28 @@ export async function verifyConditions(_cfg: PluginConfig, c: Context): Promise<
   }
   const registries = await registriesOf(manifestFor(c), npmCtx(c));
   await verifyRegistries(registries.values(), npmCtx(c), (m) => c.logger.log(m));
+  await verifyPublishRights(registries, c);
+}
+
+/** Asks each registry, before any tag, whether the token may publish each package (see publishRights). */
+async function verifyPublishRights(registries: Map<string, string>, c: Context): Promise<void> {
+  const answers = await Promise.all([...registries].map(async ([name, registry]) => ({ name, registry, ...(await publishRights(name, registry, c.env)) })));
+  const refused = answers.filter((a) => !a.allowed);
+  if (refused.length) {
+    throw new ReleaseError("ENPMRIGHTS", `the npm token may not publish ${refused.length} of ${answers.length} packages: ${refused.map((a) => a.name).join(", ")}`,
+      [...refused.map((a) => `${a.name} on ${a.registry}: ${a.why}`), "", "Nothing was tagged or published. Give the token's user publish rights to these packages (or use a token that has them), then re-run."].join("\n"));
+  }
+  const unknown = answers.filter((a) => !a.known);
+  if (unknown.length) c.logger.log(`npm: publish rights of ${unknown.length} package(s) could not be checked in advance (${unknown[0].why}); a refusal would come at publish, after the tag`);
+  else c.logger.log(`npm: the token may publish all ${answers.length} packages`);
 }
 
 export async function analyzeCommits(cfg: PluginConfig, c: Context): Promise<null> {
   const last = c.lastRelease;
-  if (!last?.gitTag || c.options.dryRun) return null;
+  if (!last?.gitTag) return null;
+  // semantic-release trusts local tags; a tag whose push failed must not count as a release.
+  await verifyTagOnRemote(last.gitTag, c.options.repositoryUrl, c.cwd);
+  if (c.options.dryRun) return null;
   const missing = await missingFromRegistry(last.gitTag, npmCtx(c));
   if (missing.length === 0) return null;
   c.logger.log(`release ${last.gitTag} is incomplete (${missing.join(", ")} missing); publishing the rest before anything else`);
@@ -81,6 +101,9 @@ export async function analyzeCommits(cfg: PluginConfig, c: Context): Promise<nul
     distTag: distTagOf(channels[channels.length - 1]),
     build: cfg.build ?? true,
     docsRemote: cfg.docs === false ? undefined : c.options.repositoryUrl,
+    remote: c.options.repositoryUrl,
+    // The registry said which versions it lists; downloading each is for release:recover.
+    verifyFetch: false,
     log: (m) => c.logger.log(m),
   });
   c.logger.success(`release ${last.gitTag} completed: ${r.published.join(", ")}`);
@@ -102,17 +125,42 @@ export async function prepare(cfg: PluginConfig, c: Context): Promise<void> {
   }
   const m = await packRelease(c.cwd, next.version);
   c.logger.log(`packed ${m.packages.length} packages at ${next.version} into ${RELEASE_DIR}/`);
-  if ((cfg.commitChangelog ?? true) && existsSync(join(c.cwd, "CHANGELOG.md"))) {
+  const inputs = await buildInputsHash(c.cwd);
+  if (inputs) archivePackedRelease(c.cwd, m, inputs);
+  // Before the tag: a version the registry already holds with other content stops the release here.
+  const { present } = await verifyPackedContent(m, join(c.cwd, RELEASE_DIR), npmCtx(c));
+  if (present.length) c.logger.log(`npm: ${present.length} package(s) already in the registry at ${next.version} with the same content`);
+  const changelog = join(c.cwd, "CHANGELOG.md");
+  if ((cfg.commitChangelog ?? true) && existsSync(changelog)) {
+    if (dedupeChangelogFile(changelog)) c.logger.log(`CHANGELOG.md had an older ${next.version} section (an earlier run's); replaced it`);
     const status = await runOrThrow("git", ["status", "--porcelain", "--", "CHANGELOG.md"], { cwd: c.cwd });
-    if (status.stdout.trim()) {
-      const env = { ...BOT_IDENTITY, ...c.env };
-      await runOrThrow("git", ["add", "CHANGELOG.md"], { cwd: c.cwd, env });
-      await runOrThrow("git", ["commit", "--no-verify", "-q", "-m", `chore(release): ${next.gitTag} [skip ci]\n\n${next.version}`], { cwd: c.cwd, env });
-      // semantic-release pushes only the tag; the branch must carry the release commit too.
-      await runOrThrow("git", ["push", "-q", c.options.repositoryUrl, `HEAD:refs/heads/${c.branch.name}`], { cwd: c.cwd, env });
-      c.logger.log(`committed and pushed CHANGELOG.md for ${next.gitTag}`);
-    }
+    if (status.stdout.trim()) await commitAndPushChangelog(c);
   }
+}
+
+/**
+ * Commits CHANGELOG.md and pushes the branch. semantic-release pushes only
+ * the tag, so the branch must carry the release commit too. When the push
+ * fails (rejected, or another run won a race), the local commit is undone, so
+ * that a re-run in this clone does not push a second release commit.
+ */
+async function commitAndPushChangelog(c: Context): Promise<void> {
+  const next = c.nextRelease!;
+  const env = { ...BOT_IDENTITY, ...c.env };
+  const before = (await runOrThrow("git", ["rev-parse", "HEAD"], { cwd: c.cwd })).stdout.trim();
+  await runOrThrow("git", ["add", "CHANGELOG.md"], { cwd: c.cwd, env });
+  await runOrThrow("git", ["commit", "--no-verify", "-q", "-m", `chore(release): ${next.gitTag} [skip ci]\n\n${next.version}`], { cwd: c.cwd, env });
+  const push = await run("git", ["push", "-q", c.options.repositoryUrl, `HEAD:refs/heads/${c.branch.name}`], { cwd: c.cwd, env });
+  if (push.code !== 0) {
+    // --keep: back to the commit before, CHANGELOG.md included (it has no other local edit).
+    const reset = await run("git", ["reset", "-q", "--keep", before], { cwd: c.cwd, env });
+    throw new ReleaseError("EPUSHCHANGELOG", `pushing the release commit for ${next.gitTag} to ${c.branch.name} was refused: ${push.stderr.trim().split("\n").slice(-1)[0] || `git exit ${push.code}`}`,
+      [
+        reset.code === 0 ? "The local release commit was undone; nothing was tagged or published." : `Undoing the local release commit failed (${reset.stderr.trim()}): run \`git reset --keep ${before}\` before re-running. Nothing was tagged or published.`,
+        `If another release run won the race, pull (git pull --ff-only) and re-run; otherwise check that the release may push to ${c.branch.name} (branch protection, credentials), then re-run.`,
+      ].join("\n"));
+  }
+  c.logger.log(`committed and pushed CHANGELOG.md for ${next.gitTag}`);
 }
 
 export async function publish(_cfg: PluginConfig, c: Context) {

@@ -1,12 +1,33 @@
-// Publishes a packed release set, skipping every name@version the registry
-// already has, so a re-run after a failure only finishes the set.
+// Publishes a packed release set, content-addressed: before anything is
+// published, each package's tarball is compared with what the registry
+// already has at that version. The same content is skipped (a re-run only
+// finishes the set); different content stops the whole set, naming both
+// digests; a listed version whose tarball the registry cannot serve is
+// republished (when asked to verify that).
 import { join } from "node:path";
+import { ReleaseError } from "./errors.js";
 import type { ReleaseManifest } from "./pack.js";
-import { isPublished, normalizeRegistry, publishTarball, targetRegistry, whoami, withToken, type NpmContext } from "./registry.js";
+import {
+  normalizeRegistry,
+  publishTarball,
+  registryDist,
+  sameContent,
+  tagOf,
+  tarballDigests,
+  tarballFetchable,
+  targetRegistry,
+  unpublishVersion,
+  whoami,
+  withToken,
+  type NpmContext,
+  type RegistryDist,
+} from "./registry.js";
 
 export interface PublishResult {
   published: string[];
   skipped: string[];
+  /** Listed in the registry but not served: unpublished and published again, with the same content. */
+  republished: string[];
   registries: string[];
 }
 
@@ -42,27 +63,123 @@ export function provenanceAvailable(env: NodeJS.ProcessEnv): boolean {
   return env.GITHUB_ACTIONS === "true";
 }
 
+interface Mismatch {
+  id: string;
+  registry: string;
+  theirs: string;
+  ours: string;
+}
+
+function digestOf(d: RegistryDist): string {
+  return d.integrity ?? (d.shasum ? `sha1 ${d.shasum}` : "no digest listed");
+}
+
+function mismatchError(mismatches: Mismatch[], version: string, anyPublished: boolean): ReleaseError {
+  const n = mismatches.length;
+  return new ReleaseError(
+    "EINTEGRITY",
+    `${n} package${n > 1 ? "s" : ""} already in the registry at ${version} with different content than ${tagOf(version)} builds: ${mismatches.map((m) => m.id).join(", ")}`,
+    [
+      ...mismatches.map((m) => `${m.id} in ${m.registry}:\n  registry has  ${m.theirs}\n  tag builds    ${m.ours}`),
+      "",
+      anyPublished ? "Publishing stopped here; the packages listed as published above stay." : "Nothing was published by this run.",
+      `What is in the registry at ${version} did not come from ${tagOf(version)} (a manual publish, another repository with the same names, or a build that is not reproducible).`,
+      "Find out where it came from. If it is wrong, remove it (npm unpublish, where the registry allows) and re-run; otherwise make a new release, so that each version means one content.",
+    ].join("\n"),
+  );
+}
+
+/** A packed package and what its registry holds at the version. */
+interface Checked {
+  name: string;
+  id: string;
+  registry: string;
+  file: string;
+  local: { integrity: string; shasum: string };
+  dist?: RegistryDist;
+}
+
+async function checkAll(manifest: ReleaseManifest, outDir: string, registries: Map<string, string>, ctx: NpmContext): Promise<Checked[]> {
+  return Promise.all(
+    manifest.packages.map(async (p) => {
+      const file = join(outDir, p.tarball);
+      const registry = registries.get(p.name)!;
+      return { name: p.name, id: `${p.name}@${manifest.version}`, registry, file, local: tarballDigests(file), dist: await registryDist(p.name, manifest.version, registry, ctx) };
+    }),
+  );
+}
+
+function mismatchesOf(checked: Checked[]): Mismatch[] {
+  return checked
+    .filter((c) => c.dist && !sameContent(c.dist, c.local))
+    .map((c) => ({ id: c.id, registry: c.registry, theirs: digestOf(c.dist!), ours: c.local.integrity }));
+}
+
+/**
+ * Compares a packed set with the registries, publishing nothing: throws
+ * EINTEGRITY when any version there has other content. The release runs it
+ * before tagging, so a foreign tarball stops the release before the tag.
+ */
+export async function verifyPackedContent(manifest: ReleaseManifest, outDir: string, ctx: NpmContext): Promise<{ present: string[] }> {
+  const registries = await registriesOf(manifest, ctx);
+  const { ctx: authed, cleanup } = await withToken(ctx, [...registries.values()]);
+  try {
+    const checked = await checkAll(manifest, outDir, registries, authed);
+    const mismatches = mismatchesOf(checked);
+    if (mismatches.length) throw mismatchError(mismatches, manifest.version, false);
+    return { present: checked.filter((c) => c.dist).map((c) => c.id) };
+  } finally {
+    cleanup();
+  }
+}
+
 export async function publishRelease(
   manifest: ReleaseManifest,
   outDir: string,
-  opts: { distTag: string; ctx: NpmContext; log: Log },
+  opts: { distTag: string; ctx: NpmContext; log: Log; /** Also download every version already listed; republish what the registry cannot serve. */ verifyFetch?: boolean },
 ): Promise<PublishResult> {
   const registries = await registriesOf(manifest, opts.ctx);
   const { ctx, cleanup } = await withToken(opts.ctx, [...registries.values()]);
-  const result: PublishResult = { published: [], skipped: [], registries: [...new Set(registries.values())] };
+  const result: PublishResult = { published: [], skipped: [], republished: [], registries: [...new Set(registries.values())] };
+  const provenance = provenanceAvailable(ctx.env);
   try {
-    const already = await Promise.all(manifest.packages.map((p) => isPublished(p.name, manifest.version, registries.get(p.name)!, ctx)));
-    for (const [i, p] of manifest.packages.entries()) {
-      const id = `${p.name}@${manifest.version}`;
-      const registry = registries.get(p.name)!;
-      if (already[i]) {
-        opts.log(`npm: ${id} is already in ${registry}; skipped`);
-        result.skipped.push(id);
+    const checked = await checkAll(manifest, outDir, registries, ctx);
+    const mismatches = mismatchesOf(checked);
+    if (mismatches.length) throw mismatchError(mismatches, manifest.version, false);
+    const lost = new Set<string>();
+    if (opts.verifyFetch) {
+      const fetched = await Promise.all(checked.map((c) => (c.dist ? tarballFetchable(c.name, manifest.version, c.registry, ctx) : { ok: true, why: "" })));
+      checked.forEach((c, i) => {
+        if (!fetched[i].ok) {
+          opts.log(`npm: ${c.id} is listed in ${c.registry} but its tarball cannot be fetched (${fetched[i].why})`);
+          lost.add(c.id);
+        }
+      });
+    }
+    for (const c of checked) {
+      if (c.dist && !lost.has(c.id)) {
+        opts.log(`npm: ${c.id} is already in ${c.registry} with the same content (${c.local.integrity.slice(0, 22)}…); skipped`);
+        result.skipped.push(c.id);
         continue;
       }
-      const fresh = await publishTarball(p.name, join(outDir, p.tarball), { registry, distTag: opts.distTag, provenance: provenanceAvailable(ctx.env) }, ctx);
-      opts.log(fresh ? `npm: published ${id} to ${registry} (dist-tag ${opts.distTag})` : `npm: ${id} appeared in ${registry} meanwhile; skipped`);
-      (fresh ? result.published : result.skipped).push(id);
+      if (lost.has(c.id)) {
+        const gone = await unpublishVersion(c.name, manifest.version, c.registry, ctx);
+        if (!gone.ok) {
+          throw new ReleaseError("ELOSTTARBALL", `${c.id} is listed in ${c.registry} but its tarball cannot be fetched, and the registry refuses to remove the version to publish it again: ${gone.why}`,
+            `Restore the tarball in the registry's storage (its digest is ${c.local.integrity}, the file is ${c.file}), or ask the registry's admins to remove the broken version, then re-run.`);
+        }
+      }
+      const fresh = await publishTarball(c.name, c.file, manifest.version, { registry: c.registry, distTag: opts.distTag, provenance }, ctx);
+      if (fresh) {
+        opts.log(`npm: ${lost.has(c.id) ? "republished" : "published"} ${c.id} to ${c.registry} (dist-tag ${opts.distTag})`);
+        (lost.has(c.id) ? result.republished : result.published).push(c.id);
+        continue;
+      }
+      // Someone published it between our look and our publish: fine only if it is our content.
+      const now = await registryDist(c.name, manifest.version, c.registry, ctx);
+      if (now && !sameContent(now, c.local)) throw mismatchError([{ id: c.id, registry: c.registry, theirs: digestOf(now), ours: c.local.integrity }], manifest.version, result.published.length > 0);
+      opts.log(`npm: ${c.id} appeared in ${c.registry} meanwhile, with the same content; skipped`);
+      result.skipped.push(c.id);
     }
     return result;
   } finally {

@@ -8,13 +8,13 @@ import semver from "semver";
 import { run, runOrThrow } from "../lib/exec.js";
 import { showFile } from "../lib/git.js";
 import type { PackageJson } from "../lib/package-plan.js";
-import { buildPackagesOnce } from "./build-stamp.js";
+import { buildInputsHash, buildPackagesOnce } from "./build-stamp.js";
 import { ReleaseError } from "./errors.js";
-import { packRelease, readPackedRelease, RELEASE_DIR, unpackedEntry, type ReleaseManifest } from "./pack.js";
+import { packRelease, readArchivedRelease, readPackedRelease, RELEASE_DIR, unpackedEntry, type ReleaseManifest } from "./pack.js";
 import { hasDocsPublish, publishDocs } from "./publish-docs.js";
 import { publishRelease, registriesOf, verifyRegistries, type PublishResult } from "./publish.js";
 import { isPublished, withToken, type NpmContext } from "./registry.js";
-import { versionOfTag, withTagCheckout } from "./tag-checkout.js";
+import { verifyTagOnRemote, versionOfTag, withTagCheckout } from "./tag-checkout.js";
 
 export { versionOfTag };
 
@@ -30,6 +30,10 @@ export interface RecoverOptions {
   build?: boolean;
   /** Also publish the tag's docs to gh-pages on this remote (name or URL), when the repo has `docs:publish`. */
   docsRemote?: string;
+  /** The git remote (name or URL) that must have the tag, on the same commit (default origin). */
+  remote?: string;
+  /** Download every version already listed, and republish what the registry cannot serve (default true). */
+  verifyFetch?: boolean;
   log?: Log;
 }
 
@@ -50,19 +54,28 @@ async function latestOf(name: string, registry: string, ctx: NpmContext): Promis
   return r.code === 0 && r.stdout.trim() ? r.stdout.trim() : undefined;
 }
 
-/** Builds and packs the tag's packages in `dir` (the tag's checkout), reusing a complete packed set for the version. */
-async function packAt(dir: string, version: string, build: boolean, log: Log): Promise<ReleaseManifest> {
+/**
+ * Builds and packs the tag's packages in `dir` (the tag's checkout), reusing
+ * a complete packed set for the version: the one in `dir`, or the one this
+ * clone (`cwd`) archived when it packed the same build inputs.
+ */
+async function packAt(dir: string, cwd: string, tag: string, version: string, build: boolean, log: Log): Promise<{ manifest: ReleaseManifest; outDir: string }> {
   const outDir = join(dir, RELEASE_DIR);
   const packed = readPackedRelease(outDir, version);
   if (packed) {
     log(`recover: reusing the packed ${version} set in ${outDir}`);
-    return packed;
+    return { manifest: packed, outDir };
+  }
+  const archived = readArchivedRelease(cwd, version, (await buildInputsHash(cwd, tag))!);
+  if (archived) {
+    log(`recover: reusing the ${version} set this clone packed from the same sources, in ${archived.dir}`);
+    return { manifest: archived.manifest, outDir: archived.dir };
   }
   if (build) {
     log(`recover: building the packages at ${version}`);
     await buildPackagesOnce(dir, process.env);
   }
-  return packRelease(dir, version, outDir);
+  return { manifest: await packRelease(dir, version, outDir), outDir };
 }
 
 /** The publishable packages as they were at `ref` (name and publishConfig.registry), read from git. */
@@ -96,8 +109,9 @@ export async function missingFromRegistry(tag: string, ctx: NpmContext): Promise
 export async function recoverRelease(opts: RecoverOptions): Promise<PublishResult & { version: string; distTag: string }> {
   const log = opts.log ?? ((m: string) => console.log(m));
   const version = versionOfTag(opts.tag);
+  await verifyTagOnRemote(opts.tag, opts.remote ?? "origin", opts.cwd);
   return withTagCheckout(opts.tag, opts.cwd, (m) => log(`recover: ${m}`), async (dir) => {
-    const manifest = await packAt(dir, version, opts.build ?? true, log);
+    const { manifest, outDir } = await packAt(dir, opts.cwd, opts.tag, version, opts.build ?? true, log);
     const ctx: NpmContext = { cwd: opts.cwd, env: opts.env };
     const registries = await registriesOf(manifest, ctx);
     await verifyRegistries(registries.values(), ctx, log);
@@ -106,7 +120,7 @@ export async function recoverRelease(opts: RecoverOptions): Promise<PublishResul
       const first = manifest.packages[0];
       distTag = defaultDistTag(version, first ? await latestOf(first.name, registries.get(first.name)!, ctx) : undefined);
     }
-    const result = await publishRelease(manifest, join(dir, RELEASE_DIR), { distTag, ctx, log });
+    const result = await publishRelease(manifest, outDir, { distTag, ctx, log, verifyFetch: opts.verifyFetch ?? true });
     if (opts.docsRemote && hasDocsPublish(dir)) {
       // The packages are out; docs trouble is reported, not fatal (npm run release:docs retries it).
       try {
@@ -122,14 +136,16 @@ export async function recoverRelease(opts: RecoverOptions): Promise<PublishResul
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { "dist-tag": { type: "string" }, "no-build": { type: "boolean", default: false }, docs: { type: "boolean", default: false } },
+    options: { "dist-tag": { type: "string" }, "no-build": { type: "boolean", default: false }, docs: { type: "boolean", default: false }, remote: { type: "string", default: "origin" } },
   });
   if (positionals.length !== 1) {
-    console.error("usage: npm run release:recover -- vX.Y.Z [--dist-tag <tag>] [--no-build] [--docs]");
+    console.error("usage: npm run release:recover -- vX.Y.Z [--dist-tag <tag>] [--no-build] [--docs] [--remote <name|url>]");
     return 2;
   }
-  const r = await recoverRelease({ tag: positionals[0], cwd: process.cwd(), env: process.env, distTag: values["dist-tag"], build: !values["no-build"], docsRemote: values.docs ? "origin" : undefined });
-  console.log(`recover: ${r.version}: ${r.published.length} published, ${r.skipped.length} already there (dist-tag ${r.distTag})`);
+  const remote = values.remote ?? "origin";
+  const r = await recoverRelease({ tag: positionals[0], cwd: process.cwd(), env: process.env, distTag: values["dist-tag"], build: !values["no-build"], docsRemote: values.docs ? remote : undefined, remote });
+  const republished = r.republished.length ? `, ${r.republished.length} republished (listed but not downloadable)` : "";
+  console.log(`recover: ${r.version}: ${r.published.length} published${republished}, ${r.skipped.length} already there with the same content and downloadable (dist-tag ${r.distTag})`);
   return 0;
 }
 
