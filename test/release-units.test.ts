@@ -1,5 +1,6 @@
 // The release pieces that need no registry: what gets published, dist-tags,
-// and the semantic-release config with and without a GitHub token.
+// the semantic-release config with and without a GitHub token, the CHANGELOG
+// de-duplication, content comparison and the dry-run wording of npm run release.
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -8,7 +9,9 @@ import { repoRoot } from "../scripts/lib/repo.js";
 import { publishedPackageJson } from "../scripts/release/pack.js";
 import { distTagOf } from "../scripts/release/publish.js";
 import { defaultDistTag, versionOfTag } from "../scripts/release/recover.js";
-import { nerfDart, normalizeRegistry } from "../scripts/release/registry.js";
+import { dedupeChangelog } from "../scripts/release/changelog.js";
+import { nerfDart, normalizeRegistry, sameContent } from "../scripts/release/registry.js";
+import { dryRunBanner, rewriteLine } from "../scripts/release/run.js";
 
 test("the published package.json carries the release version and pins workspace dependencies to it", () => {
   const pj = {
@@ -91,4 +94,50 @@ test("semantic-release config: with a GitHub token the release gets every packed
     assert.ok(gh, `github plugin present with ${Object.keys(env)[0]}`);
     assert.deepEqual(gh[1].assets, [{ path: "build/release/*.tgz" }]);
   }
+});
+
+test("CHANGELOG.md: a re-run's section for the same version replaces the older one; other versions stay", () => {
+  const text = [
+    "# Changelog",
+    "",
+    "## [1.1.0](file:///x/compare/v1.0.0...v1.1.0) (2026-11-30)",
+    "",
+    "### Features",
+    "",
+    "* **greeter:** most languages (second run)",
+    "",
+    "## [1.1.0](file:///x/compare/v1.0.0...v1.1.0) (2026-11-29)",
+    "",
+    "### Features",
+    "",
+    "* **greeter:** most languages (first run)",
+    "",
+    "## 1.0.0 (2026-11-28)",
+    "",
+    "* first",
+    "",
+  ].join("\n");
+  const out = dedupeChangelog(text);
+  assert.equal((out.match(/^## \[?1\.1\.0/gm) ?? []).length, 1);
+  assert.match(out, /second run/);
+  assert.doesNotMatch(out, /first run/);
+  assert.match(out, /## 1\.0\.0 \(2026-11-28\)\n\n\* first/);
+  assert.equal(dedupeChangelog(out), out, "idempotent");
+  const prerelease = "# Changelog\n\n## 2.0.0-next.2 (x)\n\n* b\n\n## 2.0.0-next.1 (x)\n\n* a\n";
+  assert.equal(dedupeChangelog(prerelease), prerelease, "different prereleases are different versions");
+});
+
+test("content comparison prefers sha512 integrity and falls back to the sha1 shasum", () => {
+  const local = { integrity: "sha512-AAA", shasum: "abc" };
+  assert.equal(sameContent({ integrity: "sha512-AAA", shasum: "zzz" }, local), true);
+  assert.equal(sameContent({ integrity: "sha512-BBB", shasum: "abc" }, local), false, "a matching sha1 does not excuse a different sha512");
+  assert.equal(sameContent({ shasum: "abc" }, local), true);
+  assert.equal(sameContent({ shasum: "abd" }, local), false);
+});
+
+test("npm run release: a dry run never says Published, and says how to release for real", () => {
+  assert.equal(rewriteLine("[semantic-release] › ✔  Published release 1.0.0 on default channel", true), "[semantic-release] › ✔  DRY RUN: release 1.0.0 was NOT published (nothing was tagged, pushed or published)");
+  assert.equal(rewriteLine("Published release 1.0.0 on default channel", false), "Published release 1.0.0 on default channel");
+  assert.match(dryRunBanner("start"), /DRY RUN: nothing will be tagged, pushed or published\.[\s\S]*npm run release -- --no-ci/);
+  assert.match(dryRunBanner("end"), /DRY RUN: nothing was tagged, pushed or published\./);
 });
