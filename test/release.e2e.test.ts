@@ -58,7 +58,10 @@ function trimRepo(r: ReleaseRepo) {
   const drop = (dir: string, keep: string[]) =>
     r.git("ls-files", dir).split("\n").filter(Boolean).map((f) => f.split("/").slice(0, dir.split("/").length + 1).join("/"))
       .filter((d, i, all) => all.indexOf(d) === i && !keep.some((k) => d === k || k.startsWith(`${d}/`)));
-  for (const d of [...drop("proto", KEEP_PROTO), ...drop("proto/acme", KEEP_PROTO), ...drop("packages", KEEP_PACKAGES), ...drop("gen", ["gen/acme"]), ...drop("gen/acme", ["gen/acme/greeter", "gen/acme/payments"])]) {
+  const protoDirs = [...drop("proto", KEEP_PROTO), ...drop("proto/acme", KEEP_PROTO)];
+  // The generated code of a dropped proto dir goes too; third-party code (gen/google) stays.
+  const genDirs = protoDirs.map((d) => d.replace(/^proto\//, "gen/")).filter((d) => existsSync(join(r.dir, d)));
+  for (const d of [...protoDirs, ...genDirs, ...drop("packages", KEEP_PACKAGES)]) {
     r.git("rm", "-rq", d);
     rmSync(join(r.dir, d), { recursive: true, force: true });
   }
@@ -406,7 +409,7 @@ test("releases: feat → 1.0.0, bad token and missing rights refused before a ta
     repo.git("checkout", "-q", "main");
   });
 
-  await t.test("the README's terminal release, run as written against its own verdaccio: a dry run that says so, then the release", async () => {
+  await t.test("the README's terminal release, run as written against its own verdaccio: a dry run that says so, then the release", async (t) => {
     repo.write("docs/greeting.md", "# Greetings\n\nSay hello, then listen.\n");
     repo.commit("fix(greeter): listen too");
     const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
@@ -421,12 +424,14 @@ test("releases: feat → 1.0.0, bad token and missing rights refused before a ta
     child.stdout.on("data", (b: Buffer) => (out += b.toString()));
     child.stderr.on("data", (b: Buffer) => (out += b.toString()));
     const code = await new Promise<number>((resolve) => child.on("close", (c) => resolve(c ?? 1)));
-    // The registry the commands started keeps running in their process group: stop it.
-    try {
-      process.kill(-child.pid!, "SIGTERM");
-    } catch {
-      // already gone
-    }
+    // The registry the commands started keeps running in their process group: stopped once it has been read.
+    t.after(() => {
+      try {
+        process.kill(-child.pid!, "SIGTERM");
+      } catch {
+        // already gone
+      }
+    });
     assert.equal(code, 0, out.slice(-8000));
     // The dry run comes first: its part of the output ends with the closing banner.
     const end = out.indexOf("DRY RUN: nothing was tagged, pushed or published.");
