@@ -4,13 +4,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { test } from "node:test";
+import { after, test } from "node:test";
 import { repoRoot } from "../scripts/lib/repo.js";
 import { publishedPackageJson } from "../scripts/release/pack.js";
 import { distTagOf } from "../scripts/release/publish.js";
 import { defaultDistTag, versionOfTag } from "../scripts/release/recover.js";
 import { dedupeChangelog } from "../scripts/release/changelog.js";
-import { nerfDart, normalizeRegistry, sameContent } from "../scripts/release/registry.js";
+import { ReleaseError } from "../scripts/release/errors.js";
+import { nerfDart, normalizeRegistry, publishTarball, sameContent, whoami, withToken } from "../scripts/release/registry.js";
 import { dryRunBanner, rewriteLine } from "../scripts/release/run.js";
 
 test("the published package.json carries the release version and pins workspace dependencies to it", () => {
@@ -140,4 +141,28 @@ test("npm run release: a dry run never says Published, and says how to release f
   assert.equal(rewriteLine("Published release 1.0.0 on default channel", false), "Published release 1.0.0 on default channel");
   assert.match(dryRunBanner("start"), /DRY RUN: nothing will be tagged, pushed or published\.[\s\S]*npm run release -- --no-ci/);
   assert.match(dryRunBanner("end"), /DRY RUN: nothing was tagged, pushed or published\./);
+});
+
+test("a registry that is down: the messages say so in words and name the real tag", async () => {
+  // A port nothing listens on: bound, read, closed.
+  const { createServer } = await import("node:net");
+  const port = await new Promise<number>((resolve) => {
+    const srv = createServer().listen(0, "127.0.0.1", () => {
+      const p = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(p));
+    });
+  });
+  const registry = `http://127.0.0.1:${port}/`;
+  const authed = await withToken({ cwd: repoRoot, env: { ...process.env, NPM_TOKEN: "x", npm_config_fetch_retries: "0" } }, [registry]);
+  after(authed.cleanup);
+  const ctx = authed.ctx;
+  const down = await whoami(registry, ctx).then(() => undefined, (e: unknown) => e);
+  assert.ok(down instanceof ReleaseError, String(down));
+  assert.equal(down.code, "ENPMREGISTRY");
+  assert.equal(down.message, `The npm registry ${registry} is unreachable (connection refused: nothing listens there).`);
+  const tgz = join(repoRoot, "package.json"); // never read: the connection fails first
+  const pub = await publishTarball("@acme/x", tgz, "1.2.3", { registry, distTag: "latest", provenance: false }, ctx).then(() => undefined, (e: unknown) => e);
+  assert.ok(pub instanceof ReleaseError, String(pub));
+  assert.doesNotMatch(`${pub.message}\n${pub.details}`, /syscall|<tag>/);
+  assert.match(pub.details ?? "", /npm run release:recover -- v1\.2\.3/);
 });
