@@ -5,8 +5,12 @@ declare module "autocannon" {
     p50: number;
     p99: number;
   }
+  /** The requests histogram also counts every completed request. */
+  interface RequestsHistogram extends Histogram {
+    total: number;
+  }
   interface Result {
-    requests: Histogram;
+    requests: RequestsHistogram;
     latency: Histogram;
     errors: number;
     timeouts: number;
