@@ -139,6 +139,9 @@ async function attackRow(t: TestContext, target: Target, row: Row): Promise<{ pe
   t.after(() => legit.stop());
   const peer = await RawPeer.connect(target.port, { read: row.read, keep: onlyGoaway });
   await row.attack(peer);
+  // The attack is over: a peer that never read starts reading now, or it would never see the
+  // server's FIN (a paused socket does not read it) and the row would wait for ever.
+  if (row.read === false) peer.socket.resume();
   if (target.kind === "ours") await peer.whenClosed;
   // nghttp2 may send its GOAWAY and leave closing the socket to the peer.
   else if (row.nodeCloses) await peer.until(() => peer.closed || peer.goaway !== undefined);
@@ -365,6 +368,11 @@ describe("attacks on the client, from a hostile backend", () => {
           (e: unknown) => e,
         );
         const peer = await hostile.firstPeer;
+        if (row.read === false) {
+          // As on the server side: once the flood is over, read, so that the FIN is seen.
+          await hostile.attacks[0];
+          peer.socket.resume();
+        }
         await peer.whenClosed;
         const grown = mem.stop() / MiB;
         const calls = await legit.stop();
