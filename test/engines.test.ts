@@ -121,7 +121,8 @@ describe("npm --engine-strict on this Node", () => {
     mkdirSync(dir);
     writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, dependencies: { "light-my-request": "6.8.1" } }));
     const r = await strictNpm(["install", "--package-lock-only"], dir);
-    assert.notEqual(r.code, 0);
-    assert.match(badEngine(r.stderr) ?? r.stderr, /^cookie@2\.\d+\.\d+ requires \{"node":">=22"\}$/);
+    const out = `${r.stderr}${r.stdout}`;
+    assert.notEqual(r.code, 0, out);
+    assert.match(badEngine(out) ?? `exit ${r.code}: ${out}`, /^cookie@2\.\d+\.\d+ requires \{"node":">=22"\}$/);
   });
 });

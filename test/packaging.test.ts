@@ -170,7 +170,10 @@ describe("packaging", () => {
     const ls = await runNpm(["ls", "--all"], consumer).catch((e: { stdout: string; stderr: string }) => {
       throw new Error(`npm ls reports a broken tree:\n${e.stdout}${e.stderr}`);
     });
-    assert.doesNotMatch(ls.stdout, /invalid|UNMET|extraneous/i, ls.stdout);
+    // An optional peer the consumer did not ask for (balancer's @kubernetes/client-node, loaded only
+    // for kubernetes:// targets) is listed as "UNMET OPTIONAL DEPENDENCY": that is a clean tree.
+    const problems = ls.stdout.split("\n").filter((l) => !l.includes("UNMET OPTIONAL DEPENDENCY"));
+    assert.doesNotMatch(problems.join("\n"), /invalid|UNMET|extraneous/i, ls.stdout);
     for (const [name, version] of Object.entries(newest)) {
       const installed = JSON.parse(readFileSync(join(consumer, "node_modules", name, "package.json"), "utf8")) as { version: string };
       assert.equal(installed.version, version, `${name} is the consumer's own ${version}`);
