@@ -24,8 +24,10 @@ after(() => rmSync(work, { recursive: true, force: true }));
 
 const npm = npmCommand();
 /** npm with --engine-strict, so that an unsupported engine fails the command (EBADENGINE). */
+// --loglevel=warn: `npm run ci` runs each step with `npm run -s`, whose npm_config_loglevel=silent
+// reaches this npm through the environment and would swallow the EBADENGINE report.
 const strictNpm = (args: string[], cwd: string, extra: string[] = []) =>
-  run(npm.cmd, [...npm.prefix, ...args, "--engine-strict", "--ignore-scripts", "--no-audit", "--no-fund", ...extra], { cwd });
+  run(npm.cmd, [...npm.prefix, ...args, "--engine-strict", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=warn", ...extra], { cwd });
 
 const badEngine = (out: string) => /EBADENGINE[^]*?Not compatible with your version of node\/npm: (\S+)[^]*?Required: (\{[^}]*\})/.exec(out)?.slice(1).join(" requires ");
 
