@@ -7,7 +7,10 @@ import { parserOpts } from "./scripts/release/commit-header.mjs";
 /** The remote semantic-release will use when no --repository-url is given. */
 function originUrl() {
   try {
-    return execFileSync("git", ["remote", "get-url", "origin"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    return execFileSync("git", ["remote", "get-url", "origin"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
   } catch {
     return "";
   }

@@ -38,8 +38,15 @@ async function synthetic(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), "bench-docs-"));
   try {
     const stats = writeSyntheticSchema(tmp);
-    console.log(`bench:docs: synthetic tree: ${stats.files} files, ${stats.messages} messages (+${stats.messages} map entries), ${stats.services} services; load ${load()}`);
-    const plugin = (opt: string[]) => ({ local: [process.execPath, join(repoRoot, PLUGIN_BIN)], out: "out", strategy: "all", opt });
+    console.log(
+      `bench:docs: synthetic tree: ${stats.files} files, ${stats.messages} messages (+${stats.messages} map entries), ${stats.services} services; load ${load()}`,
+    );
+    const plugin = (opt: string[]) => ({
+      local: [process.execPath, join(repoRoot, PLUGIN_BIN)],
+      out: "out",
+      strategy: "all",
+      opt,
+    });
     const cases: [string, object[]][] = [
       ["buf build only (baseline)", []],
       ["html", [plugin(["html", "index.html"])]],
@@ -51,14 +58,21 @@ async function synthetic(): Promise<void> {
       for (let r = 0; r < RUNS; r++) {
         rmSync(join(tmp, "out"), { recursive: true, force: true });
         const t = performance.now();
-        if (plugins.length) await runOrThrow(bin("buf"), ["generate", "--template", JSON.stringify({ version: "v2", plugins })], { cwd: tmp });
+        if (plugins.length)
+          await runOrThrow(bin("buf"), ["generate", "--template", JSON.stringify({ version: "v2", plugins })], {
+            cwd: tmp,
+          });
         else await runOrThrow(bin("buf"), ["build", "-o", join(tmp, "image.binpb")], { cwd: tmp });
         times.push(performance.now() - t);
       }
-      console.log(`  ${name.padEnd(28)} median ${secs(median(times))}  (runs: ${times.map((x) => (x / 1000).toFixed(2)).join(", ")})`);
+      console.log(
+        `  ${name.padEnd(28)} median ${secs(median(times))}  (runs: ${times.map((x) => (x / 1000).toFixed(2)).join(", ")})`,
+      );
     }
     const site = siteStats(join(tmp, "out"));
-    console.log(`  site: ${site.files} files; largest page ${site.largestPage.path} ${(site.largestPage.bytes / 1024).toFixed(1)} KB`);
+    console.log(
+      `  site: ${site.files} files; largest page ${site.largestPage.path} ${(site.largestPage.bytes / 1024).toFixed(1)} KB`,
+    );
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
@@ -69,17 +83,28 @@ function fetchGoPlugin(dir: string): string | undefined {
   const lists = join(dir, "lists");
   mkdirSync(join(lists, "partial"), { recursive: true });
   mkdirSync(join(dir, "cache", "archives", "partial"), { recursive: true });
-  writeFileSync(join(dir, "sources.list"), "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian sid main\n");
+  writeFileSync(
+    join(dir, "sources.list"),
+    "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian sid main\n",
+  );
   const apt = [
-    "-o", `Dir::Etc::SourceList=${join(dir, "sources.list")}`,
-    "-o", "Dir::Etc::SourceParts=/nonexistent",
-    "-o", `Dir::State::Lists=${lists}`,
-    "-o", `Dir::Cache=${join(dir, "cache")}`,
-    "-o", "Debug::NoLocking=1",
+    "-o",
+    `Dir::Etc::SourceList=${join(dir, "sources.list")}`,
+    "-o",
+    "Dir::Etc::SourceParts=/nonexistent",
+    "-o",
+    `Dir::State::Lists=${lists}`,
+    "-o",
+    `Dir::Cache=${join(dir, "cache")}`,
+    "-o",
+    "Debug::NoLocking=1",
   ];
   const step = (cmd: string, args: string[]) => {
     const r = spawnSync(cmd, args, { cwd: dir, encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`${cmd} ${args.slice(-2).join(" ")}: ${(r.stderr || r.error?.message || "").trim().split("\n").pop()}`);
+    if (r.status !== 0)
+      throw new Error(
+        `${cmd} ${args.slice(-2).join(" ")}: ${(r.stderr || r.error?.message || "").trim().split("\n").pop()}`,
+      );
   };
   try {
     step("apt-get", [...apt, "update", "-qq"]);
@@ -113,7 +138,15 @@ function timeRun(cmd: string[], input: Buffer): { wall: number; cpu: number | un
   const r = spawnSync(argv[0], argv.slice(1), { input, maxBuffer: 1 << 30 });
   const wall = performance.now() - t;
   if (r.status !== 0) throw new Error(`${cmd.join(" ")} exited ${r.status}: ${r.stderr.toString().slice(-400)}`);
-  const cpu = gnuTime ? r.stderr.toString().trim().split("\n").pop()!.split(" ").reduce((n, x) => n + Number(x) * 1000, 0) : undefined;
+  const cpu = gnuTime
+    ? r.stderr
+        .toString()
+        .trim()
+        .split("\n")
+        .pop()!
+        .split(" ")
+        .reduce((n, x) => n + Number(x) * 1000, 0)
+    : undefined;
   return { wall, cpu };
 }
 
@@ -124,15 +157,23 @@ async function googleapis(): Promise<void> {
     const { files } = writeGoogleapisCorpus(dir);
     console.log(`bench:docs: googleapis subset from google-proto-files: ${files} files; load ${load()}`);
     const requests: Record<string, Buffer> = {};
-    for (const [format, opt] of [["html", "html,index.html"], ["json", "json,docs.json"]] as const) {
+    for (const [format, opt] of [
+      ["html", "html,index.html"],
+      ["json", "json,docs.json"],
+    ] as const) {
       const capture = join(tmp, `capture-${format}.mjs`);
       const saved = join(tmp, `request-${format}.bin`);
       writeFileSync(capture, CAPTURE(saved));
-      const template = JSON.stringify({ version: "v2", plugins: [{ local: [process.execPath, capture], out: join(tmp, "out"), strategy: "all", opt: [opt] }] });
+      const template = JSON.stringify({
+        version: "v2",
+        plugins: [{ local: [process.execPath, capture], out: join(tmp, "out"), strategy: "all", opt: [opt] }],
+      });
       await runOrThrow(bin("buf"), ["generate", ".", "--template", template], { cwd: dir });
       requests[format] = readFileSync(saved);
     }
-    console.log(`  request: ${(requests.html.length / 1024).toFixed(0)} KB (what buf sends, source_file_descriptors included)`);
+    console.log(
+      `  request: ${(requests.html.length / 1024).toFixed(0)} KB (what buf sends, source_file_descriptors included)`,
+    );
     const noop = join(tmp, "noop.mjs");
     writeFileSync(noop, CAPTURE(""));
     const plugins: [string, string[]][] = [
@@ -151,8 +192,13 @@ async function googleapis(): Promise<void> {
       const ours = results.get("ours")!;
       console.log(`  ${format}, the plugin alone on the captured request (medians of ${RUNS}):`);
       for (const [name, r] of results) {
-        const ratio = name === "ours" ? "" : `   ours / this: ${(ours.wall / r.wall).toFixed(2)}x wall${r.cpu && ours.cpu ? `, ${(ours.cpu / r.cpu).toFixed(2)}x CPU` : ""}`;
-        console.log(`    ${name.padEnd(26)} wall ${secs(r.wall)}${r.cpu !== undefined ? `  CPU ${secs(r.cpu)}` : ""}${ratio}`);
+        const ratio =
+          name === "ours"
+            ? ""
+            : `   ours / this: ${(ours.wall / r.wall).toFixed(2)}x wall${r.cpu && ours.cpu ? `, ${(ours.cpu / r.cpu).toFixed(2)}x CPU` : ""}`;
+        console.log(
+          `    ${name.padEnd(26)} wall ${secs(r.wall)}${r.cpu !== undefined ? `  CPU ${secs(r.cpu)}` : ""}${ratio}`,
+        );
       }
     }
   } finally {

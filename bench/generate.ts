@@ -13,7 +13,10 @@ try {
   const stats = writeSyntheticSchema(tmp);
   console.log(`bench:generate: ${stats.files} files, ${stats.messages} messages, ${stats.services} services`);
   for (const strategy of ["all", "directory"]) {
-    const template = JSON.stringify({ version: "v2", plugins: [{ local: bin("protoc-gen-es"), out: "out", strategy, opt: ["target=ts"] }] });
+    const template = JSON.stringify({
+      version: "v2",
+      plugins: [{ local: bin("protoc-gen-es"), out: "out", strategy, opt: ["target=ts"] }],
+    });
     const times: number[] = [];
     for (let r = 0; r < RUNS; r++) {
       rmSync(join(tmp, "out"), { recursive: true, force: true });
@@ -22,7 +25,9 @@ try {
       times.push(performance.now() - t);
     }
     times.sort((a, b) => a - b);
-    console.log(`  strategy ${strategy.padEnd(10)} median ${(times[Math.floor(times.length / 2)] / 1000).toFixed(2)} s (runs: ${times.map((t) => (t / 1000).toFixed(2)).join(", ")})`);
+    console.log(
+      `  strategy ${strategy.padEnd(10)} median ${(times[Math.floor(times.length / 2)] / 1000).toFixed(2)} s (runs: ${times.map((t) => (t / 1000).toFixed(2)).join(", ")})`,
+    );
   }
 } finally {
   rmSync(tmp, { recursive: true, force: true });

@@ -29,7 +29,14 @@ function listen(server: http.Server): Promise<number> {
 function proxy(backendPort: number, agent: http.Agent | false): http.RequestListener {
   return (req, res) => {
     const up = http.request(
-      { host: "127.0.0.1", port: backendPort, method: req.method, path: req.url, headers: { ...req.headers, connection: agent ? "keep-alive" : "close" }, agent },
+      {
+        host: "127.0.0.1",
+        port: backendPort,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, connection: agent ? "keep-alive" : "close" },
+        agent,
+      },
       (upRes) => {
         const headers = { ...upRes.headers };
         // Hop-by-hop: the client's own connection stays keep-alive on every path.
@@ -57,7 +64,9 @@ if (role === "backend") {
   const backendHttp = Number(a1);
   const backendGrpc = Number(a2);
   const noKeepAlive = await listen(http.createServer(proxy(backendHttp, false)));
-  const keepAlive = await listen(http.createServer(proxy(backendHttp, new http.Agent({ keepAlive: true, maxSockets: 256 }))));
+  const keepAlive = await listen(
+    http.createServer(proxy(backendHttp, new http.Agent({ keepAlive: true, maxSockets: 256 }))),
+  );
   const client = createHTTPClient({ target: [`127.0.0.1:${backendGrpc}`] });
   const httpgrpc = await listen(http.createServer(createForwarder(client)));
   console.log(JSON.stringify({ noKeepAlive, keepAlive, httpgrpc }));

@@ -19,11 +19,15 @@ const servers = fileURLToPath(new URL("./httpgrpc-servers.ts", import.meta.url))
 const children: ChildProcess[] = [];
 
 function start(args: string[]): Promise<Record<string, number> & { pid: number }> {
-  const child = spawn(process.execPath, ["--import", "tsx", servers, ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--import", "tsx", servers, ...args], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   children.push(child);
   return new Promise((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`bench server ${args[0]} exited with ${code}`)));
-    createInterface({ input: child.stdout! }).once("line", (l) => resolve({ ...(JSON.parse(l) as Record<string, number>), pid: child.pid! }));
+    createInterface({ input: child.stdout! }).once("line", (l) =>
+      resolve({ ...(JSON.parse(l) as Record<string, number>), pid: child.pid! }),
+    );
   });
 }
 
@@ -96,7 +100,8 @@ for (const [label, size] of sizes) {
     runs[name] = [];
   }
   for (let round = 0; round < rounds; round++) {
-    for (const [name, port] of paths) runs[name].push(await measure(`http://127.0.0.1:${port}/bytes/${size}`, duration));
+    for (const [name, port] of paths)
+      runs[name].push(await measure(`http://127.0.0.1:${port}/bytes/${size}`, duration));
   }
   const got: Record<string, Result> = {};
   for (const [name] of paths) {
@@ -111,8 +116,12 @@ for (const [label, size] of sizes) {
     };
     got[name] = r;
     const frontCell = name === "direct to the backend" ? "-" : r.frontUs.toFixed(0);
-    lines.push(`| ${label} | ${name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.backendUs.toFixed(0)} | ${frontCell} |`);
-    process.stderr.write(`${label} ${name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms (rounds: ${rs.map((x) => x.rps.toFixed(0)).join(", ")} req/s)\n`);
+    lines.push(
+      `| ${label} | ${name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.backendUs.toFixed(0)} | ${frontCell} |`,
+    );
+    process.stderr.write(
+      `${label} ${name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms (rounds: ${rs.map((x) => x.rps.toFixed(0)).join(", ")} req/s)\n`,
+    );
   }
   const g = got["httpgrpc"];
   const nka = got["HTTP/1.1 proxy, no keep-alive"];

@@ -54,27 +54,58 @@ async function build(dir: string): Promise<BuildRun> {
     if (s.name === "packages" && m) packagesBuilt = Number(m[2]);
   }
   const all = [...stages.values()];
-  return { stages, total: all.reduce((a, t) => a + t.seconds, 0), peakRssMb: Math.max(...all.map((t) => t.rssMb)), packagesBuilt };
+  return {
+    stages,
+    total: all.reduce((a, t) => a + t.seconds, 0),
+    peakRssMb: Math.max(...all.map((t) => t.rssMb)),
+    packagesBuilt,
+  };
 }
 
 /** buf lint + buf generate (protoc-gen-es, strategy all) + one tsc over the generated tree + the docs plugin. */
 async function floor(dir: string): Promise<{ total: number; parts: Record<string, number>; peakRssMb: number }> {
   const out = mkdtempSync(join(dir, ".floor-"));
   try {
-    const es = JSON.stringify({ version: "v2", inputs: [{ directory: "proto" }], plugins: [{ local: bin("protoc-gen-es"), out: join(out, "gen"), strategy: "all", opt: ["target=ts", "import_extension=js"] }] });
+    const es = JSON.stringify({
+      version: "v2",
+      inputs: [{ directory: "proto" }],
+      plugins: [
+        {
+          local: bin("protoc-gen-es"),
+          out: join(out, "gen"),
+          strategy: "all",
+          opt: ["target=ts", "import_extension=js"],
+        },
+      ],
+    });
     writeFileSync(
       join(out, "tsconfig.json"),
-      JSON.stringify({ extends: join(dir, "tsconfig.base.json"), compilerOptions: { noEmit: true, types: [] }, include: [join(out, "gen")] }),
+      JSON.stringify({
+        extends: join(dir, "tsconfig.base.json"),
+        compilerOptions: { noEmit: true, types: [] },
+        include: [join(out, "gen")],
+      }),
     );
     const docs = JSON.stringify({
       version: "v2",
       inputs: [{ directory: "proto" }],
-      plugins: [{ local: ["node", join(dir, "packages/protoc-gen-doc/dist/protoc-gen-doc.js")], out: join(out, "docs"), strategy: "all", opt: ["html", "index.html"] }],
+      plugins: [
+        {
+          local: ["node", join(dir, "packages/protoc-gen-doc/dist/protoc-gen-doc.js")],
+          out: join(out, "docs"),
+          strategy: "all",
+          opt: ["html", "index.html"],
+        },
+      ],
     });
     const parts = {
       lint: await timed(bin("buf"), ["lint"], dir),
       generate: await timed(bin("buf"), ["generate", "--template", es], dir),
-      tsc: await timed(process.execPath, [join(dir, "node_modules/typescript/bin/tsc"), "-p", join(out, "tsconfig.json")], dir),
+      tsc: await timed(
+        process.execPath,
+        [join(dir, "node_modules/typescript/bin/tsc"), "-p", join(out, "tsconfig.json")],
+        dir,
+      ),
       docs: await timed(bin("buf"), ["generate", "--template", docs], dir),
     };
     const values = Object.values(parts);
@@ -91,31 +122,48 @@ async function floor(dir: string): Promise<{ total: number; parts: Record<string
 const s = (x: number) => `${x.toFixed(1)} s`;
 
 async function benchSize(files: number): Promise<string[]> {
-  const repo = makeTempRepo({ extraPaths: ["gen", "packages", "package-lock.json", "buf.gen.docs.yaml", "test", "examples", "bench"] });
+  const repo = makeTempRepo({
+    extraPaths: ["gen", "packages", "package-lock.json", "buf.gen.docs.yaml", "test", "examples", "bench"],
+  });
   try {
     const stats = writeSyntheticProtos(join(repo.dir, "proto"), files);
-    console.log(`\nN = ${files}: ${stats.packages} proto packages, ${stats.messages} messages, ${stats.services} services, ${stats.rpcs} rpcs (set-up: generate + lockfile)`);
+    console.log(
+      `\nN = ${files}: ${stats.packages} proto packages, ${stats.messages} messages, ${stats.services} services, ${stats.rpcs} rpcs (set-up: generate + lockfile)`,
+    );
     const g = repo.script("generate");
     if (g.code !== 0) throw new Error(`generate failed:\n${g.stdout}${g.stderr}`);
     repo.commit("feat: synthetic schema");
     // Cold: no dist/, no build cache.
-    for (const d of readdirSync(join(repo.dir, "packages"))) rmSync(join(repo.dir, "packages", d, "dist"), { recursive: true, force: true });
+    for (const d of readdirSync(join(repo.dir, "packages")))
+      rmSync(join(repo.dir, "packages", d, "dist"), { recursive: true, force: true });
     rmSync(join(repo.dir, ".cache"), { recursive: true, force: true });
     // The docs plugin must exist for the floor; the cold build below builds it anyway.
     const cold = await build(repo.dir);
-    console.log(`  cold build ${s(cold.total)}: ${[...cold.stages].map(([n, t]) => `${n} ${s(t.seconds)}`).join(", ")}; peak RSS ${Math.round(cold.peakRssMb)} MB`);
+    console.log(
+      `  cold build ${s(cold.total)}: ${[...cold.stages].map(([n, t]) => `${n} ${s(t.seconds)}`).join(", ")}; peak RSS ${Math.round(cold.peakRssMb)} MB`,
+    );
 
     const file = join(repo.dir, "proto", editableFile(files));
     writeFileSync(file, readFileSync(file, "utf8").replace("// The id.", "// The id, now with a longer comment."));
     const comment = await build(repo.dir);
     console.log(`  one-file comment change ${s(comment.total)} (${comment.packagesBuilt} package(s) rebuilt)`);
 
-    writeFileSync(file, readFileSync(file, "utf8").replace("  repeated string tags = 10;\n}", "  repeated string tags = 10;\n  // A new field.\n  string added = 11;\n}"));
+    writeFileSync(
+      file,
+      readFileSync(file, "utf8").replace(
+        "  repeated string tags = 10;\n}",
+        "  repeated string tags = 10;\n  // A new field.\n  string added = 11;\n}",
+      ),
+    );
     const field = await build(repo.dir);
     console.log(`  one-file field change ${s(field.total)} (${field.packagesBuilt} package(s) rebuilt)`);
 
     const f = await floor(repo.dir);
-    console.log(`  floor ${s(f.total)}: ${Object.entries(f.parts).map(([k, v]) => `${k} ${s(v)}`).join(", ")}`);
+    console.log(
+      `  floor ${s(f.total)}: ${Object.entries(f.parts)
+        .map(([k, v]) => `${k} ${s(v)}`)
+        .join(", ")}`,
+    );
     const st = (n: string) => s(cold.stages.get(n)?.seconds ?? 0);
     return [
       `| ${files} | ${stats.packages} | ${st("lint")} | ${st("breaking")} | ${st("generate")} | ${st("packages")} | ${st("typecheck")} | ${st("docs")} | **${s(cold.total)}** | ${Math.round(Math.max(cold.peakRssMb, comment.peakRssMb, field.peakRssMb))} MB | ${s(comment.total)} (${comment.packagesBuilt}) | ${s(field.total)} (${field.packagesBuilt}) | ${s(f.total)} | ${(cold.total / f.total).toFixed(2)} |`,
@@ -130,7 +178,10 @@ async function main(): Promise<void> {
   const sizes = (values.files ?? ["100", "500", "1000"]).map(Number);
   if (!existsSync(TIME)) throw new Error(`${TIME} (GNU time) is needed for peak RSS: apt-get install time`);
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? "?"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-  const load = () => loadavg().map((l) => l.toFixed(1)).join(" ");
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ");
   console.log(`bench:pipeline on ${machine}; load ${load()}`);
   const rows: string[] = [];
   for (const n of sizes) rows.push(...(await benchSize(n)));

@@ -11,7 +11,9 @@ export type Variant = "bare" | "platform" | "platform-unscoped" | "platform-nova
 
 async function start(variant: Variant): Promise<string> {
   if (variant === "bare") {
-    const server = http.createServer(connectNodeAdapter({ routes: (router) => router.service(GreeterService, greeterImpl) }));
+    const server = http.createServer(
+      connectNodeAdapter({ routes: (router) => router.service(GreeterService, greeterImpl) }),
+    );
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }

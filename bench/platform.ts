@@ -15,7 +15,9 @@ interface LoadResult {
   requests: { average: number; total: number };
   latency: { p50: number; p99: number };
 }
-const autocannon = createRequire(import.meta.url)("autocannon") as (opts: Record<string, unknown>) => Promise<LoadResult>;
+const autocannon = createRequire(import.meta.url)("autocannon") as (
+  opts: Record<string, unknown>,
+) => Promise<LoadResult>;
 
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -35,9 +37,13 @@ function ask<T>(child: ChildProcess, msg: string): Promise<T> {
 }
 
 async function measure(variant: Variant) {
-  const child = fork(fileURLToPath(new URL("./platform-server.ts", import.meta.url)), [variant], { execArgv: ["--import", "tsx"] });
+  const child = fork(fileURLToPath(new URL("./platform-server.ts", import.meta.url)), [variant], {
+    execArgv: ["--import", "tsx"],
+  });
   try {
-    const { url } = await new Promise<{ url: string }>((resolve) => child.once("message", (m) => resolve(m as { url: string })));
+    const { url } = await new Promise<{ url: string }>((resolve) =>
+      child.once("message", (m) => resolve(m as { url: string })),
+    );
     const load = () =>
       autocannon({
         url: `${url}/acme.greeter.v1.GreeterService/SayHello`,
@@ -55,7 +61,8 @@ async function measure(variant: Variant) {
       const after = await ask<{ cpuMicros: number }>(child, "cpu");
       if (r.errors || r.non2xx) throw new Error(`bench ${variant}: ${r.errors} errors, ${r.non2xx} non-2xx responses`);
       const cpuPerReq = (after.cpuMicros - before.cpuMicros) / r.requests.total;
-      if (!best || cpuPerReq < best.cpuPerReq) best = { cpuPerReq, rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99 };
+      if (!best || cpuPerReq < best.cpuPerReq)
+        best = { cpuPerReq, rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99 };
     }
     return best!;
   } finally {
@@ -65,8 +72,14 @@ async function measure(variant: Variant) {
 
 const rows: [string, Awaited<ReturnType<typeof measure>>][] = [];
 for (const [variant, label] of VARIANTS) rows.push([label, await measure(variant)]);
-console.log(`Connect JSON unary SayHello, HTTP/1.1, ${CONNECTIONS} connections; best of ${ROUNDS} rounds of ${DURATION_S} s\n`);
+console.log(
+  `Connect JSON unary SayHello, HTTP/1.1, ${CONNECTIONS} connections; best of ${ROUNDS} rounds of ${DURATION_S} s\n`,
+);
 console.log("| server | server CPU µs/request | req/s | p50 ms | p99 ms |\n| --- | --- | --- | --- | --- |");
-for (const [label, r] of rows) console.log(`| ${label} | ${Math.round(r.cpuPerReq)} | ${r.rps} | ${r.p50} | ${r.p99} |`);
+for (const [label, r] of rows)
+  console.log(`| ${label} | ${Math.round(r.cpuPerReq)} | ${r.rps} | ${r.p50} | ${r.p99} |`);
 const base = rows[0][1].cpuPerReq;
-for (const [label, r] of rows.slice(1)) console.log(`\n${label}: +${Math.round(r.cpuPerReq - base)} µs CPU per request (+${(100 * (r.cpuPerReq / base - 1)).toFixed(0)} %)`);
+for (const [label, r] of rows.slice(1))
+  console.log(
+    `\n${label}: +${Math.round(r.cpuPerReq - base)} µs CPU per request (+${(100 * (r.cpuPerReq / base - 1)).toFixed(0)} %)`,
+  );

@@ -51,7 +51,9 @@ async function main(): Promise<number> {
     if (!(err instanceof SchemaCompileError)) throw err;
     // Always an error: no label or flag approves a schema that cannot be compiled.
     for (const f of err.errors) console.log(show(f, "error"));
-    console.error(`\nbreaking: ${SchemaCompileError.headline(err.errors.length, err.where)}.\n${SchemaCompileError.hint(err.errors.length)}`);
+    console.error(
+      `\nbreaking: ${SchemaCompileError.headline(err.errors.length, err.where)}.\n${SchemaCompileError.hint(err.errors.length)}`,
+    );
     return 1;
   }
   if (findings.length === 0) {

@@ -16,7 +16,18 @@
 // the entry is restored from it, and an entry that fails its manifest is
 // thrown away and rebuilt, never used. dist/ is swapped in atomically.
 import { createHash } from "node:crypto";
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { availableParallelism } from "node:os";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { build, type Plugin } from "esbuild";
@@ -54,19 +65,29 @@ const sha256 = (data: string | Uint8Array) => createHash("sha256").update(data).
 const fmt = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`);
 
 function toolchainKey(root: string): string {
-  const rootPkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { devDependencies?: Record<string, string> };
+  const rootPkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+    devDependencies?: Record<string, string>;
+  };
   const parts: string[] = [`node-major:${process.versions.node.split(".")[0]}`];
   for (const name of TOOLCHAIN) {
     const installed = join(root, "node_modules", name, "package.json");
-    const version = existsSync(installed) ? (JSON.parse(readFileSync(installed, "utf8")) as { version: string }).version : "-";
+    const version = existsSync(installed)
+      ? (JSON.parse(readFileSync(installed, "utf8")) as { version: string }).version
+      : "-";
     parts.push(`${name}@${rootPkg.devDependencies?.[name] ?? "-"}/${version}`);
   }
-  for (const f of BUILD_CODE) parts.push(`${f}:${existsSync(join(root, f)) ? sha256(readFileSync(join(root, f))) : "-"}`);
+  for (const f of BUILD_CODE)
+    parts.push(`${f}:${existsSync(join(root, f)) ? sha256(readFileSync(join(root, f))) : "-"}`);
   return sha256(parts.join("\n"));
 }
 
 /** Each workspace package's key, from its inputs and its workspace dependencies' keys. */
-function packageKeys(root: string, all: WorkspacePackage[], plans: Map<string, PackageBuildPlan>, toolchain: string): Map<string, string> {
+function packageKeys(
+  root: string,
+  all: WorkspacePackage[],
+  plans: Map<string, PackageBuildPlan>,
+  toolchain: string,
+): Map<string, string> {
   const keys = new Map<string, string>();
   const byName = new Map(all.map((ws) => [ws.name, ws]));
   const visiting = new Set<string>();
@@ -77,11 +98,19 @@ function packageKeys(root: string, all: WorkspacePackage[], plans: Map<string, P
     visiting.add(name);
     const ws = byName.get(name)!;
     const plan = plans.get(name);
-    const pj = ws.packageJson as { dependencies?: Record<string, string>; peerDependencies?: Record<string, string>; devDependencies?: Record<string, string> };
-    const deps = new Set([...Object.keys({ ...pj.dependencies, ...pj.peerDependencies, ...pj.devDependencies }), ...(plan?.workspaceImports ?? [])]);
+    const pj = ws.packageJson as {
+      dependencies?: Record<string, string>;
+      peerDependencies?: Record<string, string>;
+      devDependencies?: Record<string, string>;
+    };
+    const deps = new Set([
+      ...Object.keys({ ...pj.dependencies, ...pj.peerDependencies, ...pj.devDependencies }),
+      ...(plan?.workspaceImports ?? []),
+    ]);
     const h = createHash("sha256").update(`toolchain ${toolchain}\n`);
     h.update(`package.json ${sha256(readFileSync(join(root, ws.dir, "package.json")))}\n`);
-    for (const m of plan?.modules ?? []) h.update(`${relative(root, m.src)} -> ${m.out} ${sha256(readFileSync(m.src))}\n`);
+    for (const m of plan?.modules ?? [])
+      h.update(`${relative(root, m.src)} -> ${m.out} ${sha256(readFileSync(m.src))}\n`);
     for (const d of [...deps].sort()) if (byName.has(d) && d !== name) h.update(`dep ${d} ${keyOf(d)}\n`);
     const key = h.digest("hex").slice(0, 32);
     visiting.delete(name);
@@ -187,7 +216,13 @@ function formatDiagnostics(diags: readonly ts.Diagnostic[], root: string): strin
 }
 
 /** Builds the given packages into `tmp/<dir name>/`: JavaScript for both formats, then declarations. */
-async function compile(root: string, todo: PackageBuildPlan[], all: WorkspacePackage[], tmp: string, log: (s: string) => void): Promise<Map<string, number>> {
+async function compile(
+  root: string,
+  todo: PackageBuildPlan[],
+  all: WorkspacePackage[],
+  tmp: string,
+  log: (s: string) => void,
+): Promise<Map<string, number>> {
   const ownerOf = new Map<string, PackageBuildPlan>();
   for (const p of todo) for (const m of p.modules) ownerOf.set(m.src, p);
   const outBase = (p: PackageBuildPlan) => basename(p.ws.dir);
@@ -209,10 +244,17 @@ async function compile(root: string, todo: PackageBuildPlan[], all: WorkspacePac
         logLevel: "silent",
         sourcemap: false,
         write: true,
-      }).catch((err: { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[]; message: string }) => {
-        const lines = (err.errors ?? []).map((e) => (e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ${e.text}` : e.text));
-        throw new Error(`JavaScript (${format}) failed:\n${lines.join("\n") || err.message}`);
-      }),
+      }).catch(
+        (err: {
+          errors?: { text: string; location?: { file: string; line: number; column: number } | null }[];
+          message: string;
+        }) => {
+          const lines = (err.errors ?? []).map((e) =>
+            e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ${e.text}` : e.text,
+          );
+          throw new Error(`JavaScript (${format}) failed:\n${lines.join("\n") || err.message}`);
+        },
+      ),
     ),
   );
   void results;
@@ -233,10 +275,16 @@ async function compile(root: string, todo: PackageBuildPlan[], all: WorkspacePac
       const r = program.emit(
         sf,
         (_name, text) => {
-          for (const [ext, jsExt] of [[".d.ts", ".js"], [".d.cts", ".cjs"]] as const) {
+          for (const [ext, jsExt] of [
+            [".d.ts", ".js"],
+            [".d.cts", ".cjs"],
+          ] as const) {
             const file = join(tmp, outBase(p), `${m.out}${ext}`);
             mkdirSync(dirname(file), { recursive: true });
-            writeFileSync(file, rewriteDeclaration(text, (spec) => p.rewrite(m.src, spec, jsExt)));
+            writeFileSync(
+              file,
+              rewriteDeclaration(text, (spec) => p.rewrite(m.src, spec, jsExt)),
+            );
           }
         },
         undefined,
@@ -246,7 +294,8 @@ async function compile(root: string, todo: PackageBuildPlan[], all: WorkspacePac
     }
     times.set(p.ws.name, performance.now() - tp);
     done++;
-    if (done % step === 0 || done === todo.length) log(`  declarations: ${done}/${todo.length} packages (${fmt(performance.now() - t)})`);
+    if (done % step === 0 || done === todo.length)
+      log(`  declarations: ${done}/${todo.length} packages (${fmt(performance.now() - t)})`);
   }
   if (errors.length) throw new Error(`declarations failed:\n${formatDiagnostics(errors, root)}`);
   return times;
@@ -256,7 +305,11 @@ async function compile(root: string, todo: PackageBuildPlan[], all: WorkspacePac
  * Builds the workspace packages (all, or those named in `only`) that changed
  * since their last build, and returns what it did with each.
  */
-export async function buildPackages(root = repoRoot, only?: string[], log: (s: string) => void = console.log): Promise<BuildReport> {
+export async function buildPackages(
+  root = repoRoot,
+  only?: string[],
+  log: (s: string) => void = console.log,
+): Promise<BuildReport> {
   const started = performance.now();
   const all = listWorkspacePackages(root);
   const allPlans = planPackageBuilds(root);

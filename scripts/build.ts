@@ -8,7 +8,10 @@ interface Stage {
   args: string[];
 }
 
-const npmRun = (script: string, ...args: string[]): [string, string[]] => ["npm", ["run", "-s", script, ...(args.length ? ["--", ...args] : [])]];
+const npmRun = (script: string, ...args: string[]): [string, string[]] => [
+  "npm",
+  ["run", "-s", script, ...(args.length ? ["--", ...args] : [])],
+];
 
 export const STAGES: Stage[] = [
   { name: "lint", ...spread(npmRun("lint")) },
@@ -34,11 +37,16 @@ async function main(): Promise<number> {
     console.log(`\n▶ ${stage.name}`);
     const t = performance.now();
     // A silent stage (tsc, buf) says it is still alive, so a long build never looks hung.
-    const heartbeat = setInterval(() => console.log(`  … ${stage.name} still running (${fmt(performance.now() - t)})`), HEARTBEAT_MS);
+    const heartbeat = setInterval(
+      () => console.log(`  … ${stage.name} still running (${fmt(performance.now() - t)})`),
+      HEARTBEAT_MS,
+    );
     const r = await run(stage.cmd, stage.args, { echo: true }).finally(() => clearInterval(heartbeat));
     const took = performance.now() - t;
     if (r.code !== 0) {
-      console.error(`\n✖ build failed at stage "${stage.name}" after ${fmt(took)} (exit ${r.code}); the stage's output is above.`);
+      console.error(
+        `\n✖ build failed at stage "${stage.name}" after ${fmt(took)} (exit ${r.code}); the stage's output is above.`,
+      );
       return r.code;
     }
     console.log(`✔ ${stage.name} (${fmt(took)})`);

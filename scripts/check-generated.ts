@@ -9,7 +9,14 @@ import { siblingTempDir } from "./lib/fs-atomic.js";
 import { repoRoot } from "./lib/repo.js";
 import { listWorkspacePackages } from "./lib/workspaces.js";
 
-const LOCKED_FIELDS = ["name", "version", "dependencies", "devDependencies", "peerDependencies", "optionalDependencies"] as const;
+const LOCKED_FIELDS = [
+  "name",
+  "version",
+  "dependencies",
+  "devDependencies",
+  "peerDependencies",
+  "optionalDependencies",
+] as const;
 
 /** Where package-lock.json disagrees with the workspace packages on disk, one line each. */
 export function lockfileProblems(root = repoRoot): string[] {
@@ -20,7 +27,8 @@ export function lockfileProblems(root = repoRoot): string[] {
   const problems: string[] = [];
   const fix = "run `npm install` and commit package-lock.json";
   const same = (a: unknown, b: unknown) => JSON.stringify(a ?? {}) === JSON.stringify(b ?? {});
-  const sorted = (o: unknown) => (o && typeof o === "object" ? Object.fromEntries(Object.entries(o).sort(([x], [y]) => x.localeCompare(y))) : o);
+  const sorted = (o: unknown) =>
+    o && typeof o === "object" ? Object.fromEntries(Object.entries(o).sort(([x], [y]) => x.localeCompare(y))) : o;
   const workspaces = listWorkspacePackages(root);
   for (const ws of workspaces) {
     const entry = entries[ws.dir];
@@ -28,11 +36,13 @@ export function lockfileProblems(root = repoRoot): string[] {
       problems.push(`package-lock.json: workspace ${ws.dir} (${ws.name}) is missing; ${fix}`);
       continue;
     }
-    if (!entries[`node_modules/${ws.name}`]) problems.push(`package-lock.json: no link node_modules/${ws.name} -> ${ws.dir}; ${fix}`);
+    if (!entries[`node_modules/${ws.name}`])
+      problems.push(`package-lock.json: no link node_modules/${ws.name} -> ${ws.dir}; ${fix}`);
     for (const field of LOCKED_FIELDS) {
       const want = field === "name" || field === "version" ? ws.packageJson[field] : sorted(ws.packageJson[field]);
       const have = field === "name" || field === "version" ? entry[field] : sorted(entry[field]);
-      if (!same(want, have)) problems.push(`package-lock.json: ${ws.dir} ${field} differs from its package.json; ${fix}`);
+      if (!same(want, have))
+        problems.push(`package-lock.json: ${ws.dir} ${field} differs from its package.json; ${fix}`);
     }
   }
   const dirs = new Set(workspaces.map((ws) => ws.dir));

@@ -10,16 +10,28 @@ import { bin, run } from "./lib/exec.js";
 import { repoRoot } from "./lib/repo.js";
 
 const CONFIG_FILES = [
-  "commitlint.config.js", "commitlint.config.cjs", "commitlint.config.mjs", "commitlint.config.ts",
-  ".commitlintrc", ".commitlintrc.json", ".commitlintrc.yaml", ".commitlintrc.yml", ".commitlintrc.js", ".commitlintrc.cjs",
+  "commitlint.config.js",
+  "commitlint.config.cjs",
+  "commitlint.config.mjs",
+  "commitlint.config.ts",
+  ".commitlintrc",
+  ".commitlintrc.json",
+  ".commitlintrc.yaml",
+  ".commitlintrc.yml",
+  ".commitlintrc.js",
+  ".commitlintrc.cjs",
 ];
 
 function titleFromEvent(): string {
   const path = process.env.GITHUB_EVENT_PATH;
-  if (!path) throw new Error("pass --title \"<title>\" (or run in GitHub Actions, where GITHUB_EVENT_PATH names the pull_request event)");
+  if (!path)
+    throw new Error(
+      'pass --title "<title>" (or run in GitHub Actions, where GITHUB_EVENT_PATH names the pull_request event)',
+    );
   const event = JSON.parse(readFileSync(path, "utf8")) as { pull_request?: { title?: string } };
   const title = event.pull_request?.title;
-  if (typeof title !== "string") throw new Error(`${path} is not a pull_request event payload: it has no pull_request.title`);
+  if (typeof title !== "string")
+    throw new Error(`${path} is not a pull_request event payload: it has no pull_request.title`);
   return title;
 }
 

@@ -7,14 +7,20 @@ import { parseArgs } from "node:util";
 import { publishDocs } from "./lib/docs-publish.js";
 
 function main(): void {
-  const { values } = parseArgs({ options: { site: { type: "string" }, version: { type: "string" }, tree: { type: "string" } } });
+  const { values } = parseArgs({
+    options: { site: { type: "string" }, version: { type: "string" }, tree: { type: "string" } },
+  });
   const missing = (["site", "version", "tree"] as const).filter((k) => !values[k]);
   if (missing.length) {
-    throw new Error(`missing ${missing.map((m) => `--${m}`).join(", ")}; usage: npm run docs:publish -- --site build/docs --version 1.2.3 --tree ../gh-pages`);
+    throw new Error(
+      `missing ${missing.map((m) => `--${m}`).join(", ")}; usage: npm run docs:publish -- --site build/docs --version 1.2.3 --tree ../gh-pages`,
+    );
   }
   const r = publishDocs({ site: resolve(values.site!), version: values.version!, tree: resolve(values.tree!) });
   const v = values.version!.replace(/^v/, "");
-  console.log(`docs:publish: wrote ${values.tree}/v${v}/${r.updatedLatest ? ` and ${values.tree}/latest/` : ""}; versions: ${r.versions.map((x) => x.version + (x.latest ? " (latest)" : "")).join(", ")}`);
+  console.log(
+    `docs:publish: wrote ${values.tree}/v${v}/${r.updatedLatest ? ` and ${values.tree}/latest/` : ""}; versions: ${r.versions.map((x) => x.version + (x.latest ? " (latest)" : "")).join(", ")}`,
+  );
 }
 
 try {

@@ -11,7 +11,9 @@ import { repoRoot } from "./lib/repo.js";
 
 const { values } = parseArgs({ options: { version: { type: "string" } } });
 const version =
-  values.version ?? process.env.DOCS_VERSION ?? (JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string }).version;
+  values.version ??
+  process.env.DOCS_VERSION ??
+  (JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string }).version;
 
 try {
   const r = await buildDocs({ version });

@@ -23,7 +23,11 @@ export async function generate(root = repoRoot): Promise<void> {
     // A new or removed workspace must be recorded in package-lock.json, or `npm ci` refuses to install.
     console.log("workspace set changed: updating package-lock.json");
     const npm = npmCommand();
-    const r = await run(npm.cmd, [...npm.prefix, "install", "--package-lock-only", "--ignore-scripts", "--no-audit", "--no-fund"], { cwd: root });
+    const r = await run(
+      npm.cmd,
+      [...npm.prefix, "install", "--package-lock-only", "--ignore-scripts", "--no-audit", "--no-fund"],
+      { cwd: root },
+    );
     if (r.code !== 0) throw new Error(`npm install --package-lock-only failed:\n${r.stderr}`);
     console.log("run `npm install` to link the new workspace into node_modules");
   }

@@ -14,13 +14,15 @@ process.stdout.write(lint.stdout);
 process.stderr.write(lint.stderr);
 
 const fmt = await run(bin("buf"), ["format", "proto", "-d", "--exit-code"]);
-let formatFailed = fmt.code !== 0;
+const formatFailed = fmt.code !== 0;
 if (formatFailed) {
   const files = [...fmt.stdout.matchAll(/^\+\+\+ (\S+)/gm)].map((m) => m[1].replace(/\.formatted$/, ""));
   for (const f of files) {
-    console.log(format === "github-actions"
-      ? `::error file=${f},title=buf format::${f} is not formatted; run npm run format`
-      : `${f}: not formatted (buf format); run npm run format`);
+    console.log(
+      format === "github-actions"
+        ? `::error file=${f},title=buf format::${f} is not formatted; run npm run format`
+        : `${f}: not formatted (buf format); run npm run format`,
+    );
   }
   if (format === "text") process.stdout.write(fmt.stdout);
   if (!files.length) process.stderr.write(fmt.stderr || fmt.stdout);

@@ -10,7 +10,8 @@ import { listProtoPackages } from "./lib/protos.js";
 import { readRepoConfig, repoRoot } from "./lib/repo.js";
 import { addCodeowner, planServiceScaffold, ScaffoldError } from "./lib/service-scaffold.js";
 
-const USAGE = "usage: npm run new:service -- <org>.<domain>.<version> <Name>Service   e.g. npm run new:service -- acme.shipping.v1 ShipmentService";
+const USAGE =
+  "usage: npm run new:service -- <org>.<domain>.<version> <Name>Service   e.g. npm run new:service -- acme.shipping.v1 ShipmentService";
 
 export function newService(args: string[], root = repoRoot): string[] {
   if (args.length !== 2) throw new ScaffoldError(`expected 2 arguments, got ${args.length}.\n${USAGE}`);
@@ -20,10 +21,15 @@ export function newService(args: string[], root = repoRoot): string[] {
     throw new ScaffoldError(`${plan.path} already exists; add the service to it by hand, or pick another package`);
   }
   const existing = listProtoPackages(root).find((p) => p.name === plan.pkg);
-  if (existing) throw new ScaffoldError(`proto package ${plan.pkg} already exists in proto/${existing.files[0]}; add the service there`);
+  if (existing)
+    throw new ScaffoldError(
+      `proto package ${plan.pkg} already exists in proto/${existing.files[0]}; add the service there`,
+    );
   const pkgJson = join(root, "packages", plan.family, "package.json");
   if (existsSync(pkgJson) && !listProtoPackages(root).some((p) => p.family === plan.family)) {
-    throw new ScaffoldError(`packages/${plan.family} already holds a hand-written package, which ${plan.pkg} would be published as; pick another domain`);
+    throw new ScaffoldError(
+      `packages/${plan.family} already holds a hand-written package, which ${plan.pkg} would be published as; pick another domain`,
+    );
   }
   writeFileAtomic(join(root, plan.path), plan.content);
   const written = [plan.path];

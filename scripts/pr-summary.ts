@@ -19,7 +19,11 @@ import { buildSchemaImage } from "./lib/schema-image.js";
 
 /** Whether what buf compiles (proto/ and its config) differs from HEAD in the working tree. */
 async function schemaUncommitted(root: string): Promise<boolean> {
-  const r = await runOrThrow("git", ["status", "--porcelain", "--untracked-files=all", "--", "proto", "buf.yaml", "buf.lock"], { cwd: root });
+  const r = await runOrThrow(
+    "git",
+    ["status", "--porcelain", "--untracked-files=all", "--", "proto", "buf.yaml", "buf.lock"],
+    { cwd: root },
+  );
   return r.stdout.trim() !== "";
 }
 

@@ -52,7 +52,9 @@ export function writeSyntheticProtos(protoDir: string, files = 1000, filesPerPac
       `import "google/protobuf/duration.proto";`,
       `import "google/protobuf/timestamp.proto";`,
       ...(prev !== undefined ? [`import "synth/p${pad(p, 3)}/v1/f${pad(prev, 4)}.proto";`] : []),
-      ...(common !== undefined && i % filesPerPackage === 0 ? [`import "synth/p${pad(common, 3)}/v1/f${pad(common * filesPerPackage, 4)}.proto";`] : []),
+      ...(common !== undefined && i % filesPerPackage === 0
+        ? [`import "synth/p${pad(common, 3)}/v1/f${pad(common * filesPerPackage, 4)}.proto";`]
+        : []),
     ];
     for (let k = 0; k < 4; k++) {
       stats.messages += 2;
@@ -115,7 +117,10 @@ export function writeSyntheticProtos(protoDir: string, files = 1000, filesPerPac
       const rpcs = 1 + (i % 10);
       lines.push("", `// ${P}Service serves ${name}.`, `service ${P}Service {`);
       for (let r = 0; r < rpcs; r++) {
-        lines.push(`  // Get${P}Thing${r} returns one thing.`, `  rpc Get${P}Thing${r}(Get${P}Thing${r}Request) returns (${r % 3 === 2 ? "stream " : ""}Get${P}Thing${r}Response);`);
+        lines.push(
+          `  // Get${P}Thing${r} returns one thing.`,
+          `  rpc Get${P}Thing${r}(Get${P}Thing${r}Request) returns (${r % 3 === 2 ? "stream " : ""}Get${P}Thing${r}Response);`,
+        );
       }
       lines.push(`}`);
       for (let r = 0; r < rpcs; r++) {
@@ -160,5 +165,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const dir = resolve(positionals[0]);
   mkdirSync(dir, { recursive: true });
   const s = writeSyntheticSchema(dir, values.files ? Number(values.files) : 1000);
-  console.log(`synth-schema: ${s.files} files, ${s.packages} packages, ${s.messages} messages, ${s.services} services, ${s.rpcs} rpcs in ${dir}`);
+  console.log(
+    `synth-schema: ${s.files} files, ${s.packages} packages, ${s.messages} messages, ${s.services} services, ${s.rpcs} rpcs in ${dir}`,
+  );
 }

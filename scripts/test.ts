@@ -54,13 +54,18 @@ function findTests(dir: string, out: string[]): string[] {
 
 /** Every test file, repo-relative and sorted. */
 export function listTestFiles(root = repoRoot): string[] {
-  const roots = [join(root, "test"), ...readdirSync(join(root, "packages")).map((p) => join(root, "packages", p, "test"))];
+  const roots = [
+    join(root, "test"),
+    ...readdirSync(join(root, "packages")).map((p) => join(root, "packages", p, "test")),
+  ];
   return roots.flatMap((r) => findTests(r, [])).sort();
 }
 
 /** The files a run takes: those matching any filter (all without one), minus the slow ones for --quick. */
 export function selectTestFiles(all: string[], filters: string[], quick: boolean): string[] {
-  return all.filter((f) => (!filters.length || filters.some((x) => f.includes(x))) && !(quick && SLOW_TEST_FILES.includes(f)));
+  return all.filter(
+    (f) => (!filters.length || filters.some((x) => f.includes(x))) && !(quick && SLOW_TEST_FILES.includes(f)),
+  );
 }
 
 function formatDuration(ms: number): string {
@@ -74,18 +79,29 @@ function main(): void {
   const filters = args.filter((a) => a !== "--quick");
   const files = selectTestFiles(listTestFiles(), filters, quick);
   if (files.length === 0) {
-    console.error(`test: no test files match ${filters.join(" ") || "(all)"}${quick ? " outside the slow ones (try npm test)" : ""}`);
+    console.error(
+      `test: no test files match ${filters.join(" ") || "(all)"}${quick ? " outside the slow ones (try npm test)" : ""}`,
+    );
     process.exit(1);
   }
   const started = performance.now();
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", "--test", `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, "--test-reporter=spec", ...files],
+    [
+      "--import",
+      "tsx",
+      "--test",
+      `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`,
+      "--test-reporter=spec",
+      ...files,
+    ],
     { cwd: repoRoot, stdio: "inherit" },
   );
   child.on("close", (code, signal) => {
     const verdict = code === 0 ? "passed" : `failed (${signal ?? `exit ${code}`})`;
-    console.log(`\ntest: ${files.length} files${quick ? " (quick)" : ""} ${verdict} in ${formatDuration(performance.now() - started)}`);
+    console.log(
+      `\ntest: ${files.length} files${quick ? " (quick)" : ""} ${verdict} in ${formatDuration(performance.now() - started)}`,
+    );
     process.exit(code ?? 1);
   });
 }

@@ -7,14 +7,20 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { approvalFromEvent, breakingApproval } from "../scripts/lib/breaking-approval.js";
 
-const pr = (body: string | null, labels: string[] = []) => ({ pull_request: { body, labels: labels.map((name) => ({ name })) } });
+const pr = (body: string | null, labels: string[] = []) => ({
+  pull_request: { body, labels: labels.map((name) => ({ name })) },
+});
 
 test("approved by the label, or by a BREAKING CHANGE line (either spelling, CRLF, indented)", () => {
   assert.deepEqual(approvalFromEvent(pr(null, ["bug", "breaking-change-approved"])), {
     approved: true,
     reason: "the PR has the label breaking-change-approved",
   });
-  for (const body of ["BREAKING CHANGE: drops x", "Intro\r\n\r\nBREAKING CHANGE: drops x\r\n", "a\n  BREAKING-CHANGE: drops x"]) {
+  for (const body of [
+    "BREAKING CHANGE: drops x",
+    "Intro\r\n\r\nBREAKING CHANGE: drops x\r\n",
+    "a\n  BREAKING-CHANGE: drops x",
+  ]) {
     assert.equal(approvalFromEvent(pr(body)).approved, true, JSON.stringify(body));
   }
 });
@@ -45,7 +51,10 @@ test("--approved and BREAKING_APPROVED approve locally; a missing payload file i
     const path = join(dir, "event.json");
     writeFileSync(path, JSON.stringify(pr("BREAKING CHANGE: x")));
     assert.equal(breakingApproval(false, { GITHUB_EVENT_PATH: path }).approved, true);
-    assert.throws(() => breakingApproval(false, { GITHUB_EVENT_PATH: join(dir, "missing.json") }), /cannot read the GitHub event payload GITHUB_EVENT_PATH=.*missing\.json/);
+    assert.throws(
+      () => breakingApproval(false, { GITHUB_EVENT_PATH: join(dir, "missing.json") }),
+      /cannot read the GitHub event payload GITHUB_EVENT_PATH=.*missing\.json/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

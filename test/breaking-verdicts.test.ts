@@ -21,7 +21,12 @@ function run(script: string, args: string[], env: Record<string, string> = {}) {
 /** The safety net's verdict for a `feat:` (minor) release of the working tree's HEAD against v1.0.0. */
 async function safetyNet(releaseType = "minor"): Promise<ReleaseError | undefined> {
   try {
-    await checkSchemaSafety({ lastTag: "v1.0.0", releaseType, nextVersion: releaseType === "major" ? "2.0.0" : "1.1.0", cwd: repo.dir });
+    await checkSchemaSafety({
+      lastTag: "v1.0.0",
+      releaseType,
+      nextVersion: releaseType === "major" ? "2.0.0" : "1.1.0",
+      cwd: repo.dir,
+    });
     return undefined;
   } catch (err) {
     if (err instanceof ReleaseError) return err;
@@ -75,14 +80,29 @@ describe("renaming a .proto file", () => {
   test("breaking, json: one object with the old path", () => {
     const r = run("breaking", ["--error-format", "json"]);
     assert.equal(r.code, 1, r.stdout + r.stderr);
-    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
-    assert.deepEqual(lines, [{ path: GREETER, line: 1, column: 1, rule: "FILE_NO_DELETE", message: 'Previously present file "acme/greeter/v1/greeter.proto" was deleted.', level: "error" }]);
+    const lines = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(lines, [
+      {
+        path: GREETER,
+        line: 1,
+        column: 1,
+        rule: "FILE_NO_DELETE",
+        message: 'Previously present file "acme/greeter/v1/greeter.proto" was deleted.',
+        level: "error",
+      },
+    ]);
   });
 
   test("breaking, github-actions: an error annotation on the old path", () => {
     const r = run("breaking", ["--error-format", "github-actions"]);
     assert.equal(r.code, 1, r.stdout + r.stderr);
-    assert.match(r.stdout, /^::error file=proto\/acme\/greeter\/v1\/greeter\.proto,line=1,col=1,title=buf breaking FILE_NO_DELETE::Previously present file/m);
+    assert.match(
+      r.stdout,
+      /^::error file=proto\/acme\/greeter\/v1\/greeter\.proto,line=1,col=1,title=buf breaking FILE_NO_DELETE::Previously present file/m,
+    );
   });
 
   test("approved, it passes as warnings in all three formats", () => {
@@ -94,15 +114,24 @@ describe("renaming a .proto file", () => {
     assert.equal((JSON.parse(json.stdout.trim()) as { level: string; path: string }).level, "warning");
     const gh = run("breaking", ["--error-format", "github-actions", "--approved"]);
     assert.equal(gh.code, 0, gh.stdout + gh.stderr);
-    assert.match(gh.stdout, /^::warning file=proto\/acme\/greeter\/v1\/greeter\.proto,line=1,col=1,title=buf breaking FILE_NO_DELETE::/m);
+    assert.match(
+      gh.stdout,
+      /^::warning file=proto\/acme\/greeter\/v1\/greeter\.proto,line=1,col=1,title=buf breaking FILE_NO_DELETE::/m,
+    );
   });
 
   test("pr:summary lists it as a major change, with the move", () => {
     const r = run("pr-summary", ["--base", "v1.0.0"]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /\*\*Implied version bump: major\*\*/);
-    assert.match(r.stdout, /\| `proto\/acme\/greeter\/v1\/greeter\.proto:1` \| FILE_NO_DELETE \| Previously present file/);
-    assert.match(r.stdout, /- service `acme\.greeter\.v1\.GreeterService` — `moved from acme\/greeter\/v1\/greeter\.proto to acme\/greeter\/v1\/hello\.proto`/);
+    assert.match(
+      r.stdout,
+      /\| `proto\/acme\/greeter\/v1\/greeter\.proto:1` \| FILE_NO_DELETE \| Previously present file/,
+    );
+    assert.match(
+      r.stdout,
+      /- service `acme\.greeter\.v1\.GreeterService` — `moved from acme\/greeter\/v1\/greeter\.proto to acme\/greeter\/v1\/hello\.proto`/,
+    );
     assert.match(r.stdout, /`v1\.0\.0` \([0-9a-f]{7}\) → `HEAD` \([0-9a-f]{7}\)/, "a clean tree is HEAD");
   });
 
@@ -110,7 +139,10 @@ describe("renaming a .proto file", () => {
     const err = await safetyNet();
     assert.ok(err, "refused");
     assert.equal(err.code, "EBREAKINGSCHEMA");
-    assert.match(err.message, /The schema has 1 breaking change since v1\.0\.0, but the commits make this a minor release \(1\.1\.0\)/);
+    assert.match(
+      err.message,
+      /The schema has 1 breaking change since v1\.0\.0, but the commits make this a minor release \(1\.1\.0\)/,
+    );
     assert.ok(err.details?.includes(`  ${expected}`), err.details);
     assert.match(err.details ?? "", /feat\(greeter\)!:/);
     assert.match(err.details ?? "", /keep the file at its old path/);
@@ -125,7 +157,10 @@ describe("one stability rule (buf's): a type change in v0 breaks, in v1beta1 it 
     test("breaking fails", () => {
       const r = run("breaking", []);
       assert.equal(r.code, 1, r.stdout + r.stderr);
-      assert.match(r.stdout, /proto\/acme\/old\/v0\/thing\.proto:\d+:\d+: Field "2" with name "note" on message "Thing" changed type from "string" to "int32"\. \(FIELD_SAME_TYPE\)/);
+      assert.match(
+        r.stdout,
+        /proto\/acme\/old\/v0\/thing\.proto:\d+:\d+: Field "2" with name "note" on message "Thing" changed type from "string" to "int32"\. \(FIELD_SAME_TYPE\)/,
+      );
     });
 
     test("pr:summary says major, and calls the package stable", () => {
@@ -143,7 +178,9 @@ describe("one stability rule (buf's): a type change in v0 breaks, in v1beta1 it 
   });
 
   describe("v1beta1", () => {
-    scenario("v1beta1-edit", () => repo.edit("proto/acme/lab/v1beta1/thing.proto", "string note = 2;", "int32 note = 2;"));
+    scenario("v1beta1-edit", () =>
+      repo.edit("proto/acme/lab/v1beta1/thing.proto", "string note = 2;", "int32 note = 2;"),
+    );
 
     test("breaking passes", () => {
       const r = run("breaking", []);
@@ -155,7 +192,10 @@ describe("one stability rule (buf's): a type change in v0 breaks, in v1beta1 it 
       const r = run("pr-summary", ["--base", "v1.0.0"]);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /\*\*Implied version bump: minor\*\*/);
-      assert.match(r.stdout, /\| `acme\.lab\.v1beta1` \| `@acme\/lab\/v1beta1` \| unstable \(exempt from the breaking check\) \|/);
+      assert.match(
+        r.stdout,
+        /\| `acme\.lab\.v1beta1` \| `@acme\/lab\/v1beta1` \| unstable \(exempt from the breaking check\) \|/,
+      );
       assert.match(r.stdout, /### Changed \(1\)\n\n- field `acme\.lab\.v1beta1\.Thing\.note` — `int32 note = 2`/);
       assert.match(r.stdout, /### Breaking changes\n\nNone\./);
     });
@@ -167,12 +207,17 @@ describe("one stability rule (buf's): a type change in v0 breaks, in v1beta1 it 
 });
 
 describe("a deleted field", () => {
-  scenario("delete-field", () => repo.edit(GREETER, /\n {2}\/\/ How many greetings to send; 0 means 3\.\n {2}uint32 count = 2;/, ""));
+  scenario("delete-field", () =>
+    repo.edit(GREETER, /\n {2}\/\/ How many greetings to send; 0 means 3\.\n {2}uint32 count = 2;/, ""),
+  );
 
   test("the safety net advises what passes under FILE: deprecate, since reserved alone still breaks", async () => {
     const err = await safetyNet();
     assert.equal(err?.code, "EBREAKINGSCHEMA");
-    assert.match(err?.details ?? "", /keep it and mark it `\[deprecated = true\]` \(`reserved` alone is still a break under the FILE rules\)/);
+    assert.match(
+      err?.details ?? "",
+      /keep it and mark it `\[deprecated = true\]` \(`reserved` alone is still a break under the FILE rules\)/,
+    );
     assert.doesNotMatch(err?.details ?? "", /`reserved` the number and name/);
   });
 
@@ -199,7 +244,10 @@ describe("a schema that does not compile", () => {
     test(`fails the breaking check ${how}, and points to lint`, () => {
       const r = run("breaking", ["--error-format", "github-actions", ...args], env);
       assert.equal(r.code, 1, r.stdout + r.stderr);
-      assert.match(r.stdout, /^::error file=proto\/acme\/greeter\/v1\/greeter\.proto,line=\d+,col=\d+,title=buf breaking COMPILE::.*strin/m);
+      assert.match(
+        r.stdout,
+        /^::error file=proto\/acme\/greeter\/v1\/greeter\.proto,line=\d+,col=\d+,title=buf breaking COMPILE::.*strin/m,
+      );
       assert.doesNotMatch(r.stdout, /^::warning/m);
       assert.match(r.stderr, /does not compile .*no approval changes that/);
       assert.match(r.stderr, /`npm run lint` shows the error/);
@@ -221,7 +269,10 @@ describe("pr:summary of uncommitted changes", () => {
     try {
       const r = run("pr-summary", ["--base", "v1.0.0"]);
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, /`v1\.0\.0` \([0-9a-f]{7}\) → the working tree \(uncommitted changes on `HEAD`, [0-9a-f]{7}\)/);
+      assert.match(
+        r.stdout,
+        /`v1\.0\.0` \([0-9a-f]{7}\) → the working tree \(uncommitted changes on `HEAD`, [0-9a-f]{7}\)/,
+      );
       assert.match(r.stdout, /- field `acme\.greeter\.v1\.SayHelloStreamRequest\.from`/);
     } finally {
       repo.git("checkout", "-q", "--", GREETER);

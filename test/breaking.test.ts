@@ -29,13 +29,48 @@ describe("npm run breaking", () => {
   }
 
   const breaks: [string, () => void, RegExp][] = [
-    ["a field deletion", () => repo.edit(PAYMENTS, /  \/\/ The text on the customer's statement, at most 22 characters.\n  string statement_descriptor = 15[^;]*;\n/, ""), /payments\.proto:\d+:\d+: Previously present field "15" with name "statement_descriptor" on message "Payment" was deleted/],
-    ["a renumbering", () => repo.edit(GREETER, "string name = 1;\n}\n\n// SayHelloResponse", "string name = 3;\n}\n\n// SayHelloResponse"), /greeter\.proto:\d+:\d+: .*field "1" with name "name" on message "SayHelloRequest" was deleted/],
-    ["a type change", () => repo.edit(GREETER, "uint32 count = 2;", "int64 count = 2;"), /greeter\.proto:\d+:\d+: Field "2" with name "count" on message "SayHelloStreamRequest" changed type from "uint32" to "int64"/],
-    ["a field rename", () => repo.edit(GREETER, "uint32 index = 2;", "uint32 position = 2;"), /greeter\.proto:\d+:\d+: Field "2" on message "SayHelloStreamResponse" changed name from "index" to "position"/],
-    ["an rpc removal", () => repo.edit(GREETER, /  \/\/ SayHelloStream greets[^\n]*\n  rpc SayHelloStream[^\n]*\n/, ""), /greeter\.proto:\d+:\d+: Previously present RPC "SayHelloStream" on service "GreeterService" was deleted/],
-    ["an enum value removal", () => repo.edit(PAYMENTS, /    \/\/ Given back to the customer, in whole or in part.\n    STATE_REFUNDED = 5;\n/, ""), /payments\.proto:\d+:\d+: Previously present enum value "5" on enum "State" was deleted/],
-    ["a package rename", () => repo.edit(HEALTH, "package grpc.health.v1;", "package grpc.healthcheck.v1;"), /health\.proto:\d+:\d+: .*(package|Package).*"grpc\.health\.v1"/],
+    [
+      "a field deletion",
+      () =>
+        repo.edit(
+          PAYMENTS,
+          / {2}\/\/ The text on the customer's statement, at most 22 characters.\n {2}string statement_descriptor = 15[^;]*;\n/,
+          "",
+        ),
+      /payments\.proto:\d+:\d+: Previously present field "15" with name "statement_descriptor" on message "Payment" was deleted/,
+    ],
+    [
+      "a renumbering",
+      () =>
+        repo.edit(GREETER, "string name = 1;\n}\n\n// SayHelloResponse", "string name = 3;\n}\n\n// SayHelloResponse"),
+      /greeter\.proto:\d+:\d+: .*field "1" with name "name" on message "SayHelloRequest" was deleted/,
+    ],
+    [
+      "a type change",
+      () => repo.edit(GREETER, "uint32 count = 2;", "int64 count = 2;"),
+      /greeter\.proto:\d+:\d+: Field "2" with name "count" on message "SayHelloStreamRequest" changed type from "uint32" to "int64"/,
+    ],
+    [
+      "a field rename",
+      () => repo.edit(GREETER, "uint32 index = 2;", "uint32 position = 2;"),
+      /greeter\.proto:\d+:\d+: Field "2" on message "SayHelloStreamResponse" changed name from "index" to "position"/,
+    ],
+    [
+      "an rpc removal",
+      () => repo.edit(GREETER, / {2}\/\/ SayHelloStream greets[^\n]*\n {2}rpc SayHelloStream[^\n]*\n/, ""),
+      /greeter\.proto:\d+:\d+: Previously present RPC "SayHelloStream" on service "GreeterService" was deleted/,
+    ],
+    [
+      "an enum value removal",
+      () =>
+        repo.edit(PAYMENTS, / {4}\/\/ Given back to the customer, in whole or in part.\n {4}STATE_REFUNDED = 5;\n/, ""),
+      /payments\.proto:\d+:\d+: Previously present enum value "5" on enum "State" was deleted/,
+    ],
+    [
+      "a package rename",
+      () => repo.edit(HEALTH, "package grpc.health.v1;", "package grpc.healthcheck.v1;"),
+      /health\.proto:\d+:\d+: .*(package|Package).*"grpc\.health\.v1"/,
+    ],
   ];
   for (const [what, edit, expected] of breaks) {
     it(`fails on ${what}, with file:line`, () => {
@@ -47,19 +82,61 @@ describe("npm run breaking", () => {
   }
 
   const compatible: [string, () => void][] = [
-    ["adding a field", () => repo.edit(GREETER, "string name = 1;\n}", "string name = 1;\n  // A title, e.g. \"Dr\".\n  string title = 2;\n}")],
-    ["adding an rpc", () => repo.edit(GREETER, "service GreeterService {\n", "service GreeterService {\n  // SayGoodbye says goodbye.\n  rpc SayGoodbye(SayGoodbyeRequest) returns (SayGoodbyeResponse) {}\n")],
-    ["adding an enum value", () => repo.edit(PAYMENTS, "STATE_REFUNDED = 5;\n", "STATE_REFUNDED = 5;\n    // Disputed by the customer.\n    STATE_DISPUTED = 6;\n")],
-    ["adding a message", () => repo.write("proto/acme/greeter/v1/extra.proto", 'syntax = "proto3";\n\npackage acme.greeter.v1;\n\n// Extra is new.\nmessage Extra {\n  // A value.\n  string value = 1;\n}\n')],
-    ["adding a comment", () => repo.edit(GREETER, "// SayHelloRequest names who to greet.", "// SayHelloRequest names who to greet.\n// It is the request of SayHello.")],
+    [
+      "adding a field",
+      () =>
+        repo.edit(GREETER, "string name = 1;\n}", 'string name = 1;\n  // A title, e.g. "Dr".\n  string title = 2;\n}'),
+    ],
+    [
+      "adding an rpc",
+      () =>
+        repo.edit(
+          GREETER,
+          "service GreeterService {\n",
+          "service GreeterService {\n  // SayGoodbye says goodbye.\n  rpc SayGoodbye(SayGoodbyeRequest) returns (SayGoodbyeResponse) {}\n",
+        ),
+    ],
+    [
+      "adding an enum value",
+      () =>
+        repo.edit(
+          PAYMENTS,
+          "STATE_REFUNDED = 5;\n",
+          "STATE_REFUNDED = 5;\n    // Disputed by the customer.\n    STATE_DISPUTED = 6;\n",
+        ),
+    ],
+    [
+      "adding a message",
+      () =>
+        repo.write(
+          "proto/acme/greeter/v1/extra.proto",
+          'syntax = "proto3";\n\npackage acme.greeter.v1;\n\n// Extra is new.\nmessage Extra {\n  // A value.\n  string value = 1;\n}\n',
+        ),
+    ],
+    [
+      "adding a comment",
+      () =>
+        repo.edit(
+          GREETER,
+          "// SayHelloRequest names who to greet.",
+          "// SayHelloRequest names who to greet.\n// It is the request of SayHello.",
+        ),
+    ],
   ];
   for (const [what, edit] of compatible) {
     it(`passes on ${what}`, () => {
       const r = check(() => {
         edit();
         if (what === "adding an rpc") {
-          repo.write("proto/acme/greeter/v1/goodbye.proto", 'syntax = "proto3";\n\npackage acme.greeter.v1;\n\n// SayGoodbyeRequest.\nmessage SayGoodbyeRequest {}\n\n// SayGoodbyeResponse.\nmessage SayGoodbyeResponse {}\n');
-          repo.edit(GREETER, "package acme.greeter.v1;\n", 'package acme.greeter.v1;\n\nimport "acme/greeter/v1/goodbye.proto";\n');
+          repo.write(
+            "proto/acme/greeter/v1/goodbye.proto",
+            'syntax = "proto3";\n\npackage acme.greeter.v1;\n\n// SayGoodbyeRequest.\nmessage SayGoodbyeRequest {}\n\n// SayGoodbyeResponse.\nmessage SayGoodbyeResponse {}\n',
+          );
+          repo.edit(
+            GREETER,
+            "package acme.greeter.v1;\n",
+            'package acme.greeter.v1;\n\nimport "acme/greeter/v1/goodbye.proto";\n',
+          );
         }
       });
       assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -81,9 +158,15 @@ describe("npm run breaking", () => {
   });
 
   it("prints GitHub annotations with --error-format github-actions", () => {
-    const r = check(() => repo.edit(GREETER, "uint32 index = 2;", "uint32 position = 2;"), ["--error-format", "github-actions"]);
+    const r = check(
+      () => repo.edit(GREETER, "uint32 index = 2;", "uint32 position = 2;"),
+      ["--error-format", "github-actions"],
+    );
     assert.equal(r.code, 1);
-    assert.match(r.stdout, /^::error file=proto\/acme\/greeter\/v1\/greeter\.proto,line=\d+,col=\d+,title=buf breaking FIELD_SAME_NAME::/m);
+    assert.match(
+      r.stdout,
+      /^::error file=proto\/acme\/greeter\/v1\/greeter\.proto,line=\d+,col=\d+,title=buf breaking FIELD_SAME_NAME::/m,
+    );
   });
 
   it("explains a shallow clone instead of crashing", () => {
@@ -92,19 +175,28 @@ describe("npm run breaking", () => {
     const parent = mkdtempSync(join(tmpdir(), "shallow-"));
     try {
       const clone = join(parent, "clone");
-      execFileSync("git", ["clone", "-q", "--depth", "1", "--no-tags", `file://${repo.dir}`, clone], { env: { ...process.env, ...GIT_ENV } });
+      execFileSync("git", ["clone", "-q", "--depth", "1", "--no-tags", `file://${repo.dir}`, clone], {
+        env: { ...process.env, ...GIT_ENV },
+      });
       execFileSync("ln", ["-s", join(repo.dir, "node_modules"), join(clone, "node_modules")]);
       let out = "";
       let code = 0;
       try {
-        execFileSync(process.execPath, ["--import", "tsx", "scripts/breaking.ts", "--against", "v1.0.0"], { cwd: clone, encoding: "utf8", stdio: "pipe" });
+        execFileSync(process.execPath, ["--import", "tsx", "scripts/breaking.ts", "--against", "v1.0.0"], {
+          cwd: clone,
+          encoding: "utf8",
+          stdio: "pipe",
+        });
       } catch (e) {
         const err = e as { status: number; stderr: string; stdout: string };
         code = err.status;
         out = err.stderr + err.stdout;
       }
       assert.equal(code, 2);
-      assert.match(out, /git ref "v1\.0\.0" is not in this clone\. This clone is shallow.*git fetch --tags --unshallow/);
+      assert.match(
+        out,
+        /git ref "v1\.0\.0" is not in this clone\. This clone is shallow.*git fetch --tags --unshallow/,
+      );
       assert.doesNotMatch(out, /\n\s+at /, "no stack trace");
     } finally {
       rmSync(parent, { recursive: true, force: true });

@@ -10,18 +10,27 @@ import { test } from "node:test";
 import { bin, run } from "../scripts/lib/exec.js";
 import { repoRoot } from "../scripts/lib/repo.js";
 
-const TWO_CHANGES = "feat(greeter): CODEOWNERS per domain; test(greeter): new:service lints, generates, builds and packs";
+const TWO_CHANGES =
+  "feat(greeter): CODEOWNERS per domain; test(greeter): new:service lints, generates, builds and packs";
 
 const commitlint = (message: string) => run(bin("commitlint"), [], { input: `${message}\n` });
 
 test("commitlint refuses a header that names two changes, and says how to fix it", async () => {
   const refused = [TWO_CHANGES, "fix(greeter): one thing; docs: another"];
-  const accepted = ["feat(greeter): add a greeting style", "fix(httpgrpc): keep (parenthesised) words", "feat(payments)!: drop the v0 fields", "docs: how to fix: the short version"];
+  const accepted = [
+    "feat(greeter): add a greeting style",
+    "fix(httpgrpc): keep (parenthesised) words",
+    "feat(payments)!: drop the v0 fields",
+    "docs: how to fix: the short version",
+  ];
   const results = await Promise.all([...refused, ...accepted].map(commitlint));
   refused.forEach((message, i) => {
     const r = results[i];
     assert.equal(r.code, 1, `${message}\n${r.stdout}`);
-    assert.match(r.stdout, /subject must name one change: split it into one commit per type\(scope\)[^\n]*\[subject-one-change\]/);
+    assert.match(
+      r.stdout,
+      /subject must name one change: split it into one commit per type\(scope\)[^\n]*\[subject-one-change\]/,
+    );
     assert.doesNotMatch(r.stdout, /scope must be one of/, "the scope is read as greeter, a valid one");
   });
   accepted.forEach((message, i) => {
@@ -36,8 +45,12 @@ interface ReleaseConfig {
 
 /** A plugin as release.config.mjs configures it: its config, and the plugin (untyped: imported by name). */
 async function plugin<T>(name: string): Promise<{ config: Record<string, unknown>; plugin: T }> {
-  const config = ((await import(pathToFileURL(join(repoRoot, "release.config.mjs")).href)) as { default: ReleaseConfig }).default;
-  const entry = config.plugins.find((p) => Array.isArray(p) && p[0] === name) as [string, Record<string, unknown>] | undefined;
+  const config = (
+    (await import(pathToFileURL(join(repoRoot, "release.config.mjs")).href)) as { default: ReleaseConfig }
+  ).default;
+  const entry = config.plugins.find((p) => Array.isArray(p) && p[0] === name) as
+    | [string, Record<string, unknown>]
+    | undefined;
   assert.ok(entry, `${name} in release.config.mjs`);
   return { config: entry[1], plugin: (await import(name)) as T };
 }
@@ -45,7 +58,10 @@ async function plugin<T>(name: string): Promise<{ config: Record<string, unknown
 test("release notes: a two-change header already on main keeps its scope, and a merge subject is left out", async () => {
   // Commits as they are in this repo's history (before commitlint refused them), and a merge.
   const commits = [
-    { hash: "a".repeat(40), message: "feat(scaffold): CODEOWNERS per domain; test(scaffold): new:service lints, generates, builds and packs" },
+    {
+      hash: "a".repeat(40),
+      message: "feat(scaffold): CODEOWNERS per domain; test(scaffold): new:service lints, generates, builds and packs",
+    },
     { hash: "b".repeat(40), message: "Merge pull request #7 from acme/scaffold" },
     { hash: "c".repeat(40), message: "fix(httpgrpc): keep (parenthesised) words" },
   ];
@@ -58,11 +74,18 @@ test("release notes: a two-change header already on main keeps its scope, and a 
     nextRelease: { version: "1.0.0", gitTag: "v1.0.0", gitHead: "a".repeat(40) },
     options: { repositoryUrl: "file:///tmp/schemas.git" },
   };
-  const notesGenerator = await plugin<{ generateNotes(config: object, context: object): Promise<string> }>("@semantic-release/release-notes-generator");
+  const notesGenerator = await plugin<{ generateNotes(config: object, context: object): Promise<string> }>(
+    "@semantic-release/release-notes-generator",
+  );
   const notes = await notesGenerator.plugin.generateNotes(notesGenerator.config, context);
-  assert.match(notes, /^\* \*\*scaffold:\*\* CODEOWNERS per domain; test\(scaffold\): new:service lints, generates, builds and packs/m);
+  assert.match(
+    notes,
+    /^\* \*\*scaffold:\*\* CODEOWNERS per domain; test\(scaffold\): new:service lints, generates, builds and packs/m,
+  );
   assert.match(notes, /^\* \*\*httpgrpc:\*\* keep \(parenthesised\) words/m);
   assert.doesNotMatch(notes, /\*\*scaffold\)|test\(scaffold:\*\*|Merge pull request/, "the old garbled form");
-  const analyzer = await plugin<{ analyzeCommits(config: object, context: object): Promise<string | null> }>("@semantic-release/commit-analyzer");
+  const analyzer = await plugin<{ analyzeCommits(config: object, context: object): Promise<string | null> }>(
+    "@semantic-release/commit-analyzer",
+  );
   assert.equal(await analyzer.plugin.analyzeCommits(analyzer.config, context), "minor");
 });

@@ -30,8 +30,20 @@ function commit(message: string) {
 }
 
 function copyRepo(target: string): void {
-  for (const p of ["proto", "scripts", "packages", ".husky", "buf.yaml", "package.json", "commitlint.config.mjs", "tsconfig.base.json"]) {
-    cpSync(join(repoRoot, p), join(target, p), { recursive: true, filter: (src) => !/\/(node_modules|dist)$/.test(src) });
+  for (const p of [
+    "proto",
+    "scripts",
+    "packages",
+    ".husky",
+    "buf.yaml",
+    "package.json",
+    "commitlint.config.mjs",
+    "tsconfig.base.json",
+  ]) {
+    cpSync(join(repoRoot, p), join(target, p), {
+      recursive: true,
+      filter: (src) => !/\/(node_modules|dist)$/.test(src),
+    });
   }
   symlinkSync(join(repoRoot, "node_modules"), join(target, "node_modules"), "dir");
   writeFileSync(join(target, ".gitignore"), "node_modules\n");
@@ -73,7 +85,10 @@ test("pre-commit refuses a staged .proto with a buf lint error, with file:line",
   git("add", GREETER);
   const r = commit("feat(greeter): greeting style");
   assert.notEqual(r.code, 0);
-  assert.match(r.out, /proto\/acme\/greeter\/v1\/greeter\.proto:\d+:\d+:Field name "greetingStyle" should be lower_snake_case/);
+  assert.match(
+    r.out,
+    /proto\/acme\/greeter\/v1\/greeter\.proto:\d+:\d+:Field name "greetingStyle" should be lower_snake_case/,
+  );
   git("checkout", "HEAD", "--", GREETER);
 });
 
@@ -101,7 +116,8 @@ test("commit-msg rejects an unknown scope and lists the allowed ones, derived fr
   const listed = /scope must be one of \[([^\]]*)\]/.exec(r.out)?.[1].split(", ");
   assert.ok(listed, r.out);
   // Proto families (grpc.health.v1 -> grpc-health), a hand-written package dir, and the repo-wide scopes.
-  for (const scope of ["greeter", "grpc-health", "httpgrpc", "payments", "protoc-gen-doc", "deps", "ci", "release"]) assert.ok(listed.includes(scope), scope);
+  for (const scope of ["greeter", "grpc-health", "httpgrpc", "payments", "protoc-gen-doc", "deps", "ci", "release"])
+    assert.ok(listed.includes(scope), scope);
   assert.ok(!listed.includes("nonsense"));
 });
 
@@ -129,7 +145,11 @@ test("npm's prepare script succeeds without a .git directory and with HUSKY=0", 
     const noGit = spawnSync("npm", ["run", "prepare"], { cwd: bare, env: hookEnv(), encoding: "utf8" });
     assert.equal(noGit.status, 0, noGit.stderr);
     assert.match(noGit.stdout, /\.git can't be found/);
-    const off = spawnSync("npm", ["run", "prepare"], { cwd: bare, env: { ...hookEnv(), HUSKY: "0" }, encoding: "utf8" });
+    const off = spawnSync("npm", ["run", "prepare"], {
+      cwd: bare,
+      env: { ...hookEnv(), HUSKY: "0" },
+      encoding: "utf8",
+    });
     assert.equal(off.status, 0, off.stderr);
     assert.match(off.stdout, /HUSKY=0 skip install/);
     // prepare also writes the third-party proto modules from their npm packages (no git, no network needed).

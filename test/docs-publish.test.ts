@@ -17,8 +17,24 @@ const site = (v: string) => {
   return dir;
 };
 const publish = (v: string, dir = site(v)) =>
-  run(process.execPath, ["--import", "tsx", join(repoRoot, "scripts", "docs-publish.ts"), "--site", dir, "--version", v, "--tree", tree]);
-const versions = () => JSON.parse(readFileSync(join(tree, "versions.json"), "utf8")) as { version: string; path: string; prerelease: boolean; latest: boolean }[];
+  run(process.execPath, [
+    "--import",
+    "tsx",
+    join(repoRoot, "scripts", "docs-publish.ts"),
+    "--site",
+    dir,
+    "--version",
+    v,
+    "--tree",
+    tree,
+  ]);
+const versions = () =>
+  JSON.parse(readFileSync(join(tree, "versions.json"), "utf8")) as {
+    version: string;
+    path: string;
+    prerelease: boolean;
+    latest: boolean;
+  }[];
 
 before(() => {
   tmp = mkdtempSync(join(tmpdir(), "docs-publish-"));
@@ -32,9 +48,22 @@ describe("docs:publish", () => {
       const r = await publish(v);
       assert.equal(r.code, 0, r.stderr);
     }
-    assert.deepEqual(versions().map((v) => v.version), ["2.0.0-rc.1", "1.10.0", "1.2.0", "1.0.0"], "semver order, not string order");
-    assert.deepEqual(versions().map((v) => [v.path, v.prerelease, v.latest]), [["v2.0.0-rc.1/", true, false], ["v1.10.0/", false, true], ["v1.2.0/", false, false], ["v1.0.0/", false, false]]);
-    for (const v of ["1.0.0", "1.10.0", "1.2.0", "2.0.0-rc.1"]) assert.equal(readFileSync(join(tree, `v${v}`, "pkg", "a.html"), "utf8"), v);
+    assert.deepEqual(
+      versions().map((v) => v.version),
+      ["2.0.0-rc.1", "1.10.0", "1.2.0", "1.0.0"],
+      "semver order, not string order",
+    );
+    assert.deepEqual(
+      versions().map((v) => [v.path, v.prerelease, v.latest]),
+      [
+        ["v2.0.0-rc.1/", true, false],
+        ["v1.10.0/", false, true],
+        ["v1.2.0/", false, false],
+        ["v1.0.0/", false, false],
+      ],
+    );
+    for (const v of ["1.0.0", "1.10.0", "1.2.0", "2.0.0-rc.1"])
+      assert.equal(readFileSync(join(tree, `v${v}`, "pkg", "a.html"), "utf8"), v);
     // latest/ is the newest stable: neither the older 1.2.0 nor the pre-release replaced it.
     assert.equal(readFileSync(join(tree, "latest", "pkg", "a.html"), "utf8"), "1.10.0");
     assert.match(readFileSync(join(tree, "versions.js"), "utf8"), /^window\.__PGD_VERSIONS__=\[/);
@@ -48,7 +77,10 @@ describe("docs:publish", () => {
     assert.equal(versions().filter((v) => v.version === "1.2.0").length, 1);
     assert.equal(readFileSync(join(tree, "v1.2.0", "pkg", "a.html"), "utf8"), "1.2.0 again");
     const { readdirSync } = await import("node:fs");
-    assert.deepEqual(readdirSync(tree).filter((n) => n.startsWith(".")), []);
+    assert.deepEqual(
+      readdirSync(tree).filter((n) => n.startsWith(".")),
+      [],
+    );
   });
 
   it("refuses bad input with a clear error and leaves the tree as it was", async () => {
@@ -56,10 +88,26 @@ describe("docs:publish", () => {
     const bad = await publish("not-a-version");
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /--version must be a semver version like 1\.2\.3, got "not-a-version"/);
-    const noSite = await run(process.execPath, ["--import", "tsx", join(repoRoot, "scripts", "docs-publish.ts"), "--site", join(tmp, "nope"), "--version", "3.0.0", "--tree", tree]);
+    const noSite = await run(process.execPath, [
+      "--import",
+      "tsx",
+      join(repoRoot, "scripts", "docs-publish.ts"),
+      "--site",
+      join(tmp, "nope"),
+      "--version",
+      "3.0.0",
+      "--tree",
+      tree,
+    ]);
     assert.notEqual(noSite.code, 0);
     assert.match(noSite.stderr, /has no index\.html/);
-    const missing = await run(process.execPath, ["--import", "tsx", join(repoRoot, "scripts", "docs-publish.ts"), "--version", "3.0.0"]);
+    const missing = await run(process.execPath, [
+      "--import",
+      "tsx",
+      join(repoRoot, "scripts", "docs-publish.ts"),
+      "--version",
+      "3.0.0",
+    ]);
     assert.match(missing.stderr, /missing --site, --tree/);
     assert.equal(readFileSync(join(tree, "versions.json"), "utf8"), before);
     assert.equal(existsSync(join(tree, "v3.0.0")), false);

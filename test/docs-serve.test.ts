@@ -53,10 +53,14 @@ before(async () => {
   symlinkSync(join(site, "pkg"), join(site, "latest")); // a link that stays inside is fine (docs trees use them)
   mkdirSync(join(site, "broken", "index.html"), { recursive: true }); // a directory where the index file should be
   execFileSync("mkfifo", [join(site, "pipe.html")]);
-  child = spawn(process.execPath, ["--import", "tsx", join(repoRoot, "scripts", "docs-serve.ts"), "--dir", site, "--port", "0"], {
-    cwd: repoRoot,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  child = spawn(
+    process.execPath,
+    ["--import", "tsx", join(repoRoot, "scripts", "docs-serve.ts"), "--dir", site, "--port", "0"],
+    {
+      cwd: repoRoot,
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   let out = "";
   child.stdout!.setEncoding("utf8");
   for await (const chunk of child.stdout!) {
@@ -87,10 +91,18 @@ describe("docs:serve", () => {
   });
 
   it("never redirects off-site: encoded slashes cannot make a protocol-relative location", async () => {
-    for (const path of ["/%2Fevil.example%2F..%2Fpkg", "/%2F%2Fevil.example%2F..%2F..%2Fpkg", "/%5C%5Cevil.example/../pkg", "//evil.example/../pkg"]) {
+    for (const path of [
+      "/%2Fevil.example%2F..%2Fpkg",
+      "/%2F%2Fevil.example%2F..%2F..%2Fpkg",
+      "/%5C%5Cevil.example/../pkg",
+      "//evil.example/../pkg",
+    ]) {
       const r = await get(path);
       if (r.status === 301) {
-        assert.ok(r.location?.startsWith("/") && !r.location.startsWith("//") && !r.location.includes("\\"), `${path} → ${r.location}`);
+        assert.ok(
+          r.location?.startsWith("/") && !r.location.startsWith("//") && !r.location.includes("\\"),
+          `${path} → ${r.location}`,
+        );
         assert.equal(new URL(r.location!, base).origin, base.origin, `${path} stays on this server`);
       } else {
         assert.ok([403, 404].includes(r.status), `${path} → ${r.status}`);
@@ -106,7 +118,8 @@ describe("docs:serve", () => {
     assert.equal((await get("/leakdir/index.html")).status, 403);
     assert.equal((await get("/..%2Fsecret.txt")).status, 403);
     assert.equal((await get("/%00")).status, 400);
-    for (const p of ["/leak.txt", "/leakdir/index.html", "/..%2Fsecret.txt"]) assert.doesNotMatch((await get(p)).body, /outside/);
+    for (const p of ["/leak.txt", "/leakdir/index.html", "/..%2Fsecret.txt"])
+      assert.doesNotMatch((await get(p)).body, /outside/);
     await stillServing();
   });
 
@@ -121,10 +134,13 @@ describe("docs:serve", () => {
 
   it("only reads: other methods get 405", async () => {
     const r = await new Promise<number>((resolve, reject) => {
-      const req = request({ host: base.hostname, port: base.port, path: "/index.html", method: "DELETE", agent: false }, (res) => {
-        res.resume();
-        resolve(res.statusCode!);
-      });
+      const req = request(
+        { host: base.hostname, port: base.port, path: "/index.html", method: "DELETE", agent: false },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        },
+      );
       req.on("error", reject);
       req.end();
     });

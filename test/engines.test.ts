@@ -27,13 +27,33 @@ const npm = npmCommand();
 // --loglevel=warn: `npm run ci` runs each step with `npm run -s`, whose npm_config_loglevel=silent
 // reaches this npm through the environment and would swallow the EBADENGINE report.
 const strictNpm = (args: string[], cwd: string, extra: string[] = []) =>
-  run(npm.cmd, [...npm.prefix, ...args, "--engine-strict", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=warn", ...extra], { cwd });
+  run(
+    npm.cmd,
+    [
+      ...npm.prefix,
+      ...args,
+      "--engine-strict",
+      "--ignore-scripts",
+      "--no-audit",
+      "--no-fund",
+      "--loglevel=warn",
+      ...extra,
+    ],
+    { cwd },
+  );
 
-const badEngine = (out: string) => /EBADENGINE[^]*?Not compatible with your version of node\/npm: (\S+)[^]*?Required: (\{[^}]*\})/.exec(out)?.slice(1).join(" requires ");
+const badEngine = (out: string) =>
+  /EBADENGINE[^]*?Not compatible with your version of node\/npm: (\S+)[^]*?Required: (\{[^}]*\})/
+    .exec(out)
+    ?.slice(1)
+    .join(" requires ");
 
 describe("the claims themselves", () => {
   test("this Node is inside the repo's engines, and every published package claims Node 20 or a range inside it", () => {
-    assert.ok(semver.satisfies(process.version, rootPkg.engines.node), `${process.version} is outside ${rootPkg.engines.node}`);
+    assert.ok(
+      semver.satisfies(process.version, rootPkg.engines.node),
+      `${process.version} is outside ${rootPkg.engines.node}`,
+    );
     for (const w of published) {
       const claim = engineOf(w);
       assert.ok(claim, `${w.name} has no engines.node`);
@@ -71,7 +91,14 @@ describe("package-lock.json against the claims, for every Node version they allo
     assert.deepEqual(consumerEngineConflicts(bad, "packages/lib", ">=20"), expected);
     assert.deepEqual(repoEngineConflicts(bad, ">=20"), expected, "optional packages are skipped by npm, not failed");
     // "20 || >=22" holds on 20.x and 22.x, yet not for a claim that includes 21.
-    assert.deepEqual(consumerEngineConflicts({ packages: { "packages/lib": { engines: { node: "20 || >=22" } } } }, "packages/lib", ">=20").length, 1);
+    assert.deepEqual(
+      consumerEngineConflicts(
+        { packages: { "packages/lib": { engines: { node: "20 || >=22" } } } },
+        "packages/lib",
+        ">=20",
+      ).length,
+      1,
+    );
   });
 });
 
@@ -92,7 +119,10 @@ describe("npm --engine-strict on this Node", () => {
   });
 
   /** What a consumer of `w` installs from the registry: its dependencies and peers, through our own packages. */
-  function externalDependencies(w: (typeof workspaces)[number], into: Record<string, string> = {}): Record<string, string> {
+  function externalDependencies(
+    w: (typeof workspaces)[number],
+    into: Record<string, string> = {},
+  ): Record<string, string> {
     const pj = w.packageJson as { dependencies?: Record<string, string>; peerDependencies?: Record<string, string> };
     for (const [name, range] of Object.entries({ ...pj.dependencies, ...pj.peerDependencies })) {
       const own = workspaces.find((x) => x.name === name);
@@ -106,22 +136,33 @@ describe("npm --engine-strict on this Node", () => {
     test(`a consumer of ${w.name} installs with --engine-strict (npm install, then npm ci)`, async () => {
       const dir = join(work, w.name.replace("/", "__"));
       mkdirSync(dir);
-      writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, dependencies: externalDependencies(w) }, null, 2));
+      writeFileSync(
+        join(dir, "package.json"),
+        JSON.stringify({ name: "consumer", private: true, dependencies: externalDependencies(w) }, null, 2),
+      );
       // Engines only: on Node 20 npm picks the newest version whose engines allow it (connect-node
       // 2.1.2: 2.2 and later want Node 22), whose exact peer can then clash with the newest
       // @connectrpc/connect. Peer resolution has its own consumer test; here it is left loose.
       const install = await strictNpm(["install", "--package-lock-only"], dir, ["--legacy-peer-deps"]);
-      assert.equal(install.code, 0, `${w.name}: npm install --engine-strict: ${badEngine(install.stderr) ?? install.stderr}`);
+      assert.equal(
+        install.code,
+        0,
+        `${w.name}: npm install --engine-strict: ${badEngine(install.stderr) ?? install.stderr}`,
+      );
       const ci = await strictNpm(["ci", "--dry-run"], dir, ["--legacy-peer-deps"]);
       assert.equal(ci.code, 0, `${w.name}: npm ci --engine-strict: ${badEngine(ci.stderr) ?? ci.stderr}`);
     });
   }
 
   test("the npm check does catch a dependency that needs a newer Node (light-my-request 6.8.1 pulls cookie@2, Node >= 22)", async (t) => {
-    if (semver.satisfies(process.version, ">=22")) return t.skip("Node 22 or newer accepts cookie@2: nothing to catch here");
+    if (semver.satisfies(process.version, ">=22"))
+      return t.skip("Node 22 or newer accepts cookie@2: nothing to catch here");
     const dir = join(work, "too-new");
     mkdirSync(dir);
-    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, dependencies: { "light-my-request": "6.8.1" } }));
+    writeFileSync(
+      join(dir, "package.json"),
+      JSON.stringify({ name: "consumer", private: true, dependencies: { "light-my-request": "6.8.1" } }),
+    );
     const r = await strictNpm(["install", "--package-lock-only"], dir);
     const out = `${r.stderr}${r.stdout}`;
     assert.notEqual(r.code, 0, out);

@@ -18,7 +18,11 @@ describe("npm run generate / check:generated", () => {
   });
 
   it("names the stale file when a proto changed without regenerating", () => {
-    repo.edit("proto/acme/greeter/v1/greeter.proto", "string name = 1;\n}", "string name = 1;\n  // A title.\n  string title = 2;\n}");
+    repo.edit(
+      "proto/acme/greeter/v1/greeter.proto",
+      "string name = 1;\n}",
+      "string name = 1;\n  // A title.\n  string title = 2;\n}",
+    );
     try {
       const r = repo.script("check-generated");
       assert.equal(r.code, 1);
@@ -31,7 +35,10 @@ describe("npm run generate / check:generated", () => {
   });
 
   it("names hand edits and left-over files in gen/", () => {
-    repo.write("gen/acme/payments/v1/payments_pb.ts", repo.read("gen/acme/payments/v1/payments_pb.ts") + "// edited by hand\n");
+    repo.write(
+      "gen/acme/payments/v1/payments_pb.ts",
+      repo.read("gen/acme/payments/v1/payments_pb.ts") + "// edited by hand\n",
+    );
     repo.write("gen/acme/payments/v1/old_pb.ts", "export {};\n");
     try {
       const r = repo.script("check-generated");
@@ -56,15 +63,23 @@ describe("npm run generate / check:generated", () => {
   });
 
   it("names a workspace missing from package-lock.json, and a workspace whose dependencies drifted", () => {
-    const lock = JSON.parse(repo.read("package-lock.json")) as { packages: Record<string, { dependencies?: Record<string, string> }> };
+    const lock = JSON.parse(repo.read("package-lock.json")) as {
+      packages: Record<string, { dependencies?: Record<string, string> }>;
+    };
     delete lock.packages["packages/greeter"];
     delete lock.packages["node_modules/@acme/greeter"];
-    lock.packages["packages/platform"].dependencies = { ...lock.packages["packages/platform"].dependencies, "left-pad": "1.3.0" };
+    lock.packages["packages/platform"].dependencies = {
+      ...lock.packages["packages/platform"].dependencies,
+      "left-pad": "1.3.0",
+    };
     repo.write("package-lock.json", `${JSON.stringify(lock, null, 2)}\n`);
     try {
       const r = repo.script("check-generated");
       assert.equal(r.code, 1, r.stdout + r.stderr);
-      assert.match(r.stdout, /^package-lock\.json: workspace packages\/greeter \(@acme\/greeter\) is missing; run `npm install`/m);
+      assert.match(
+        r.stdout,
+        /^package-lock\.json: workspace packages\/greeter \(@acme\/greeter\) is missing; run `npm install`/m,
+      );
       assert.match(r.stdout, /^package-lock\.json: packages\/platform dependencies differs from its package\.json/m);
       assert.doesNotMatch(r.stdout, /gen\//, "gen/ itself is up to date");
       assert.match(r.stderr, /`npm install`/);
@@ -75,13 +90,25 @@ describe("npm run generate / check:generated", () => {
 
   it("names every file of an import cycle, the edited one included", () => {
     // The edit: greeter now imports payments, which (in this test) imports greeter back.
-    repo.edit("proto/acme/greeter/v1/greeter.proto", "package acme.greeter.v1;", 'package acme.greeter.v1;\n\nimport "acme/payments/v1/payments.proto";');
-    repo.edit("proto/acme/payments/v1/payments.proto", 'import "google/protobuf/duration.proto";', 'import "acme/greeter/v1/greeter.proto";\nimport "google/protobuf/duration.proto";');
+    repo.edit(
+      "proto/acme/greeter/v1/greeter.proto",
+      "package acme.greeter.v1;",
+      'package acme.greeter.v1;\n\nimport "acme/payments/v1/payments.proto";',
+    );
+    repo.edit(
+      "proto/acme/payments/v1/payments.proto",
+      'import "google/protobuf/duration.proto";',
+      'import "acme/greeter/v1/greeter.proto";\nimport "google/protobuf/duration.proto";',
+    );
     try {
       const r = repo.script("generate");
       assert.equal(r.code, 1);
       const line = r.stderr.split("\n").find((l) => l.startsWith("import cycle: ")) ?? "";
-      assert.match(line, /proto\/acme\/greeter\/v1\/greeter\.proto:\d+ imports "acme\/payments\/v1\/payments\.proto"/, r.stderr);
+      assert.match(
+        line,
+        /proto\/acme\/greeter\/v1\/greeter\.proto:\d+ imports "acme\/payments\/v1\/payments\.proto"/,
+        r.stderr,
+      );
       assert.match(line, /proto\/acme\/payments\/v1\/payments\.proto:\d+ imports "acme\/greeter\/v1\/greeter\.proto"/);
     } finally {
       repo.git("checkout", "-q", "--", ".");
@@ -90,13 +117,20 @@ describe("npm run generate / check:generated", () => {
 
   it("leaves gen/ untouched when generation fails on a malformed proto", () => {
     const before = readFileSync(join(repo.dir, "gen/acme/greeter/v1/greeter_pb.ts"), "utf8");
-    repo.write("proto/acme/greeter/v1/broken.proto", 'syntax = "proto3";\npackage acme.greeter.v1;\nmessage Broken { string x = ; }\n');
+    repo.write(
+      "proto/acme/greeter/v1/broken.proto",
+      'syntax = "proto3";\npackage acme.greeter.v1;\nmessage Broken { string x = ; }\n',
+    );
     try {
       const r = repo.script("generate");
       assert.equal(r.code, 1);
       assert.match(r.stderr, /broken\.proto:3:\d+/, "the error says where");
       assert.equal(readFileSync(join(repo.dir, "gen/acme/greeter/v1/greeter_pb.ts"), "utf8"), before);
-      assert.deepEqual(readdirSync(repo.dir).filter((f) => f.includes(".tmp-")), [], "no temporary tree left behind");
+      assert.deepEqual(
+        readdirSync(repo.dir).filter((f) => f.includes(".tmp-")),
+        [],
+        "no temporary tree left behind",
+      );
     } finally {
       repo.git("clean", "-fdq", "proto");
     }
@@ -115,7 +149,11 @@ describe("npm run generate / check:generated", () => {
     assert.equal(pj.name, "@acme/shipping");
     assert.deepEqual(Object.keys(pj.exports), ["./v1", "./package.json"]);
     assert.match(repo.read("packages/shipping/README.md"), /import \{ ShippingService \} from "@acme\/shipping\/v1"/);
-    assert.match(repo.read("package-lock.json"), /"packages\/shipping"/, "the lockfile records the new workspace so npm ci keeps working");
+    assert.match(
+      repo.read("package-lock.json"),
+      /"packages\/shipping"/,
+      "the lockfile records the new workspace so npm ci keeps working",
+    );
     assert.equal(repo.script("check-generated").code, 0);
   });
 });

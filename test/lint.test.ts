@@ -23,7 +23,10 @@ describe("npm run lint (buf lint + buf format)", () => {
   });
 
   it("fails on a non-conforming proto, naming file:line and the rule", () => {
-    repo.write("proto/acme/greeter/v1/bad.proto", 'syntax = "proto3";\n\npackage acme.greeter.v1;\n\n// Doc.\nmessage bad_name {\n  // Doc.\n  string Field = 1;\n}\n');
+    repo.write(
+      "proto/acme/greeter/v1/bad.proto",
+      'syntax = "proto3";\n\npackage acme.greeter.v1;\n\n// Doc.\nmessage bad_name {\n  // Doc.\n  string Field = 1;\n}\n',
+    );
     try {
       const r = repo.script("lint");
       assert.equal(r.code, 1);
@@ -35,7 +38,10 @@ describe("npm run lint (buf lint + buf format)", () => {
   });
 
   it("emits GitHub annotations with --error-format github-actions", () => {
-    repo.write("proto/acme/greeter/v1/bad.proto", 'syntax = "proto3";\n\npackage acme.greeter.v1;\n\n// Doc.\nmessage bad_name {}\n');
+    repo.write(
+      "proto/acme/greeter/v1/bad.proto",
+      'syntax = "proto3";\n\npackage acme.greeter.v1;\n\n// Doc.\nmessage bad_name {}\n',
+    );
     try {
       const r = repo.script("lint", ["--error-format", "github-actions"]);
       assert.equal(r.code, 1);
@@ -46,7 +52,11 @@ describe("npm run lint (buf lint + buf format)", () => {
   });
 
   it("fails the format check on a badly formatted proto, naming the file", () => {
-    repo.edit("proto/acme/greeter/v1/greeter.proto", "message SayHelloRequest {\n  // The name", "message   SayHelloRequest{\n// The name");
+    repo.edit(
+      "proto/acme/greeter/v1/greeter.proto",
+      "message SayHelloRequest {\n  // The name",
+      "message   SayHelloRequest{\n// The name",
+    );
     try {
       const r = repo.script("lint");
       assert.equal(r.code, 1);

@@ -50,10 +50,17 @@ describe("a scaffolded service", () => {
     const proto = repo.read(PROTO);
     assert.match(proto, /^package acme\.shipping\.v1;$/m);
     assert.match(proto, /\/\/ ShipmentService [^\n]+\nservice ShipmentService \{/);
-    assert.match(proto, /\/\/ GetShipment returns[^\n]*\n[^]*rpc GetShipment\(GetShipmentRequest\) returns \(GetShipmentResponse\)/);
+    assert.match(
+      proto,
+      /\/\/ GetShipment returns[^\n]*\n[^]*rpc GetShipment\(GetShipmentRequest\) returns \(GetShipmentResponse\)/,
+    );
     const owners = repo.read(".github/CODEOWNERS");
     assert.match(owners, /^\/proto\/acme\/shipping\/ +@acme\/shipping-team$/m);
-    const column = (dir: string) => owners.split("\n").find((l) => l.startsWith(dir))!.indexOf("@");
+    const column = (dir: string) =>
+      owners
+        .split("\n")
+        .find((l) => l.startsWith(dir))!
+        .indexOf("@");
     assert.equal(column("/proto/acme/shipping/"), column("/proto/acme/payments/"), "aligned with the other owners");
     const again = repo.script("new-service", ["acme.shipping.v1", "OtherService"]);
     assert.equal(again.code, 1);
@@ -74,7 +81,11 @@ describe("a scaffolded service", () => {
     test("creates its gen/ code and a new workspace package, in the lockfile too", () => {
       assert.match(repo.read("gen/acme/shipping/v1/shipping_pb.ts"), /export const ShipmentService: GenService</);
       assert.ok(existsSync(join(repo.dir, "gen/acme/shipping/v1/index.ts")));
-      const pj = JSON.parse(repo.read("packages/shipping/package.json")) as { name: string; exports: Record<string, unknown>; peerDependencies: Record<string, string> };
+      const pj = JSON.parse(repo.read("packages/shipping/package.json")) as {
+        name: string;
+        exports: Record<string, unknown>;
+        peerDependencies: Record<string, string>;
+      };
       assert.equal(pj.name, "@acme/shipping");
       assert.deepEqual(Object.keys(pj.exports), ["./v1", "./package.json"]);
       assert.ok(pj.peerDependencies["@bufbuild/protobuf"]);
@@ -87,24 +98,36 @@ describe("a scaffolded service", () => {
       const b = repo.script("build-packages", ["@acme/shipping"]);
       assert.equal(b.code, 0, b.stdout + b.stderr);
       const pkgDir = join(repo.dir, "packages/shipping");
-      const mod = (await import(pathToFileURL(join(pkgDir, "dist/v1.js")).href)) as Record<string, { typeName: string; method: Record<string, { name: string }> }>;
+      const mod = (await import(pathToFileURL(join(pkgDir, "dist/v1.js")).href)) as Record<
+        string,
+        { typeName: string; method: Record<string, { name: string }> }
+      >;
       assert.equal(mod.ShipmentService.typeName, "acme.shipping.v1.ShipmentService");
       assert.equal(mod.ShipmentService.method.getShipment.name, "GetShipment");
-      const pack = spawnSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: pkgDir, encoding: "utf8" });
+      const pack = spawnSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], {
+        cwd: pkgDir,
+        encoding: "utf8",
+      });
       assert.equal(pack.status, 0, pack.stderr);
       const [info] = JSON.parse(pack.stdout) as { name: string; files: { path: string }[] }[];
       assert.equal(info.name, "@acme/shipping");
       const files = info.files.map((f) => f.path).sort();
-      for (const f of ["README.md", "dist/v1.cjs", "dist/v1.d.cts", "dist/v1.d.ts", "dist/v1.js", "package.json"]) assert.ok(files.includes(f), `${f} not packed: ${files}`);
+      for (const f of ["README.md", "dist/v1.cjs", "dist/v1.d.cts", "dist/v1.d.ts", "dist/v1.js", "package.json"])
+        assert.ok(files.includes(f), `${f} not packed: ${files}`);
     });
 
     test("appears in the docs with its install snippet", () => {
       // The plugin runs from its build, which the temp copy of packages/ carries (npm run build ran first).
       const r = repo.script("docs", ["--version", "1.2.3"]);
       assert.equal(r.code, 0, r.stdout + r.stderr);
-      const model = JSON.parse(repo.read("build/docs/docs.json")) as { files: { package: string; services: { fullName: string }[] }[] };
+      const model = JSON.parse(repo.read("build/docs/docs.json")) as {
+        files: { package: string; services: { fullName: string }[] }[];
+      };
       const file = model.files.find((f) => f.package === "acme.shipping.v1");
-      assert.deepEqual(file?.services.map((s) => s.fullName), ["acme.shipping.v1.ShipmentService"]);
+      assert.deepEqual(
+        file?.services.map((s) => s.fullName),
+        ["acme.shipping.v1.ShipmentService"],
+      );
       const index = repo.read("build/docs/index.html");
       assert.match(index, /ShipmentService/);
       const page = readdirSync(join(repo.dir, "build/docs/pkg")).find((f) => f.startsWith("acme.shipping.v1"));

@@ -6,7 +6,16 @@
 // its schema objects (identity) in ESM and CommonJS.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { listWorkspacePackages } from "../scripts/lib/workspaces.js";
@@ -68,7 +77,9 @@ describe("npm run build:packages: incremental, cached, cross-family", () => {
     // not to the checkout the temp repo's node_modules links to.
     mkdirSync(join(repo.dir, "packages/node_modules/@acme"), { recursive: true });
     symlinkSync(join(repo.dir, "packages/payments"), join(repo.dir, "packages/node_modules/@acme/payments"), "dir");
-    all = listWorkspacePackages(repo.dir).map((ws) => ws.name).sort();
+    all = listWorkspacePackages(repo.dir)
+      .map((ws) => ws.name)
+      .sort();
   });
   after(() => repo?.cleanup());
 
@@ -81,14 +92,32 @@ describe("npm run build:packages: incremental, cached, cross-family", () => {
   });
 
   it("makes a cross-family import a dependency, imported by name, with the same schema objects in ESM and CJS", () => {
-    const pj = JSON.parse(repo.read("packages/orders/package.json")) as { version: string; dependencies?: Record<string, string> };
+    const pj = JSON.parse(repo.read("packages/orders/package.json")) as {
+      version: string;
+      dependencies?: Record<string, string>;
+    };
     assert.equal(pj.dependencies?.["@acme/payments"], pj.version, "depends on @acme/payments at the same version");
-    const lock = JSON.parse(repo.read("package-lock.json")) as { packages: Record<string, { dependencies?: Record<string, string> }> };
-    assert.equal(lock.packages["packages/orders"].dependencies?.["@acme/payments"], pj.version, "the lockfile records it");
-    for (const f of ["dist/v1/orders_pb.js", "dist/v1/orders_pb.cjs", "dist/v1/orders_pb.d.ts", "dist/v1/orders_pb.d.cts"]) {
+    const lock = JSON.parse(repo.read("package-lock.json")) as {
+      packages: Record<string, { dependencies?: Record<string, string> }>;
+    };
+    assert.equal(
+      lock.packages["packages/orders"].dependencies?.["@acme/payments"],
+      pj.version,
+      "the lockfile records it",
+    );
+    for (const f of [
+      "dist/v1/orders_pb.js",
+      "dist/v1/orders_pb.cjs",
+      "dist/v1/orders_pb.d.ts",
+      "dist/v1/orders_pb.d.cts",
+    ]) {
       const text = repo.read(`packages/orders/${f}`);
       assert.match(text, /["']@acme\/payments\/v1["']/, `${f} imports @acme/payments/v1 by name`);
-      assert.doesNotMatch(text, /(const|var|let)\s+file_acme_payments_v1_payments\b/, `${f} embeds no copy of payments`);
+      assert.doesNotMatch(
+        text,
+        /(const|var|let)\s+file_acme_payments_v1_payments\b/,
+        `${f} embeds no copy of payments`,
+      );
       assert.doesNotMatch(text, /gen\/acme\/payments/, `${f} reaches into no other package's files`);
     }
     const check = (mod: "esm" | "cjs") => {
@@ -108,12 +137,20 @@ describe("npm run build:packages: incremental, cached, cross-family", () => {
       return JSON.parse(execFileSync(process.execPath, [file], { encoding: "utf8" })) as unknown;
     };
     for (const mod of ["esm", "cjs"] as const) {
-      assert.deepEqual(check(mod), { payment: true, total: true, typeName: "acme.payments.v1.Payment" }, `${mod}: the field's schema is @acme/payments' own`);
+      assert.deepEqual(
+        check(mod),
+        { payment: true, total: true, typeName: "acme.payments.v1.Payment" },
+        `${mod}: the field's schema is @acme/payments' own`,
+      );
     }
   });
 
   it("rebuilds exactly the changed package and its dependents", () => {
-    repo.edit("proto/acme/payments/v1/payments.proto", "// PaymentService manages payments.", "// PaymentService manages payments, now with a longer comment.");
+    repo.edit(
+      "proto/acme/payments/v1/payments.proto",
+      "// PaymentService manages payments.",
+      "// PaymentService manages payments, now with a longer comment.",
+    );
     assert.equal(repo.script("generate").code, 0);
     assert.deepEqual(built(buildPackages().stdout), ["@acme/orders", "@acme/payments"]);
 
@@ -121,7 +158,12 @@ describe("npm run build:packages: incremental, cached, cross-family", () => {
     const src = "packages/grpc-health/src/status-registry.ts";
     repo.write(src, `${repo.read(src)}\n// a one-line change\n`);
     const dependents = listWorkspacePackages(repo.dir)
-      .filter((ws) => Object.keys({ ...(ws.packageJson.dependencies as object), ...(ws.packageJson.devDependencies as object) }).includes("@acme/grpc-health"))
+      .filter((ws) =>
+        Object.keys({
+          ...(ws.packageJson.dependencies as object),
+          ...(ws.packageJson.devDependencies as object),
+        }).includes("@acme/grpc-health"),
+      )
       .map((ws) => ws.name);
     assert.ok(dependents.includes("@acme/platform"));
     assert.deepEqual(built(buildPackages().stdout), ["@acme/grpc-health", ...dependents].sort());

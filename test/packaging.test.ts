@@ -59,7 +59,8 @@ describe("packaging", () => {
     const out = join(work, "tarballs");
     mkdirSync(out);
     const { stdout } = await runNpm(["pack", "--workspaces", "--json", "--pack-destination", out], repoRoot);
-    for (const p of JSON.parse(stdout) as { name: string; filename: string }[]) tarballs.set(p.name, join(out, p.filename));
+    for (const p of JSON.parse(stdout) as { name: string; filename: string }[])
+      tarballs.set(p.name, join(out, p.filename));
     server = await startGreeterServer();
   });
   after(async () => {
@@ -68,14 +69,20 @@ describe("packaging", () => {
   });
 
   it("packs every workspace package with its dist/ and README", () => {
-    const names = listWorkspacePackages().map((p) => p.name).sort();
+    const names = listWorkspacePackages()
+      .map((p) => p.name)
+      .sort();
     assert.deepEqual([...tarballs.keys()].sort(), names);
-    assert.ok(names.includes("@acme/greeter") && names.includes("@acme/httpgrpc") && names.includes("@acme/grpc-health"));
+    assert.ok(
+      names.includes("@acme/greeter") && names.includes("@acme/httpgrpc") && names.includes("@acme/grpc-health"),
+    );
   });
 
   it("passes publint for every package", async () => {
     for (const ws of listWorkspacePackages()) {
-      const r = await exec(bin("publint"), ["--strict", join(repoRoot, ws.dir)]).catch((e) => e as { code: number; stdout: string });
+      const r = await exec(bin("publint"), ["--strict", join(repoRoot, ws.dir)]).catch(
+        (e) => e as { code: number; stdout: string },
+      );
       assert.ok(!("code" in r) || !r.code, `publint ${ws.name}:\n${r.stdout}`);
     }
   });
@@ -83,7 +90,9 @@ describe("packaging", () => {
   it("passes attw (are the types wrong) for every tarball", async () => {
     for (const [name, tgz] of tarballs) {
       // node10 resolution predates "exports" and cannot see subpaths like ./v1.
-      const r = await exec(bin("attw"), [tgz, "--profile", "node16", "--format", "table-flipped"]).catch((e) => e as { code: number; stdout: string });
+      const r = await exec(bin("attw"), [tgz, "--profile", "node16", "--format", "table-flipped"]).catch(
+        (e) => e as { code: number; stdout: string },
+      );
       assert.ok(!("code" in r) || !r.code, `attw ${name}:\n${r.stdout}`);
     }
   });
@@ -98,7 +107,10 @@ describe("packaging", () => {
       "@types/node": pin("@types/node"),
       "@acme/greeter": `file:${tarballs.get("@acme/greeter")}`,
     };
-    writeFileSync(join(consumer, "package.json"), JSON.stringify({ name: "consumer", private: true, dependencies: deps }, null, 2));
+    writeFileSync(
+      join(consumer, "package.json"),
+      JSON.stringify({ name: "consumer", private: true, dependencies: deps }, null, 2),
+    );
     await runNpm(["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts"], consumer);
 
     for (const mod of ["esm", "cjs"] as const) {
@@ -109,14 +121,29 @@ describe("packaging", () => {
       writeFileSync(join(dir, "server.ts"), SERVER_TYPES);
       writeFileSync(
         join(dir, "tsconfig.json"),
-        JSON.stringify({ compilerOptions: { strict: true, module: "nodenext", moduleResolution: "nodenext", target: "es2022", outDir: "out", skipLibCheck: false, types: ["node"] }, include: ["*.ts"] }),
+        JSON.stringify({
+          compilerOptions: {
+            strict: true,
+            module: "nodenext",
+            moduleResolution: "nodenext",
+            target: "es2022",
+            outDir: "out",
+            skipLibCheck: false,
+            types: ["node"],
+          },
+          include: ["*.ts"],
+        }),
       );
-      await exec(process.execPath, [join(repoRoot, "node_modules/typescript/bin/tsc"), "-p", dir]).catch((e: { stdout: string; stderr: string; message: string }) => {
-        throw new Error(`tsc --strict failed for the ${mod} consumer:\n${e.stdout}${e.stderr || e.message}`);
-      });
+      await exec(process.execPath, [join(repoRoot, "node_modules/typescript/bin/tsc"), "-p", dir]).catch(
+        (e: { stdout: string; stderr: string; message: string }) => {
+          throw new Error(`tsc --strict failed for the ${mod} consumer:\n${e.stdout}${e.stderr || e.message}`);
+        },
+      );
       const emitted = readFileSync(join(dir, "out/client.js"), "utf8");
       assert.match(emitted, mod === "esm" ? /from "@acme\/greeter\/v1"/ : /require\("@acme\/greeter\/v1"\)/);
-      const { stdout } = await exec(process.execPath, [join(dir, "out/client.js")], { env: { ...process.env, H2_URL: server.h2Url, H1_URL: server.h1Url } });
+      const { stdout } = await exec(process.execPath, [join(dir, "out/client.js")], {
+        env: { ...process.env, H2_URL: server.h2Url, H1_URL: server.h1Url },
+      });
       assert.deepEqual(JSON.parse(stdout), {
         grpc: `Hello, grpc-${mod}!`,
         connect: `Hello, connect-${mod}!`,
@@ -134,7 +161,8 @@ describe("packaging", () => {
         if (shared.test(name)) assert.match(range, /^\^2(\.\d+){0,2}$/, `${ws.name} peer ${name}@${range}`);
       }
       for (const [name, range] of Object.entries(pj.dependencies ?? {})) {
-        if (shared.test(name)) assert.match(range, /^\^2(\.\d+){0,2}$/, `${ws.name} dependency ${name}@${range} is pinned`);
+        if (shared.test(name))
+          assert.match(range, /^\^2(\.\d+){0,2}$/, `${ws.name} dependency ${name}@${range} is pinned`);
       }
     }
   });
@@ -144,7 +172,12 @@ describe("packaging", () => {
     mkdirSync(consumer);
     // The newest 2.x on the registry, whatever it is today (not our pinned toolchain).
     const newest: Record<string, string> = {};
-    for (const name of ["@connectrpc/connect", "@connectrpc/connect-node", "@connectrpc/connect-web", "@bufbuild/protobuf"]) {
+    for (const name of [
+      "@connectrpc/connect",
+      "@connectrpc/connect-node",
+      "@connectrpc/connect-web",
+      "@bufbuild/protobuf",
+    ]) {
       const { stdout } = await runNpm(["view", `${name}@^2`, "version", "--json"], consumer);
       const versions = JSON.parse(stdout) as string | string[];
       newest[name] = Array.isArray(versions) ? versions[versions.length - 1] : versions;
@@ -157,15 +190,21 @@ describe("packaging", () => {
       const ws = workspaces.get(name);
       if (!ws || ours.has(name)) return;
       ours.add(name);
-      for (const dep of Object.keys((ws.packageJson.dependencies as Record<string, string> | undefined) ?? {})) want(dep);
+      for (const dep of Object.keys((ws.packageJson.dependencies as Record<string, string> | undefined) ?? {}))
+        want(dep);
     };
     for (const n of ["@acme/platform", "@acme/httpgrpc", "@acme/greeter"]) want(n);
     const deps: Record<string, string> = { ...newest };
     for (const n of ours) deps[n] = `file:${tarballs.get(n)}`;
-    writeFileSync(join(consumer, "package.json"), JSON.stringify({ name: "newest-consumer", private: true, type: "module", dependencies: deps }, null, 2));
-    const install = await runNpm(["install", "--no-audit", "--no-fund", "--ignore-scripts"], consumer).catch((e: { stdout: string; stderr: string }) => {
-      throw new Error(`npm install failed (ERESOLVE?):\n${e.stdout}${e.stderr}`);
-    });
+    writeFileSync(
+      join(consumer, "package.json"),
+      JSON.stringify({ name: "newest-consumer", private: true, type: "module", dependencies: deps }, null, 2),
+    );
+    const install = await runNpm(["install", "--no-audit", "--no-fund", "--ignore-scripts"], consumer).catch(
+      (e: { stdout: string; stderr: string }) => {
+        throw new Error(`npm install failed (ERESOLVE?):\n${e.stdout}${e.stderr}`);
+      },
+    );
     assert.doesNotMatch(install.stderr, /ERESOLVE|overriding peer dependency/i, install.stderr);
     const ls = await runNpm(["ls", "--all"], consumer).catch((e: { stdout: string; stderr: string }) => {
       throw new Error(`npm ls reports a broken tree:\n${e.stdout}${e.stderr}`);
@@ -175,7 +214,9 @@ describe("packaging", () => {
     const problems = ls.stdout.split("\n").filter((l) => !l.includes("UNMET OPTIONAL DEPENDENCY"));
     assert.doesNotMatch(problems.join("\n"), /invalid|UNMET|extraneous/i, ls.stdout);
     for (const [name, version] of Object.entries(newest)) {
-      const installed = JSON.parse(readFileSync(join(consumer, "node_modules", name, "package.json"), "utf8")) as { version: string };
+      const installed = JSON.parse(readFileSync(join(consumer, "node_modules", name, "package.json"), "utf8")) as {
+        version: string;
+      };
       assert.equal(installed.version, version, `${name} is the consumer's own ${version}`);
       // One copy only: none of our packages brought its own.
       const { stdout } = await runNpm(["ls", name, "--all", "--parseable"], consumer);

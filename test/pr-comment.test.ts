@@ -85,6 +85,9 @@ test("never edits someone else's comment that quotes the marker", async () => {
 
 test("refuses a body without the marker, which could never be found again", async () => {
   const m = mockGithub([]);
-  await assert.rejects(upsert({ github: m.github, context, body: "## no marker", marker: SUMMARY_MARKER }), /must start with its marker/);
+  await assert.rejects(
+    upsert({ github: m.github, context, body: "## no marker", marker: SUMMARY_MARKER }),
+    /must start with its marker/,
+  );
   assert.deepEqual(m.calls, []);
 });

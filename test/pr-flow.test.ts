@@ -48,7 +48,10 @@ function run(script: string, args: string[], env: Record<string, string> = {}) {
 /** Writes a pull_request event payload as GitHub does (outside the work tree) and returns its path. */
 function prEvent(pr: { body?: string | null; labels?: string[] }): string {
   const path = join(repo.dir, ".git", `event-${++events}.json`);
-  const payload = { action: "labeled", pull_request: { title: "feat: x", body: pr.body ?? null, labels: (pr.labels ?? []).map((name) => ({ name })) } };
+  const payload = {
+    action: "labeled",
+    pull_request: { title: "feat: x", body: pr.body ?? null, labels: (pr.labels ?? []).map((name) => ({ name })) },
+  };
   writeFileSync(path, JSON.stringify(payload));
   return path;
 }
@@ -90,7 +93,10 @@ describe("a PR that adds a service", () => {
     assert.match(md, /\| `acme\.shipping\.v1` \| `@acme\/shipping\/v1` \| stable \|/);
     assert.match(md, /### Added \(\d+\)/);
     assert.match(md, /- service `acme\.shipping\.v1\.ShipmentService`/);
-    assert.match(md, /- method `acme\.shipping\.v1\.ShipmentService\.GetShipment` — `\(acme\.shipping\.v1\.GetShipmentRequest\) returns \(acme\.shipping\.v1\.GetShipmentResponse\)`/);
+    assert.match(
+      md,
+      /- method `acme\.shipping\.v1\.ShipmentService\.GetShipment` — `\(acme\.shipping\.v1\.GetShipmentRequest\) returns \(acme\.shipping\.v1\.GetShipmentResponse\)`/,
+    );
     assert.match(md, /- message `acme\.shipping\.v1\.Shipment`/);
     assert.match(md, /- field `acme\.shipping\.v1\.Shipment\.display_name` — `string display_name = 2`/);
     assert.doesNotMatch(md, /### Removed/);
@@ -106,7 +112,11 @@ describe("a PR that deletes a field", () => {
     const text = repo.read(PAYMENTS);
     line = text.split("\n").findIndex((l) => l.includes("string statement_descriptor = 15")) + 1;
     assert.ok(line > 0);
-    repo.edit(PAYMENTS, /\n {2}\/\/ The text on the customer's statement, at most 22 characters\.\n {2}string statement_descriptor = 15[^;]*;/, "");
+    repo.edit(
+      PAYMENTS,
+      /\n {2}\/\/ The text on the customer's statement, at most 22 characters\.\n {2}string statement_descriptor = 15[^;]*;/,
+      "",
+    );
     repo.commit("feat(payments): drop statement_descriptor");
   });
 
@@ -126,7 +136,10 @@ describe("a PR that deletes a field", () => {
     const r = run("pr-summary", ["--base", "main"]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /\*\*Implied version bump: major\*\*/);
-    assert.match(r.stdout, /### Removed \(1\)\n\n- field `acme\.payments\.v1\.Payment\.statement_descriptor` — `string statement_descriptor = 15`/);
+    assert.match(
+      r.stdout,
+      /### Removed \(1\)\n\n- field `acme\.payments\.v1\.Payment\.statement_descriptor` — `string statement_descriptor = 15`/,
+    );
     assert.match(r.stdout, /### Breaking changes \(1\)/);
     assert.match(r.stdout, /\*\*Not approved: the breaking check fails\.\*\*/);
     assert.match(r.stdout, /\| `proto\/acme\/payments\/v1\/payments\.proto:\d+` \| FIELD_NO_DELETE \|/);
@@ -135,9 +148,14 @@ describe("a PR that deletes a field", () => {
   describe("the same PR, approved", () => {
     test("by the label breaking-change-approved: passes with warnings", () => {
       const event = prEvent({ labels: ["documentation", "breaking-change-approved"] });
-      const r = run("breaking", ["--against", "main", "--error-format", "github-actions"], { GITHUB_EVENT_PATH: event });
+      const r = run("breaking", ["--against", "main", "--error-format", "github-actions"], {
+        GITHUB_EVENT_PATH: event,
+      });
       assert.equal(r.code, 0, r.stdout + r.stderr);
-      assert.match(r.stdout, /^::warning file=proto\/acme\/payments\/v1\/payments\.proto,line=\d+,col=\d+,title=buf breaking FIELD_NO_DELETE::/m);
+      assert.match(
+        r.stdout,
+        /^::warning file=proto\/acme\/payments\/v1\/payments\.proto,line=\d+,col=\d+,title=buf breaking FIELD_NO_DELETE::/m,
+      );
       assert.doesNotMatch(r.stdout, /^::error/m);
       assert.match(r.stderr, /approved because the PR has the label breaking-change-approved/);
       const summary = run("pr-summary", ["--base", "main"], { GITHUB_EVENT_PATH: event });
@@ -146,8 +164,12 @@ describe("a PR that deletes a field", () => {
     });
 
     test("by a BREAKING CHANGE: line in the PR body (CRLF, as GitHub sends it): passes with warnings", () => {
-      const event = prEvent({ body: "Drops the old descriptor.\r\n\r\nBREAKING CHANGE: statement_descriptor is gone; use the card's.\r\n" });
-      const r = run("breaking", ["--against", "main", "--error-format", "github-actions"], { GITHUB_EVENT_PATH: event });
+      const event = prEvent({
+        body: "Drops the old descriptor.\r\n\r\nBREAKING CHANGE: statement_descriptor is gone; use the card's.\r\n",
+      });
+      const r = run("breaking", ["--against", "main", "--error-format", "github-actions"], {
+        GITHUB_EVENT_PATH: event,
+      });
       assert.equal(r.code, 0, r.stdout + r.stderr);
       assert.match(r.stdout, /^::warning file=proto\/acme\/payments\/v1\/payments\.proto/m);
       assert.match(r.stderr, /a BREAKING CHANGE: line/);
@@ -156,7 +178,9 @@ describe("a PR that deletes a field", () => {
     test("not by a mention mid-sentence, nor by the PR template's hint (more cases in breaking-approval.test.ts)", () => {
       const template = readFileSync(join(repoRoot, ".github/pull_request_template.md"), "utf8");
       for (const pr of [{ body: "This PR has no BREAKING CHANGE: at all, promise." }, { body: template }]) {
-        const r = run("breaking", ["--against", "main", "--error-format", "github-actions"], { GITHUB_EVENT_PATH: prEvent(pr) });
+        const r = run("breaking", ["--against", "main", "--error-format", "github-actions"], {
+          GITHUB_EVENT_PATH: prEvent(pr),
+        });
         assert.equal(r.code, 1, JSON.stringify(pr));
         assert.match(r.stdout, /^::error /m);
       }
@@ -165,7 +189,10 @@ describe("a PR that deletes a field", () => {
     test("locally by --approved, in text format", () => {
       const r = run("breaking", ["--against", "main", "--approved"]);
       assert.equal(r.code, 0, r.stdout + r.stderr);
-      assert.match(r.stdout, /^warning: proto\/acme\/payments\/v1\/payments\.proto:\d+:\d+: Previously present field "15"/m);
+      assert.match(
+        r.stdout,
+        /^warning: proto\/acme\/payments\/v1\/payments\.proto:\d+:\d+: Previously present field "15"/m,
+      );
     });
   });
 });
@@ -187,7 +214,10 @@ describe("a PR that changes a v1alpha1 package", () => {
 
   test("the summary marks the package unstable and implies no major", () => {
     const r = run("pr-summary", ["--base", "main"]);
-    assert.match(r.stdout, /\| `acme\.lab\.v1alpha1` \| `@acme\/lab\/v1alpha1` \| unstable \(exempt from the breaking check\) \|/);
+    assert.match(
+      r.stdout,
+      /\| `acme\.lab\.v1alpha1` \| `@acme\/lab\/v1alpha1` \| unstable \(exempt from the breaking check\) \|/,
+    );
     assert.match(r.stdout, /- field `acme\.lab\.v1alpha1\.StartExperimentRequest\.runs` — `int32 runs = 2`/);
     assert.match(r.stdout, /\*\*Implied version bump: minor\*\*/);
     assert.match(r.stdout, /### Breaking changes\n\nNone\./);
@@ -197,6 +227,9 @@ describe("a PR that changes a v1alpha1 package", () => {
     repo.edit(LAB, "string name = 1;", "string experimentName = 1;");
     const r = run("lint", ["--error-format", "github-actions"]);
     assert.equal(r.code, 1);
-    assert.match(r.stdout, /^::error file=proto\/acme\/lab\/v1alpha1\/lab\.proto,line=\d+,.*"experimentName" should be lower_snake_case/m);
+    assert.match(
+      r.stdout,
+      /^::error file=proto\/acme\/lab\/v1alpha1\/lab\.proto,line=\d+,.*"experimentName" should be lower_snake_case/m,
+    );
   });
 });

@@ -54,17 +54,23 @@ describe("third-party protos from pinned npm packages", () => {
   after(() => repo.cleanup());
 
   it("pins google-proto-files and @bufbuild/protovalidate exactly, and npm ls shows them", () => {
-    const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { devDependencies: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
+      devDependencies: Record<string, string>;
+    };
     for (const name of ["google-proto-files", "@bufbuild/protovalidate"]) {
       assert.match(pkg.devDependencies[name], /^\d+\.\d+\.\d+$/, `${name} is pinned to one exact version`);
     }
     const npm = npmCommand(); // the system npm, not the one semantic-release puts in node_modules/.bin
-    const ls = spawnSync(npm.cmd, [...npm.prefix, "ls", "google-proto-files", "@bufbuild/protovalidate", "--depth=0", "--json"], {
-      cwd: repoRoot,
-      encoding: "utf8",
-      // Not the npm_* settings of an enclosing `npm test`: they change how npm ls reads the tree.
-      env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith("npm_"))),
-    });
+    const ls = spawnSync(
+      npm.cmd,
+      [...npm.prefix, "ls", "google-proto-files", "@bufbuild/protovalidate", "--depth=0", "--json"],
+      {
+        cwd: repoRoot,
+        encoding: "utf8",
+        // Not the npm_* settings of an enclosing `npm test`: they change how npm ls reads the tree.
+        env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith("npm_"))),
+      },
+    );
     assert.equal(ls.status, 0, ls.stdout + ls.stderr);
     const deps = (JSON.parse(ls.stdout) as { dependencies: Record<string, { version: string }> }).dependencies;
     assert.equal(deps["google-proto-files"].version, pkg.devDependencies["google-proto-files"]);
@@ -78,7 +84,12 @@ describe("third-party protos from pinned npm packages", () => {
     assert.ok(existsSync(join(repo.dir, DEPS_DIR, "protovalidate/buf/validate/validate.proto")));
     const img = buildImage("proto", repo.dir);
     const names = img.files.map((f) => f.name);
-    for (const f of ["google/api/annotations.proto", "google/api/http.proto", "google/api/field_behavior.proto", "buf/validate/validate.proto"]) {
+    for (const f of [
+      "google/api/annotations.proto",
+      "google/api/http.proto",
+      "google/api/field_behavior.proto",
+      "buf/validate/validate.proto",
+    ]) {
       assert.ok(names.includes(f), `${f} missing from the image of proto/: ${names.join(", ")}`);
     }
     // gitignored: a fresh clone never commits them.
@@ -88,7 +99,15 @@ describe("third-party protos from pinned npm packages", () => {
   it("copies google/api and google/rpc byte for byte from google-proto-files, with what they import", async () => {
     await ensureProtoDeps(repo.dir);
     const files = listDepFiles(repo.dir).get("googleapis")!;
-    for (const f of ["google/api/annotations.proto", "google/api/http.proto", "google/api/field_behavior.proto", "google/api/resource.proto", "google/rpc/status.proto", "google/rpc/error_details.proto", "google/rpc/code.proto"]) {
+    for (const f of [
+      "google/api/annotations.proto",
+      "google/api/http.proto",
+      "google/api/field_behavior.proto",
+      "google/api/resource.proto",
+      "google/rpc/status.proto",
+      "google/rpc/error_details.proto",
+      "google/rpc/code.proto",
+    ]) {
       assert.ok(files.includes(f), `${f} not in the googleapis module`);
       assert.deepEqual(
         readFileSync(join(repo.dir, DEPS_DIR, "googleapis", f)),
@@ -103,7 +122,10 @@ describe("third-party protos from pinned npm packages", () => {
     const compiled = img.files.find((f) => f.name === "buf/validate/validate.proto")!;
     assert.deepEqual(canonical(compiled, img.registry), canonical(file_buf_validate_validate.proto, img.registry));
     // The custom options really are there (the predefined CEL rules), not just the shapes.
-    assert.match(JSON.stringify(canonical(compiled, img.registry)), /"\[buf\.validate\.predefined\]":\{"cel":\[\{"id":"string\.min_len"/);
+    assert.match(
+      JSON.stringify(canonical(compiled, img.registry)),
+      /"\[buf\.validate\.predefined\]":\{"cel":\[\{"id":"string\.min_len"/,
+    );
   });
 
   it("prints every proto2/proto3 file of the repo and its imports back to the same descriptors (printer round trip)", () => {
@@ -111,7 +133,8 @@ describe("third-party protos from pinned npm packages", () => {
     const dir = mkdtempSync(join(tmpdir(), "proto-print-"));
     try {
       // Well-known types come with buf; editions files the printer refuses (it only needs proto2 for validate.proto).
-      const wkt = (n: string) => n.startsWith("google/protobuf/") || img.files.find((f) => f.name === n)?.syntax === "editions";
+      const wkt = (n: string) =>
+        n.startsWith("google/protobuf/") || img.files.find((f) => f.name === n)?.syntax === "editions";
       for (const f of img.files.filter((f) => !wkt(f.name))) {
         const file = img.registry.getFile(f.name)!;
         mkdirSync(dirname(join(dir, f.name)), { recursive: true });
@@ -147,11 +170,14 @@ describe("third-party protos from pinned npm packages", () => {
     const ok = repo.script("breaking", [], OFFLINE);
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
     assert.match(ok.stdout, /no breaking changes against v1\.0\.0/);
-    repo.edit("proto/acme/payments/v1/payments.proto", /  string reference = 2;\n/, "");
+    repo.edit("proto/acme/payments/v1/payments.proto", / {2}string reference = 2;\n/, "");
     try {
       const r = repo.script("breaking", [], OFFLINE);
       assert.equal(r.code, 1, r.stdout + r.stderr);
-      assert.match(r.stdout, /^proto\/acme\/payments\/v1\/payments\.proto:\d+:\d+: .*"reference".* \(FIELD_NO_DELETE\)$/m);
+      assert.match(
+        r.stdout,
+        /^proto\/acme\/payments\/v1\/payments\.proto:\d+:\d+: .*"reference".* \(FIELD_NO_DELETE\)$/m,
+      );
       assert.doesNotMatch(r.stdout, /\.deps\/|google\/api|buf\/validate/);
     } finally {
       repo.git("checkout", "-q", "--", "proto");

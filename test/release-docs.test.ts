@@ -16,7 +16,8 @@ let root: string;
 let work: string;
 let origin: string;
 const env = cleanEnv();
-const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync("git", args, { cwd, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
 
 // build/docs/index.html says which version it was built for (DOCS_VERSION).
 const BUILD_DOCS = `import { mkdirSync, writeFileSync } from "node:fs";
@@ -44,11 +45,14 @@ before(() => {
   writeFileSync(join(work, "tools/build-docs.mjs"), BUILD_DOCS);
   writeFileSync(join(work, "tools/publish-docs.mjs"), PUBLISH_DOCS);
   writeFileSync(join(work, ".gitignore"), "build/\n");
-  writeFileSync(join(work, "package.json"), JSON.stringify({
-    name: "docs-fixture",
-    private: true,
-    scripts: { docs: "node tools/build-docs.mjs", "docs:publish": "node tools/publish-docs.mjs" },
-  }));
+  writeFileSync(
+    join(work, "package.json"),
+    JSON.stringify({
+      name: "docs-fixture",
+      private: true,
+      scripts: { docs: "node tools/build-docs.mjs", "docs:publish": "node tools/publish-docs.mjs" },
+    }),
+  );
   git(root, "init", "-q", "--bare", "-b", "main", origin);
   git(work, "init", "-q", "-b", "main");
   git(work, "add", "-A");
@@ -61,11 +65,21 @@ after(() => rmSync(root, { recursive: true, force: true }));
 
 test("the first release starts gh-pages as an orphan branch with vX.Y.Z/, latest/ and versions.json", async () => {
   assert.ok(hasDocsPublish(work));
-  const sha = await publishDocs({ version: "1.0.0", cwd: work, env, remote: pathToFileURL(origin).href, log: () => {} });
+  const sha = await publishDocs({
+    version: "1.0.0",
+    cwd: work,
+    env,
+    remote: pathToFileURL(origin).href,
+    log: () => {},
+  });
   assert.ok(sha);
   assert.equal(git(origin, "rev-parse", "gh-pages"), sha);
   assert.equal(git(origin, "rev-list", "--count", "gh-pages"), "1", "no main history on gh-pages");
-  assert.deepEqual(git(origin, "ls-tree", "-r", "--name-only", "gh-pages").split("\n").sort(), ["latest/index.html", "v1.0.0/index.html", "versions.json"]);
+  assert.deepEqual(git(origin, "ls-tree", "-r", "--name-only", "gh-pages").split("\n").sort(), [
+    "latest/index.html",
+    "v1.0.0/index.html",
+    "versions.json",
+  ]);
   assert.equal(git(origin, "show", "gh-pages:v1.0.0/index.html"), "<h1>docs 1.0.0</h1>");
   assert.equal(git(work, "status", "--porcelain"), "", "the working copy is untouched");
   assert.equal(git(work, "worktree", "list").split("\n").length, 1, "the gh-pages worktree is removed");
@@ -82,6 +96,9 @@ test("the next release adds its version and moves latest, keeping the older vers
 
 test("publishing the same version again changes nothing", async () => {
   const before = git(origin, "rev-parse", "gh-pages");
-  assert.equal(await publishDocs({ version: "1.1.0", cwd: work, env, remote: pathToFileURL(origin).href, log: () => {} }), undefined);
+  assert.equal(
+    await publishDocs({ version: "1.1.0", cwd: work, env, remote: pathToFileURL(origin).href, log: () => {} }),
+    undefined,
+  );
   assert.equal(git(origin, "rev-parse", "gh-pages"), before);
 });

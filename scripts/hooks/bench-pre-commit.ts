@@ -20,13 +20,17 @@ function time(label: string): void {
   }
   ms.sort((a, b) => a - b);
   const f = (n: number) => `${Math.round(n)} ms`;
-  console.log(`${label}: median ${f(ms[Math.floor(ms.length / 2)])}, min ${f(ms[0])}, max ${f(ms[ms.length - 1])} (${RUNS} runs)`);
+  console.log(
+    `${label}: median ${f(ms[Math.floor(ms.length / 2)])}, min ${f(ms[0])}, max ${f(ms[ms.length - 1])} (${RUNS} runs)`,
+  );
 }
 
 try {
   execFileSync("git", ["clone", "-q", "--local", repoRoot, dir]);
   symlinkSync(join(repoRoot, "node_modules"), join(dir, "node_modules"), "dir");
-  const protos = git("ls-files", "proto").split("\n").filter((f) => f.endsWith(".proto"));
+  const protos = git("ls-files", "proto")
+    .split("\n")
+    .filter((f) => f.endsWith(".proto"));
   appendFileSync(join(dir, protos[0]), "// bench\n");
   git("add", protos[0]);
   time(`1 staged .proto file (${protos[0]})`);

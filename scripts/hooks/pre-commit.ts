@@ -26,7 +26,10 @@ async function git(args: string[], cwd: string): Promise<string> {
 
 /** Staged (added, copied, modified, renamed) .proto files under proto/, repo-relative. */
 export async function stagedProtoFiles(cwd: string): Promise<string[]> {
-  const out = await git(["diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR", "--", `${MODULE_DIR}*.proto`], cwd);
+  const out = await git(
+    ["diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR", "--", `${MODULE_DIR}*.proto`],
+    cwd,
+  );
   return out.split("\0").filter((f) => f.endsWith(".proto") && f.startsWith(MODULE_DIR));
 }
 
@@ -35,7 +38,9 @@ export async function checkStagedProtos(cwd: string, toolsRoot = repoRoot): Prom
   if (files.length === 0) return { files, unformatted: [], lintOutput: "", ok: true };
   const snapshot = mkdtempSync(join(tmpdir(), "pre-commit-"));
   try {
-    const tracked = (await git(["ls-files", "-z", "--cached", "--", MODULE_DIR, "buf.yaml", "buf.lock"], cwd)).split("\0").filter(Boolean);
+    const tracked = (await git(["ls-files", "-z", "--cached", "--", MODULE_DIR, "buf.yaml", "buf.lock"], cwd))
+      .split("\0")
+      .filter(Boolean);
     await runOrThrow("git", ["checkout-index", `--prefix=${snapshot}/`, "--", ...tracked], { cwd });
     // The third-party modules buf.yaml names are gitignored, so not in the index: copy them beside it.
     await ensureProtoDeps(cwd);
@@ -48,7 +53,10 @@ export async function checkStagedProtos(cwd: string, toolsRoot = repoRoot): Prom
     const unformatted = fmt.code === 100 ? files.filter((f) => fmt.stdout.includes(`+++ ${f}`)) : [];
     if (fmt.code === 100 && unformatted.length === 0) unformatted.push(...files);
     // A file buf cannot parse fails format with exit 1; lint reports the same error, so show lint's.
-    const problems = [lint.code === 0 ? "" : lint.stdout + lint.stderr, fmt.code === 0 || fmt.code === 100 || lint.code !== 0 ? "" : fmt.stderr];
+    const problems = [
+      lint.code === 0 ? "" : lint.stdout + lint.stderr,
+      fmt.code === 0 || fmt.code === 100 || lint.code !== 0 ? "" : fmt.stderr,
+    ];
     const lintOutput = problems.join("").trim();
     return { files, unformatted, lintOutput, ok: unformatted.length === 0 && lintOutput === "" };
   } finally {
@@ -61,8 +69,11 @@ async function main(): Promise<number> {
   const r = await checkStagedProtos(cwd);
   if (r.ok) return 0;
   if (r.lintOutput) console.error(`buf lint (staged .proto files):\n${r.lintOutput}\n`);
-  for (const f of r.unformatted) console.error(`${f}: not formatted (buf format); fix with: npx buf format -w ${f} && git add ${f}`);
-  console.error("\npre-commit: commit refused; fix the staged .proto files above (or bypass with git commit --no-verify).");
+  for (const f of r.unformatted)
+    console.error(`${f}: not formatted (buf format); fix with: npx buf format -w ${f} && git add ${f}`);
+  console.error(
+    "\npre-commit: commit refused; fix the staged .proto files above (or bypass with git commit --no-verify).",
+  );
   return 1;
 }
 

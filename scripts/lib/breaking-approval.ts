@@ -37,7 +37,8 @@ export function approvalFromEvent(event: PullRequestEvent): Approval {
  */
 export function breakingApproval(flag: boolean, env: NodeJS.ProcessEnv = process.env): Approval {
   if (flag) return { approved: true, reason: "--approved was passed" };
-  if (env.BREAKING_APPROVED === "1" || env.BREAKING_APPROVED === "true") return { approved: true, reason: "BREAKING_APPROVED is set" };
+  if (env.BREAKING_APPROVED === "1" || env.BREAKING_APPROVED === "true")
+    return { approved: true, reason: "BREAKING_APPROVED is set" };
   const path = env.GITHUB_EVENT_PATH;
   if (!path) return { approved: false, reason: "" };
   let event: PullRequestEvent;

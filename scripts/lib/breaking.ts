@@ -55,7 +55,9 @@ export class SchemaCompileError extends BreakingCheckError {
     /** "the working tree" or the git ref whose schema does not compile. */
     readonly where: string,
   ) {
-    super(`${SchemaCompileError.headline(errors.length, where)}:\n${errors.map((e) => `  ${formatFindingText(e)}`).join("\n")}\n${SchemaCompileError.hint(errors.length)}`);
+    super(
+      `${SchemaCompileError.headline(errors.length, where)}:\n${errors.map((e) => `  ${formatFindingText(e)}`).join("\n")}\n${SchemaCompileError.hint(errors.length)}`,
+    );
   }
 
   static headline(n: number, where: string): string {
@@ -86,9 +88,21 @@ export function parseBufFindings(stdout: string): BreakingFinding[] {
   const findings: BreakingFinding[] = [];
   for (const line of stdout.split("\n")) {
     if (!line.trim().startsWith("{")) continue;
-    const f = JSON.parse(line) as { path?: string; start_line?: number; start_column?: number; type: string; message: string };
+    const f = JSON.parse(line) as {
+      path?: string;
+      start_line?: number;
+      start_column?: number;
+      type: string;
+      message: string;
+    };
     // A finding buf gives no file at all (none known today) is still reported, against the module.
-    findings.push({ path: pathOf(f) ?? MODULE_DIR, line: f.start_line ?? 1, column: f.start_column ?? 1, rule: f.type, message: f.message });
+    findings.push({
+      path: pathOf(f) ?? MODULE_DIR,
+      line: f.start_line ?? 1,
+      column: f.start_column ?? 1,
+      rule: f.type,
+      message: f.message,
+    });
   }
   return findings;
 }
@@ -108,7 +122,11 @@ export async function breakingFindings(ref: string, cwd = repoRoot): Promise<Bre
   const against = await checkoutSchemaAt(sha, cwd);
   let r;
   try {
-    r = await run(bin("buf", repoRoot), ["breaking", "proto", "--error-format", "json", "--against", join(against, "proto")], { cwd });
+    r = await run(
+      bin("buf", repoRoot),
+      ["breaking", "proto", "--error-format", "json", "--against", join(against, "proto")],
+      { cwd },
+    );
   } finally {
     rmSync(against, { recursive: true, force: true });
   }
@@ -117,12 +135,16 @@ export async function breakingFindings(ref: string, cwd = repoRoot): Promise<Bre
   const compile = findings.filter((f) => f.rule === "COMPILE");
   if (compile.length) {
     // buf says COMPILE for either side; the working tree is the usual culprit, and cheap to tell.
-    const own = await run(bin("buf", repoRoot), ["build", "proto", "--error-format", "json", "-o", "/dev/null"], { cwd });
+    const own = await run(bin("buf", repoRoot), ["build", "proto", "--error-format", "json", "-o", "/dev/null"], {
+      cwd,
+    });
     const head = own.code === 0 ? [] : parseBufFindings(own.stdout);
     throw head.length ? new SchemaCompileError(head, "the working tree") : new SchemaCompileError(compile, ref);
   }
   if (r.code === 100 && findings.length) return findings;
-  throw new BreakingCheckError(`buf breaking against ${ref} failed (exit ${r.code}):\n${(r.stderr || r.stdout).trim()}`);
+  throw new BreakingCheckError(
+    `buf breaking against ${ref} failed (exit ${r.code}):\n${(r.stderr || r.stdout).trim()}`,
+  );
 }
 
 /** `file:line:col: message (RULE)`, the same shape as buf's text output. */

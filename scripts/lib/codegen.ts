@@ -26,7 +26,8 @@ export async function generateInto(base: string, root = repoRoot): Promise<strin
   mkdirSync(genDir, { recursive: true });
   // Imports whose generated code an npm package ships (buf.gen.yaml's rewrite_imports point there).
   for (const m of PROTO_DEPS.filter((d) => d.generatedByNpm)) {
-    for (const f of (await m.files(root)).keys()) rmSync(join(genDir, f.replace(/\.proto$/, "_pb.ts")), { force: true });
+    for (const f of (await m.files(root)).keys())
+      rmSync(join(genDir, f.replace(/\.proto$/, "_pb.ts")), { force: true });
   }
   removeEmptyDirs(genDir);
   for (const p of listProtoPackages(root)) {
@@ -116,7 +117,9 @@ export function pruneOrphanPackages(root = repoRoot): string[] {
     if (!e.isDirectory() || planned.has(dir)) continue;
     const files = listTree(join(root, dir)).filter((f) => !f.startsWith("dist/") && !f.startsWith("node_modules/"));
     const readme = join(root, dir, "README.md");
-    const generatedOnly = files.every((f) => f === "package.json" || (f === "README.md" && isGeneratedReadme(readFileSync(readme, "utf8"))));
+    const generatedOnly = files.every(
+      (f) => f === "package.json" || (f === "README.md" && isGeneratedReadme(readFileSync(readme, "utf8"))),
+    );
     if (generatedOnly) {
       rmSync(join(root, dir), { recursive: true, force: true });
       removed.push(dir);
@@ -155,7 +158,9 @@ export function describeImportCycles(root = repoRoot): string[] {
       stack.push({ file, line: e.line, to: e.to });
       if (state.get(e.to) === "visiting") {
         const cycle = stack.slice(stack.findIndex((s) => s.file === e.to));
-        out.add(`import cycle: ${cycle.map((s) => `proto/${s.file}:${s.line} imports "${s.to}"`).join(", ")}; break it by moving the shared messages into one file`);
+        out.add(
+          `import cycle: ${cycle.map((s) => `proto/${s.file}:${s.line} imports "${s.to}"`).join(", ")}; break it by moving the shared messages into one file`,
+        );
       } else if (!state.has(e.to)) visit(e.to);
       stack.pop();
     }

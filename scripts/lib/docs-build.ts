@@ -1,4 +1,14 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join, relative } from "node:path";
 import { parse } from "yaml";
@@ -14,7 +24,9 @@ export const PLUGIN_BIN = "packages/protoc-gen-doc/dist/protoc-gen-doc.js";
 /** npm package and export subpath of every proto package, for the docs' install snippets. */
 export function npmPackagesFor(root = repoRoot): Record<string, { npm: string; subpath: string }> {
   const { scope } = readRepoConfig(root);
-  return Object.fromEntries(listProtoPackages(root).map((p) => [p.name, { npm: `${scope}/${p.family}`, subpath: p.subpath }]));
+  return Object.fromEntries(
+    listProtoPackages(root).map((p) => [p.name, { npm: `${scope}/${p.family}`, subpath: p.subpath }]),
+  );
 }
 
 interface PluginEntry {
@@ -63,7 +75,10 @@ export async function buildDocs(opts: { root?: string; version: string }): Promi
     const mapFile = join(tmp, "npm-packages.json");
     writeFileSync(mapFile, JSON.stringify(npmPackagesFor(root)));
     const { template, outs } = docsTemplate(root, [`version=${opts.version}`, `npm_packages=${mapFile}`]);
-    if (outs.length !== 1) throw new Error(`${DOCS_TEMPLATE}: every protoc-gen-doc entry must share one out directory, got ${outs.join(", ")}`);
+    if (outs.length !== 1)
+      throw new Error(
+        `${DOCS_TEMPLATE}: every protoc-gen-doc entry must share one out directory, got ${outs.join(", ")}`,
+      );
     const staging = join(tmp, "out");
     mkdirSync(staging);
     const env = { ...process.env, PATH: [join(root, "node_modules", ".bin"), process.env.PATH].join(delimiter) };
@@ -105,7 +120,16 @@ export function siteStats(dir: string): { files: number; largestPage: { path: st
  * pubsub, Cloud Tasks and Spanner. The well-known types stay out: buf has them.
  * "dir/*" takes the directory's own files, not its subdirectories.
  */
-export const GOOGLEAPIS_DIRS = ["google/api/*", "google/rpc", "google/type", "google/longrunning", "google/iam/v1", "google/pubsub/v1", "google/cloud/tasks/v2", "google/spanner/v1"];
+export const GOOGLEAPIS_DIRS = [
+  "google/api/*",
+  "google/rpc",
+  "google/type",
+  "google/longrunning",
+  "google/iam/v1",
+  "google/pubsub/v1",
+  "google/cloud/tasks/v2",
+  "google/spanner/v1",
+];
 
 /** Writes the googleapis subset and a buf.yaml into `dir`; returns the number of .proto files. */
 export function writeGoogleapisCorpus(dir: string, root = repoRoot): { files: number } {

@@ -32,7 +32,12 @@ export function readVersions(tree: string): VersionEntry[] {
 export function orderVersions(versions: string[]): VersionEntry[] {
   const sorted = [...new Set(versions)].sort((a, b) => semver.rcompare(a, b));
   const latest = sorted.find((v) => !semver.prerelease(v)) ?? sorted[0];
-  return sorted.map((v) => ({ version: v, path: `v${v}/`, prerelease: semver.prerelease(v) !== null, latest: v === latest }));
+  return sorted.map((v) => ({
+    version: v,
+    path: `v${v}/`,
+    prerelease: semver.prerelease(v) !== null,
+    latest: v === latest,
+  }));
 }
 
 const REDIRECT = `<!doctype html>
@@ -55,8 +60,10 @@ export interface PublishResult {
 export function publishDocs(opts: { site: string; version: string; tree: string }): PublishResult {
   const version = semver.valid(opts.version.replace(/^v/, ""));
   if (!version) throw new Error(`--version must be a semver version like 1.2.3, got ${JSON.stringify(opts.version)}`);
-  if (!existsSync(join(opts.site, "index.html"))) throw new Error(`--site ${opts.site} has no index.html; build it with: npm run docs -- --version ${version}`);
-  if (existsSync(opts.tree) && !statSync(opts.tree).isDirectory()) throw new Error(`--tree ${opts.tree} is not a directory`);
+  if (!existsSync(join(opts.site, "index.html")))
+    throw new Error(`--site ${opts.site} has no index.html; build it with: npm run docs -- --version ${version}`);
+  if (existsSync(opts.tree) && !statSync(opts.tree).isDirectory())
+    throw new Error(`--tree ${opts.tree} is not a directory`);
   const previous = readVersions(opts.tree);
   const versions = orderVersions([...previous.map((v) => v.version), version]);
   const updatedLatest = versions.find((v) => v.latest)?.version === version;

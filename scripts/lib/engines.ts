@@ -50,7 +50,11 @@ function conflicts(lock: Lockfile, paths: Iterable<string>, claim: string): Engi
  * npm skips on an unsupported Node (as with any platform mismatch) instead of failing.
  */
 export function repoEngineConflicts(lock: Lockfile, claim: string): EngineConflict[] {
-  return conflicts(lock, Object.keys(lock.packages).filter((p) => p !== "" && !lock.packages[p].optional && !lock.packages[p].link), claim);
+  return conflicts(
+    lock,
+    Object.keys(lock.packages).filter((p) => p !== "" && !lock.packages[p].optional && !lock.packages[p].link),
+    claim,
+  );
 }
 
 /** Where Node's resolution finds `dep` from the package at `from` (a lockfile path), following links. */

@@ -110,7 +110,8 @@ export function planPackageBuilds(root = repoRoot, only?: string[]): PackageBuil
     const ws = p && byName.get(`${scope}/${p.family}`);
     return ws && p ? { ws, protoPackage: p } : undefined;
   };
-  const familySpecifier = (o: Owner) => `${o.ws.name}${o.protoPackage!.subpath === "." ? "" : o.protoPackage!.subpath.slice(1)}`;
+  const familySpecifier = (o: Owner) =>
+    `${o.ws.name}${o.protoPackage!.subpath === "." ? "" : o.protoPackage!.subpath.slice(1)}`;
   const entrySource = (ws: WorkspacePackage, sub: string): string | undefined => {
     const src = ws.packageJson.entryPoints?.[sub];
     return src ? resolve(root, ws.dir, src) : undefined;
@@ -216,7 +217,10 @@ export function planPackageBuilds(root = repoRoot, only?: string[]): PackageBuil
     const seen = new Map<string, string>();
     for (const [src, out] of outOf) {
       const clash = seen.get(out);
-      if (clash) throw new Error(`${ws.dir}: ${toPosix(relative(root, clash))} and ${toPosix(relative(root, src))} would both be emitted as dist/${out}.js; rename one`);
+      if (clash)
+        throw new Error(
+          `${ws.dir}: ${toPosix(relative(root, clash))} and ${toPosix(relative(root, src))} would both be emitted as dist/${out}.js; rename one`,
+        );
       seen.set(out, src);
     }
 
@@ -239,7 +243,9 @@ export function planPackageBuilds(root = repoRoot, only?: string[]): PackageBuil
       if (out === undefined) {
         // A declaration can name a file the package never imported (an inferred type): it must be
         // another workspace package's, which consumers reach by name.
-        throw new Error(`${toPosix(relative(root, importer))}: "${spec}" is not part of ${ws.name}; import it by package name`);
+        throw new Error(
+          `${toPosix(relative(root, importer))}: "${spec}" is not part of ${ws.name}; import it by package name`,
+        );
       }
       return relSpecifier(from, out, ext);
     };

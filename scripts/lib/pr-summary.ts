@@ -67,7 +67,9 @@ const BUMP_WHY: Record<Bump, string> = {
 export function renderSummary(s: SummaryInput): string {
   const bump = impliedBump(s.diff, s.findings);
   const short = (x: SummarySide) =>
-    x.uncommitted ? `the working tree (uncommitted changes on \`${x.ref}\`, ${x.sha.slice(0, 7)})` : `\`${x.ref}\` (${x.sha.slice(0, 7)})`;
+    x.uncommitted
+      ? `the working tree (uncommitted changes on \`${x.ref}\`, ${x.sha.slice(0, 7)})`
+      : `\`${x.ref}\` (${x.sha.slice(0, 7)})`;
   const lines = [
     SUMMARY_MARKER,
     "## Schema change summary",
@@ -81,11 +83,20 @@ export function renderSummary(s: SummaryInput): string {
     for (const pkg of s.diff.touchedPackages) {
       const fam = familyOf(pkg, s.config.protoOrg);
       const imp = `${s.config.scope}/${fam.family}${fam.subpath === "." ? "" : fam.subpath.slice(1)}`;
-      const stability = isUnstablePackage(pkg) ? "unstable (exempt from the breaking check)" : fam.version === "" ? "stable (unversioned)" : "stable";
+      const stability = isUnstablePackage(pkg)
+        ? "unstable (exempt from the breaking check)"
+        : fam.version === ""
+          ? "stable (unversioned)"
+          : "stable";
       lines.push(`| \`${pkg}\` | \`${imp}\` | ${stability} |`);
     }
   }
-  lines.push(...elementList("Added", s.diff.added), ...elementList("Removed", s.diff.removed), ...elementList("Changed", s.diff.changed), ...elementList("Newly deprecated", s.diff.deprecated));
+  lines.push(
+    ...elementList("Added", s.diff.added),
+    ...elementList("Removed", s.diff.removed),
+    ...elementList("Changed", s.diff.changed),
+    ...elementList("Newly deprecated", s.diff.deprecated),
+  );
   if (s.findings.length) {
     lines.push(
       "",

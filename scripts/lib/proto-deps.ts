@@ -40,7 +40,8 @@ function packageDir(root: string, name: string): string {
 }
 
 export function pinnedVersion(root: string, name: string): string {
-  return (JSON.parse(readFileSync(join(packageDir(root, name), "package.json"), "utf8")) as { version: string }).version;
+  return (JSON.parse(readFileSync(join(packageDir(root, name), "package.json"), "utf8")) as { version: string })
+    .version;
 }
 
 /** The google/api and google/rpc files we allow, plus whatever they import from google-proto-files (not google/protobuf: buf has those). */
@@ -65,7 +66,8 @@ async function googleapisFiles(root: string): Promise<Map<string, string>> {
     const f = queue.shift()!;
     if (files.has(f) || f.startsWith("google/protobuf/")) continue;
     const abs = join(base, f);
-    if (!existsSync(abs)) throw new Error(`google-proto-files ${pinnedVersion(root, "google-proto-files")} has no ${f}`);
+    if (!existsSync(abs))
+      throw new Error(`google-proto-files ${pinnedVersion(root, "google-proto-files")} has no ${f}`);
     const src = readFileSync(abs, "utf8");
     files.set(f, src);
     for (const m of src.matchAll(IMPORT)) queue.push(m[1]);
@@ -83,8 +85,19 @@ async function protovalidateFiles(root: string): Promise<Map<string, string>> {
 }
 
 export const PROTO_DEPS: ProtoDepModule[] = [
-  { name: "googleapis", npm: "google-proto-files", docs: "https://github.com/googleapis/googleapis/tree/master/", files: googleapisFiles },
-  { name: "protovalidate", npm: "@bufbuild/protovalidate", docs: "https://buf.build/bufbuild/protovalidate/docs/main:", files: protovalidateFiles, generatedByNpm: true },
+  {
+    name: "googleapis",
+    npm: "google-proto-files",
+    docs: "https://github.com/googleapis/googleapis/tree/master/",
+    files: googleapisFiles,
+  },
+  {
+    name: "protovalidate",
+    npm: "@bufbuild/protovalidate",
+    docs: "https://buf.build/bufbuild/protovalidate/docs/main:",
+    files: protovalidateFiles,
+    generatedByNpm: true,
+  },
 ];
 
 /** The module that provides an imported file, e.g. "google/api/http.proto" -> googleapis. */
@@ -104,7 +117,8 @@ export async function ensureProtoDeps(root = repoRoot): Promise<string[]> {
   const written: string[] = [];
   for (const m of PROTO_DEPS) {
     const target = join(root, DEPS_DIR, m.name);
-    const stamp = JSON.stringify({ npm: m.npm, version: pinnedVersion(root, m.npm), generator: GENERATOR_VERSION }, null, 2) + "\n";
+    const stamp =
+      JSON.stringify({ npm: m.npm, version: pinnedVersion(root, m.npm), generator: GENERATOR_VERSION }, null, 2) + "\n";
     if (existsSync(join(target, STAMP)) && readFileSync(join(target, STAMP), "utf8") === stamp) continue;
     const files = await m.files(root);
     const tmp = siblingTempDir(target);

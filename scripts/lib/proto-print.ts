@@ -8,7 +8,6 @@
 import {
   getExtension,
   isFieldSet,
-
   ScalarType,
   type DescEnum,
   type DescExtension,
@@ -54,7 +53,10 @@ function extensionsByExtendee(exts: DescExtension[], syntax: string, registry: R
   }
   return [...groups.entries()].map(([extendee, list]) => [
     `${indent}extend ${extendee} {`,
-    ...list.map((x) => `${indent}  ${fieldLine(x.proto, syntax, optionList(x.proto.options as Message | undefined, registry), true)}`),
+    ...list.map(
+      (x) =>
+        `${indent}  ${fieldLine(x.proto, syntax, optionList(x.proto.options as Message | undefined, registry), true)}`,
+    ),
     `${indent}}`,
   ]);
 }
@@ -98,7 +100,8 @@ function printMessage(m: DescMessage, syntax: string, registry: Registry, indent
     const opts = optionList(r.options as Message | undefined, registry);
     out.push(`${inner}extensions ${range(r.start, r.end, true)}${opts.length ? ` [${opts.join(", ")}]` : ""};`);
   }
-  if (p.reservedRange.length) out.push(`${inner}reserved ${p.reservedRange.map((r) => range(r.start, r.end, false)).join(", ")};`);
+  if (p.reservedRange.length)
+    out.push(`${inner}reserved ${p.reservedRange.map((r) => range(r.start, r.end, false)).join(", ")};`);
   if (p.reservedName.length) out.push(`${inner}reserved ${p.reservedName.map((n) => quote(n)).join(", ")};`);
   for (const e of extensionsByExtendee(m.nestedExtensions, syntax, registry, inner)) out.push(...e);
   out.push(`${indent}}`);
@@ -127,7 +130,8 @@ function printEnum(e: DescEnum, registry: Registry, indent: string): string[] {
     out.push(`${indent}  ${v.name} = ${v.number}${opts.length ? ` [${opts.join(", ")}]` : ""};`);
   }
   for (const r of e.proto.reservedRange) out.push(`${indent}  reserved ${range(r.start, r.end + 1, false)};`);
-  if (e.proto.reservedName.length) out.push(`${indent}  reserved ${e.proto.reservedName.map((n) => quote(n)).join(", ")};`);
+  if (e.proto.reservedName.length)
+    out.push(`${indent}  reserved ${e.proto.reservedName.map((n) => quote(n)).join(", ")};`);
   out.push(`${indent}}`);
   return out;
 }
@@ -167,7 +171,14 @@ function mapTypeOf(m: DescMessage, field: DescField): string | undefined {
   return `map<${TYPE_NAMES[k.type]}, ${TYPE_NAMES[v.type] ?? v.typeName}>`;
 }
 
-function fieldLine(f: FieldDescriptorProto, syntax: string, opts: string[] | undefined, extension = false, inOneof = false, mapType?: string): string {
+function fieldLine(
+  f: FieldDescriptorProto,
+  syntax: string,
+  opts: string[] | undefined,
+  extension = false,
+  inOneof = false,
+  mapType?: string,
+): string {
   if (f.type === FieldDescriptorProto_Type.GROUP) throw new Error(`field ${f.name}: groups are not supported`);
   const type = mapType ?? TYPE_NAMES[f.type] ?? f.typeName;
   let label = "";
@@ -180,7 +191,8 @@ function fieldLine(f: FieldDescriptorProto, syntax: string, opts: string[] | und
     const isString = f.type === FieldDescriptorProto_Type.STRING || f.type === FieldDescriptorProto_Type.BYTES;
     all.unshift(`default = ${isString ? quote(f.defaultValue) : f.defaultValue}`);
   }
-  if (f.jsonName && f.jsonName !== protoCamelCase(f.name) && !extension) all.unshift(`json_name = ${quote(f.jsonName)}`);
+  if (f.jsonName && f.jsonName !== protoCamelCase(f.name) && !extension)
+    all.unshift(`json_name = ${quote(f.jsonName)}`);
   return `${label}${type} ${f.name} = ${f.number}${all.length ? ` [${all.join(", ")}]` : ""};`;
 }
 
@@ -204,7 +216,9 @@ function optionList(opts: Message | undefined, registry: Registry): string[] {
   }
   for (const ext of extensionsFor(opts, registry)) {
     const value = getExtension(opts, ext);
-    out.push(`(${ext.typeName}) = ${ext.fieldKind === "message" ? textMessage(value as Message, ext.message, registry) : scalarText(value, ext)}`);
+    out.push(
+      `(${ext.typeName}) = ${ext.fieldKind === "message" ? textMessage(value as Message, ext.message, registry) : scalarText(value, ext)}`,
+    );
   }
   return out;
 }
@@ -248,9 +262,11 @@ function textMessage(msg: Message, desc: DescMessage, registry: Registry): strin
     if (!r.isSet(f)) continue;
     if (f.fieldKind === "list") {
       const items = [...r.get(f)].map((v) =>
-        f.listKind === "message" ? textMessage((v as ReflectMessage).message as Message, f.message, registry)
-        : f.listKind === "enum" ? enumText(f.enum, v as number)
-        : scalarText(v, f),
+        f.listKind === "message"
+          ? textMessage((v as ReflectMessage).message as Message, f.message, registry)
+          : f.listKind === "enum"
+            ? enumText(f.enum, v as number)
+            : scalarText(v, f),
       );
       parts.push(`${f.name}: [${items.join(", ")}]`);
     } else if (f.fieldKind === "map") {
@@ -288,4 +304,3 @@ function quoteBytes(b: Uint8Array): string {
   }
   return `${s}"`;
 }
-

@@ -61,7 +61,12 @@ export function listProtoPackages(root = repoRoot): ProtoPackage[] {
     const name = m[1];
     let p = byName.get(name);
     if (!p) {
-      p = { name, files: [], dir: rel.slice(0, rel.lastIndexOf("/") + 1).replace(/\/$/, ""), ...familyOf(name, protoOrg) };
+      p = {
+        name,
+        files: [],
+        dir: rel.slice(0, rel.lastIndexOf("/") + 1).replace(/\/$/, ""),
+        ...familyOf(name, protoOrg),
+      };
       byName.set(name, p);
     }
     p.files.push(rel);

@@ -40,7 +40,8 @@ function fieldDetail(f: DescField): string {
   let type: string;
   switch (f.fieldKind) {
     case "map": {
-      const value = f.mapKind === "scalar" ? scalarName(f.scalar) : f.mapKind === "enum" ? f.enum.typeName : f.message.typeName;
+      const value =
+        f.mapKind === "scalar" ? scalarName(f.scalar) : f.mapKind === "enum" ? f.enum.typeName : f.message.typeName;
       type = `map<${scalarName(f.mapKey)}, ${value}>`;
       break;
     }
@@ -57,8 +58,21 @@ function fieldDetail(f: DescField): string {
 }
 
 const SCALARS: Record<number, string> = {
-  1: "double", 2: "float", 3: "int64", 4: "uint64", 5: "int32", 6: "fixed64", 7: "fixed32", 8: "bool", 9: "string",
-  12: "bytes", 13: "uint32", 15: "sfixed32", 16: "sfixed64", 17: "sint32", 18: "sint64",
+  1: "double",
+  2: "float",
+  3: "int64",
+  4: "uint64",
+  5: "int32",
+  6: "fixed64",
+  7: "fixed32",
+  8: "bool",
+  9: "string",
+  12: "bytes",
+  13: "uint32",
+  15: "sfixed32",
+  16: "sfixed64",
+  17: "sint32",
+  18: "sint64",
 };
 
 function scalarName(type: number): string {
@@ -78,19 +92,37 @@ export function schemaElements(img: SchemaImage): Map<string, SchemaElement> {
           for (const m of t.methods) {
             const io = `${m.methodKind === "client_streaming" || m.methodKind === "bidi_streaming" ? "stream " : ""}${m.input.typeName}`;
             const out = `${m.methodKind === "server_streaming" || m.methodKind === "bidi_streaming" ? "stream " : ""}${m.output.typeName}`;
-            add({ ...base, kind: "method", name: `${t.typeName}.${m.name}`, deprecated: m.deprecated, detail: `(${io}) returns (${out})` });
+            add({
+              ...base,
+              kind: "method",
+              name: `${t.typeName}.${m.name}`,
+              deprecated: m.deprecated,
+              detail: `(${io}) returns (${out})`,
+            });
           }
           break;
         case "message":
           add({ ...base, kind: "message", name: t.typeName, deprecated: t.deprecated });
           t.fields.forEach((f) =>
-            add({ ...base, kind: "field", name: `${t.typeName}.${f.name}`, deprecated: f.deprecated, detail: fieldDetail(f) }),
+            add({
+              ...base,
+              kind: "field",
+              name: `${t.typeName}.${f.name}`,
+              deprecated: f.deprecated,
+              detail: fieldDetail(f),
+            }),
           );
           break;
         case "enum":
           add({ ...base, kind: "enum", name: t.typeName, deprecated: t.deprecated });
           for (const v of t.values) {
-            add({ ...base, kind: "enum value", name: `${t.typeName}.${v.name}`, deprecated: v.deprecated, detail: `${v.name} = ${v.number}` });
+            add({
+              ...base,
+              kind: "enum value",
+              name: `${t.typeName}.${v.name}`,
+              deprecated: v.deprecated,
+              detail: `${v.name} = ${v.number}`,
+            });
           }
           break;
         case "extension":
@@ -107,17 +139,21 @@ const TOP_LEVEL = new Set<ElementKind>(["service", "message", "enum"]);
 export function diffSchemas(base: SchemaImage, head: SchemaImage): SchemaDiff {
   const before = schemaElements(base);
   const after = schemaElements(head);
-  const sorted = (xs: SchemaElement[]) => xs.sort((a, b) => a.name.localeCompare(b.name) || a.kind.localeCompare(b.kind));
+  const sorted = (xs: SchemaElement[]) =>
+    xs.sort((a, b) => a.name.localeCompare(b.name) || a.kind.localeCompare(b.kind));
   const added = sorted([...after].filter(([k]) => !before.has(k)).map(([, e]) => e));
   const removed = sorted([...before].filter(([k]) => !after.has(k)).map(([, e]) => e));
-  const deprecated = sorted([...after].filter(([k, e]) => e.deprecated && before.has(k) && !before.get(k)!.deprecated).map(([, e]) => e));
+  const deprecated = sorted(
+    [...after].filter(([k, e]) => e.deprecated && before.has(k) && !before.get(k)!.deprecated).map(([, e]) => e),
+  );
   const changed: SchemaElement[] = [];
   for (const [k, e] of after) {
     const old = before.get(k);
     if (!old) continue;
     if (old.detail !== e.detail) changed.push(e);
     // A move between files (a rename) is listed once per top-level type; its members move with it.
-    else if (old.file !== e.file && TOP_LEVEL.has(e.kind)) changed.push({ ...e, detail: `moved from ${old.file} to ${e.file}` });
+    else if (old.file !== e.file && TOP_LEVEL.has(e.kind))
+      changed.push({ ...e, detail: `moved from ${old.file} to ${e.file}` });
   }
   sorted(changed);
   return { touchedPackages: touchedPackages(base, head), added, removed, deprecated, changed };
@@ -126,7 +162,12 @@ export function diffSchemas(base: SchemaImage, head: SchemaImage): SchemaDiff {
 /** Packages whose compiled files differ in any way, so a comment-only change counts too. */
 function touchedPackages(base: SchemaImage, head: SchemaImage): string[] {
   const encode = (img: SchemaImage) =>
-    new Map(ownFiles(img).map((f) => [f.proto.name, { pkg: f.proto.package, bytes: Buffer.from(toBinary(FileDescriptorProtoSchema, f.proto)) }]));
+    new Map(
+      ownFiles(img).map((f) => [
+        f.proto.name,
+        { pkg: f.proto.package, bytes: Buffer.from(toBinary(FileDescriptorProtoSchema, f.proto)) },
+      ]),
+    );
   const a = encode(base);
   const b = encode(head);
   const touched = new Set<string>();

@@ -33,7 +33,9 @@ export async function buildSchemaImage(ref: string | undefined, cwd = repoRoot):
     if (at) cleanup.push(at);
     const r = await run(bin("buf", repoRoot), ["build", at ? join(at, "proto") : "proto", "-o", out], { cwd });
     if (r.code !== 0) {
-      throw new Error(`buf build ${ref ? `at ${ref}` : "of the working tree"} failed (exit ${r.code}):\n${(r.stderr || r.stdout).trim()}`);
+      throw new Error(
+        `buf build ${ref ? `at ${ref}` : "of the working tree"} failed (exit ${r.code}):\n${(r.stderr || r.stdout).trim()}`,
+      );
     }
     const set = fromBinary(FileDescriptorSetSchema, readFileSync(out));
     return { registry: createFileRegistry(set), ownFiles: await ownProtoFiles(ref, cwd) };
@@ -47,5 +49,10 @@ async function ownProtoFiles(ref: string | undefined, cwd: string): Promise<Set<
   if (ref === undefined) return new Set(listProtoPackages(cwd).flatMap((p) => p.files));
   const r = await run("git", ["ls-tree", "-r", "--name-only", ref, "--", "proto/"], { cwd });
   if (r.code !== 0) throw new Error(`git ls-tree ${ref} failed: ${r.stderr.trim()}`);
-  return new Set(r.stdout.split("\n").filter((f) => f.endsWith(".proto")).map((f) => f.slice("proto/".length)));
+  return new Set(
+    r.stdout
+      .split("\n")
+      .filter((f) => f.endsWith(".proto"))
+      .map((f) => f.slice("proto/".length)),
+  );
 }

@@ -22,7 +22,10 @@ const VERSION = /^v[1-9]\d*((alpha|beta)[1-9]\d*)?$/;
 const SERVICE = /^[A-Z][A-Za-z0-9]*Service$/;
 
 function snake(pascal: string): string {
-  return pascal.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/([A-Z]+)([A-Z][a-z])/g, "$1_$2").toLowerCase();
+  return pascal
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .replace(/([A-Z]+)([A-Z][a-z])/g, "$1_$2")
+    .toLowerCase();
 }
 
 /** Validates the arguments and renders the proto; throws ScaffoldError naming the bad argument. */
@@ -34,7 +37,9 @@ export function planServiceScaffold(pkg: string, service: string, protoOrg: stri
     );
   }
   if (!SERVICE.test(service) || service === "Service") {
-    throw new ScaffoldError(`service "${service}" must be PascalCase and end in "Service", e.g. ShipmentService (buf lint SERVICE_SUFFIX)`);
+    throw new ScaffoldError(
+      `service "${service}" must be PascalCase and end in "Service", e.g. ShipmentService (buf lint SERVICE_SUFFIX)`,
+    );
   }
   const [, domain, version] = segs;
   const entity = service.slice(0, -"Service".length);

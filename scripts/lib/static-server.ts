@@ -30,19 +30,26 @@ export function serveStatic(dir: string, port = 0): Promise<StaticServer> {
   // The real root, so that a symlinked site directory still serves and a link inside it is judged by where it leads.
   const root = realpathSync(resolve(dir));
   const server = createServer((req, res) => {
-    serveOne(root, req, res).catch((err: unknown) => fail(res, 500, `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`));
+    serveOne(root, req, res).catch((err: unknown) =>
+      fail(res, 500, `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`),
+    );
   });
   return new Promise((ok, failListen) => {
     server.once("error", failListen);
     server.listen(port, "127.0.0.1", () => {
       const { port: p } = server.address() as AddressInfo;
-      ok({ server, url: `http://127.0.0.1:${p}/`, close: () => new Promise<void>((done) => server.close(() => done())) });
+      ok({
+        server,
+        url: `http://127.0.0.1:${p}/`,
+        close: () => new Promise<void>((done) => server.close(() => done())),
+      });
     });
   });
 }
 
 async function serveOne(root: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  if (req.method !== "GET" && req.method !== "HEAD") return fail(res, 405, "method not allowed", { allow: "GET, HEAD" });
+  if (req.method !== "GET" && req.method !== "HEAD")
+    return fail(res, 405, "method not allowed", { allow: "GET, HEAD" });
   let path: string;
   try {
     path = decodeURIComponent(new URL(req.url ?? "/", "http://localhost").pathname);
@@ -72,7 +79,8 @@ async function serveOne(root: string, req: IncomingMessage, res: ServerResponse)
     }
     const index = join(file, "index.html");
     const indexReal = await realpath(index).catch(() => undefined);
-    if (!indexReal || !inside(root, indexReal)) return fail(res, indexReal ? 403 : 404, indexReal ? "forbidden" : "not found");
+    if (!indexReal || !inside(root, indexReal))
+      return fail(res, indexReal ? 403 : 404, indexReal ? "forbidden" : "not found");
     handle = await openOrNull(indexReal);
     if (!handle) return fail(res, 404, "not found");
     stat = await handle.stat();
@@ -82,7 +90,11 @@ async function serveOne(root: string, req: IncomingMessage, res: ServerResponse)
     await handle.close();
     return fail(res, 404, "not found");
   }
-  res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream", "content-length": stat.size, "cache-control": "no-cache" });
+  res.writeHead(200, {
+    "content-type": TYPES[extname(file)] ?? "application/octet-stream",
+    "content-length": stat.size,
+    "cache-control": "no-cache",
+  });
   if (req.method === "HEAD" || stat.size === 0) {
     await handle.close();
     return void res.end();

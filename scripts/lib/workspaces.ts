@@ -26,8 +26,13 @@ export function listWorkspacePackages(root = repoRoot): WorkspacePackage[] {
     if (!ws || state.get(name) === "done") return;
     if (state.get(name) === "visiting") throw new Error(`workspace dependency cycle: ${[...chain, name].join(" -> ")}`);
     state.set(name, "visiting");
-    const pj = ws.packageJson as { dependencies?: Record<string, string>; peerDependencies?: Record<string, string>; devDependencies?: Record<string, string> };
-    for (const dep of Object.keys({ ...pj.dependencies, ...pj.peerDependencies, ...pj.devDependencies }).sort()) visit(dep, [...chain, name]);
+    const pj = ws.packageJson as {
+      dependencies?: Record<string, string>;
+      peerDependencies?: Record<string, string>;
+      devDependencies?: Record<string, string>;
+    };
+    for (const dep of Object.keys({ ...pj.dependencies, ...pj.peerDependencies, ...pj.devDependencies }).sort())
+      visit(dep, [...chain, name]);
     state.set(name, "done");
     ordered.push(ws);
   };

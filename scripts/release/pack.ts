@@ -74,17 +74,27 @@ export function missingBuildOutputs(root: string, ws: WorkspacePackage): string[
     else if (v && typeof v === "object") Object.values(v).forEach(collect);
   };
   collect(ws.packageJson.exports);
-  for (const k of ["main", "module", "types"]) if (typeof ws.packageJson[k] === "string") targets.add(ws.packageJson[k] as string);
-  return [...targets].filter((t) => t !== "./package.json" && !existsSync(join(root, ws.dir, t))).map((t) => `${ws.dir}/${t.replace(/^\.\//, "")}`);
+  for (const k of ["main", "module", "types"])
+    if (typeof ws.packageJson[k] === "string") targets.add(ws.packageJson[k] as string);
+  return [...targets]
+    .filter((t) => t !== "./package.json" && !existsSync(join(root, ws.dir, t)))
+    .map((t) => `${ws.dir}/${t.replace(/^\.\//, "")}`);
 }
 
 /** Packs every releasable package; replaces build/release atomically so a failed pack leaves no half set. */
-export async function packRelease(root: string, version: string, outDir = join(root, RELEASE_DIR)): Promise<ReleaseManifest> {
+export async function packRelease(
+  root: string,
+  version: string,
+  outDir = join(root, RELEASE_DIR),
+): Promise<ReleaseManifest> {
   const packages = releasablePackages(root);
   const missing = packages.flatMap((p) => missingBuildOutputs(root, p));
   if (missing.length) {
-    throw new ReleaseError("ENOTBUILT", `the packages are not built: ${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ` and ${missing.length - 5} more` : ""} missing`,
-      "Run `npm run build` (lint, breaking check, generate, build:packages, typecheck, docs) and `npm test` before releasing.");
+    throw new ReleaseError(
+      "ENOTBUILT",
+      `the packages are not built: ${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ` and ${missing.length - 5} more` : ""} missing`,
+      "Run `npm run build` (lint, breaking check, generate, build:packages, typecheck, docs) and `npm test` before releasing.",
+    );
   }
   const names = new Set(listWorkspacePackages(root).map((p) => p.name));
   const fresh = siblingTempDir(outDir);
@@ -93,10 +103,16 @@ export async function packRelease(root: string, version: string, outDir = join(r
     const staged = packages.map((ws) => join(stage, basename(ws.dir)));
     for (const [i, ws] of packages.entries()) {
       cpSync(join(root, ws.dir), staged[i], { recursive: true, filter: (src) => basename(src) !== "node_modules" });
-      writeFileSync(join(staged[i], "package.json"), `${JSON.stringify(publishedPackageJson(ws.packageJson, version, names), null, 2)}\n`);
+      writeFileSync(
+        join(staged[i], "package.json"),
+        `${JSON.stringify(publishedPackageJson(ws.packageJson, version, names), null, 2)}\n`,
+      );
     }
     // One npm process packs them all (it reports them in argument order).
-    const r = await runOrThrow("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", fresh, ...staged], { cwd: stage, env: { ...process.env, npm_config_loglevel: "error" } });
+    const r = await runOrThrow("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", fresh, ...staged], {
+      cwd: stage,
+      env: { ...process.env, npm_config_loglevel: "error" },
+    });
     const infos = JSON.parse(r.stdout) as { name: string; filename: string }[];
     const manifest: ReleaseManifest = { version, packages: [] };
     for (const ws of packages) {
@@ -147,7 +163,11 @@ export function archivePackedRelease(root: string, manifest: ReleaseManifest, in
 }
 
 /** The archived packed set of `version`, when it is complete and was packed from `inputsHash`. */
-export function readArchivedRelease(root: string, version: string, inputsHash: string): { manifest: ReleaseManifest; dir: string } | undefined {
+export function readArchivedRelease(
+  root: string,
+  version: string,
+  inputsHash: string,
+): { manifest: ReleaseManifest; dir: string } | undefined {
   const dir = join(root, ARCHIVE_DIR, version);
   const manifest = readPackedRelease(dir, version);
   return manifest && manifest.inputsHash === inputsHash ? { manifest, dir } : undefined;

@@ -15,7 +15,16 @@ import { run, runOrThrow } from "../lib/exec.js";
 import { buildInputsHash, buildPackagesOnce } from "./build-stamp.js";
 import { dedupeChangelogFile } from "./changelog.js";
 import { ReleaseError } from "./errors.js";
-import { archivePackedRelease, missingBuildOutputs, packRelease, readPackedRelease, releasablePackages, RELEASE_DIR, unpackedEntry, type ReleaseManifest } from "./pack.js";
+import {
+  archivePackedRelease,
+  missingBuildOutputs,
+  packRelease,
+  readPackedRelease,
+  releasablePackages,
+  RELEASE_DIR,
+  unpackedEntry,
+  type ReleaseManifest,
+} from "./pack.js";
 import { BOT_IDENTITY, hasDocsPublish, publishDocs } from "./publish-docs.js";
 import { distTagOf, publishRelease, registriesOf, verifyPackedContent, verifyRegistries } from "./publish.js";
 import { missingFromRegistry, recoverRelease } from "./recover.js";
@@ -54,17 +63,24 @@ export interface Context {
 const npmCtx = (c: Context): NpmContext => ({ cwd: c.cwd, env: c.env });
 
 function manifestFor(c: Context): ReleaseManifest {
-  return { version: "0.0.0", packages: releasablePackages(c.cwd).map((p) => unpackedEntry(p.name, p.dir, p.packageJson)) };
+  return {
+    version: "0.0.0",
+    packages: releasablePackages(c.cwd).map((p) => unpackedEntry(p.name, p.dir, p.packageJson)),
+  };
 }
 
 export async function verifyConditions(_cfg: PluginConfig, c: Context): Promise<void> {
   const packages = releasablePackages(c.cwd);
-  if (packages.length === 0) throw new ReleaseError("ENOPACKAGES", `no publishable workspace packages under ${join(c.cwd, "packages")}`);
+  if (packages.length === 0)
+    throw new ReleaseError("ENOPACKAGES", `no publishable workspace packages under ${join(c.cwd, "packages")}`);
   // The release workflow runs `npm run build` and `npm test` before semantic-release; no dist/ means it did not.
   const missing = packages.flatMap((p) => missingBuildOutputs(c.cwd, p));
   if (missing.length) {
-    throw new ReleaseError("ENOTBUILT", `the workspace packages are not built (${missing.length} files missing, e.g. ${missing[0]})`,
-      "Releases run after lint, build and tests have passed: run `npm run build` and `npm test`, then semantic-release.");
+    throw new ReleaseError(
+      "ENOTBUILT",
+      `the workspace packages are not built (${missing.length} files missing, e.g. ${missing[0]})`,
+      "Releases run after lint, build and tests have passed: run `npm run build` and `npm test`, then semantic-release.",
+    );
   }
   const registries = await registriesOf(manifestFor(c), npmCtx(c));
   await verifyRegistries(registries.values(), npmCtx(c), (m) => c.logger.log(m));
@@ -73,14 +89,30 @@ export async function verifyConditions(_cfg: PluginConfig, c: Context): Promise<
 
 /** Asks each registry, before any tag, whether the token may publish each package (see publishRights). */
 async function verifyPublishRights(registries: Map<string, string>, c: Context): Promise<void> {
-  const answers = await Promise.all([...registries].map(async ([name, registry]) => ({ name, registry, ...(await publishRights(name, registry, c.env)) })));
+  const answers = await Promise.all(
+    [...registries].map(async ([name, registry]) => ({
+      name,
+      registry,
+      ...(await publishRights(name, registry, c.env)),
+    })),
+  );
   const refused = answers.filter((a) => !a.allowed);
   if (refused.length) {
-    throw new ReleaseError("ENPMRIGHTS", `the npm token may not publish ${refused.length} of ${answers.length} packages: ${refused.map((a) => a.name).join(", ")}`,
-      [...refused.map((a) => `${a.name} on ${a.registry}: ${a.why}`), "", "Nothing was tagged or published. Give the token's user publish rights to these packages (or use a token that has them), then re-run."].join("\n"));
+    throw new ReleaseError(
+      "ENPMRIGHTS",
+      `the npm token may not publish ${refused.length} of ${answers.length} packages: ${refused.map((a) => a.name).join(", ")}`,
+      [
+        ...refused.map((a) => `${a.name} on ${a.registry}: ${a.why}`),
+        "",
+        "Nothing was tagged or published. Give the token's user publish rights to these packages (or use a token that has them), then re-run.",
+      ].join("\n"),
+    );
   }
   const unknown = answers.filter((a) => !a.known);
-  if (unknown.length) c.logger.log(`npm: publish rights of ${unknown.length} package(s) could not be checked in advance (${unknown[0].why}); a refusal would come at publish, after the tag`);
+  if (unknown.length)
+    c.logger.log(
+      `npm: publish rights of ${unknown.length} package(s) could not be checked in advance (${unknown[0].why}); a refusal would come at publish, after the tag`,
+    );
   else c.logger.log(`npm: the token may publish all ${answers.length} packages`);
 }
 
@@ -92,7 +124,9 @@ export async function analyzeCommits(cfg: PluginConfig, c: Context): Promise<nul
   if (c.options.dryRun) return null;
   const missing = await missingFromRegistry(last.gitTag, npmCtx(c));
   if (missing.length === 0) return null;
-  c.logger.log(`release ${last.gitTag} is incomplete (${missing.join(", ")} missing); publishing the rest before anything else`);
+  c.logger.log(
+    `release ${last.gitTag} is incomplete (${missing.join(", ")} missing); publishing the rest before anything else`,
+  );
   const channels = last.channels ?? [c.branch.channel ?? null];
   const r = await recoverRelease({
     tag: last.gitTag,
@@ -112,8 +146,16 @@ export async function analyzeCommits(cfg: PluginConfig, c: Context): Promise<nul
 
 export async function verifyRelease(_cfg: PluginConfig, c: Context): Promise<void> {
   const next = c.nextRelease!;
-  const findings = await checkSchemaSafety({ lastTag: c.lastRelease?.gitTag, releaseType: next.type ?? "", nextVersion: next.version, cwd: c.cwd });
-  if (findings.length) c.logger.log(`schema: ${findings.length} breaking change(s) since ${c.lastRelease?.gitTag}, declared: this is a major release`);
+  const findings = await checkSchemaSafety({
+    lastTag: c.lastRelease?.gitTag,
+    releaseType: next.type ?? "",
+    nextVersion: next.version,
+    cwd: c.cwd,
+  });
+  if (findings.length)
+    c.logger.log(
+      `schema: ${findings.length} breaking change(s) since ${c.lastRelease?.gitTag}, declared: this is a major release`,
+    );
   else c.logger.log(`schema: no breaking changes since ${c.lastRelease?.gitTag ?? "(first release)"}`);
 }
 
@@ -129,10 +171,12 @@ export async function prepare(cfg: PluginConfig, c: Context): Promise<void> {
   if (inputs) archivePackedRelease(c.cwd, m, inputs);
   // Before the tag: a version the registry already holds with other content stops the release here.
   const { present } = await verifyPackedContent(m, join(c.cwd, RELEASE_DIR), npmCtx(c));
-  if (present.length) c.logger.log(`npm: ${present.length} package(s) already in the registry at ${next.version} with the same content`);
+  if (present.length)
+    c.logger.log(`npm: ${present.length} package(s) already in the registry at ${next.version} with the same content`);
   const changelog = join(c.cwd, "CHANGELOG.md");
   if ((cfg.commitChangelog ?? true) && existsSync(changelog)) {
-    if (dedupeChangelogFile(changelog)) c.logger.log(`CHANGELOG.md had an older ${next.version} section (an earlier run's); replaced it`);
+    if (dedupeChangelogFile(changelog))
+      c.logger.log(`CHANGELOG.md had an older ${next.version} section (an earlier run's); replaced it`);
     const status = await runOrThrow("git", ["status", "--porcelain", "--", "CHANGELOG.md"], { cwd: c.cwd });
     if (status.stdout.trim()) await commitAndPushChangelog(c);
   }
@@ -149,16 +193,28 @@ async function commitAndPushChangelog(c: Context): Promise<void> {
   const env = { ...BOT_IDENTITY, ...c.env };
   const before = (await runOrThrow("git", ["rev-parse", "HEAD"], { cwd: c.cwd })).stdout.trim();
   await runOrThrow("git", ["add", "CHANGELOG.md"], { cwd: c.cwd, env });
-  await runOrThrow("git", ["commit", "--no-verify", "-q", "-m", `chore(release): ${next.gitTag} [skip ci]\n\n${next.version}`], { cwd: c.cwd, env });
-  const push = await run("git", ["push", "-q", c.options.repositoryUrl, `HEAD:refs/heads/${c.branch.name}`], { cwd: c.cwd, env });
+  await runOrThrow(
+    "git",
+    ["commit", "--no-verify", "-q", "-m", `chore(release): ${next.gitTag} [skip ci]\n\n${next.version}`],
+    { cwd: c.cwd, env },
+  );
+  const push = await run("git", ["push", "-q", c.options.repositoryUrl, `HEAD:refs/heads/${c.branch.name}`], {
+    cwd: c.cwd,
+    env,
+  });
   if (push.code !== 0) {
     // --keep: back to the commit before, CHANGELOG.md included (it has no other local edit).
     const reset = await run("git", ["reset", "-q", "--keep", before], { cwd: c.cwd, env });
-    throw new ReleaseError("EPUSHCHANGELOG", `pushing the release commit for ${next.gitTag} to ${c.branch.name} was refused: ${push.stderr.trim().split("\n").slice(-1)[0] || `git exit ${push.code}`}`,
+    throw new ReleaseError(
+      "EPUSHCHANGELOG",
+      `pushing the release commit for ${next.gitTag} to ${c.branch.name} was refused: ${push.stderr.trim().split("\n").slice(-1)[0] || `git exit ${push.code}`}`,
       [
-        reset.code === 0 ? "The local release commit was undone; nothing was tagged or published." : `Undoing the local release commit failed (${reset.stderr.trim()}): run \`git reset --keep ${before}\` before re-running. Nothing was tagged or published.`,
+        reset.code === 0
+          ? "The local release commit was undone; nothing was tagged or published."
+          : `Undoing the local release commit failed (${reset.stderr.trim()}): run \`git reset --keep ${before}\` before re-running. Nothing was tagged or published.`,
         `If another release run won the race, pull (git pull --ff-only) and re-run; otherwise check that the release may push to ${c.branch.name} (branch protection, credentials), then re-run.`,
-      ].join("\n"));
+      ].join("\n"),
+    );
   }
   c.logger.log(`committed and pushed CHANGELOG.md for ${next.gitTag}`);
 }
@@ -167,7 +223,11 @@ export async function publish(_cfg: PluginConfig, c: Context) {
   const next = c.nextRelease!;
   const outDir = join(c.cwd, RELEASE_DIR);
   const manifest = readPackedRelease(outDir, next.version);
-  if (!manifest) throw new ReleaseError("ENOTPACKED", `no complete packed set for ${next.version} in ${outDir}; the prepare step did not run or failed`);
+  if (!manifest)
+    throw new ReleaseError(
+      "ENOTPACKED",
+      `no complete packed set for ${next.version} in ${outDir}; the prepare step did not run or failed`,
+    );
   const distTag = distTagOf(next.channel);
   const r = await publishRelease(manifest, outDir, { distTag, ctx: npmCtx(c), log: (m) => c.logger.log(m) });
   return { name: `npm (${distTag}): ${manifest.packages.length} packages at ${next.version}`, url: r.registries[0] };
@@ -194,9 +254,16 @@ export async function success(cfg: PluginConfig, c: Context): Promise<void> {
   if (!next || !(cfg.docs ?? hasDocsPublish(c.cwd))) return;
   // A docs failure must not fail a release whose packages are already out; say so loudly instead.
   try {
-    await publishDocs({ version: next.version, cwd: c.cwd, env: c.env, remote: c.options.repositoryUrl, log: (m) => c.logger.log(m) });
+    await publishDocs({
+      version: next.version,
+      cwd: c.cwd,
+      env: c.env,
+      remote: c.options.repositoryUrl,
+      log: (m) => c.logger.log(m),
+    });
   } catch (err) {
-    (c.logger.warn ?? c.logger.log)(`docs for ${next.version} were NOT published: ${(err as Error).message}\nRe-run: npm run release:docs -- ${next.gitTag}`);
+    (c.logger.warn ?? c.logger.log)(
+      `docs for ${next.version} were NOT published: ${(err as Error).message}\nRe-run: npm run release:docs -- ${next.gitTag}`,
+    );
   }
 }
-

@@ -54,7 +54,11 @@ export async function publishDocs(opts: PublishDocsOptions): Promise<string | un
   const orphan = `docs-publish-${process.pid}`;
   rmSync(tree, { recursive: true });
   try {
-    const fetched = await run("git", ["fetch", "--quiet", remote, `+refs/heads/${DOCS_BRANCH}:refs/remotes/docs-publish/${DOCS_BRANCH}`], { cwd, env });
+    const fetched = await run(
+      "git",
+      ["fetch", "--quiet", remote, `+refs/heads/${DOCS_BRANCH}:refs/remotes/docs-publish/${DOCS_BRANCH}`],
+      { cwd, env },
+    );
     if (fetched.code === 0) {
       await git(["worktree", "add", "--quiet", "--detach", tree, `refs/remotes/docs-publish/${DOCS_BRANCH}`]);
     } else {
@@ -63,7 +67,10 @@ export async function publishDocs(opts: PublishDocsOptions): Promise<string | un
       await git(["checkout", "--quiet", "--orphan", orphan], tree);
       await git(["rm", "-rf", "--quiet", "."], tree);
     }
-    await runOrThrow("npm", ["run", "-s", "docs:publish", "--", "--site", site, "--version", version, "--tree", tree], { cwd, env });
+    await runOrThrow("npm", ["run", "-s", "docs:publish", "--", "--site", site, "--version", version, "--tree", tree], {
+      cwd,
+      env,
+    });
     await git(["add", "-A"], tree);
     if ((await run("git", ["diff", "--cached", "--quiet"], { cwd: tree, env })).code === 0) {
       log(`docs: ${DOCS_BRANCH} already has the docs of ${version}`);
@@ -84,8 +91,12 @@ export async function publishDocs(opts: PublishDocsOptions): Promise<string | un
 
 /** npm run release:docs: the docs of a tag, built from the tag's sources (a worktree unless HEAD is the tag). */
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { remote: { type: "string" }, "no-push": { type: "boolean", default: false } } });
-  if (positionals.length !== 1) throw new Error("usage: npm run release:docs -- vX.Y.Z [--remote <name|url>] [--no-push]");
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { remote: { type: "string" }, "no-push": { type: "boolean", default: false } },
+  });
+  if (positionals.length !== 1)
+    throw new Error("usage: npm run release:docs -- vX.Y.Z [--remote <name|url>] [--no-push]");
   const tag = positionals[0];
   const version = versionOfTag(tag);
   const cwd = process.cwd();

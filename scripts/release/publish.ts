@@ -37,7 +37,12 @@ type Log = (msg: string) => void;
 export async function registriesOf(manifest: ReleaseManifest, ctx: NpmContext): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const p of manifest.packages) {
-    out.set(p.name, p.registry ? normalizeRegistry(p.registry) : await targetRegistry({ name: p.name, version: manifest.version }, ctx));
+    out.set(
+      p.name,
+      p.registry
+        ? normalizeRegistry(p.registry)
+        : await targetRegistry({ name: p.name, version: manifest.version }, ctx),
+    );
   }
   return out;
 }
@@ -82,7 +87,9 @@ function mismatchError(mismatches: Mismatch[], version: string, anyPublished: bo
     [
       ...mismatches.map((m) => `${m.id} in ${m.registry}:\n  registry has  ${m.theirs}\n  tag builds    ${m.ours}`),
       "",
-      anyPublished ? "Publishing stopped here; the packages listed as published above stay." : "Nothing was published by this run.",
+      anyPublished
+        ? "Publishing stopped here; the packages listed as published above stay."
+        : "Nothing was published by this run.",
       `What is in the registry at ${version} did not come from ${tagOf(version)} (a manual publish, another repository with the same names, or a build that is not reproducible).`,
       "Find out where it came from. If it is wrong, remove it (npm unpublish, where the registry allows) and re-run; otherwise make a new release, so that each version means one content.",
     ].join("\n"),
@@ -99,12 +106,24 @@ interface Checked {
   dist?: RegistryDist;
 }
 
-async function checkAll(manifest: ReleaseManifest, outDir: string, registries: Map<string, string>, ctx: NpmContext): Promise<Checked[]> {
+async function checkAll(
+  manifest: ReleaseManifest,
+  outDir: string,
+  registries: Map<string, string>,
+  ctx: NpmContext,
+): Promise<Checked[]> {
   return Promise.all(
     manifest.packages.map(async (p) => {
       const file = join(outDir, p.tarball);
       const registry = registries.get(p.name)!;
-      return { name: p.name, id: `${p.name}@${manifest.version}`, registry, file, local: tarballDigests(file), dist: await registryDist(p.name, manifest.version, registry, ctx) };
+      return {
+        name: p.name,
+        id: `${p.name}@${manifest.version}`,
+        registry,
+        file,
+        local: tarballDigests(file),
+        dist: await registryDist(p.name, manifest.version, registry, ctx),
+      };
     }),
   );
 }
@@ -120,7 +139,11 @@ function mismatchesOf(checked: Checked[]): Mismatch[] {
  * EINTEGRITY when any version there has other content. The release runs it
  * before tagging, so a foreign tarball stops the release before the tag.
  */
-export async function verifyPackedContent(manifest: ReleaseManifest, outDir: string, ctx: NpmContext): Promise<{ present: string[] }> {
+export async function verifyPackedContent(
+  manifest: ReleaseManifest,
+  outDir: string,
+  ctx: NpmContext,
+): Promise<{ present: string[] }> {
   const registries = await registriesOf(manifest, ctx);
   const { ctx: authed, cleanup } = await withToken(ctx, [...registries.values()]);
   try {
@@ -136,11 +159,21 @@ export async function verifyPackedContent(manifest: ReleaseManifest, outDir: str
 export async function publishRelease(
   manifest: ReleaseManifest,
   outDir: string,
-  opts: { distTag: string; ctx: NpmContext; log: Log; /** Also download every version already listed; republish what the registry cannot serve. */ verifyFetch?: boolean },
+  opts: {
+    distTag: string;
+    ctx: NpmContext;
+    log: Log /** Also download every version already listed; republish what the registry cannot serve. */;
+    verifyFetch?: boolean;
+  },
 ): Promise<PublishResult> {
   const registries = await registriesOf(manifest, opts.ctx);
   const { ctx, cleanup } = await withToken(opts.ctx, [...registries.values()]);
-  const result: PublishResult = { published: [], skipped: [], republished: [], registries: [...new Set(registries.values())] };
+  const result: PublishResult = {
+    published: [],
+    skipped: [],
+    republished: [],
+    registries: [...new Set(registries.values())],
+  };
   const provenance = provenanceAvailable(ctx.env);
   try {
     const checked = await checkAll(manifest, outDir, registries, ctx);
@@ -148,7 +181,11 @@ export async function publishRelease(
     if (mismatches.length) throw mismatchError(mismatches, manifest.version, false);
     const lost = new Set<string>();
     if (opts.verifyFetch) {
-      const fetched = await Promise.all(checked.map((c) => (c.dist ? tarballFetchable(c.name, manifest.version, c.registry, ctx) : { ok: true, why: "" })));
+      const fetched = await Promise.all(
+        checked.map((c) =>
+          c.dist ? tarballFetchable(c.name, manifest.version, c.registry, ctx) : { ok: true, why: "" },
+        ),
+      );
       checked.forEach((c, i) => {
         if (!fetched[i].ok) {
           opts.log(`npm: ${c.id} is listed in ${c.registry} but its tarball cannot be fetched (${fetched[i].why})`);
@@ -158,26 +195,44 @@ export async function publishRelease(
     }
     for (const c of checked) {
       if (c.dist && !lost.has(c.id)) {
-        opts.log(`npm: ${c.id} is already in ${c.registry} with the same content (${c.local.integrity.slice(0, 22)}…); skipped`);
+        opts.log(
+          `npm: ${c.id} is already in ${c.registry} with the same content (${c.local.integrity.slice(0, 22)}…); skipped`,
+        );
         result.skipped.push(c.id);
         continue;
       }
       if (lost.has(c.id)) {
         const gone = await unpublishVersion(c.name, manifest.version, c.registry, ctx);
         if (!gone.ok) {
-          throw new ReleaseError("ELOSTTARBALL", `${c.id} is listed in ${c.registry} but its tarball cannot be fetched, and the registry refuses to remove the version to publish it again: ${gone.why}`,
-            `Restore the tarball in the registry's storage (its digest is ${c.local.integrity}, the file is ${c.file}), or ask the registry's admins to remove the broken version, then re-run.`);
+          throw new ReleaseError(
+            "ELOSTTARBALL",
+            `${c.id} is listed in ${c.registry} but its tarball cannot be fetched, and the registry refuses to remove the version to publish it again: ${gone.why}`,
+            `Restore the tarball in the registry's storage (its digest is ${c.local.integrity}, the file is ${c.file}), or ask the registry's admins to remove the broken version, then re-run.`,
+          );
         }
       }
-      const fresh = await publishTarball(c.name, c.file, manifest.version, { registry: c.registry, distTag: opts.distTag, provenance }, ctx);
+      const fresh = await publishTarball(
+        c.name,
+        c.file,
+        manifest.version,
+        { registry: c.registry, distTag: opts.distTag, provenance },
+        ctx,
+      );
       if (fresh) {
-        opts.log(`npm: ${lost.has(c.id) ? "republished" : "published"} ${c.id} to ${c.registry} (dist-tag ${opts.distTag})`);
+        opts.log(
+          `npm: ${lost.has(c.id) ? "republished" : "published"} ${c.id} to ${c.registry} (dist-tag ${opts.distTag})`,
+        );
         (lost.has(c.id) ? result.republished : result.published).push(c.id);
         continue;
       }
       // Someone published it between our look and our publish: fine only if it is our content.
       const now = await registryDist(c.name, manifest.version, c.registry, ctx);
-      if (now && !sameContent(now, c.local)) throw mismatchError([{ id: c.id, registry: c.registry, theirs: digestOf(now), ours: c.local.integrity }], manifest.version, result.published.length > 0);
+      if (now && !sameContent(now, c.local))
+        throw mismatchError(
+          [{ id: c.id, registry: c.registry, theirs: digestOf(now), ours: c.local.integrity }],
+          manifest.version,
+          result.published.length > 0,
+        );
       opts.log(`npm: ${c.id} appeared in ${c.registry} meanwhile, with the same content; skipped`);
       result.skipped.push(c.id);
     }

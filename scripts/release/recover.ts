@@ -10,7 +10,14 @@ import { showFile } from "../lib/git.js";
 import type { PackageJson } from "../lib/package-plan.js";
 import { buildInputsHash, buildPackagesOnce } from "./build-stamp.js";
 import { ReleaseError } from "./errors.js";
-import { packRelease, readArchivedRelease, readPackedRelease, RELEASE_DIR, unpackedEntry, type ReleaseManifest } from "./pack.js";
+import {
+  packRelease,
+  readArchivedRelease,
+  readPackedRelease,
+  RELEASE_DIR,
+  unpackedEntry,
+  type ReleaseManifest,
+} from "./pack.js";
 import { hasDocsPublish, publishDocs } from "./publish-docs.js";
 import { publishRelease, registriesOf, verifyRegistries, type PublishResult } from "./publish.js";
 import { isPublished, withToken, type NpmContext } from "./registry.js";
@@ -45,12 +52,16 @@ export interface RecoverOptions {
 export function defaultDistTag(version: string, currentLatest: string | undefined): string {
   const pre = semver.prerelease(version);
   if (pre && typeof pre[0] === "string") return pre[0];
-  if (currentLatest && semver.valid(currentLatest) && semver.lt(version, currentLatest)) return `release-${semver.major(version)}.x`;
+  if (currentLatest && semver.valid(currentLatest) && semver.lt(version, currentLatest))
+    return `release-${semver.major(version)}.x`;
   return "latest";
 }
 
 async function latestOf(name: string, registry: string, ctx: NpmContext): Promise<string | undefined> {
-  const r = await run("npm", ["view", name, "dist-tags.latest", "--prefer-online", "--registry", registry], { cwd: ctx.cwd, env: ctx.env });
+  const r = await run("npm", ["view", name, "dist-tags.latest", "--prefer-online", "--registry", registry], {
+    cwd: ctx.cwd,
+    env: ctx.env,
+  });
   return r.code === 0 && r.stdout.trim() ? r.stdout.trim() : undefined;
 }
 
@@ -59,7 +70,14 @@ async function latestOf(name: string, registry: string, ctx: NpmContext): Promis
  * a complete packed set for the version: the one in `dir`, or the one this
  * clone (`cwd`) archived when it packed the same build inputs.
  */
-async function packAt(dir: string, cwd: string, tag: string, version: string, build: boolean, log: Log): Promise<{ manifest: ReleaseManifest; outDir: string }> {
+async function packAt(
+  dir: string,
+  cwd: string,
+  tag: string,
+  version: string,
+  build: boolean,
+  log: Log,
+): Promise<{ manifest: ReleaseManifest; outDir: string }> {
   const outDir = join(dir, RELEASE_DIR);
   const packed = readPackedRelease(outDir, version);
   if (packed) {
@@ -99,53 +117,89 @@ export async function missingFromRegistry(tag: string, ctx: NpmContext): Promise
   const registries = await registriesOf(manifest, ctx);
   const { ctx: authed, cleanup } = await withToken(ctx, [...registries.values()]);
   try {
-    const present = await Promise.all(manifest.packages.map((p) => isPublished(p.name, version, registries.get(p.name)!, authed)));
+    const present = await Promise.all(
+      manifest.packages.map((p) => isPublished(p.name, version, registries.get(p.name)!, authed)),
+    );
     return manifest.packages.filter((_, i) => !present[i]).map((p) => `${p.name}@${version}`);
   } finally {
     cleanup();
   }
 }
 
-export async function recoverRelease(opts: RecoverOptions): Promise<PublishResult & { version: string; distTag: string }> {
+export async function recoverRelease(
+  opts: RecoverOptions,
+): Promise<PublishResult & { version: string; distTag: string }> {
   const log = opts.log ?? ((m: string) => console.log(m));
   const version = versionOfTag(opts.tag);
   await verifyTagOnRemote(opts.tag, opts.remote ?? "origin", opts.cwd);
-  return withTagCheckout(opts.tag, opts.cwd, (m) => log(`recover: ${m}`), async (dir) => {
-    const { manifest, outDir } = await packAt(dir, opts.cwd, opts.tag, version, opts.build ?? true, log);
-    const ctx: NpmContext = { cwd: opts.cwd, env: opts.env };
-    const registries = await registriesOf(manifest, ctx);
-    await verifyRegistries(registries.values(), ctx, log);
-    let distTag = opts.distTag;
-    if (!distTag) {
-      const first = manifest.packages[0];
-      distTag = defaultDistTag(version, first ? await latestOf(first.name, registries.get(first.name)!, ctx) : undefined);
-    }
-    const result = await publishRelease(manifest, outDir, { distTag, ctx, log, verifyFetch: opts.verifyFetch ?? true });
-    if (opts.docsRemote && hasDocsPublish(dir)) {
-      // The packages are out; docs trouble is reported, not fatal (npm run release:docs retries it).
-      try {
-        await publishDocs({ version, cwd: dir, env: opts.env, remote: opts.docsRemote, log });
-      } catch (err) {
-        log(`recover: docs for ${version} were NOT published: ${(err as Error).message}\nRe-run: npm run release:docs -- ${opts.tag}`);
+  return withTagCheckout(
+    opts.tag,
+    opts.cwd,
+    (m) => log(`recover: ${m}`),
+    async (dir) => {
+      const { manifest, outDir } = await packAt(dir, opts.cwd, opts.tag, version, opts.build ?? true, log);
+      const ctx: NpmContext = { cwd: opts.cwd, env: opts.env };
+      const registries = await registriesOf(manifest, ctx);
+      await verifyRegistries(registries.values(), ctx, log);
+      let distTag = opts.distTag;
+      if (!distTag) {
+        const first = manifest.packages[0];
+        distTag = defaultDistTag(
+          version,
+          first ? await latestOf(first.name, registries.get(first.name)!, ctx) : undefined,
+        );
       }
-    }
-    return { ...result, version, distTag };
-  });
+      const result = await publishRelease(manifest, outDir, {
+        distTag,
+        ctx,
+        log,
+        verifyFetch: opts.verifyFetch ?? true,
+      });
+      if (opts.docsRemote && hasDocsPublish(dir)) {
+        // The packages are out; docs trouble is reported, not fatal (npm run release:docs retries it).
+        try {
+          await publishDocs({ version, cwd: dir, env: opts.env, remote: opts.docsRemote, log });
+        } catch (err) {
+          log(
+            `recover: docs for ${version} were NOT published: ${(err as Error).message}\nRe-run: npm run release:docs -- ${opts.tag}`,
+          );
+        }
+      }
+      return { ...result, version, distTag };
+    },
+  );
 }
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { "dist-tag": { type: "string" }, "no-build": { type: "boolean", default: false }, docs: { type: "boolean", default: false }, remote: { type: "string", default: "origin" } },
+    options: {
+      "dist-tag": { type: "string" },
+      "no-build": { type: "boolean", default: false },
+      docs: { type: "boolean", default: false },
+      remote: { type: "string", default: "origin" },
+    },
   });
   if (positionals.length !== 1) {
-    console.error("usage: npm run release:recover -- vX.Y.Z [--dist-tag <tag>] [--no-build] [--docs] [--remote <name|url>]");
+    console.error(
+      "usage: npm run release:recover -- vX.Y.Z [--dist-tag <tag>] [--no-build] [--docs] [--remote <name|url>]",
+    );
     return 2;
   }
   const remote = values.remote ?? "origin";
-  const r = await recoverRelease({ tag: positionals[0], cwd: process.cwd(), env: process.env, distTag: values["dist-tag"], build: !values["no-build"], docsRemote: values.docs ? remote : undefined, remote });
+  const r = await recoverRelease({
+    tag: positionals[0],
+    cwd: process.cwd(),
+    env: process.env,
+    distTag: values["dist-tag"],
+    build: !values["no-build"],
+    docsRemote: values.docs ? remote : undefined,
+    remote,
+  });
   const republished = r.republished.length ? `, ${r.republished.length} republished (listed but not downloadable)` : "";
-  console.log(`recover: ${r.version}: ${r.published.length} published${republished}, ${r.skipped.length} already there with the same content and downloadable (dist-tag ${r.distTag})`);
+  console.log(
+    `recover: ${r.version}: ${r.published.length} published${republished}, ${r.skipped.length} already there with the same content and downloadable (dist-tag ${r.distTag})`,
+  );
   return 0;
 }
 
@@ -153,7 +207,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   main().then(
     (code) => process.exit(code),
     (err: Error) => {
-      console.error(`release:recover: ${err.message}${err instanceof ReleaseError && err.details ? `\n${err.details}` : ""}`);
+      console.error(
+        `release:recover: ${err.message}${err instanceof ReleaseError && err.details ? `\n${err.details}` : ""}`,
+      );
       process.exit(1);
     },
   );

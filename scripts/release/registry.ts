@@ -26,7 +26,10 @@ export function nerfDart(registry: string): string {
 }
 
 async function npm(args: string[], ctx: NpmContext) {
-  return run("npm", args, { cwd: ctx.cwd, env: { ...ctx.env, npm_config_loglevel: "error", npm_config_update_notifier: "false" } });
+  return run("npm", args, {
+    cwd: ctx.cwd,
+    env: { ...ctx.env, npm_config_loglevel: "error", npm_config_update_notifier: "false" },
+  });
 }
 
 const configCache = new WeakMap<NpmContext, Promise<Record<string, unknown>>>();
@@ -36,7 +39,11 @@ export function npmConfig(ctx: NpmContext): Promise<Record<string, unknown>> {
   let cached = configCache.get(ctx);
   if (!cached) {
     cached = npm(["config", "list", "--json"], ctx).then((r) => {
-      if (r.code !== 0) throw new ReleaseError("ENPMCONFIG", `npm config list failed in ${ctx.cwd}: ${firstErrorLine(r.stderr + r.stdout)}`);
+      if (r.code !== 0)
+        throw new ReleaseError(
+          "ENPMCONFIG",
+          `npm config list failed in ${ctx.cwd}: ${firstErrorLine(r.stderr + r.stdout)}`,
+        );
       return JSON.parse(r.stdout) as Record<string, unknown>;
     });
     configCache.set(ctx, cached);
@@ -69,7 +76,10 @@ export async function targetRegistry(pj: PackageJson, ctx: NpmContext): Promise<
  * token stays in the environment: npm expands the reference itself, so it is
  * never written to disk. Without NPM_TOKEN, npm's own auth config is used.
  */
-export async function withToken(ctx: NpmContext, registries: string[]): Promise<{ ctx: NpmContext; cleanup: () => void }> {
+export async function withToken(
+  ctx: NpmContext,
+  registries: string[],
+): Promise<{ ctx: NpmContext; cleanup: () => void }> {
   if (!ctx.env.NPM_TOKEN) return { ctx, cleanup: () => {} };
   const current = await npmConfigGet("userconfig", ctx);
   const base = current && existsSync(current) ? readFileSync(current, "utf8") : "";
@@ -78,14 +88,20 @@ export async function withToken(ctx: NpmContext, registries: string[]): Promise<
   const lines = [...new Set(registries.map(nerfDart))].map((n) => `${n}:_authToken=\${NPM_TOKEN}`);
   writeFileSync(file, `${base.trimEnd()}\n${lines.join("\n")}\n`, { mode: 0o600 });
   const env = Object.fromEntries(Object.entries(ctx.env).filter(([k]) => k.toLowerCase() !== "npm_config_userconfig"));
-  return { ctx: { cwd: ctx.cwd, env: { ...env, npm_config_userconfig: file } }, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    ctx: { cwd: ctx.cwd, env: { ...env, npm_config_userconfig: file } },
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 /** npm's own fields (code, errno, syscall, ...) are noise to a reader; the sentence after them is the news. */
 const NPM_FIELD_LINE = /^(code|errno|syscall|address|port|type|A complete log|Unknown user config)\b/;
 
 function firstErrorLine(out: string): string {
-  const lines = out.split("\n").map((l) => l.replace(/^npm (error|ERR!)\s*/, "").trim()).filter((l) => l && !NPM_FIELD_LINE.test(l) && !l.startsWith("npm warn"));
+  const lines = out
+    .split("\n")
+    .map((l) => l.replace(/^npm (error|ERR!)\s*/, "").trim())
+    .filter((l) => l && !NPM_FIELD_LINE.test(l) && !l.startsWith("npm warn"));
   return lines[0] ?? "no output";
 }
 
@@ -117,11 +133,17 @@ export async function whoami(registry: string, ctx: NpmContext): Promise<string>
   const unreachable = unreachableReason(out);
   const why = firstErrorLine(out);
   if (unreachable) {
-    throw new ReleaseError("ENPMREGISTRY", `The npm registry ${registry} is unreachable (${unreachable}).`,
-      `Nothing was tagged or published. Check the registry URL (publishConfig.registry, the @scope:registry or registry npm config, NPM_CONFIG_REGISTRY) and the network.`);
+    throw new ReleaseError(
+      "ENPMREGISTRY",
+      `The npm registry ${registry} is unreachable (${unreachable}).`,
+      `Nothing was tagged or published. Check the registry URL (publishConfig.registry, the @scope:registry or registry npm config, NPM_CONFIG_REGISTRY) and the network.`,
+    );
   }
-  throw new ReleaseError("ENPMAUTH", `npm whoami against ${registry} failed: the token is ${ctx.env.NPM_TOKEN ? "invalid or expired" : "missing"} (${why}).`,
-    `Nothing was tagged or published. Set NPM_TOKEN to a token that can publish to ${registry} (or configure npm auth for it), then re-run.`);
+  throw new ReleaseError(
+    "ENPMAUTH",
+    `npm whoami against ${registry} failed: the token is ${ctx.env.NPM_TOKEN ? "invalid or expired" : "missing"} (${why}).`,
+    `Nothing was tagged or published. Set NPM_TOKEN to a token that can publish to ${registry} (or configure npm auth for it), then re-run.`,
+  );
 }
 
 /** What a registry holds for name@version: its tarball's digests and URL. */
@@ -133,12 +155,20 @@ export interface RegistryDist {
 
 function viewError(name: string, version: string, registry: string, out: string): ReleaseError {
   const unreachable = unreachableReason(out);
-  return new ReleaseError("ENPMVIEW", `cannot tell whether ${name}@${version} is in ${registry}: ${unreachable ? `the registry is unreachable (${unreachable})` : firstErrorLine(out)}`,
-    `Check the registry, then re-run; a guess could publish twice or skip a package.`);
+  return new ReleaseError(
+    "ENPMVIEW",
+    `cannot tell whether ${name}@${version} is in ${registry}: ${unreachable ? `the registry is unreachable (${unreachable})` : firstErrorLine(out)}`,
+    `Check the registry, then re-run; a guess could publish twice or skip a package.`,
+  );
 }
 
 /** The registry's dist of name@version; undefined when it has no such version. Other errors throw: guessing could double-publish or skip. */
-export async function registryDist(name: string, version: string, registry: string, ctx: NpmContext): Promise<RegistryDist | undefined> {
+export async function registryDist(
+  name: string,
+  version: string,
+  registry: string,
+  ctx: NpmContext,
+): Promise<RegistryDist | undefined> {
   const r = await npm(["view", `${name}@${version}`, "dist", "--json", "--prefer-online", "--registry", registry], ctx);
   if (r.code === 0) return r.stdout.trim() ? (JSON.parse(r.stdout) as RegistryDist) : undefined;
   if (/E404|404 Not Found|is not in this registry/.test(r.stderr + r.stdout)) return undefined;
@@ -170,11 +200,32 @@ export function sameContent(dist: RegistryDist, local: { integrity: string; shas
  * lists (npm checks the integrity as it downloads). A fresh cache, so a local
  * copy cannot answer for the registry; no retries, so a lost file fails fast.
  */
-export async function tarballFetchable(name: string, version: string, registry: string, ctx: NpmContext): Promise<{ ok: boolean; why: string }> {
+export async function tarballFetchable(
+  name: string,
+  version: string,
+  registry: string,
+  ctx: NpmContext,
+): Promise<{ ok: boolean; why: string }> {
   const cache = mkdtempSync(join(tmpdir(), "release-fetch-"));
   try {
     const scope = name.startsWith("@") ? [`--${name.slice(0, name.indexOf("/"))}:registry=${registry}`] : [];
-    const r = await npm(["pack", `${name}@${version}`, "--dry-run", "--json", "--prefer-online", "--fetch-retries", "0", "--cache", cache, "--registry", registry, ...scope], ctx);
+    const r = await npm(
+      [
+        "pack",
+        `${name}@${version}`,
+        "--dry-run",
+        "--json",
+        "--prefer-online",
+        "--fetch-retries",
+        "0",
+        "--cache",
+        cache,
+        "--registry",
+        registry,
+        ...scope,
+      ],
+      ctx,
+    );
     return r.code === 0 ? { ok: true, why: "" } : { ok: false, why: firstErrorLine(r.stderr + r.stdout) };
   } finally {
     rmSync(cache, { recursive: true, force: true });
@@ -189,7 +240,11 @@ export async function tarballFetchable(name: string, version: string, registry: 
  * (415, 400) means it got past the rights check. Without NPM_TOKEN npm's own
  * auth config is used by npm itself, and rights cannot be asked this way.
  */
-export async function publishRights(name: string, registry: string, env: NodeJS.ProcessEnv): Promise<{ known: boolean; allowed: boolean; why: string }> {
+export async function publishRights(
+  name: string,
+  registry: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ known: boolean; allowed: boolean; why: string }> {
   const token = env.NPM_TOKEN;
   if (!token) return { known: false, allowed: true, why: "no NPM_TOKEN" };
   let res: Response;
@@ -201,7 +256,11 @@ export async function publishRights(name: string, registry: string, env: NodeJS.
       redirect: "manual",
     });
   } catch (err) {
-    throw new ReleaseError("ENPMREGISTRY", `The npm registry ${registry} is unreachable (${unreachableReason(String((err as Error).cause ?? err)) ?? (err as Error).message}).`, "Nothing was tagged or published.");
+    throw new ReleaseError(
+      "ENPMREGISTRY",
+      `The npm registry ${registry} is unreachable (${unreachableReason(String((err as Error).cause ?? err)) ?? (err as Error).message}).`,
+      "Nothing was tagged or published.",
+    );
   }
   const text = (await res.text()).slice(0, 300);
   let why = `HTTP ${res.status}`;
@@ -221,7 +280,13 @@ export interface PublishOptions {
 }
 
 /** Publishes a packed tarball; returns false when that version was already there (a concurrent or earlier run: the caller checks its content). */
-export async function publishTarball(name: string, tarball: string, version: string, opts: PublishOptions, ctx: NpmContext): Promise<boolean> {
+export async function publishTarball(
+  name: string,
+  tarball: string,
+  version: string,
+  opts: PublishOptions,
+  ctx: NpmContext,
+): Promise<boolean> {
   const scope = name.startsWith("@") ? name.slice(0, name.indexOf("/")) : undefined;
   const args = ["publish", tarball, "--tag", opts.distTag, "--registry", opts.registry, "--access", "public"];
   // A scope registry would win over --registry; pin both to the resolved target.
@@ -232,17 +297,35 @@ export async function publishTarball(name: string, tarball: string, version: str
   const out = r.stderr + r.stdout;
   if (/EPUBLISHCONFLICT|cannot publish over|previously published|E409/.test(out)) return false;
   const unreachable = unreachableReason(out);
-  throw new ReleaseError("ENPMPUBLISH", `npm publish of ${name}@${version} to ${opts.registry} failed: ${unreachable ? `the registry is unreachable (${unreachable})` : firstErrorLine(out)}`,
-    `The packages published before it stay published. Re-run the release (or \`npm run release:recover -- ${tagOf(version)}\`) to publish only what is missing.`);
+  throw new ReleaseError(
+    "ENPMPUBLISH",
+    `npm publish of ${name}@${version} to ${opts.registry} failed: ${unreachable ? `the registry is unreachable (${unreachable})` : firstErrorLine(out)}`,
+    `The packages published before it stay published. Re-run the release (or \`npm run release:recover -- ${tagOf(version)}\`) to publish only what is missing.`,
+  );
 }
 
 /** Removes one version (to republish a lost tarball); false when the registry refuses. */
-export async function unpublishVersion(name: string, version: string, registry: string, ctx: NpmContext): Promise<{ ok: boolean; why: string }> {
+export async function unpublishVersion(
+  name: string,
+  version: string,
+  registry: string,
+  ctx: NpmContext,
+): Promise<{ ok: boolean; why: string }> {
   const r = await npm(["unpublish", `${name}@${version}`, "--force", "--registry", registry], ctx);
   return r.code === 0 ? { ok: true, why: "" } : { ok: false, why: firstErrorLine(r.stderr + r.stdout) };
 }
 
-export async function addDistTag(name: string, version: string, distTag: string, registry: string, ctx: NpmContext): Promise<void> {
+export async function addDistTag(
+  name: string,
+  version: string,
+  distTag: string,
+  registry: string,
+  ctx: NpmContext,
+): Promise<void> {
   const r = await npm(["dist-tag", "add", `${name}@${version}`, distTag, "--registry", registry], ctx);
-  if (r.code !== 0) throw new ReleaseError("ENPMDISTTAG", `npm dist-tag add ${name}@${version} ${distTag} on ${registry} failed: ${firstErrorLine(r.stderr + r.stdout)}`);
+  if (r.code !== 0)
+    throw new ReleaseError(
+      "ENPMDISTTAG",
+      `npm dist-tag add ${name}@${version} ${distTag} on ${registry} failed: ${firstErrorLine(r.stderr + r.stdout)}`,
+    );
 }

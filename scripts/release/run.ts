@@ -16,20 +16,34 @@ export function dryRunBanner(when: "start" | "end"): string {
   const bar = "=".repeat(78);
   const lines =
     when === "start"
-      ? ["DRY RUN: nothing will be tagged, pushed or published.", "semantic-release runs outside a CI it knows, so it only shows what it would do."]
+      ? [
+          "DRY RUN: nothing will be tagged, pushed or published.",
+          "semantic-release runs outside a CI it knows, so it only shows what it would do.",
+        ]
       : ["DRY RUN: nothing was tagged, pushed or published."];
-  return [bar, ...lines, "To release for real from a terminal: npm run release -- --no-ci", "(README: \"Release from a terminal / to a private registry\")", bar].join("\n");
+  return [
+    bar,
+    ...lines,
+    "To release for real from a terminal: npm run release -- --no-ci",
+    '(README: "Release from a terminal / to a private registry")',
+    bar,
+  ].join("\n");
 }
 
 /** One line of semantic-release's output as this wrapper shows it. */
 export function rewriteLine(line: string, dryRun: boolean): string {
   if (!dryRun) return line;
-  return line.replace(PUBLISHED_LINE, "DRY RUN: release $1 was NOT published (nothing was tagged, pushed or published)");
+  return line.replace(
+    PUBLISHED_LINE,
+    "DRY RUN: release $1 was NOT published (nothing was tagged, pushed or published)",
+  );
 }
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
-  const child = spawn(process.execPath, [bin("semantic-release", repoRoot), ...args], { stdio: ["inherit", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [bin("semantic-release", repoRoot), ...args], {
+    stdio: ["inherit", "pipe", "pipe"],
+  });
   let dryRun = args.includes("--dry-run") || args.includes("-d");
   const relay = (from: NodeJS.ReadableStream, to: NodeJS.WriteStream) =>
     new Promise<void>((resolve) => {

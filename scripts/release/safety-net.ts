@@ -38,11 +38,15 @@ function compatibleAlternatives(findings: BreakingFinding[]): string[] {
   const rules = new Set(findings.map((f) => f.rule));
   const out: string[] = [];
   if (rules.has("FILE_NO_DELETE")) {
-    out.push("  a deleted or renamed .proto file: keep the file at its old path (generated code imports it by that path); add new files beside it");
+    out.push(
+      "  a deleted or renamed .proto file: keep the file at its old path (generated code imports it by that path); add new files beside it",
+    );
   }
   if ([...rules].some((r) => /_NO_DELETE$/.test(r) && r !== "FILE_NO_DELETE")) {
     // Under buf's FILE category, a deleted field stays breaking even with `reserved`: the generated TypeScript loses it.
-    out.push("  a deleted field, rpc, message or enum value: keep it and mark it `[deprecated = true]` (`reserved` alone is still a break under the FILE rules)");
+    out.push(
+      "  a deleted field, rpc, message or enum value: keep it and mark it `[deprecated = true]` (`reserved` alone is still a break under the FILE rules)",
+    );
   }
   if (rules.size > out.length) out.push("  a changed field or rpc: add a new one beside it and deprecate the old one");
   return out;
@@ -74,9 +78,15 @@ export async function checkSchemaSafety(input: SafetyNetInput): Promise<Breaking
   try {
     findings = await breakingFindings(input.lastTag, input.cwd);
   } catch (err) {
-    if (err instanceof BreakingCheckError) throw new ReleaseError("EBREAKINGCHECK", `The schema safety net could not compare with ${input.lastTag}: ${err.message}`, "Nothing was tagged or published.");
+    if (err instanceof BreakingCheckError)
+      throw new ReleaseError(
+        "EBREAKINGCHECK",
+        `The schema safety net could not compare with ${input.lastTag}: ${err.message}`,
+        "Nothing was tagged or published.",
+      );
     throw err;
   }
-  if (findings.length && input.releaseType !== "major" && input.releaseType !== "premajor") throw undeclaredBreakError(findings, input);
+  if (findings.length && input.releaseType !== "major" && input.releaseType !== "premajor")
+    throw undeclaredBreakError(findings, input);
   return findings;
 }

@@ -8,12 +8,16 @@ import { join } from "node:path";
 import { chromium, type Browser } from "playwright-core";
 import { repoRoot } from "../../scripts/lib/repo.js";
 
-const CANDIDATES = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].filter(Boolean) as string[];
+const CANDIDATES = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].filter(
+  Boolean,
+) as string[];
 
 export async function launchChromium(): Promise<Browser> {
   const executablePath = CANDIDATES.find((p) => existsSync(p));
   if (!executablePath) {
-    throw new Error(`no Chromium found (looked at ${CANDIDATES.join(", ")}); install it with: apt-get install -y chromium`);
+    throw new Error(
+      `no Chromium found (looked at ${CANDIDATES.join(", ")}); install it with: apt-get install -y chromium`,
+    );
   }
   const browser = await chromium.launch({
     executablePath,
@@ -21,7 +25,15 @@ export async function launchChromium(): Promise<Browser> {
     timeout: 0,
     // No sandbox as root in CI; no GPU; and no background networking, whose
     // connections this machine's closed network refuses by the dozen.
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      "--disable-quic",
+    ],
   });
   // browser.newPage() goes through newContext() too, so every page gets no timeout.
   const newContext = browser.newContext.bind(browser);

@@ -13,7 +13,12 @@ import { GIT_ENV, makeTempRepo, type TempRepo } from "./temp-repo.js";
 export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (/^(CI|CONTINUOUS_INTEGRATION|BUILD_NUMBER|RUN_ID|GITHUB_.*|GH_TOKEN|NPM_TOKEN|NODE_AUTH_TOKEN|npm_config_registry|NODE_TEST_CONTEXT)$/i.test(k)) continue;
+    if (
+      /^(CI|CONTINUOUS_INTEGRATION|BUILD_NUMBER|RUN_ID|GITHUB_.*|GH_TOKEN|NPM_TOKEN|NODE_AUTH_TOKEN|npm_config_registry|NODE_TEST_CONTEXT)$/i.test(
+        k,
+      )
+    )
+      continue;
     env[k] = v;
   }
   return { ...env, ...GIT_ENV, ...extra };
@@ -29,7 +34,10 @@ export interface ReleaseRepo extends TempRepo {
 
 /** Files of this repo to copy: tracked and untracked-but-not-ignored, without the tests and hooks. */
 function sourceFiles(): string[] {
-  const out = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: repoRoot, encoding: "utf8" });
+  const out = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+    cwd: repoRoot,
+    encoding: "utf8",
+  });
   return out.split("\0").filter((f) => f && !f.startsWith("test/") && !f.startsWith(".husky/"));
 }
 
@@ -46,7 +54,8 @@ export function makeReleaseRepo(): ReleaseRepo {
     ...work,
     root,
     originUrl,
-    origin: (...args) => execFileSync("git", args, { cwd: originDir, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim(),
+    origin: (...args) =>
+      execFileSync("git", args, { cwd: originDir, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim(),
     commit(message) {
       const sha = work.commit(message);
       work.git("push", "-q", "origin", "main");

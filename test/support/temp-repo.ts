@@ -2,7 +2,17 @@
 // (proto/, buf configs, scripts/, package.json) with node_modules linked, so
 // tests run the real scripts and the real buf against real git history.
 import { execFileSync, spawnSync } from "node:child_process";
-import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, readFileSync } from "node:fs";
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  readFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { repoRoot } from "../../scripts/lib/repo.js";
@@ -16,7 +26,15 @@ export const GIT_ENV = {
   HUSKY: "0",
 };
 
-const DEFAULT_PATHS = ["proto", "buf.yaml", "buf.gen.yaml", "package.json", "tsconfig.json", "tsconfig.base.json", "scripts"];
+const DEFAULT_PATHS = [
+  "proto",
+  "buf.yaml",
+  "buf.gen.yaml",
+  "package.json",
+  "tsconfig.json",
+  "tsconfig.base.json",
+  "scripts",
+];
 
 export interface TempRepo {
   dir: string;
@@ -40,7 +58,8 @@ export function makeTempRepo(opts: { paths?: string[]; extraPaths?: string[] } =
   // Appended: a copied .gitignore keeps its rules (its node_modules/ misses the symlink).
   appendFileSync(join(dir, ".gitignore"), "node_modules\n");
   const env = { ...process.env, ...GIT_ENV };
-  const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+  const git = (...args: string[]) =>
+    execFileSync("git", args, { cwd: dir, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
   git("init", "-q", "-b", "main");
   git("add", "-A");
   git("commit", "-q", "-m", "feat: initial schemas");

@@ -52,14 +52,21 @@ export async function startVerdaccio(rules: Record<string, PackageRule> = {}): P
     url,
     dir,
     async addUser(name, password) {
-      appendFileSync(htpasswd, `${name}:{SHA}${createHash("sha1").update(password).digest("base64")}:autocreated ${new Date().toISOString()}\n`);
+      appendFileSync(
+        htpasswd,
+        `${name}:{SHA}${createHash("sha1").update(password).digest("base64")}:autocreated ${new Date().toISOString()}\n`,
+      );
       const res = await fetch(`${url}-/user/org.couchdb.user:${encodeURIComponent(name)}`, {
         method: "PUT",
-        headers: { "content-type": "application/json", authorization: `Basic ${Buffer.from(`${name}:${password}`).toString("base64")}` },
+        headers: {
+          "content-type": "application/json",
+          authorization: `Basic ${Buffer.from(`${name}:${password}`).toString("base64")}`,
+        },
         body: JSON.stringify({ name, password }),
       });
       const body = (await res.json()) as { token?: string; error?: string };
-      if (!res.ok || !body.token) throw new Error(`verdaccio login of ${name} failed: ${res.status} ${JSON.stringify(body)}`);
+      if (!res.ok || !body.token)
+        throw new Error(`verdaccio login of ${name} failed: ${res.status} ${JSON.stringify(body)}`);
       return body.token;
     },
     async close() {

@@ -258,7 +258,10 @@ export function createBalancer<C>(opts: BalancerOptions<C>): Balancer<C> {
     return pickSync(exclude);
   }
 
-  async function run<T>(fn: (conn: C, address: string, attempt: number) => Promise<T>, ro: RunOptions = {}): Promise<T> {
+  async function run<T>(
+    fn: (conn: C, address: string, attempt: number) => Promise<T>,
+    ro: RunOptions = {},
+  ): Promise<T> {
     const classify = ro.classify ?? defaultClassify;
     const tried = new Set<string>();
     let lastErr: unknown;
@@ -300,7 +303,12 @@ export function createBalancer<C>(opts: BalancerOptions<C>): Balancer<C> {
     },
     run,
     endpoints: () =>
-      list.map((e) => ({ address: e.address, outstanding: e.outstanding, failures: e.failures, ejected: e.ejectedUntil > Date.now() })),
+      list.map((e) => ({
+        address: e.address,
+        outstanding: e.outstanding,
+        failures: e.failures,
+        ejected: e.ejectedUntil > Date.now(),
+      })),
     refresh,
     async close() {
       if (closed) return;

@@ -13,7 +13,14 @@ const UNSENT_CODES = new Set([
   "ERR_HTTP2_INVALID_SESSION",
 ]);
 // Raised on a connection that was up: the call may have reached the server.
-const SENT_CODES = new Set(["ECONNRESET", "EPIPE", "ERR_HTTP2_STREAM_ERROR", "ERR_HTTP2_SESSION_ERROR", "ERR_STREAM_DESTROYED", "ERR_HTTP2_INVALID_STREAM"]);
+const SENT_CODES = new Set([
+  "ECONNRESET",
+  "EPIPE",
+  "ERR_HTTP2_STREAM_ERROR",
+  "ERR_HTTP2_SESSION_ERROR",
+  "ERR_STREAM_DESTROYED",
+  "ERR_HTTP2_INVALID_STREAM",
+]);
 
 function causeCodes(err: unknown): string[] {
   const out: string[] = [];
@@ -47,7 +54,8 @@ export function classifyConnectFailure(err: unknown): FailureKind {
  * is its own answer and is not.
  */
 export function deadlineSpent(err: unknown, startedAt: number, timeoutMs: number | undefined): boolean {
-  if (timeoutMs === undefined || timeoutMs <= 0 || !(err instanceof ConnectError) || err.code !== Code.DeadlineExceeded) return false;
+  if (timeoutMs === undefined || timeoutMs <= 0 || !(err instanceof ConnectError) || err.code !== Code.DeadlineExceeded)
+    return false;
   // Timers may fire up to a millisecond early against performance.now().
   return performance.now() - startedAt >= timeoutMs - 1;
 }

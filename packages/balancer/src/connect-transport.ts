@@ -1,13 +1,21 @@
 import type { DescMessage, DescMethodStreaming, DescMethodUnary, MessageInitShape } from "@bufbuild/protobuf";
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, type ContextValues, type StreamResponse, type Transport, type UnaryResponse } from "@connectrpc/connect";
+import {
+  Code,
+  ConnectError,
+  type ContextValues,
+  type StreamResponse,
+  type Transport,
+  type UnaryResponse,
+} from "@connectrpc/connect";
 import { createBalancer, NoEndpointsError, type Balancer, type BalancerOptions } from "./balancer.js";
 import { classifyConnectFailure, deadlineSpent } from "./connect-failure.js";
 
 /** A transport and, optionally, how to close its connection. */
 export type ClosableTransport = Transport & { close?(): Promise<void> | void };
 
-export interface BalancedTransportOptions extends Omit<BalancerOptions<ClosableTransport>, "connect" | "close" | "classify"> {
+export interface BalancedTransportOptions
+  extends Omit<BalancerOptions<ClosableTransport>, "connect" | "close" | "classify"> {
   /**
    * Makes the transport of one endpoint, e.g.
    * `(baseUrl) => createGrpcTransport({ baseUrl })` from @connectrpc/connect-node.
@@ -27,11 +35,16 @@ export type BalancedTransport = Transport & {
 };
 
 function isIdempotent(method: { idempotency?: MethodOptions_IdempotencyLevel }): boolean {
-  return method.idempotency === MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS || method.idempotency === MethodOptions_IdempotencyLevel.IDEMPOTENT;
+  return (
+    method.idempotency === MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS ||
+    method.idempotency === MethodOptions_IdempotencyLevel.IDEMPOTENT
+  );
 }
 
 function toConnectError(err: unknown): unknown {
-  return err instanceof NoEndpointsError ? new ConnectError(err.message, Code.Unavailable, undefined, undefined, err) : err;
+  return err instanceof NoEndpointsError
+    ? new ConnectError(err.message, Code.Unavailable, undefined, undefined, err)
+    : err;
 }
 
 /**

@@ -43,7 +43,20 @@
 export { createBalancer, NoEndpointsError } from "./balancer.js";
 export type { Balancer, BalancerOptions, EndpointState, FailureKind, Lease, Policy, RunOptions } from "./balancer.js";
 export { backoffDelay, type BackoffOptions } from "./backoff.js";
-export { joinHostPort, parseTarget, resolveTarget, systemLookup, TargetError, type LookupFn, type Target } from "./resolver.js";
+export {
+  joinHostPort,
+  parseTarget,
+  resolveTarget,
+  systemLookup,
+  TargetError,
+  type LookupFn,
+  type Target,
+} from "./resolver.js";
 export { readyAddresses, type KubernetesOptions, type KubernetesTarget } from "./kubernetes.js";
 export { classifyConnectFailure, deadlineSpent } from "./connect-failure.js";
-export { createBalancedTransport, type BalancedTransport, type BalancedTransportOptions, type ClosableTransport } from "./connect-transport.js";
+export {
+  createBalancedTransport,
+  type BalancedTransport,
+  type BalancedTransportOptions,
+  type ClosableTransport,
+} from "./connect-transport.js";

@@ -42,7 +42,10 @@ export interface EndpointWatch {
 interface EndpointSlice {
   metadata?: { name?: string; namespace?: string };
   addressType?: string;
-  endpoints?: { addresses?: string[]; conditions?: { ready?: boolean | null; serving?: boolean | null; terminating?: boolean | null } }[];
+  endpoints?: {
+    addresses?: string[];
+    conditions?: { ready?: boolean | null; serving?: boolean | null; terminating?: boolean | null };
+  }[];
   ports?: { name?: string | null; port?: number | null; protocol?: string | null }[] | null;
 }
 
@@ -85,7 +88,10 @@ async function loadClientNode(): Promise<ClientNode> {
   }
 }
 
-function loadConfig(k8s: ClientNode, opts: KubernetesOptions): { kc: InstanceType<ClientNode["KubeConfig"]>; namespace: string } {
+function loadConfig(
+  k8s: ClientNode,
+  opts: KubernetesOptions,
+): { kc: InstanceType<ClientNode["KubeConfig"]>; namespace: string } {
   const creds = opts.credentials ?? (process.env.KUBERNETES_SERVICE_HOST ? "in-cluster" : "kubeconfig");
   if (typeof creds === "object" && "kubeConfig" in creds) {
     const kc = creds.kubeConfig as InstanceType<ClientNode["KubeConfig"]>;
@@ -94,7 +100,9 @@ function loadConfig(k8s: ClientNode, opts: KubernetesOptions): { kc: InstanceTyp
   const kc = new k8s.KubeConfig();
   if (creds === "in-cluster") {
     if (!process.env.KUBERNETES_SERVICE_HOST) {
-      throw new Error("kubernetes: in-cluster credentials need KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT (set in every pod)");
+      throw new Error(
+        "kubernetes: in-cluster credentials need KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT (set in every pod)",
+      );
     }
     const prefix = opts.serviceAccountPathPrefix ?? "";
     kc.loadFromCluster(prefix);

@@ -33,7 +33,8 @@ function splitHostPort(s: string, where: string, defaultPort?: number): { host: 
     if (end < 0) throw new TargetError(`invalid address "${s}" in ${where}: unterminated "[" of an IPv6 literal`);
     host = s.slice(1, end);
     const rest = s.slice(end + 1);
-    if (rest !== "" && !rest.startsWith(":")) throw new TargetError(`invalid address "${s}" in ${where}: expected ":port" after "]"`);
+    if (rest !== "" && !rest.startsWith(":"))
+      throw new TargetError(`invalid address "${s}" in ${where}: expected ":port" after "]"`);
     portText = rest === "" ? undefined : rest.slice(1);
   } else {
     const i = s.lastIndexOf(":");
@@ -73,7 +74,8 @@ export function parseTarget(target: string | readonly string[]): Target {
     };
   }
   const t = target as string;
-  if (t.trim() === "") throw new TargetError("empty target: expected dns:///host:port, direct://host:port or host:port");
+  if (t.trim() === "")
+    throw new TargetError("empty target: expected dns:///host:port, direct://host:port or host:port");
   const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(t);
   if (!scheme) {
     const { host, port } = splitHostPort(t, `target "${t}"`);
@@ -112,19 +114,23 @@ function parseKubernetesTarget(t: string, rest: string): KubernetesTarget {
   const authority = slash < 0 ? "" : rest.slice(0, slash);
   const path = slash < 0 ? rest : rest.slice(slash + 1);
   const colon = path.lastIndexOf(":");
-  if (colon < 0) throw new TargetError(`invalid kubernetes target "${t}": expected kubernetes://service.namespace:port`);
+  if (colon < 0)
+    throw new TargetError(`invalid kubernetes target "${t}": expected kubernetes://service.namespace:port`);
   const hostPart = path.slice(0, colon);
   const portText = path.slice(colon + 1);
   const [service, namespaceInHost, ...more] = hostPart.split(".");
   let namespace: string | undefined = authority || namespaceInHost;
   if (authority && namespaceInHost) {
-    throw new TargetError(`invalid kubernetes target "${t}": the namespace is given twice ("${authority}/" and ".${namespaceInHost}")`);
+    throw new TargetError(
+      `invalid kubernetes target "${t}": the namespace is given twice ("${authority}/" and ".${namespaceInHost}")`,
+    );
   }
   // svc.ns.svc.cluster.local names the same service; anything else after the namespace is not a service.
   if (more.length && more.join(".") !== "svc" && !more.join(".").startsWith("svc.")) {
     throw new TargetError(`invalid kubernetes target "${t}": expected service.namespace, got "${hostPart}"`);
   }
-  if (!K8S_NAME.test(service ?? "")) throw new TargetError(`invalid service name "${service}" in kubernetes target "${t}"`);
+  if (!K8S_NAME.test(service ?? ""))
+    throw new TargetError(`invalid service name "${service}" in kubernetes target "${t}"`);
   if (namespace !== undefined && namespace !== "" && !K8S_NAME.test(namespace)) {
     throw new TargetError(`invalid namespace "${namespace}" in kubernetes target "${t}"`);
   }

@@ -36,7 +36,8 @@ const classify = (e: unknown): FailureKind => (e instanceof Fail ? e.kind : "non
 test("round robin spreads calls evenly and reuses one connection per address", async () => {
   const { b, opened } = fake(["a:1", "b:1", "c:1"]);
   const counts = new Map<string, number>();
-  for (let i = 0; i < 300; i++) await b.run(async (_c, address) => void counts.set(address, (counts.get(address) ?? 0) + 1));
+  for (let i = 0; i < 300; i++)
+    await b.run(async (_c, address) => void counts.set(address, (counts.get(address) ?? 0) + 1));
   assert.deepEqual([...counts.values()], [100, 100, 100]);
   assert.equal(opened.length, 3);
   await b.close();
@@ -89,7 +90,10 @@ test("a failed endpoint is ejected with exponential backoff and comes back", asy
   }
   assert.ok(seen.has(bad), "back in rotation after its backoff");
   assert.equal(b.endpoints().find((e) => e.address === bad)?.failures, 0, "a success clears its failures");
-  assert.deepEqual([1, 2, 3, 4, 5, 10].map((n) => backoffDelay(n, { initialMs: 100, maxMs: 1000, jitter: 0 })), [100, 200, 400, 800, 1000, 1000]);
+  assert.deepEqual(
+    [1, 2, 3, 4, 5, 10].map((n) => backoffDelay(n, { initialMs: 100, maxMs: 1000, jitter: 0 })),
+    [100, 200, 400, 800, 1000, 1000],
+  );
   await b.close();
 });
 
@@ -167,7 +171,12 @@ test("DNS re-resolution adds and removes endpoints; a removed connection closes 
 
 test("no endpoints → NoEndpointsError naming the target and why", async () => {
   const { b } = fake("dns:///gone:1", { lookup: async () => [] });
-  await assert.rejects(b.pick(), (e: unknown) => e instanceof NoEndpointsError && /no endpoints resolved for "dns:\/\/\/gone:1": dns: no A\/AAAA records/.test((e as Error).message));
+  await assert.rejects(
+    b.pick(),
+    (e: unknown) =>
+      e instanceof NoEndpointsError &&
+      /no endpoints resolved for "dns:\/\/\/gone:1": dns: no A\/AAAA records/.test((e as Error).message),
+  );
   await b.close();
   await assert.rejects(b.pick(), /closed/);
 });

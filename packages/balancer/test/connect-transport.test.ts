@@ -21,7 +21,11 @@ async function greeter(name: string) {
     }),
   );
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return { server, address: `127.0.0.1:${(server.address() as net.AddressInfo).port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    server,
+    address: `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
 
 /** A port nothing listens on. */
@@ -60,7 +64,10 @@ test("spreads unary and streaming calls over the endpoints; skips a dead one wit
     const msgs: string[] = [];
     for await (const m of client.sayHelloStream({ name: "s" })) msgs.push(m.message);
     assert.equal(msgs.length, 2);
-    assert.ok(transport.balancer.endpoints().every((e) => e.outstanding === 0), "the stream released its endpoint");
+    assert.ok(
+      transport.balancer.endpoints().every((e) => e.outstanding === 0),
+      "the stream released its endpoint",
+    );
   } finally {
     await transport.close();
     await a.close();
@@ -71,7 +78,10 @@ test("spreads unary and streaming calls over the endpoints; skips a dead one wit
 
 test("no endpoint at all → Unavailable", async () => {
   const dead = await deadAddress();
-  const transport = createBalancedTransport({ target: [dead], createTransport: (baseUrl) => createGrpcTransport({ baseUrl }) });
+  const transport = createBalancedTransport({
+    target: [dead],
+    createTransport: (baseUrl) => createGrpcTransport({ baseUrl }),
+  });
   const client = createClient(GreeterService, transport);
   await assert.rejects(client.sayHello({ name: "x" }), /\[unavailable\]/);
   await transport.close();

@@ -14,30 +14,70 @@ import { connectNodeAdapter, createGrpcTransport, Http2SessionManager } from "@c
 import { GreeterService } from "@acme/greeter/v1";
 import { waitFor } from "../../../test/support/wait.js";
 import { createBalancedTransport, createBalancer, parseTarget, readyAddresses, TargetError } from "../src/index.js";
-import { kubeconfigFor, selfSignedCert, startFakeKubeApi, type FakeKubeApi, type SliceEndpoint } from "./support/fake-kube-api.js";
+import {
+  kubeconfigFor,
+  selfSignedCert,
+  startFakeKubeApi,
+  type FakeKubeApi,
+  type SliceEndpoint,
+} from "./support/fake-kube-api.js";
 
 describe("kubernetes:// targets", () => {
   test("parse the forms upstream uses", () => {
-    assert.deepEqual(parseTarget("kubernetes://querier.ns:9095"), { kind: "kubernetes", service: "querier", namespace: "ns", port: 9095 });
-    assert.deepEqual(parseTarget("kubernetes:///querier.ns:9095"), { kind: "kubernetes", service: "querier", namespace: "ns", port: 9095 });
-    assert.deepEqual(parseTarget("kubernetes://ns/querier:grpc"), { kind: "kubernetes", service: "querier", namespace: "ns", port: "grpc" });
+    assert.deepEqual(parseTarget("kubernetes://querier.ns:9095"), {
+      kind: "kubernetes",
+      service: "querier",
+      namespace: "ns",
+      port: 9095,
+    });
+    assert.deepEqual(parseTarget("kubernetes:///querier.ns:9095"), {
+      kind: "kubernetes",
+      service: "querier",
+      namespace: "ns",
+      port: 9095,
+    });
+    assert.deepEqual(parseTarget("kubernetes://ns/querier:grpc"), {
+      kind: "kubernetes",
+      service: "querier",
+      namespace: "ns",
+      port: "grpc",
+    });
     assert.deepEqual(parseTarget("kubernetes:///querier:9095"), { kind: "kubernetes", service: "querier", port: 9095 });
-    assert.deepEqual(parseTarget("kubernetes://querier.ns.svc.cluster.local:9095"), { kind: "kubernetes", service: "querier", namespace: "ns", port: 9095 });
+    assert.deepEqual(parseTarget("kubernetes://querier.ns.svc.cluster.local:9095"), {
+      kind: "kubernetes",
+      service: "querier",
+      namespace: "ns",
+      port: 9095,
+    });
     assert.throws(() => parseTarget("kubernetes://querier.ns"), /expected kubernetes:\/\/service\.namespace:port/);
-    assert.throws(() => parseTarget("kubernetes://Querier.ns:1"), (e: Error) => e instanceof TargetError && /invalid service name "Querier"/.test(e.message));
+    assert.throws(
+      () => parseTarget("kubernetes://Querier.ns:1"),
+      (e: Error) => e instanceof TargetError && /invalid service name "Querier"/.test(e.message),
+    );
     assert.throws(() => parseTarget("kubernetes://q.ns:99999"), /invalid port "99999"/);
     assert.throws(() => parseTarget("kubernetes://a/q.b:1"), /namespace is given twice/);
     assert.throws(() => parseTarget("kubernetes://q.ns.other:1"), /expected service\.namespace/);
   });
 
   test("use ready endpoints only: a nil ready is ready, a terminating one is not; named ports per slice", () => {
-    const slice = (endpoints: { ip: string; ready?: boolean | null; terminating?: boolean }[], ports = [{ name: "grpc", port: 9095 }]) => ({
+    const slice = (
+      endpoints: { ip: string; ready?: boolean | null; terminating?: boolean }[],
+      ports = [{ name: "grpc", port: 9095 }],
+    ) => ({
       addressType: "IPv4",
       ports,
-      endpoints: endpoints.map((e) => ({ addresses: [e.ip], conditions: { ready: e.ready, terminating: e.terminating } })),
+      endpoints: endpoints.map((e) => ({
+        addresses: [e.ip],
+        conditions: { ready: e.ready, terminating: e.terminating },
+      })),
     });
     const slices = [
-      slice([{ ip: "10.0.0.1", ready: true }, { ip: "10.0.0.2", ready: null }, { ip: "10.0.0.3", ready: false }, { ip: "10.0.0.4", terminating: true }]),
+      slice([
+        { ip: "10.0.0.1", ready: true },
+        { ip: "10.0.0.2", ready: null },
+        { ip: "10.0.0.3", ready: false },
+        { ip: "10.0.0.4", terminating: true },
+      ]),
       slice([{ ip: "10.0.1.1" }], [{ name: "grpc", port: 9096 }]),
       { addressType: "FQDN", ports: [{ name: "grpc", port: 1 }], endpoints: [{ addresses: ["x.example"] }] },
     ];
@@ -65,15 +105,28 @@ describe("kubernetes:// targets", () => {
 
     const put = (service: string, endpoints: SliceEndpoint[], name = `${service}-abc`) =>
       api.put({ namespace: "apps", name, service, ports: [{ name: "grpc", port: 9095 }], endpoints });
-    const addresses = (b: { endpoints(): { address: string }[] }) => b.endpoints().map((e) => e.address).sort();
+    const addresses = (b: { endpoints(): { address: string }[] }) =>
+      b
+        .endpoints()
+        .map((e) => e.address)
+        .sort();
 
     test("endpoints added, made not ready and removed through the watch change the rotation within one event", async () => {
       put("querier", [{ ip: "10.0.0.1" }]);
       put("other", [{ ip: "10.9.9.9" }]); // another service in the namespace: never seen
-      const b = createBalancer<string>({ target: "kubernetes://querier:grpc", connect: (a) => a, close: () => {}, kubernetes: { credentials: { kubeconfigPath } } });
+      const b = createBalancer<string>({
+        target: "kubernetes://querier:grpc",
+        connect: (a) => a,
+        close: () => {},
+        kubernetes: { credentials: { kubeconfigPath } },
+      });
       try {
         await b.ready();
-        assert.deepEqual(addresses(b), ["10.0.0.1:9095"], "the first list; the namespace comes from the kubeconfig context");
+        assert.deepEqual(
+          addresses(b),
+          ["10.0.0.1:9095"],
+          "the first list; the namespace comes from the kubeconfig context",
+        );
         await waitFor("the watch to open", () => api.watchers() > 0);
         const step = async (what: string, change: () => void, expected: string[]) => {
           const before = api.eventsSent();
@@ -81,16 +134,44 @@ describe("kubernetes:// targets", () => {
           await waitFor(what, () => JSON.stringify(addresses(b)) === JSON.stringify(expected));
           assert.equal(api.eventsSent() - before, 1, `${what}: one watch event, and the rotation changed with it`);
         };
-        await step("an endpoint added", () => put("querier", [{ ip: "10.0.0.1" }, { ip: "10.0.0.2" }]), ["10.0.0.1:9095", "10.0.0.2:9095"]);
-        await step("an endpoint made not ready", () => put("querier", [{ ip: "10.0.0.1" }, { ip: "10.0.0.2", ready: false }]), ["10.0.0.1:9095"]);
-        await step("it is ready again", () => put("querier", [{ ip: "10.0.0.1" }, { ip: "10.0.0.2" }]), ["10.0.0.1:9095", "10.0.0.2:9095"]);
-        await step("an endpoint terminating (still serving)", () => put("querier", [{ ip: "10.0.0.1", ready: false, serving: true, terminating: true }, { ip: "10.0.0.2" }]), ["10.0.0.2:9095"]);
-        await step("an endpoint removed", () => put("querier", [{ ip: "10.0.0.2" }, { ip: "10.0.0.3" }]), ["10.0.0.2:9095", "10.0.0.3:9095"]);
-        await step("a second slice", () => put("querier", [{ ip: "10.0.1.1" }], "querier-def"), ["10.0.0.2:9095", "10.0.0.3:9095", "10.0.1.1:9095"]);
+        await step("an endpoint added", () => put("querier", [{ ip: "10.0.0.1" }, { ip: "10.0.0.2" }]), [
+          "10.0.0.1:9095",
+          "10.0.0.2:9095",
+        ]);
+        await step(
+          "an endpoint made not ready",
+          () => put("querier", [{ ip: "10.0.0.1" }, { ip: "10.0.0.2", ready: false }]),
+          ["10.0.0.1:9095"],
+        );
+        await step("it is ready again", () => put("querier", [{ ip: "10.0.0.1" }, { ip: "10.0.0.2" }]), [
+          "10.0.0.1:9095",
+          "10.0.0.2:9095",
+        ]);
+        await step(
+          "an endpoint terminating (still serving)",
+          () =>
+            put("querier", [{ ip: "10.0.0.1", ready: false, serving: true, terminating: true }, { ip: "10.0.0.2" }]),
+          ["10.0.0.2:9095"],
+        );
+        await step("an endpoint removed", () => put("querier", [{ ip: "10.0.0.2" }, { ip: "10.0.0.3" }]), [
+          "10.0.0.2:9095",
+          "10.0.0.3:9095",
+        ]);
+        await step("a second slice", () => put("querier", [{ ip: "10.0.1.1" }], "querier-def"), [
+          "10.0.0.2:9095",
+          "10.0.0.3:9095",
+          "10.0.1.1:9095",
+        ]);
         await step("a slice deleted", () => api.remove("querier-abc", "apps"), ["10.0.1.1:9095"]);
         // Every request carried the kubeconfig's token and asked for this service only.
         assert.ok(api.requests.every((r) => r.authorization === `Bearer ${api.token}`));
-        assert.ok(api.requests.every((r) => decodeURIComponent(r.url).includes("labelSelector=kubernetes.io/service-name=querier") && r.url.startsWith("/apis/discovery.k8s.io/v1/namespaces/apps/endpointslices")));
+        assert.ok(
+          api.requests.every(
+            (r) =>
+              decodeURIComponent(r.url).includes("labelSelector=kubernetes.io/service-name=querier") &&
+              r.url.startsWith("/apis/discovery.k8s.io/v1/namespaces/apps/endpointslices"),
+          ),
+        );
       } finally {
         await b.close();
         api.remove("querier-def", "apps");
@@ -99,11 +180,17 @@ describe("kubernetes:// targets", () => {
 
     test("a watch the server ends is resumed from its resourceVersion; a compacted one is listed again", async () => {
       put("resume", [{ ip: "10.1.0.1" }]);
-      const b = createBalancer<string>({ target: "kubernetes://resume.apps:9095", connect: (a) => a, close: () => {}, kubernetes: { credentials: { kubeconfigPath } } });
+      const b = createBalancer<string>({
+        target: "kubernetes://resume.apps:9095",
+        connect: (a) => a,
+        close: () => {},
+        kubernetes: { credentials: { kubeconfigPath } },
+      });
       try {
         await b.ready();
         await waitFor("the watch to open", () => api.watchers() > 0);
-        const lists = () => api.requests.filter((r) => r.url.includes("service-name%3Dresume") && !r.url.includes("watch=true")).length;
+        const lists = () =>
+          api.requests.filter((r) => r.url.includes("service-name%3Dresume") && !r.url.includes("watch=true")).length;
         const listsBefore = lists();
         api.endWatches();
         put("resume", [{ ip: "10.1.0.2" }]); // while no watch is open
@@ -133,7 +220,11 @@ describe("kubernetes:// targets", () => {
       });
       try {
         await assert.rejects(b.ready(), /401|Unauthorized/);
-        await assert.rejects(b.pick(), (e: Error) => e.name === "NoEndpointsError" && /no endpoints resolved for "kubernetes:\/\/querier:grpc"/.test(e.message));
+        await assert.rejects(
+          b.pick(),
+          (e: Error) =>
+            e.name === "NoEndpointsError" && /no endpoints resolved for "kubernetes:\/\/querier:grpc"/.test(e.message),
+        );
         assert.equal(errors.length, 1, "reported once");
       } finally {
         await b.close();
@@ -152,7 +243,12 @@ describe("kubernetes:// targets", () => {
       process.env.KUBERNETES_SERVICE_PORT = port;
       put("incluster", [{ ip: "10.2.0.1" }]);
       // No credentials option: KUBERNETES_SERVICE_HOST means in-cluster, as in a pod.
-      const b = createBalancer<string>({ target: "kubernetes:///incluster:8080", connect: (a) => a, close: () => {}, kubernetes: { serviceAccountPathPrefix: prefix } });
+      const b = createBalancer<string>({
+        target: "kubernetes:///incluster:8080",
+        connect: (a) => a,
+        close: () => {},
+        kubernetes: { serviceAccountPathPrefix: prefix },
+      });
       try {
         await b.ready();
         assert.deepEqual(addresses(b), ["10.2.0.1:8080"], "namespace apps from the service account, port as given");
@@ -170,7 +266,8 @@ describe("kubernetes:// targets", () => {
       const backends = new Map<string, Backend>();
       for (const ip of ["127.0.0.11", "127.0.0.12", "127.0.0.13"]) backends.set(ip, await backend(ip, port));
       const service = "greeter";
-      const slice = (eps: SliceEndpoint[]) => api.put({ namespace: "apps", name: "greeter-abc", service, ports: [{ name: "grpc", port }], endpoints: eps });
+      const slice = (eps: SliceEndpoint[]) =>
+        api.put({ namespace: "apps", name: "greeter-abc", service, ports: [{ name: "grpc", port }], endpoints: eps });
       let state: SliceEndpoint[] = [...backends.keys()].map((ip) => ({ ip }));
       slice(state);
       const transport = createBalancedTransport({
@@ -199,7 +296,11 @@ describe("kubernetes:// targets", () => {
           calls++;
         }
       };
-      const inRotation = () => transport.balancer.endpoints().map((e) => e.address.split(":")[0]).sort();
+      const inRotation = () =>
+        transport.balancer
+          .endpoints()
+          .map((e) => e.address.split(":")[0])
+          .sort();
       try {
         await transport.balancer.ready();
         const workers = [worker(), worker(), worker()];
@@ -230,7 +331,8 @@ describe("kubernetes:// targets", () => {
         await Promise.all(workers);
         assert.equal(failures, 0, `${failures} of ${calls} calls failed`);
         assert.deepEqual(inRotation(), ["127.0.0.21", "127.0.0.22", "127.0.0.23"]);
-        for (const ip of ["127.0.0.21", "127.0.0.22", "127.0.0.23"]) assert.ok((served.get(ip) ?? 0) > 0, `${ip} served`);
+        for (const ip of ["127.0.0.21", "127.0.0.22", "127.0.0.23"])
+          assert.ok((served.get(ip) ?? 0) > 0, `${ip} served`);
       } finally {
         running = false;
         await transport.close();
@@ -249,7 +351,10 @@ interface Backend {
 async function backend(ip: string, port: number): Promise<Backend> {
   const sessions = new Set<http2.ServerHttp2Session>();
   const server = http2.createServer(
-    connectNodeAdapter({ routes: (r) => r.service(GreeterService, { sayHello: () => ({ message: `${ip}: hello` }), async *sayHelloStream() {} }) }),
+    connectNodeAdapter({
+      routes: (r) =>
+        r.service(GreeterService, { sayHello: () => ({ message: `${ip}: hello` }), async *sayHelloStream() {} }),
+    }),
   );
   server.on("session", (s) => {
     sessions.add(s);

@@ -7,7 +7,12 @@ test("address forms as upstream", () => {
   assert.deepEqual(parseTarget("dns://8.8.8.8/querier:9095"), { kind: "dns", host: "querier", port: 9095 });
   assert.deepEqual(parseTarget("dns:///querier"), { kind: "dns", host: "querier", port: 443 });
   assert.deepEqual(parseTarget("direct://10.0.0.7:9095"), { kind: "static", addresses: ["10.0.0.7:9095"] });
-  assert.deepEqual(parseTarget("kubernetes://querier.ns:9095"), { kind: "kubernetes", service: "querier", namespace: "ns", port: 9095 });
+  assert.deepEqual(parseTarget("kubernetes://querier.ns:9095"), {
+    kind: "kubernetes",
+    service: "querier",
+    namespace: "ns",
+    port: 9095,
+  });
   assert.deepEqual(parseTarget("querier:9095"), { kind: "dns", host: "querier", port: 9095 });
   assert.deepEqual(parseTarget("127.0.0.1:80"), { kind: "static", addresses: ["127.0.0.1:80"] });
   assert.deepEqual(parseTarget("[::1]:80"), { kind: "static", addresses: ["[::1]:80"] });
@@ -24,7 +29,11 @@ test("bad targets get an error naming what is wrong", () => {
     [["a:1", "b"], /missing port in "b" \(target\[1\]\)/],
     ["", /empty target/],
   ];
-  for (const [t, re] of cases) assert.throws(() => parseTarget(t), (e: unknown) => e instanceof TargetError && re.test((e as Error).message));
+  for (const [t, re] of cases)
+    assert.throws(
+      () => parseTarget(t),
+      (e: unknown) => e instanceof TargetError && re.test((e as Error).message),
+    );
 });
 
 test("dns targets take every A/AAAA record, sorted and de-duplicated", async () => {
@@ -33,7 +42,10 @@ test("dns targets take every A/AAAA record, sorted and de-duplicated", async () 
     return ["10.0.0.2", "10.0.0.1", "fd00::1", "10.0.0.2"];
   });
   assert.deepEqual(got, ["10.0.0.1:9095", "10.0.0.2:9095", "[fd00::1]:9095"]);
-  await assert.rejects(resolveTarget(parseTarget("svc:1"), async () => []), /no A\/AAAA records for "svc"/);
+  await assert.rejects(
+    resolveTarget(parseTarget("svc:1"), async () => []),
+    /no A\/AAAA records for "svc"/,
+  );
 });
 
 test("the system resolver answers for localhost", async () => {

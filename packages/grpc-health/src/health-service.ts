@@ -6,7 +6,7 @@ import {
   HealthCheckResponse_ServingStatus as ServingStatus,
   HealthListResponseSchema,
 } from "./gen.js";
-import { HealthStatusRegistry, MAX_LISTED_SERVICES } from "./status-registry.js";
+import { type HealthStatusRegistry, MAX_LISTED_SERVICES } from "./status-registry.js";
 
 /**
  * The grpc.health.v1.Health implementation over a registry, for Connect's
@@ -23,9 +23,14 @@ export function createHealthService(registry: HealthStatusRegistry): ServiceImpl
     list() {
       const all = registry.list();
       if (all.size > MAX_LISTED_SERVICES) {
-        throw new ConnectError(`${all.size} services exceed the List limit of ${MAX_LISTED_SERVICES}`, Code.ResourceExhausted);
+        throw new ConnectError(
+          `${all.size} services exceed the List limit of ${MAX_LISTED_SERVICES}`,
+          Code.ResourceExhausted,
+        );
       }
-      const statuses = Object.fromEntries([...all].map(([name, status]) => [name, create(HealthCheckResponseSchema, { status })]));
+      const statuses = Object.fromEntries(
+        [...all].map(([name, status]) => [name, create(HealthCheckResponseSchema, { status })]),
+      );
       return create(HealthListResponseSchema, { statuses });
     },
 

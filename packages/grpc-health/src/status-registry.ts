@@ -21,9 +21,12 @@ export class HealthStatusRegistry {
 
   /** Sets the status of `service` ("" = the whole server); watchers hear of it if what they see changes. */
   setStatus(service: string, status: ServingStatus): void {
-    if (typeof service !== "string") throw new TypeError(`health: service name must be a string, got ${typeof service}`);
+    if (typeof service !== "string")
+      throw new TypeError(`health: service name must be a string, got ${typeof service}`);
     if (status !== ServingStatus.SERVING && status !== ServingStatus.NOT_SERVING && status !== ServingStatus.UNKNOWN) {
-      throw new RangeError(`health: status of "${service}" must be SERVING, NOT_SERVING or UNKNOWN, got ${String(status)}`);
+      throw new RangeError(
+        `health: status of "${service}" must be SERVING, NOT_SERVING or UNKNOWN, got ${String(status)}`,
+      );
     }
     const before = this.getStatus(service);
     this.#statuses.set(service, status);

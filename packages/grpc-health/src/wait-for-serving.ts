@@ -17,8 +17,13 @@ type HealthClient = Client<typeof Health>;
  * server or a broken stream is retried, and a server without Watch
  * (UNIMPLEMENTED) is polled with Check.
  */
-export async function waitForServing(clientOrTransport: HealthClient | Transport, service = "", options: WaitForServingOptions = {}): Promise<void> {
-  const client: HealthClient = "watch" in clientOrTransport ? clientOrTransport : createClient(Health, clientOrTransport);
+export async function waitForServing(
+  clientOrTransport: HealthClient | Transport,
+  service = "",
+  options: WaitForServingOptions = {},
+): Promise<void> {
+  const client: HealthClient =
+    "watch" in clientOrTransport ? clientOrTransport : createClient(Health, clientOrTransport);
   const timeoutMs = options.timeoutMs ?? 10_000;
   const retryDelayMs = options.retryDelayMs ?? 200;
   const timeout = AbortSignal.timeout(timeoutMs);
@@ -50,5 +55,8 @@ export async function waitForServing(clientOrTransport: HealthClient | Transport
     await new Promise((r) => setTimeout(r, Math.min(retryDelayMs, Math.max(0, timeoutMs))));
   }
   if (options.signal?.aborted) throw ConnectError.from(options.signal.reason, Code.Canceled);
-  throw new ConnectError(`service "${service}" not SERVING within ${timeoutMs} ms (last seen: ${lastSeen})`, Code.DeadlineExceeded);
+  throw new ConnectError(
+    `service "${service}" not SERVING within ${timeoutMs} ms (last seen: ${lastSeen})`,
+    Code.DeadlineExceeded,
+  );
 }

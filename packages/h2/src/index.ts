@@ -2,7 +2,15 @@
  * @acme/h2: a small HTTP/2 stack (RFC 9113, HPACK RFC 7541) and a gRPC-unary server and client
  * on top of it, as grpc-go speaks the wire. Private to this repository: @acme/httpgrpc bundles it.
  */
-export { attachUnaryHandler, errorTrailers, MAX_STATUS_MESSAGE, type UnaryCall, type UnaryImpl, type UnaryServerLimits, type UnaryServerOptions } from "./grpc/unary-server.js";
+export {
+  attachUnaryHandler,
+  errorTrailers,
+  MAX_STATUS_MESSAGE,
+  type UnaryCall,
+  type UnaryImpl,
+  type UnaryServerLimits,
+  type UnaryServerOptions,
+} from "./grpc/unary-server.js";
 export {
   errorFromTrailers,
   GrpcEndpoint,

@@ -83,7 +83,11 @@ const rows: Row[] = [
         const frames: Buffer[] = [];
         for (let k = 0; k < 100; k++) {
           const id = 2 * (round * 100 + k) + 1;
-          frames.push(peer.headers(id, grpcRequest(ECHO_PATH)), rawFrame(DATA, END_STREAM, id, msg), rawFrame(RST_STREAM, 0, id, u32(CANCEL)));
+          frames.push(
+            peer.headers(id, grpcRequest(ECHO_PATH)),
+            rawFrame(DATA, END_STREAM, id, msg),
+            rawFrame(RST_STREAM, 0, id, u32(CANCEL)),
+          );
         }
         return Buffer.concat(frames);
       });
@@ -148,7 +152,9 @@ async function attackRow(t: TestContext, target: Target, row: Row): Promise<{ pe
   const grownMiB = mem.stop() / MiB;
   peer.close();
   const calls = await legit.stop();
-  t.diagnostic(`${target.kind}: goaway ${peer.goaway?.code ?? "none"} (${peer.goaway?.debug ?? ""}), memory +${grownMiB.toFixed(1)} MiB, legit calls ${calls.ok} ok, handler runs ${target.runs}`);
+  t.diagnostic(
+    `${target.kind}: goaway ${peer.goaway?.code ?? "none"} (${peer.goaway?.debug ?? ""}), memory +${grownMiB.toFixed(1)} MiB, legit calls ${calls.ok} ok, handler runs ${target.runs}`,
+  );
   assert.deepEqual(calls.failed, [], "every legitimate call succeeded during the attack");
   assert.ok(calls.ok >= 1);
   return { peer, grownMiB };
@@ -160,7 +166,8 @@ describe("attacks on the server", () => {
       const target = await ourServer(row.limits);
       try {
         const { peer, grownMiB } = await attackRow(t, target, row);
-        if (row.read !== false) assert.equal(peer.goaway?.code, row.ours, `GOAWAY ${peer.goaway?.code}: ${peer.goaway?.debug}`);
+        if (row.read !== false)
+          assert.equal(peer.goaway?.code, row.ours, `GOAWAY ${peer.goaway?.code}: ${peer.goaway?.debug}`);
         assert.ok(peer.closed, "the connection was closed");
         assert.ok(grownMiB < row.boundMiB, `memory grew ${grownMiB.toFixed(1)} MiB (bound ${row.boundMiB})`);
       } finally {
@@ -186,7 +193,11 @@ describe("attacks on the server", () => {
       const frames: Buffer[] = [];
       for (let k = 0; k < 500; k++) {
         const id = 2 * k + 1;
-        frames.push(peer.headers(id, grpcRequest(ECHO_PATH)), rawFrame(DATA, END_STREAM, id, msg), rawFrame(RST_STREAM, 0, id, u32(CANCEL)));
+        frames.push(
+          peer.headers(id, grpcRequest(ECHO_PATH)),
+          rawFrame(DATA, END_STREAM, id, msg),
+          rawFrame(RST_STREAM, 0, id, u32(CANCEL)),
+        );
       }
       // All in one write (35 KB): read in one or two pieces; a stream cut between two reads is
       // the only one that can run.
@@ -203,7 +214,9 @@ describe("attacks on the server", () => {
     for (const make of [() => ourServer(), () => nodeServer()]) {
       const target = await make();
       try {
-        const peer = await RawPeer.connect(target.port, { keep: (f) => f.type === RST_STREAM || f.type === SETTINGS || f.type === PING });
+        const peer = await RawPeer.connect(target.port, {
+          keep: (f) => f.type === RST_STREAM || f.type === SETTINGS || f.type === PING,
+        });
         const legit = legitLoop(() => target.legit());
         t.after(() => legit.stop());
         const frames: Buffer[] = [];
@@ -212,10 +225,13 @@ describe("attacks on the server", () => {
         // A PING after the streams: its ACK comes after the answer to every stream before it.
         await peer.send(rawFrame(PING, 0, 0, Buffer.from("12345678")));
         assert.ok(await peer.until(() => peer.frames.some((f) => f.type === PING)), "PING answered");
-        const refused = peer.frames.filter((f) => f.type === RST_STREAM && f.payload.readUInt32BE(0) === REFUSED_STREAM).length;
+        const refused = peer.frames.filter(
+          (f) => f.type === RST_STREAM && f.payload.readUInt32BE(0) === REFUSED_STREAM,
+        ).length;
         const settings = peer.frames.find((f) => f.type === SETTINGS && f.payload.length > 0);
         let advertised: number | undefined;
-        for (let off = 0; settings && off < settings.payload.length; off += 6) if (settings.payload.readUInt16BE(off) === 3) advertised = settings.payload.readUInt32BE(off + 2);
+        for (let off = 0; settings && off < settings.payload.length; off += 6)
+          if (settings.payload.readUInt16BE(off) === 3) advertised = settings.payload.readUInt32BE(off + 2);
         const calls = await legit.stop();
         t.diagnostic(`${target.kind}: advertised ${advertised ?? "no limit"}, refused ${refused} of 1000 streams`);
         assert.deepEqual(calls.failed, []);
@@ -238,8 +254,16 @@ describe("attacks on the server", () => {
       const mem = memorySampler();
       const legit = legitLoop(() => target.legit());
       t.after(() => legit.stop());
-      const peer = await RawPeer.connect(target.port, { keep: (f) => f.type === RST_STREAM || f.type === HEADERS, preface: false });
-      await peer.send(Buffer.concat([Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1"), rawFrame(SETTINGS, 0, 0, settingsPayload([[4, 0]]))]));
+      const peer = await RawPeer.connect(target.port, {
+        keep: (f) => f.type === RST_STREAM || f.type === HEADERS,
+        preface: false,
+      });
+      await peer.send(
+        Buffer.concat([
+          Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1"),
+          rawFrame(SETTINGS, 0, 0, settingsPayload([[4, 0]])),
+        ]),
+      );
       const ask = grpcMessage(u32(MiB));
       for (let k = 0; k < 100; k++) {
         const id = 2 * k + 1;
@@ -249,7 +273,9 @@ describe("attacks on the server", () => {
       }
       const grown = mem.stop() / MiB;
       const calls = await legit.stop();
-      const refused = peer.frames.filter((f) => f.type === RST_STREAM && f.payload.readUInt32BE(0) === REFUSED_STREAM).length;
+      const refused = peer.frames.filter(
+        (f) => f.type === RST_STREAM && f.payload.readUInt32BE(0) === REFUSED_STREAM,
+      ).length;
       const held = peer.frames.filter((f) => f.type === HEADERS).length;
       t.diagnostic(`ours: ${held} responses held, ${refused} streams refused, memory +${grown.toFixed(1)} MiB`);
       assert.deepEqual(calls.failed, []);
@@ -269,7 +295,8 @@ describe("attacks on the server", () => {
       const peer = await RawPeer.connect(target.port, { keep: (f) => f.type === PING });
       const prefix = Buffer.from([0, 0, 0x40, 0, 0, 7]); // uncompressed, 4 MiB declared, 1 byte of it
       const frames: Buffer[] = [];
-      for (let k = 0; k < 200; k++) frames.push(peer.headers(2 * k + 1, grpcRequest(ECHO_PATH)), rawFrame(DATA, 0, 2 * k + 1, prefix));
+      for (let k = 0; k < 200; k++)
+        frames.push(peer.headers(2 * k + 1, grpcRequest(ECHO_PATH)), rawFrame(DATA, 0, 2 * k + 1, prefix));
       await peer.send(Buffer.concat(frames), rawFrame(PING, 0, 0, Buffer.from("declared")));
       assert.ok(await peer.until(() => peer.frames.length > 0), "every stream was read (PING answered after them)");
       const grown = mem.stop() / MiB;
@@ -286,7 +313,9 @@ describe("attacks on the server", () => {
     for (const make of [() => ourServer({ handshakeTimeoutMs: 100 }), () => nodeServer((s) => s.setTimeout(100))]) {
       const target = await make();
       try {
-        const peers = await Promise.all(Array.from({ length: 50 }, () => RawPeer.connect(target.port, { preface: false, keep: onlyGoaway })));
+        const peers = await Promise.all(
+          Array.from({ length: 50 }, () => RawPeer.connect(target.port, { preface: false, keep: onlyGoaway })),
+        );
         await Promise.all(peers.map((p) => p.whenClosed));
         if (target.kind === "ours") for (const p of peers) assert.equal(p.goaway?.code, SETTINGS_TIMEOUT);
         await target.legit();
@@ -326,11 +355,24 @@ const clientRows: ClientRow[] = [
     name: "CONTINUATION flood in the response",
     nodeCloses: true,
     async attack(peer) {
-      await peer.send(peer.headers(1, [[":status", "200"], ["content-type", "application/grpc"]], 0));
+      await peer.send(
+        peer.headers(
+          1,
+          [
+            [":status", "200"],
+            ["content-type", "application/grpc"],
+          ],
+          0,
+        ),
+      );
       await flood(peer, 200, () => EMPTY_CONTINUATIONS);
     },
   },
-  { name: "PING flood, backend reads", nodeCloses: false, attack: (peer) => flood(peer, 200, () => PINGS).then(() => {}) },
+  {
+    name: "PING flood, backend reads",
+    nodeCloses: false,
+    attack: (peer) => flood(peer, 200, () => PINGS).then(() => {}),
+  },
   {
     name: "PING flood, backend never reads (queued ACKs bounded, rate limit off)",
     read: false,
@@ -338,12 +380,21 @@ const clientRows: ClientRow[] = [
     limits: { pings: { burst: 1e9, perSecond: 1e9 } },
     attack: (peer) => flood(peer, 10_000, () => PINGS).then(() => {}),
   },
-  { name: "SETTINGS flood, backend reads", nodeCloses: false, attack: (peer) => flood(peer, 200, () => EMPTY_SETTINGS).then(() => {}) },
+  {
+    name: "SETTINGS flood, backend reads",
+    nodeCloses: false,
+    attack: (peer) => flood(peer, 200, () => EMPTY_SETTINGS).then(() => {}),
+  },
   {
     name: "empty DATA flood in the response",
     nodeCloses: false,
     async attack(peer) {
-      await peer.send(peer.headers(1, [[":status", "200"], ["content-type", "application/grpc"]]));
+      await peer.send(
+        peer.headers(1, [
+          [":status", "200"],
+          ["content-type", "application/grpc"],
+        ]),
+      );
       await flood(peer, 200, () => EMPTY_DATA);
     },
   },
@@ -358,7 +409,12 @@ describe("attacks on the client, from a hostile backend", () => {
     test(`${row.name}: ours answers GOAWAY ENHANCE_YOUR_CALM, the call fails, memory bounded, other backends still answer`, async (t) => {
       const healthy = await ourServer();
       const hostile = await hostileServer(attack, { read: row.read });
-      const client = new GrpcEndpoint(`127.0.0.1:${hostile.port}`, { maxResponseBytes: 4 * MiB, maxHeaderListBytes: 256 * 1024, keepAliveMs: 15_000, limits: row.limits });
+      const client = new GrpcEndpoint(`127.0.0.1:${hostile.port}`, {
+        maxResponseBytes: 4 * MiB,
+        maxHeaderListBytes: 256 * 1024,
+        keepAliveMs: 15_000,
+        limits: row.limits,
+      });
       try {
         const mem = memorySampler();
         const legit = legitLoop(() => healthy.legit());
@@ -376,7 +432,9 @@ describe("attacks on the client, from a hostile backend", () => {
         await peer.whenClosed;
         const grown = mem.stop() / MiB;
         const calls = await legit.stop();
-        t.diagnostic(`ours: ${String(err)}; goaway ${peer.goaway?.code} ${peer.goaway?.debug ?? ""}; memory +${grown.toFixed(1)} MiB`);
+        t.diagnostic(
+          `ours: ${String(err)}; goaway ${peer.goaway?.code} ${peer.goaway?.debug ?? ""}; memory +${grown.toFixed(1)} MiB`,
+        );
         assert.ok(err instanceof TransportError, `the call failed with a TransportError: ${String(err)}`);
         if (row.read !== false) assert.equal(peer.goaway?.code, ENHANCE_YOUR_CALM);
         assert.ok(grown < 48, `memory grew ${grown.toFixed(1)} MiB`);
@@ -399,7 +457,9 @@ describe("attacks on the client, from a hostile backend", () => {
         const peer = await hostile.firstPeer;
         if (row.nodeCloses) await closed;
         else await Promise.race([hostile.attacks[0], peer.whenClosed]);
-        t.diagnostic(`node:http2 client: session ${session.destroyed || session.closed ? "closed" : "open"}; goaway from it: ${peer.goaway?.code ?? "none"}`);
+        t.diagnostic(
+          `node:http2 client: session ${session.destroyed || session.closed ? "closed" : "open"}; goaway from it: ${peer.goaway?.code ?? "none"}`,
+        );
       } finally {
         session.destroy();
         await hostile.close();

@@ -42,7 +42,8 @@ after(() => server.close());
 
 const MSG = grpcMessage(Buffer.from("hi"));
 const PING_PROBE = rawFrame(PING, 0, 0, Buffer.from("probe!!!"));
-const pingAcked = (p: RawPeer) => p.frames.some((f) => f.type === PING && f.flags === 1 && f.payload.toString() === "probe!!!");
+const pingAcked = (p: RawPeer) =>
+  p.frames.some((f) => f.type === PING && f.flags === 1 && f.payload.toString() === "probe!!!");
 
 /** Connects, sends `build(peer)`, and returns the peer once the expected reaction (or close) came. */
 async function run(build: (p: RawPeer) => Buffer[], done: (p: RawPeer) => boolean): Promise<RawPeer> {
@@ -61,7 +62,10 @@ async function connectionError(code: number, build: (p: RawPeer) => Buffer[]): P
 
 /** The frames must end stream `id` with RST_STREAM `code`, and the connection goes on. */
 async function streamError(id: number, code: number, build: (p: RawPeer) => Buffer[]): Promise<void> {
-  const p = await run((x) => [...build(x), PING_PROBE], (x) => x.goaway !== undefined || (x.frames.some((f) => f.type === RST_STREAM && f.stream === id) && pingAcked(x)));
+  const p = await run(
+    (x) => [...build(x), PING_PROBE],
+    (x) => x.goaway !== undefined || (x.frames.some((f) => f.type === RST_STREAM && f.stream === id) && pingAcked(x)),
+  );
   assert.equal(p.goaway, undefined, `no connection error (${p.goaway?.debug})`);
   const rst = p.find((f) => f.type === RST_STREAM && f.stream === id);
   assert.equal(rst?.payload.readUInt32BE(0), code, `RST_STREAM ${rst?.payload.readUInt32BE(0)} on stream ${id}`);
@@ -69,16 +73,28 @@ async function streamError(id: number, code: number, build: (p: RawPeer) => Buff
 
 /** The frames must be ignored: no GOAWAY, no RST_STREAM, and a later PING is answered. */
 async function ignored(build: (p: RawPeer) => Buffer[]): Promise<void> {
-  const p = await run((x) => [...build(x), PING_PROBE], (x) => x.goaway !== undefined || pingAcked(x));
+  const p = await run(
+    (x) => [...build(x), PING_PROBE],
+    (x) => x.goaway !== undefined || pingAcked(x),
+  );
   assert.equal(p.goaway, undefined, `no connection error (${p.goaway?.debug})`);
-  assert.equal(p.find((f) => f.type === RST_STREAM), undefined);
+  assert.equal(
+    p.find((f) => f.type === RST_STREAM),
+    undefined,
+  );
   assert.ok(pingAcked(p));
 }
 
 /** A whole request on `id`. */
-const call = (p: RawPeer, id: number, fields: HeaderField[] = grpcRequest(ECHO_PATH)) => [p.headers(id, fields), rawFrame(DATA, END_STREAM, id, MSG)];
-const malformed = (fields: HeaderField[]) => streamError(1, PROTOCOL_ERROR, (p) => [p.headers(1, fields, END_HEADERS | END_STREAM)]);
-const setting = (id: number, value: number) => (_: RawPeer) => [rawFrame(SETTINGS, 0, 0, settingsPayload([[id, value]]))];
+const call = (p: RawPeer, id: number, fields: HeaderField[] = grpcRequest(ECHO_PATH)) => [
+  p.headers(id, fields),
+  rawFrame(DATA, END_STREAM, id, MSG),
+];
+const malformed = (fields: HeaderField[]) =>
+  streamError(1, PROTOCOL_ERROR, (p) => [p.headers(1, fields, END_HEADERS | END_STREAM)]);
+const setting = (id: number, value: number) => (_: RawPeer) => [
+  rawFrame(SETTINGS, 0, 0, settingsPayload([[id, value]])),
+];
 
 describe("§3.4 connection preface", () => {
   test("a client that does not send the preface gets GOAWAY PROTOCOL_ERROR", async () => {
@@ -89,7 +105,10 @@ describe("§3.4 connection preface", () => {
     p.close();
   });
   test("the server's preface is a SETTINGS frame that advertises its limits", async () => {
-    const p = await run(() => [], (x) => x.frames.some((f) => f.type === SETTINGS && f.flags === 0));
+    const p = await run(
+      () => [],
+      (x) => x.frames.some((f) => f.type === SETTINGS && f.flags === 0),
+    );
     const s = p.find((f) => f.type === SETTINGS && f.flags === 0)!;
     const ids = Array.from({ length: s.payload.length / 6 }, (_, i) => s.payload.readUInt16BE(6 * i));
     assert.ok(ids.includes(3) && ids.includes(6), "MAX_CONCURRENT_STREAMS and MAX_HEADER_LIST_SIZE");
@@ -98,18 +117,31 @@ describe("§3.4 connection preface", () => {
 
 describe("§4 frames", () => {
   test("§4.2 a frame over SETTINGS_MAX_FRAME_SIZE: FRAME_SIZE_ERROR", () =>
-    connectionError(FRAME_SIZE_ERROR, (p) => [p.headers(1, grpcRequest(ECHO_PATH)), rawFrame(DATA, 0, 1, Buffer.alloc((1 << 20) + 1))]));
-  test("§4.3 a header block that does not decode: COMPRESSION_ERROR", () => connectionError(COMPRESSION_ERROR, () => [rawFrame(HEADERS, END_HEADERS, 1, Buffer.from([0x80]))]));
+    connectionError(FRAME_SIZE_ERROR, (p) => [
+      p.headers(1, grpcRequest(ECHO_PATH)),
+      rawFrame(DATA, 0, 1, Buffer.alloc((1 << 20) + 1)),
+    ]));
+  test("§4.3 a header block that does not decode: COMPRESSION_ERROR", () =>
+    connectionError(COMPRESSION_ERROR, () => [rawFrame(HEADERS, END_HEADERS, 1, Buffer.from([0x80]))]));
 });
 
 describe("§5.1 stream states", () => {
   test("idle: DATA → PROTOCOL_ERROR", () => connectionError(PROTOCOL_ERROR, () => [rawFrame(DATA, 0, 1, MSG)]));
-  test("idle: RST_STREAM → PROTOCOL_ERROR", () => connectionError(PROTOCOL_ERROR, () => [rawFrame(RST_STREAM, 0, 1, u32(8))]));
-  test("idle: WINDOW_UPDATE → PROTOCOL_ERROR", () => connectionError(PROTOCOL_ERROR, () => [rawFrame(WINDOW_UPDATE, 0, 1, u32(1))]));
-  test("idle: CONTINUATION → PROTOCOL_ERROR", () => connectionError(PROTOCOL_ERROR, (p) => [rawFrame(CONTINUATION, END_HEADERS, 1, p.encoder.encode(grpcRequest(ECHO_PATH)))]));
+  test("idle: RST_STREAM → PROTOCOL_ERROR", () =>
+    connectionError(PROTOCOL_ERROR, () => [rawFrame(RST_STREAM, 0, 1, u32(8))]));
+  test("idle: WINDOW_UPDATE → PROTOCOL_ERROR", () =>
+    connectionError(PROTOCOL_ERROR, () => [rawFrame(WINDOW_UPDATE, 0, 1, u32(1))]));
+  test("idle: CONTINUATION → PROTOCOL_ERROR", () =>
+    connectionError(PROTOCOL_ERROR, (p) => [
+      rawFrame(CONTINUATION, END_HEADERS, 1, p.encoder.encode(grpcRequest(ECHO_PATH))),
+    ]));
   test("idle: PRIORITY is allowed", () => ignored(() => [rawFrame(PRIORITY, 0, 9, Buffer.from([0, 0, 0, 0, 16]))]));
   test("half-closed (remote): DATA after END_STREAM → STREAM_CLOSED", () =>
-    streamError(1, STREAM_CLOSED, (p) => [p.headers(1, grpcRequest(ECHO_PATH), END_HEADERS), rawFrame(DATA, END_STREAM, 1, MSG), rawFrame(DATA, 0, 1, MSG)]));
+    streamError(1, STREAM_CLOSED, (p) => [
+      p.headers(1, grpcRequest(ECHO_PATH), END_HEADERS),
+      rawFrame(DATA, END_STREAM, 1, MSG),
+      rawFrame(DATA, 0, 1, MSG),
+    ]));
   test("half-closed (remote): HEADERS after END_STREAM → STREAM_CLOSED", () =>
     streamError(1, STREAM_CLOSED, (p) => [...call(p, 1), p.headers(1, [["x-late", "1"]], END_HEADERS | END_STREAM)]));
   test("closed after END_STREAM both ways: HEADERS → connection error STREAM_CLOSED", async () => {
@@ -134,7 +166,10 @@ describe("§5.1 stream states", () => {
     // A request without :scheme and :path is reset at once; the client's frames already on the
     // way are dropped, and the connection goes on.
     const bad: HeaderField[] = [[":method", "POST"]];
-    const p = await run((x) => [x.headers(1, bad), rawFrame(DATA, 0, 1, MSG), rawFrame(WINDOW_UPDATE, 0, 1, u32(10)), PING_PROBE], (x) => x.goaway !== undefined || pingAcked(x));
+    const p = await run(
+      (x) => [x.headers(1, bad), rawFrame(DATA, 0, 1, MSG), rawFrame(WINDOW_UPDATE, 0, 1, u32(10)), PING_PROBE],
+      (x) => x.goaway !== undefined || pingAcked(x),
+    );
     assert.equal(p.goaway, undefined, p.goaway?.debug);
     assert.deepEqual(
       p.frames.filter((f) => f.type === RST_STREAM).map((f) => f.payload.readUInt32BE(0)),
@@ -146,15 +181,26 @@ describe("§5.1 stream states", () => {
 
 describe("§5.1.1 stream identifiers", () => {
   test("a client stream with an even id: PROTOCOL_ERROR", () => connectionError(PROTOCOL_ERROR, (p) => call(p, 2)));
-  test("a stream id lower than the last one: PROTOCOL_ERROR, not a silent drop", () => connectionError(PROTOCOL_ERROR, (p) => [...call(p, 5), ...call(p, 3)]));
+  test("a stream id lower than the last one: PROTOCOL_ERROR, not a silent drop", () =>
+    connectionError(PROTOCOL_ERROR, (p) => [...call(p, 5), ...call(p, 3)]));
 });
 
 describe("§5.3.1, §6.3 PRIORITY", () => {
-  test("a stream that depends on itself (PRIORITY): stream error PROTOCOL_ERROR", () => streamError(3, PROTOCOL_ERROR, () => [rawFrame(PRIORITY, 0, 3, Buffer.from([0, 0, 0, 3, 16]))]));
+  test("a stream that depends on itself (PRIORITY): stream error PROTOCOL_ERROR", () =>
+    streamError(3, PROTOCOL_ERROR, () => [rawFrame(PRIORITY, 0, 3, Buffer.from([0, 0, 0, 3, 16]))]));
   test("a stream that depends on itself (HEADERS): stream error PROTOCOL_ERROR", () =>
-    streamError(1, PROTOCOL_ERROR, (p) => [rawFrame(HEADERS, END_HEADERS | END_STREAM | PRIORITY_FLAG, 1, Buffer.concat([Buffer.from([0, 0, 0, 1, 16]), p.encoder.encode(grpcRequest(ECHO_PATH))]))]));
-  test("PRIORITY on stream 0: PROTOCOL_ERROR", () => connectionError(PROTOCOL_ERROR, () => [rawFrame(PRIORITY, 0, 0, Buffer.from([0, 0, 0, 1, 16]))]));
-  test("PRIORITY of 4 octets: stream error FRAME_SIZE_ERROR", () => streamError(1, FRAME_SIZE_ERROR, () => [rawFrame(PRIORITY, 0, 1, Buffer.from([0, 0, 0, 3]))]));
+    streamError(1, PROTOCOL_ERROR, (p) => [
+      rawFrame(
+        HEADERS,
+        END_HEADERS | END_STREAM | PRIORITY_FLAG,
+        1,
+        Buffer.concat([Buffer.from([0, 0, 0, 1, 16]), p.encoder.encode(grpcRequest(ECHO_PATH))]),
+      ),
+    ]));
+  test("PRIORITY on stream 0: PROTOCOL_ERROR", () =>
+    connectionError(PROTOCOL_ERROR, () => [rawFrame(PRIORITY, 0, 0, Buffer.from([0, 0, 0, 1, 16]))]));
+  test("PRIORITY of 4 octets: stream error FRAME_SIZE_ERROR", () =>
+    streamError(1, FRAME_SIZE_ERROR, () => [rawFrame(PRIORITY, 0, 1, Buffer.from([0, 0, 0, 3]))]));
 });
 
 describe("§5.4.1 connection errors", () => {
@@ -169,62 +215,116 @@ describe("§5.4.1 connection errors", () => {
 describe("§5.5 extensions", () => {
   test("an unknown frame type is ignored", () => ignored(() => [rawFrame(0x42, 0, 0, Buffer.from("x"))]));
   test("an unknown frame inside a header block: PROTOCOL_ERROR", () =>
-    connectionError(PROTOCOL_ERROR, (p) => [p.headers(1, grpcRequest(ECHO_PATH), 0), rawFrame(0x42, 0, 0), rawFrame(CONTINUATION, END_HEADERS, 1)]));
+    connectionError(PROTOCOL_ERROR, (p) => [
+      p.headers(1, grpcRequest(ECHO_PATH), 0),
+      rawFrame(0x42, 0, 0),
+      rawFrame(CONTINUATION, END_HEADERS, 1),
+    ]));
 });
 
 describe("§6 frame definitions", () => {
-  test("§6.1 DATA on stream 0: PROTOCOL_ERROR", () => connectionError(PROTOCOL_ERROR, () => [rawFrame(DATA, 0, 0, MSG)]));
+  test("§6.1 DATA on stream 0: PROTOCOL_ERROR", () =>
+    connectionError(PROTOCOL_ERROR, () => [rawFrame(DATA, 0, 0, MSG)]));
   test("§6.1 DATA padding longer than the frame: PROTOCOL_ERROR", () =>
-    connectionError(PROTOCOL_ERROR, (p) => [p.headers(1, grpcRequest(ECHO_PATH)), rawFrame(DATA, PADDED, 1, Buffer.from([9, 1, 2]))]));
-  test("§6.2 HEADERS on stream 0: PROTOCOL_ERROR", () => connectionError(PROTOCOL_ERROR, (p) => [p.headers(0, grpcRequest(ECHO_PATH))]));
-  test("§6.2 a header block interrupted by DATA: PROTOCOL_ERROR", () => connectionError(PROTOCOL_ERROR, (p) => [p.headers(1, grpcRequest(ECHO_PATH), 0), rawFrame(DATA, 0, 1, MSG)]));
-  test("§6.4 RST_STREAM on stream 0: PROTOCOL_ERROR", () => connectionError(PROTOCOL_ERROR, () => [rawFrame(RST_STREAM, 0, 0, u32(8))]));
-  test("§6.4 RST_STREAM of 3 octets: FRAME_SIZE_ERROR", () => connectionError(FRAME_SIZE_ERROR, (p) => [p.headers(1, grpcRequest(ECHO_PATH)), rawFrame(RST_STREAM, 0, 1, Buffer.alloc(3))]));
+    connectionError(PROTOCOL_ERROR, (p) => [
+      p.headers(1, grpcRequest(ECHO_PATH)),
+      rawFrame(DATA, PADDED, 1, Buffer.from([9, 1, 2])),
+    ]));
+  test("§6.2 HEADERS on stream 0: PROTOCOL_ERROR", () =>
+    connectionError(PROTOCOL_ERROR, (p) => [p.headers(0, grpcRequest(ECHO_PATH))]));
+  test("§6.2 a header block interrupted by DATA: PROTOCOL_ERROR", () =>
+    connectionError(PROTOCOL_ERROR, (p) => [p.headers(1, grpcRequest(ECHO_PATH), 0), rawFrame(DATA, 0, 1, MSG)]));
+  test("§6.4 RST_STREAM on stream 0: PROTOCOL_ERROR", () =>
+    connectionError(PROTOCOL_ERROR, () => [rawFrame(RST_STREAM, 0, 0, u32(8))]));
+  test("§6.4 RST_STREAM of 3 octets: FRAME_SIZE_ERROR", () =>
+    connectionError(FRAME_SIZE_ERROR, (p) => [
+      p.headers(1, grpcRequest(ECHO_PATH)),
+      rawFrame(RST_STREAM, 0, 1, Buffer.alloc(3)),
+    ]));
   test("§6.5 SETTINGS is acknowledged", async () => {
-    const p = await run(() => [rawFrame(SETTINGS, 0, 0, settingsPayload([[4, 100]]))], (x) => x.frames.filter((f) => f.type === SETTINGS && f.flags === 1).length >= 2);
+    const p = await run(
+      () => [rawFrame(SETTINGS, 0, 0, settingsPayload([[4, 100]]))],
+      (x) => x.frames.filter((f) => f.type === SETTINGS && f.flags === 1).length >= 2,
+    );
     assert.equal(p.goaway, undefined);
   });
-  test("§6.5 SETTINGS ACK with a payload: FRAME_SIZE_ERROR", () => connectionError(FRAME_SIZE_ERROR, () => [rawFrame(SETTINGS, 1, 0, settingsPayload([[4, 1]]))]));
-  test("§6.5 SETTINGS on a stream: PROTOCOL_ERROR", () => connectionError(PROTOCOL_ERROR, () => [rawFrame(SETTINGS, 0, 1)]));
-  test("§6.5 SETTINGS of 5 octets: FRAME_SIZE_ERROR", () => connectionError(FRAME_SIZE_ERROR, () => [rawFrame(SETTINGS, 0, 0, Buffer.alloc(5))]));
+  test("§6.5 SETTINGS ACK with a payload: FRAME_SIZE_ERROR", () =>
+    connectionError(FRAME_SIZE_ERROR, () => [rawFrame(SETTINGS, 1, 0, settingsPayload([[4, 1]]))]));
+  test("§6.5 SETTINGS on a stream: PROTOCOL_ERROR", () =>
+    connectionError(PROTOCOL_ERROR, () => [rawFrame(SETTINGS, 0, 1)]));
+  test("§6.5 SETTINGS of 5 octets: FRAME_SIZE_ERROR", () =>
+    connectionError(FRAME_SIZE_ERROR, () => [rawFrame(SETTINGS, 0, 0, Buffer.alloc(5))]));
   test("§6.5.2 SETTINGS_ENABLE_PUSH 2: PROTOCOL_ERROR", () => connectionError(PROTOCOL_ERROR, setting(2, 2)));
-  test("§6.5.2 SETTINGS_INITIAL_WINDOW_SIZE 2^31: FLOW_CONTROL_ERROR", () => connectionError(FLOW_CONTROL_ERROR, setting(4, 2 ** 31)));
-  test("§6.5.2 SETTINGS_MAX_FRAME_SIZE 16383: PROTOCOL_ERROR", () => connectionError(PROTOCOL_ERROR, setting(5, 16383)));
+  test("§6.5.2 SETTINGS_INITIAL_WINDOW_SIZE 2^31: FLOW_CONTROL_ERROR", () =>
+    connectionError(FLOW_CONTROL_ERROR, setting(4, 2 ** 31)));
+  test("§6.5.2 SETTINGS_MAX_FRAME_SIZE 16383: PROTOCOL_ERROR", () =>
+    connectionError(PROTOCOL_ERROR, setting(5, 16383)));
   test("§6.5.2 an unknown setting is ignored", () => ignored(setting(0x99, 1)));
   test("§6.7 PING is answered with ACK and the same payload; a PING ACK is not answered", async () => {
-    const p = await run(() => [rawFrame(PING, 1, 0, Buffer.from("ackackac")), PING_PROBE], (x) => pingAcked(x));
+    const p = await run(
+      () => [rawFrame(PING, 1, 0, Buffer.from("ackackac")), PING_PROBE],
+      (x) => pingAcked(x),
+    );
     assert.equal(p.frames.filter((f) => f.type === PING).length, 1);
   });
-  test("§6.7 PING on a stream: PROTOCOL_ERROR", () => connectionError(PROTOCOL_ERROR, () => [rawFrame(PING, 0, 1, Buffer.alloc(8))]));
-  test("§6.7 PING of 7 octets: FRAME_SIZE_ERROR", () => connectionError(FRAME_SIZE_ERROR, () => [rawFrame(PING, 0, 0, Buffer.alloc(7))]));
-  test("§6.8 GOAWAY on a stream: PROTOCOL_ERROR", () => connectionError(PROTOCOL_ERROR, () => [rawFrame(GOAWAY, 0, 1, Buffer.alloc(8))]));
-  test("§6.9 WINDOW_UPDATE of 0 on the connection: PROTOCOL_ERROR", () => connectionError(PROTOCOL_ERROR, () => [rawFrame(WINDOW_UPDATE, 0, 0, u32(0))]));
+  test("§6.7 PING on a stream: PROTOCOL_ERROR", () =>
+    connectionError(PROTOCOL_ERROR, () => [rawFrame(PING, 0, 1, Buffer.alloc(8))]));
+  test("§6.7 PING of 7 octets: FRAME_SIZE_ERROR", () =>
+    connectionError(FRAME_SIZE_ERROR, () => [rawFrame(PING, 0, 0, Buffer.alloc(7))]));
+  test("§6.8 GOAWAY on a stream: PROTOCOL_ERROR", () =>
+    connectionError(PROTOCOL_ERROR, () => [rawFrame(GOAWAY, 0, 1, Buffer.alloc(8))]));
+  test("§6.9 WINDOW_UPDATE of 0 on the connection: PROTOCOL_ERROR", () =>
+    connectionError(PROTOCOL_ERROR, () => [rawFrame(WINDOW_UPDATE, 0, 0, u32(0))]));
   test("§6.9 WINDOW_UPDATE of 0 on a stream: stream error PROTOCOL_ERROR", () =>
-    streamError(1, PROTOCOL_ERROR, (p) => [p.headers(1, grpcRequest(ECHO_PATH)), rawFrame(WINDOW_UPDATE, 0, 1, u32(0))]));
-  test("§6.9 WINDOW_UPDATE of 3 octets: FRAME_SIZE_ERROR", () => connectionError(FRAME_SIZE_ERROR, () => [rawFrame(WINDOW_UPDATE, 0, 0, Buffer.alloc(3))]));
-  test("§6.9.1 a connection window over 2^31-1: FLOW_CONTROL_ERROR", () => connectionError(FLOW_CONTROL_ERROR, () => [rawFrame(WINDOW_UPDATE, 0, 0, u32(2 ** 31 - 1))]));
+    streamError(1, PROTOCOL_ERROR, (p) => [
+      p.headers(1, grpcRequest(ECHO_PATH)),
+      rawFrame(WINDOW_UPDATE, 0, 1, u32(0)),
+    ]));
+  test("§6.9 WINDOW_UPDATE of 3 octets: FRAME_SIZE_ERROR", () =>
+    connectionError(FRAME_SIZE_ERROR, () => [rawFrame(WINDOW_UPDATE, 0, 0, Buffer.alloc(3))]));
+  test("§6.9.1 a connection window over 2^31-1: FLOW_CONTROL_ERROR", () =>
+    connectionError(FLOW_CONTROL_ERROR, () => [rawFrame(WINDOW_UPDATE, 0, 0, u32(2 ** 31 - 1))]));
   test("§6.9.1 a stream window over 2^31-1: stream error FLOW_CONTROL_ERROR", () =>
-    streamError(1, FLOW_CONTROL_ERROR, (p) => [p.headers(1, grpcRequest(ECHO_PATH)), rawFrame(WINDOW_UPDATE, 0, 1, u32(2 ** 31 - 1))]));
+    streamError(1, FLOW_CONTROL_ERROR, (p) => [
+      p.headers(1, grpcRequest(ECHO_PATH)),
+      rawFrame(WINDOW_UPDATE, 0, 1, u32(2 ** 31 - 1)),
+    ]));
   test("§6.10 CONTINUATION of another stream: PROTOCOL_ERROR", () =>
-    connectionError(PROTOCOL_ERROR, (p) => [p.headers(1, grpcRequest(ECHO_PATH), 0), rawFrame(CONTINUATION, END_HEADERS, 3)]));
+    connectionError(PROTOCOL_ERROR, (p) => [
+      p.headers(1, grpcRequest(ECHO_PATH), 0),
+      rawFrame(CONTINUATION, END_HEADERS, 3),
+    ]));
   test("§6.10 CONTINUATION after END_HEADERS: PROTOCOL_ERROR", () =>
-    connectionError(PROTOCOL_ERROR, (p) => [p.headers(1, grpcRequest(ECHO_PATH)), rawFrame(CONTINUATION, END_HEADERS, 1)]));
+    connectionError(PROTOCOL_ERROR, (p) => [
+      p.headers(1, grpcRequest(ECHO_PATH)),
+      rawFrame(CONTINUATION, END_HEADERS, 1),
+    ]));
 });
 
 describe("§8 HTTP semantics: malformed requests are reset with PROTOCOL_ERROR, and no handler runs", () => {
-  const req = (drop: string[] = [], extra: HeaderField[] = []) => [...grpcRequest(ECHO_PATH).filter(([k]) => !drop.includes(k)), ...extra];
-  test("§8.1 trailers without END_STREAM", () => streamError(1, PROTOCOL_ERROR, (p) => [p.headers(1, req()), p.headers(1, [["x-trailer", "1"]])]));
-  test("§8.1 trailers with a pseudo-header", () => streamError(1, PROTOCOL_ERROR, (p) => [p.headers(1, req()), p.headers(1, [[":path", "/x"]], END_HEADERS | END_STREAM)]));
+  const req = (drop: string[] = [], extra: HeaderField[] = []) => [
+    ...grpcRequest(ECHO_PATH).filter(([k]) => !drop.includes(k)),
+    ...extra,
+  ];
+  test("§8.1 trailers without END_STREAM", () =>
+    streamError(1, PROTOCOL_ERROR, (p) => [p.headers(1, req()), p.headers(1, [["x-trailer", "1"]])]));
+  test("§8.1 trailers with a pseudo-header", () =>
+    streamError(1, PROTOCOL_ERROR, (p) => [
+      p.headers(1, req()),
+      p.headers(1, [[":path", "/x"]], END_HEADERS | END_STREAM),
+    ]));
   test("§8.2 an uppercase field name", () => malformed(req([], [["X-Upper", "1"]])));
   test("§8.2.1 CR, LF or NUL in a value (a tenant header injection)", async () => {
     for (const bad of ["a\r\nx-admin: 1", "a\nb", "a\0b"]) await malformed(req([], [["x-scope-orgid", bad]]));
   });
   test("§8.2.1 whitespace at the start of a value", () => malformed(req([], [["x-a", " 1"]])));
   test("§8.2.2 connection-specific fields", async () => {
-    for (const f of ["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"]) await malformed(req([], [[f, "x"]]));
+    for (const f of ["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"])
+      await malformed(req([], [[f, "x"]]));
   });
   test("§8.2.2 te other than trailers", () => malformed(req(["te"], [["te", "gzip"]])));
-  test("§8.3 a pseudo-header after a regular field", () => malformed([["content-type", "application/grpc"], ...req(["content-type"])]));
+  test("§8.3 a pseudo-header after a regular field", () =>
+    malformed([["content-type", "application/grpc"], ...req(["content-type"])]));
   test("§8.3 an unknown or response pseudo-header", async () => {
     await malformed(req().toSpliced(0, 0, [":foo", "x"]));
     await malformed(req().toSpliced(0, 0, [":status", "200"]));
@@ -237,7 +337,10 @@ describe("§8 HTTP semantics: malformed requests are reset with PROTOCOL_ERROR, 
     await malformed(req([":path"]).toSpliced(0, 0, [":path", ""]));
   });
   test("a valid request is answered 200 with grpc-status 0", async () => {
-    const p = await run((x) => call(x, 1), (x) => x.frames.some((f) => f.type === HEADERS && (f.flags & END_STREAM) !== 0));
+    const p = await run(
+      (x) => call(x, 1),
+      (x) => x.frames.some((f) => f.type === HEADERS && (f.flags & END_STREAM) !== 0),
+    );
     const blocks = p.frames.filter((f) => f.type === HEADERS);
     assert.deepEqual(blocks[0].fields?.[0], [":status", "200"]);
     assert.ok(blocks.at(-1)!.fields!.some(([k, v]) => k === "grpc-status" && v === "0"));
@@ -248,7 +351,12 @@ describe("real peers", () => {
   test("a node:http2 (nghttp2) client calls our server: 200, the echo, grpc-status 0 in trailers", async () => {
     const session = http2.connect(`http://127.0.0.1:${server.port}`);
     try {
-      const req = session.request({ ":method": "POST", ":path": ECHO_PATH, "content-type": "application/grpc", te: "trailers" });
+      const req = session.request({
+        ":method": "POST",
+        ":path": ECHO_PATH,
+        "content-type": "application/grpc",
+        te: "trailers",
+      });
       const chunks: Buffer[] = [];
       let status: unknown;
       let trailers: http2.IncomingHttpHeaders | undefined;
@@ -272,16 +380,29 @@ describe("real peers", () => {
 describe("gRPC over HTTP/2: grpc-timeout", () => {
   test("a malformed grpc-timeout is refused with INTERNAL, as grpc-go does", async () => {
     for (const bad of ["10x", "123456789S", "-1S", "S"]) {
-      const p = await run((x) => call(x, 1, grpcRequest(ECHO_PATH, [["grpc-timeout", bad]])), (x) => x.frames.some((f) => f.type === HEADERS && (f.flags & END_STREAM) !== 0));
+      const p = await run(
+        (x) => call(x, 1, grpcRequest(ECHO_PATH, [["grpc-timeout", bad]])),
+        (x) => x.frames.some((f) => f.type === HEADERS && (f.flags & END_STREAM) !== 0),
+      );
       const t = p.frames.find((f) => f.type === HEADERS && (f.flags & END_STREAM) !== 0)!.fields!;
-      assert.deepEqual(t.find(([k]) => k === "grpc-status"), ["grpc-status", "13"], bad);
+      assert.deepEqual(
+        t.find(([k]) => k === "grpc-status"),
+        ["grpc-status", "13"],
+        bad,
+      );
       assert.match(t.find(([k]) => k === "grpc-message")![1], /malformed grpc-timeout/);
     }
   });
   test("a grpc-timeout past 24.8 days does not expire at once (no setTimeout overflow)", async () => {
-    const p = await run((x) => call(x, 1, grpcRequest(ECHO_PATH, [["grpc-timeout", "2592000S"]])), (x) => x.frames.some((f) => f.type === HEADERS && (f.flags & END_STREAM) !== 0));
+    const p = await run(
+      (x) => call(x, 1, grpcRequest(ECHO_PATH, [["grpc-timeout", "2592000S"]])),
+      (x) => x.frames.some((f) => f.type === HEADERS && (f.flags & END_STREAM) !== 0),
+    );
     const t = p.frames.find((f) => f.type === HEADERS && (f.flags & END_STREAM) !== 0)!.fields!;
-    assert.deepEqual(t.find(([k]) => k === "grpc-status"), ["grpc-status", "0"]);
+    assert.deepEqual(
+      t.find(([k]) => k === "grpc-status"),
+      ["grpc-status", "0"],
+    );
   });
 });
 
@@ -291,28 +412,47 @@ describe("the client end: responses are checked too (RFC 9113 §8.3.2, §5.1.1)"
       await p.until(() => p.frames.some((f) => f.type === HEADERS));
       await p.send(...answer(p), PING_PROBE);
     });
-    const client = new GrpcEndpoint(`127.0.0.1:${backend.port}`, { maxResponseBytes: 1 << 20, maxHeaderListBytes: 1 << 16, keepAliveMs: 15_000 });
+    const client = new GrpcEndpoint(`127.0.0.1:${backend.port}`, {
+      maxResponseBytes: 1 << 20,
+      maxHeaderListBytes: 1 << 16,
+      keepAliveMs: 15_000,
+    });
     try {
       const err = await client.unary(ECHO_PATH, MSG).then(
         () => undefined,
         (e: unknown) => e,
       );
       const peer = await backend.firstPeer;
-      await peer.until(() => peer.goaway !== undefined || peer.frames.some((f) => f.type === RST_STREAM) || pingAcked(peer));
+      await peer.until(
+        () => peer.goaway !== undefined || peer.frames.some((f) => f.type === RST_STREAM) || pingAcked(peer),
+      );
       return { err, peer };
     } finally {
       client.close();
       await backend.close();
     }
   }
-  const ok = (p: RawPeer): Buffer[] => [p.headers(1, [[":status", "200"], ["content-type", "application/grpc"]]), rawFrame(DATA, 0, 1, MSG), p.headers(1, [["grpc-status", "0"]], END_HEADERS | END_STREAM)];
+  const ok = (p: RawPeer): Buffer[] => [
+    p.headers(1, [
+      [":status", "200"],
+      ["content-type", "application/grpc"],
+    ]),
+    rawFrame(DATA, 0, 1, MSG),
+    p.headers(1, [["grpc-status", "0"]], END_HEADERS | END_STREAM),
+  ];
 
   test("a well-formed response, after an interim 100, is accepted", async () => {
     const { err } = await against((p) => [p.headers(1, [[":status", "100"]]), ...ok(p)]);
     assert.equal(err, undefined);
   });
   test("a response without :status, or with an uppercase name: RST_STREAM PROTOCOL_ERROR, the call fails", async () => {
-    for (const fields of [[["content-type", "application/grpc"]], [[":status", "200"], ["Grpc-Status", "0"]]] as HeaderField[][]) {
+    for (const fields of [
+      [["content-type", "application/grpc"]],
+      [
+        [":status", "200"],
+        ["Grpc-Status", "0"],
+      ],
+    ] as HeaderField[][]) {
       const { err, peer } = await against((p) => [p.headers(1, fields, END_HEADERS | END_STREAM)]);
       assert.ok(err instanceof TransportError, String(err));
       assert.equal(peer.find((f) => f.type === RST_STREAM && f.stream === 1)?.payload.readUInt32BE(0), PROTOCOL_ERROR);

@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { SingleMessageReader } from "../src/grpc/framing.js";
-import { decodeGrpcMessage, encodeBinaryHeader, encodeGrpcMessage, formatGrpcTimeout, parseGrpcTimeout } from "../src/grpc/headers.js";
+import {
+  decodeGrpcMessage,
+  encodeBinaryHeader,
+  encodeGrpcMessage,
+  formatGrpcTimeout,
+  parseGrpcTimeout,
+} from "../src/grpc/headers.js";
 
 const framed = (payload: number[], flag = 0) => Buffer.from([flag, 0, 0, 0, payload.length, ...payload]);
 const code = (fn: () => unknown) => {
@@ -27,14 +33,32 @@ test("a message split anywhere across chunks is reassembled", () => {
 
 test("oversized (from the prefix alone), compressed, doubled, truncated and missing messages are refused", () => {
   const big = new SingleMessageReader(10, "request message");
-  assert.throws(() => big.push(Buffer.from([0, 0, 0x10, 0, 0])), /request message of 1048576 bytes is larger than the limit of 10 bytes/);
-  assert.equal(code(() => new SingleMessageReader(10, "m").push(Buffer.from([0, 0, 0x10, 0, 0]))), Code.ResourceExhausted);
-  assert.equal(code(() => new SingleMessageReader(10, "m").push(framed([1], 1))), Code.Unimplemented);
-  assert.equal(code(() => new SingleMessageReader(10, "m").push(Buffer.concat([framed([1]), framed([2])]))), Code.Unimplemented);
+  assert.throws(
+    () => big.push(Buffer.from([0, 0, 0x10, 0, 0])),
+    /request message of 1048576 bytes is larger than the limit of 10 bytes/,
+  );
+  assert.equal(
+    code(() => new SingleMessageReader(10, "m").push(Buffer.from([0, 0, 0x10, 0, 0]))),
+    Code.ResourceExhausted,
+  );
+  assert.equal(
+    code(() => new SingleMessageReader(10, "m").push(framed([1], 1))),
+    Code.Unimplemented,
+  );
+  assert.equal(
+    code(() => new SingleMessageReader(10, "m").push(Buffer.concat([framed([1]), framed([2])]))),
+    Code.Unimplemented,
+  );
   const short = new SingleMessageReader(10, "m");
   short.push(framed([1, 2, 3]).subarray(0, 6));
-  assert.equal(code(() => short.finish()), Code.Internal);
-  assert.equal(code(() => new SingleMessageReader(10, "m").finish()), Code.Unimplemented);
+  assert.equal(
+    code(() => short.finish()),
+    Code.Internal,
+  );
+  assert.equal(
+    code(() => new SingleMessageReader(10, "m").finish()),
+    Code.Unimplemented,
+  );
   const empty = new SingleMessageReader(10, "m");
   empty.push(framed([]));
   assert.equal(empty.finish().length, 0);

@@ -5,11 +5,18 @@ import { once } from "node:events";
 import * as http2 from "node:http2";
 import * as net from "node:net";
 import { test } from "node:test";
-import { HeaderListTooLargeError, HpackDecoder, HpackEncoder, HpackError, type HeaderField } from "../src/http2/hpack.js";
+import {
+  HeaderListTooLargeError,
+  HpackDecoder,
+  HpackEncoder,
+  HpackError,
+  type HeaderField,
+} from "../src/http2/hpack.js";
 import { H2_PREFACE, rawFrame } from "./support.js";
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ""), "hex");
-const range = (from: number, to: number) => String.fromCharCode(...Array.from({ length: to - from + 1 }, (_, i) => from + i));
+const range = (from: number, to: number) =>
+  String.fromCharCode(...Array.from({ length: to - from + 1 }, (_, i) => from + i));
 const isHpackError = (e: unknown) => e instanceof HpackError;
 
 // ---------------------------------------------------------------------------------------------
@@ -26,7 +33,9 @@ test("C.1 integers: 1337 on a 5-bit prefix, as a dynamic table size update both 
 
 test("C.2 field representations, and what each leaves in the dynamic table", () => {
   let d = new HpackDecoder();
-  assert.deepEqual(d.decode(hex("400a 6375 7374 6f6d 2d6b 6579 0d63 7573 746f 6d2d 6865 6164 6572")), [["custom-key", "custom-header"]]);
+  assert.deepEqual(d.decode(hex("400a 6375 7374 6f6d 2d6b 6579 0d63 7573 746f 6d2d 6865 6164 6572")), [
+    ["custom-key", "custom-header"],
+  ]);
   assert.deepEqual(d.decode(hex("be")), [["custom-key", "custom-header"]]);
 
   d = new HpackDecoder();
@@ -173,7 +182,10 @@ test("encoder: repeated gRPC requests become one octet per field, except the vol
   assert.deepEqual(d.decode(e.encode(REQUEST)), REQUEST);
   const again = e.encode(REQUEST);
   // :method POST and :scheme http are static; the 4 others dynamic (newest first: te = 62).
-  assert.deepEqual(again, Buffer.concat([hex("83 86 c1 c0 bf be 000c"), Buffer.from("grpc-timeout"), hex("04"), Buffer.from("999m")]));
+  assert.deepEqual(
+    again,
+    Buffer.concat([hex("83 86 c1 c0 bf be 000c"), Buffer.from("grpc-timeout"), hex("04"), Buffer.from("999m")]),
+  );
   assert.deepEqual(d.decode(again), REQUEST);
 });
 
@@ -183,7 +195,10 @@ test("encoder: sensitive names are never indexed, volatile ones not indexed, the
     [["authorization", "Bearer x"], Buffer.concat([hex("1f08 08"), Buffer.from("Bearer x")])], // static name 23
     [["cookie", "a=b"], Buffer.concat([hex("1f11 03"), Buffer.from("a=b")])], // static name 32
     [["content-length", "0"], hex("0f0d 0130")], // static name 28
-    [["grpc-status-details-bin", "AA"], Buffer.concat([hex("00 17"), Buffer.from("grpc-status-details-bin"), hex("02"), Buffer.from("AA")])],
+    [
+      ["grpc-status-details-bin", "AA"],
+      Buffer.concat([hex("00 17"), Buffer.from("grpc-status-details-bin"), hex("02"), Buffer.from("AA")]),
+    ],
     [["x-custom", "v"], Buffer.concat([hex("40 08"), Buffer.from("x-custom"), hex("01"), Buffer.from("v")])],
   ];
   for (const [field, bytes] of cases) assert.deepEqual(e.encode([field]), bytes, field[0]);
@@ -242,8 +257,24 @@ const ALL_OCTETS = range(0, 255);
 
 test("round trips across many blocks: table reuse, eviction at small sizes, size changes mid-stream", () => {
   const names = [
-    ":status", ":path", ":authority", "content-type", "grpc-status", "grpc-message", "grpc-timeout", "grpc-status-details-bin",
-    "authorization", "cookie", "content-length", "accept-encoding", "user-agent", "x-request-id", "traceparent", "x-a", "x-b", "x-c",
+    ":status",
+    ":path",
+    ":authority",
+    "content-type",
+    "grpc-status",
+    "grpc-message",
+    "grpc-timeout",
+    "grpc-status-details-bin",
+    "authorization",
+    "cookie",
+    "content-length",
+    "accept-encoding",
+    "user-agent",
+    "x-request-id",
+    "traceparent",
+    "x-a",
+    "x-b",
+    "x-c",
   ];
   for (const peerSize of [4096, 1024, 256, 64, 0]) {
     const rand = prng(peerSize + 1);
@@ -252,7 +283,18 @@ test("round trips across many blocks: table reuse, eviction at small sizes, size
       for (let n = Math.floor(rand(max)); n > 0; n--) s += String.fromCharCode(Math.floor(rand(256)));
       return s;
     };
-    const values = ["", "0", "200", "application/grpc", "gzip, deflate", "/", ALL_OCTETS, "y".repeat(5000), randomString(20), randomString(200)];
+    const values = [
+      "",
+      "0",
+      "200",
+      "application/grpc",
+      "gzip, deflate",
+      "/",
+      ALL_OCTETS,
+      "y".repeat(5000),
+      randomString(20),
+      randomString(200),
+    ];
     const e = new HpackEncoder();
     const d = new HpackDecoder(peerSize); // enforces the peer's limit: any overuse is an error or a desync
     e.setPeerMaxTableSize(peerSize);
@@ -319,7 +361,11 @@ test("malformed blocks are HpackErrors", () => {
   // The controls: the same shapes, well-formed.
   assert.deepEqual(new HpackDecoder().decode(hex("00 0161 81 1f")), [["a", "a"]]);
   assert.deepEqual(new HpackDecoder().decode(hex("3fe11f 20 82")), [[":method", "GET"]]);
-  assert.deepEqual(new HpackDecoder().decode(hex("3f 8180808000")), [], "5 continuation octets (overlong, but allowed)");
+  assert.deepEqual(
+    new HpackDecoder().decode(hex("3f 8180808000")),
+    [],
+    "5 continuation octets (overlong, but allowed)",
+  );
 });
 
 test("a header list over maxListBytes throws HeaderListTooLargeError after updating the table", () => {
@@ -375,7 +421,11 @@ function headersFrames(stream: number, block: Buffer): Buffer {
   for (let at = 0; at === 0 || at < block.length; at += MAX_FRAME) {
     const last = at + MAX_FRAME >= block.length;
     const part = block.subarray(at, at + MAX_FRAME);
-    frames.push(at === 0 ? frame(HEADERS, END_STREAM | (last ? END_HEADERS : 0), stream, part) : frame(CONTINUATION, last ? END_HEADERS : 0, stream, part));
+    frames.push(
+      at === 0
+        ? frame(HEADERS, END_STREAM | (last ? END_HEADERS : 0), stream, part)
+        : frame(CONTINUATION, last ? END_HEADERS : 0, stream, part),
+    );
   }
   return Buffer.concat(frames);
 }
@@ -441,7 +491,8 @@ async function rawConnect(port: number, onSettings: (params: Map<number, number>
         case SETTINGS:
           if (!(flags & ACK)) {
             const params = new Map<number, number>();
-            for (let i = 0; i + 6 <= payload.length; i += 6) params.set(payload.readUInt16BE(i), payload.readUInt32BE(i + 2));
+            for (let i = 0; i + 6 <= payload.length; i += 6)
+              params.set(payload.readUInt16BE(i), payload.readUInt32BE(i + 2));
             onSettings(params);
             socket.write(frame(SETTINGS, ACK, 0));
             settingsSeen();
@@ -468,7 +519,8 @@ async function rawConnect(port: number, onSettings: (params: Map<number, number>
           waiter(stream).resolve();
           break;
         case GOAWAY:
-          if (payload.readUInt32BE(4) !== 0) errors.push(`GOAWAY: code ${payload.readUInt32BE(4)} ${payload.subarray(8).toString()}`);
+          if (payload.readUInt32BE(4) !== 0)
+            errors.push(`GOAWAY: code ${payload.readUInt32BE(4)} ${payload.subarray(8).toString()}`);
           closeAll();
           break;
       }
@@ -545,7 +597,8 @@ for (const serverTableSize of [4096, 256]) {
         if (k === 7) headers.push(["x-huge", "h".repeat(20_000)]); // a block over one frame: CONTINUATION
         sent.set(stream, headers);
         const block = encoder.encode(headers);
-        if (k === 0 && serverTableSize < 4096) assert.deepEqual(block.subarray(0, 3), hex("3fe101"), "size update to 256 first");
+        if (k === 0 && serverTableSize < 4096)
+          assert.deepEqual(block.subarray(0, 3), hex("3fe101"), "size update to 256 first");
         client.socket.write(headersFrames(stream, block));
       }
       const decoder = new HpackDecoder();

@@ -97,7 +97,10 @@ export class RawPeer {
   }
 
   /** Connects to a server and sends the client preface and an empty SETTINGS. */
-  static async connect(port: number, opts: { read?: boolean; keep?: (f: Frame) => boolean; preface?: boolean } = {}): Promise<RawPeer> {
+  static async connect(
+    port: number,
+    opts: { read?: boolean; keep?: (f: Frame) => boolean; preface?: boolean } = {},
+  ): Promise<RawPeer> {
     const socket = net.connect({ host: "127.0.0.1", port });
     await once(socket, "connect");
     if (opts.read === false) socket.pause();
@@ -155,7 +158,12 @@ export class RawPeer {
     while (this.buf.length - off >= 9) {
       const len = this.buf.readUIntBE(off, 3);
       if (this.buf.length - off < 9 + len) break;
-      const f: Frame = { type: this.buf[off + 3], flags: this.buf[off + 4], stream: this.buf.readUInt32BE(off + 5) & 0x7fffffff, payload: Buffer.from(this.buf.subarray(off + 9, off + 9 + len)) };
+      const f: Frame = {
+        type: this.buf[off + 3],
+        flags: this.buf[off + 4],
+        stream: this.buf.readUInt32BE(off + 5) & 0x7fffffff,
+        payload: Buffer.from(this.buf.subarray(off + 9, off + 9 + len)),
+      };
       off += 9 + len;
       this.onFrame(f);
     }
@@ -166,7 +174,11 @@ export class RawPeer {
   private onFrame(f: Frame): void {
     this.received++;
     if (f.type === GOAWAY) {
-      this.goaway = { lastStream: f.payload.readUInt32BE(0) & 0x7fffffff, code: f.payload.readUInt32BE(4), debug: f.payload.subarray(8).toString() };
+      this.goaway = {
+        lastStream: f.payload.readUInt32BE(0) & 0x7fffffff,
+        code: f.payload.readUInt32BE(4),
+        debug: f.payload.subarray(8).toString(),
+      };
     }
     if (f.type === HEADERS || f.type === CONTINUATION) {
       const b = f.type === HEADERS ? { stream: f.stream, flags: f.flags, parts: [unpadHeaders(f)] } : this.block;
@@ -177,7 +189,12 @@ export class RawPeer {
         return;
       }
       this.block = undefined;
-      const whole: Frame = { type: HEADERS, flags: b.flags | END_HEADERS, stream: b.stream, payload: Buffer.concat(b.parts) };
+      const whole: Frame = {
+        type: HEADERS,
+        flags: b.flags | END_HEADERS,
+        stream: b.stream,
+        payload: Buffer.concat(b.parts),
+      };
       whole.fields = this.decoder.decode(whole.payload);
       if (this.keep(whole)) this.frames.push(whole);
       return;
@@ -199,7 +216,15 @@ function unpadHeaders(f: Frame): Buffer {
 
 /** A request's header fields for a gRPC call to `path`. */
 export function grpcRequest(path: string, extra: HeaderField[] = []): HeaderField[] {
-  return [[":method", "POST"], [":scheme", "http"], [":path", path], [":authority", "127.0.0.1"], ["content-type", "application/grpc"], ["te", "trailers"], ...extra];
+  return [
+    [":method", "POST"],
+    [":scheme", "http"],
+    [":path", path],
+    [":authority", "127.0.0.1"],
+    ["content-type", "application/grpc"],
+    ["te", "trailers"],
+    ...extra,
+  ];
 }
 
 /**
@@ -209,7 +234,13 @@ export function grpcRequest(path: string, extra: HeaderField[] = []): HeaderFiel
 export async function hostileServer(
   onPeer: (peer: RawPeer) => void | Promise<void>,
   opts: { read?: boolean } = {},
-): Promise<{ port: number; peers: RawPeer[]; attacks: Promise<void>[]; firstPeer: Promise<RawPeer>; close(): Promise<void> }> {
+): Promise<{
+  port: number;
+  peers: RawPeer[];
+  attacks: Promise<void>[];
+  firstPeer: Promise<RawPeer>;
+  close(): Promise<void>;
+}> {
   const peers: RawPeer[] = [];
   const attacks: Promise<void>[] = [];
   let first!: (p: RawPeer) => void;

@@ -43,7 +43,11 @@ export async function ourServer(limits?: Partial<H2Limits>): Promise<Target> {
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
   t.port = (server.address() as net.AddressInfo).port;
-  const client = new GrpcEndpoint(`127.0.0.1:${t.port}`, { maxResponseBytes: 4 * 1024 * 1024, maxHeaderListBytes: 256 * 1024, keepAliveMs: 15_000 });
+  const client = new GrpcEndpoint(`127.0.0.1:${t.port}`, {
+    maxResponseBytes: 4 * 1024 * 1024,
+    maxHeaderListBytes: 256 * 1024,
+    keepAliveMs: 15_000,
+  });
   t.legit = async () => {
     const out = await client.unary(ECHO_PATH, grpcMessage(Buffer.from("legit")));
     if (Buffer.from(out).toString() !== "legit") throw new Error(`legit call answered ${Buffer.from(out).toString()}`);
@@ -124,18 +128,16 @@ export function legitLoop(legit: () => Promise<void>): { stop(): Promise<{ ok: n
     stop: () => (stopped ??= finish()),
   };
   async function finish() {
-    {
-      running = false;
-      await loop;
-      // At least one call made after the attack, however slow the machine.
-      try {
-        await legit();
-        ok++;
-      } catch (err) {
-        failed.push(err);
-      }
-      return { ok, failed };
+    running = false;
+    await loop;
+    // At least one call made after the attack, however slow the machine.
+    try {
+      await legit();
+      ok++;
+    } catch (err) {
+      failed.push(err);
     }
+    return { ok, failed };
   }
 }
 

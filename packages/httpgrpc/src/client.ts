@@ -11,7 +11,14 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { createBalancer, deadlineSpent, NoEndpointsError, type Balancer, type BalancerOptions, type FailureKind } from "@acme/balancer";
+import {
+  createBalancer,
+  deadlineSpent,
+  NoEndpointsError,
+  type Balancer,
+  type BalancerOptions,
+  type FailureKind,
+} from "@acme/balancer";
 import { httpResponseFromError } from "./errors.js";
 import type { HTTPRequestSchema, HTTPResponse } from "./gen.js";
 import { canonicalHeaderKey, hopByHopNames } from "./http-rules.js";
@@ -53,7 +60,11 @@ function asConnectError(err: unknown): unknown {
 /** HTTP methods that may be re-sent to another endpoint after a failure mid-call (RFC 9110 §9.2.2). */
 export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
 
-export interface HTTPClientOptions extends Pick<BalancerOptions<unknown>, "policy" | "resolveIntervalMs" | "ejectBackoff" | "maxAttempts" | "lookup" | "onResolveError"> {
+export interface HTTPClientOptions
+  extends Pick<
+    BalancerOptions<unknown>,
+    "policy" | "resolveIntervalMs" | "ejectBackoff" | "maxAttempts" | "lookup" | "onResolveError"
+  > {
   /** dns:///host:port, direct://host:port, host:port, or a static list of host:port. */
   target: string | readonly string[];
   /** Maximum request and response body size. Default 4 MiB. */
@@ -130,7 +141,10 @@ export function createHTTPClient(options: HTTPClientOptions): HTTPClient {
       body: init.body ?? new Uint8Array(0),
     };
     if (req.body.byteLength > max) {
-      throw new ConnectError(`request body of ${req.body.byteLength} bytes exceeds the limit of ${max} bytes`, Code.ResourceExhausted);
+      throw new ConnectError(
+        `request body of ${req.body.byteLength} bytes exceeds the limit of ${max} bytes`,
+        Code.ResourceExhausted,
+      );
     }
     const method = (req.method || "GET").toUpperCase();
     const metadata = { ...opts.headers };
@@ -160,9 +174,13 @@ export function createHTTPClient(options: HTTPClientOptions): HTTPClient {
     }
   }
 
-  const malformed = (err: unknown) => new ConnectError(`malformed HTTPResponse: ${(err as Error).message}`, Code.Internal);
+  const malformed = (err: unknown) =>
+    new ConnectError(`malformed HTTPResponse: ${(err as Error).message}`, Code.Internal);
 
-  async function handle(init: MessageInitShape<typeof HTTPRequestSchema>, opts: CallOptions = {}): Promise<HTTPResponse> {
+  async function handle(
+    init: MessageInitShape<typeof HTTPRequestSchema>,
+    opts: CallOptions = {},
+  ): Promise<HTTPResponse> {
     const out = await send(init, opts, (c, bytes, o) => c.unary(HANDLE_PATH, bytes, o));
     try {
       return decodeHTTPResponse(out);
@@ -171,7 +189,10 @@ export function createHTTPClient(options: HTTPClientOptions): HTTPClient {
     }
   }
 
-  async function roundTrip(init: MessageInitShape<typeof HTTPRequestSchema>, opts?: CallOptions): Promise<HTTPResponse> {
+  async function roundTrip(
+    init: MessageInitShape<typeof HTTPRequestSchema>,
+    opts?: CallOptions,
+  ): Promise<HTTPResponse> {
     try {
       return await handle(init, opts);
     } catch (err) {
@@ -212,7 +233,11 @@ export function createHTTPClient(options: HTTPClientOptions): HTTPClient {
   return client;
 }
 
-type PieceRoundTrip = (init: MessageInitShape<typeof HTTPRequestSchema>, opts: CallOptions, parent?: Context) => Promise<{ resp: HTTPResponse; body: Uint8Array[] }>;
+type PieceRoundTrip = (
+  init: MessageInitShape<typeof HTTPRequestSchema>,
+  opts: CallOptions,
+  parent?: Context,
+) => Promise<{ resp: HTTPResponse; body: Uint8Array[] }>;
 const pieceRoundTrips = new WeakMap<HTTPClient, PieceRoundTrip>();
 
 /** The HTTP status and short text for a call that failed without an httpgrpc response. */
@@ -322,7 +347,10 @@ function sendText(res: ServerResponse, status: number, message: string): void {
     return;
   }
   const body = Buffer.from(message + "\n");
-  const h: Record<string, string | number> = { "Content-Type": "text/plain; charset=utf-8", "Content-Length": body.length };
+  const h: Record<string, string | number> = {
+    "Content-Type": "text/plain; charset=utf-8",
+    "Content-Length": body.length,
+  };
   res.writeHead(status, h);
   res.end(body);
 }
@@ -331,7 +359,11 @@ function sendText(res: ServerResponse, status: number, message: string): void {
  * Writes an HTTPResponse to a Node response: status, every header (hop-by-hop dropped), body
  * (resp.body, or `body` when given: the same bytes in pieces).
  */
-export function writeHTTPResponse(res: ServerResponse, resp: HTTPResponse, body: readonly Uint8Array[] = [resp.body]): void {
+export function writeHTTPResponse(
+  res: ServerResponse,
+  resp: HTTPResponse,
+  body: readonly Uint8Array[] = [resp.body],
+): void {
   const hop = hopByHopNames(resp.headers.find((h) => h.key.toLowerCase() === "connection")?.values);
   for (const h of resp.headers) {
     const lower = h.key.toLowerCase();
@@ -357,13 +389,19 @@ export function writeHTTPResponse(res: ServerResponse, resp: HTTPResponse, body:
  * endpoints), 504 (deadline), 413 (too large) or 502, with a short text body.
  * (Go answers 500 with the error text for all of those.)
  */
-export function createForwarder(client: HTTPClient, options: ForwarderOptions = {}): (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void {
-  const tenantOf = options.tenant ?? ((req: IncomingMessage) => {
-    const v = req.headers["x-scope-orgid"];
-    return Array.isArray(v) ? v[0] : v;
-  });
+export function createForwarder(
+  client: HTTPClient,
+  options: ForwarderOptions = {},
+): (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void {
+  const tenantOf =
+    options.tenant ??
+    ((req: IncomingMessage) => {
+      const v = req.headers["x-scope-orgid"];
+      return Array.isArray(v) ? v[0] : v;
+    });
   const roundTrip: PieceRoundTrip =
-    pieceRoundTrips.get(client) ?? (async (init, opts) => {
+    pieceRoundTrips.get(client) ??
+    (async (init, opts) => {
       const resp = await client.roundTrip(init, opts);
       return { resp, body: [resp.body] };
     });
@@ -391,7 +429,11 @@ export function createForwarder(client: HTTPClient, options: ForwarderOptions = 
       try {
         const out = await roundTrip(
           { method: req.method ?? "GET", url, headers, body },
-          { signal: ac.signal, timeoutMs: options.timeoutMs, headers: tenant ? { "x-scope-orgid": tenant } : undefined },
+          {
+            signal: ac.signal,
+            timeoutMs: options.timeoutMs,
+            headers: tenant ? { "x-scope-orgid": tenant } : undefined,
+          },
           forwardedParent(req.headers),
         );
         if (ac.signal.aborted) return;

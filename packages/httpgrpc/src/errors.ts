@@ -28,7 +28,9 @@ export function errorFromHTTPResponse(resp: HTTPResponse, message?: string): Con
 
 /** An httpgrpc error with `code` and a formatted body, as upstream's Errorf. */
 export function errorf(code: number, fmt: string, ...args: unknown[]): ConnectError {
-  return errorFromHTTPResponse(create(HTTPResponseSchema, { Code: code, body: new TextEncoder().encode(format(fmt, ...args)) }));
+  return errorFromHTTPResponse(
+    create(HTTPResponseSchema, { Code: code, body: new TextEncoder().encode(format(fmt, ...args)) }),
+  );
 }
 
 /** Whether a type URL names httpgrpc.HTTPResponse (only its last segment counts, as upstream). */

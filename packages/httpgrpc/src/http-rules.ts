@@ -2,7 +2,15 @@ import { validateHeaderName, validateHeaderValue } from "node:http";
 import type { Header } from "./gen.js";
 
 /** Headers that describe one connection, never forwarded (RFC 9110 §7.6.1). */
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade"]);
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "te",
+  "trailer",
+  "upgrade",
+]);
 
 /** Hop-by-hop names for a message: the fixed set plus those listed in its Connection header. */
 export function hopByHopNames(connectionValues: readonly string[] | undefined): Set<string> {
@@ -30,7 +38,8 @@ export function urlProblem(url: string): string | undefined {
     return `invalid url ${JSON.stringify(url.slice(0, 200))}: must be a path starting with "/" (absolute and authority forms are refused)`;
   }
   if (url.startsWith("//")) return `invalid url ${JSON.stringify(url.slice(0, 200))}: must not start with "//"`;
-  if (/[^\x21-\x7e]/.test(url)) return `invalid url ${JSON.stringify(url.slice(0, 200))}: contains a space, control or non-ASCII character`;
+  if (/[^\x21-\x7e]/.test(url))
+    return `invalid url ${JSON.stringify(url.slice(0, 200))}: contains a space, control or non-ASCII character`;
   if (url.includes("\\")) return `invalid url ${JSON.stringify(url.slice(0, 200))}: contains a backslash`;
   if (url.includes("#")) return `invalid url ${JSON.stringify(url.slice(0, 200))}: contains a fragment`;
   return undefined;
@@ -45,7 +54,8 @@ export function headerProblem(h: Header, index: number): string | undefined {
   }
   for (let j = 0; j < h.values.length; j++) {
     const v = h.values[j];
-    if (/[\r\n\0]/.test(v)) return `invalid value of header "${h.key}" (headers[${index}].values[${j}]): contains CR, LF or NUL`;
+    if (/[\r\n\0]/.test(v))
+      return `invalid value of header "${h.key}" (headers[${index}].values[${j}]): contains CR, LF or NUL`;
     try {
       validateHeaderValue(h.key, v);
     } catch {

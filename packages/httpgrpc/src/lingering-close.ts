@@ -10,7 +10,12 @@ import type { Socket } from "node:net";
  * the response, then what the client still sends is read and dropped, up to `maxBytes` or
  * `lingerMs`, until it closes. Nothing of it is kept.
  */
-export function closeAfterUnreadBody(req: IncomingMessage, res: ServerResponse, maxBytes: number, lingerMs = 2_000): void {
+export function closeAfterUnreadBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  maxBytes: number,
+  lingerMs = 2_000,
+): void {
   if (!res.headersSent) res.setHeader("Connection", "close");
   const socket = req.socket;
   socket.destroySoon = () => linger(socket, maxBytes, lingerMs);

@@ -16,9 +16,24 @@ export interface CapturedResponse {
 
 // Header names Node's HTTP parser keeps only the first of (http.IncomingMessage "message.headers").
 const SINGLE_VALUE_HEADERS = new Set([
-  "age", "authorization", "content-length", "content-type", "etag", "expires", "from", "host", "if-modified-since",
-  "if-unmodified-since", "last-modified", "location", "max-forwards", "proxy-authorization", "referer", "retry-after",
-  "server", "user-agent",
+  "age",
+  "authorization",
+  "content-length",
+  "content-type",
+  "etag",
+  "expires",
+  "from",
+  "host",
+  "if-modified-since",
+  "if-unmodified-since",
+  "last-modified",
+  "location",
+  "max-forwards",
+  "proxy-authorization",
+  "referer",
+  "retry-after",
+  "server",
+  "user-agent",
 ]);
 
 /**
@@ -81,7 +96,10 @@ export function createNodeInvoker(handler: NodeHandler): (input: NodeCallInput) 
         // Past the limit, data is dropped, not buffered; the call fails below.
         res.write = function (this: ServerResponse, chunk: unknown, enc?: unknown, cb?: unknown) {
           if (chunk != null && (this as { _hasBody?: boolean })._hasBody !== false && !overflow) {
-            const buf = typeof chunk === "string" ? Buffer.from(chunk, typeof enc === "string" ? (enc as BufferEncoding) : "utf8") : (chunk as Uint8Array);
+            const buf =
+              typeof chunk === "string"
+                ? Buffer.from(chunk, typeof enc === "string" ? (enc as BufferEncoding) : "utf8")
+                : (chunk as Uint8Array);
             written += buf.byteLength;
             if (written > input.maxResponseBytes) {
               overflow = true;
@@ -113,7 +131,10 @@ export function createNodeInvoker(handler: NodeHandler): (input: NodeCallInput) 
           method: input.method as "GET",
           url: input.url,
           headers: input.headers,
-          payload: input.body.byteLength > 0 ? Buffer.from(input.body.buffer, input.body.byteOffset, input.body.byteLength) : undefined,
+          payload:
+            input.body.byteLength > 0
+              ? Buffer.from(input.body.buffer, input.body.byteOffset, input.body.byteLength)
+              : undefined,
           validate: false,
         },
         (err, res) => {

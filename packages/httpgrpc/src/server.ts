@@ -24,7 +24,13 @@ import { HTTP, HTTPResponseSchema, type HTTPRequest, type HTTPResponse } from ".
 import { httpgrpcContext, type HttpgrpcContext } from "./handler-context.js";
 import { canonicalHeaderKey, headerProblem, hopByHopNames, methodProblem, urlProblem } from "./http-rules.js";
 import { DEFAULT_MAX_BODY_BYTES, MESSAGE_OVERHEAD_BYTES } from "./limits.js";
-import { BodyTooLargeError, createNodeInvoker, type CapturedResponse, type NodeCallInput, type NodeHandler } from "./node-handler.js";
+import {
+  BodyTooLargeError,
+  createNodeInvoker,
+  type CapturedResponse,
+  type NodeCallInput,
+  type NodeHandler,
+} from "./node-handler.js";
 import { attachUnaryHandler, Cancellation, metadataFromHeaders, recordFromFields } from "@acme/h2";
 import { decodeHTTPRequest, encodeHTTPResponsePieces } from "./wire/codec.js";
 import { observeHandle, traced } from "./tracing.js";
@@ -48,12 +54,16 @@ export interface HTTPServerOptions {
   onHandlerError?(err: unknown, req: HTTPRequest): void;
 }
 
-function invokerFor(handler: AnyHandler, kind: HTTPServerOptions["handlerKind"]): (i: NodeCallInput) => Promise<CapturedResponse> {
+function invokerFor(
+  handler: AnyHandler,
+  kind: HTTPServerOptions["handlerKind"],
+): (i: NodeCallInput) => Promise<CapturedResponse> {
   if (typeof handler === "object" && handler !== null && typeof handler.fetch === "function") {
     const app = handler;
     return createFetchInvoker((r) => app.fetch(r));
   }
-  if (typeof handler !== "function") throw new TypeError("httpgrpc server: handler must be a function or an object with fetch()");
+  if (typeof handler !== "function")
+    throw new TypeError("httpgrpc server: handler must be a function or an object with fetch()");
   if (kind === "fetch" || (kind !== "node" && handler.length === 1)) return createFetchInvoker(handler as FetchHandler);
   return createNodeInvoker(handler as NodeHandler);
 }
@@ -75,7 +85,10 @@ interface CallInfo {
  * HTTP status). Differences from Go, by design: a bad method, URL or header is INVALID_ARGUMENT
  * (Go: Unknown); a body over maxBodyBytes is RESOURCE_EXHAUSTED.
  */
-function createHandle(handler: AnyHandler, options: HTTPServerOptions): (req: HTTPRequest, ctx: CallInfo) => Promise<HTTPResponse> {
+function createHandle(
+  handler: AnyHandler,
+  options: HTTPServerOptions,
+): (req: HTTPRequest, ctx: CallInfo) => Promise<HTTPResponse> {
   const max = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const invoke = invokerFor(handler, options.handlerKind ?? "auto");
   const errorFrom = options.return4XXErrors ? 400 : 500;
@@ -85,7 +98,10 @@ function createHandle(handler: AnyHandler, options: HTTPServerOptions): (req: HT
     const problem = methodProblem(method) ?? urlProblem(req.url);
     if (problem) throw invalid(problem);
     if (req.body.byteLength > max) {
-      throw new ConnectError(`request body of ${req.body.byteLength} bytes exceeds the limit of ${max} bytes`, Code.ResourceExhausted);
+      throw new ConnectError(
+        `request body of ${req.body.byteLength} bytes exceeds the limit of ${max} bytes`,
+        Code.ResourceExhausted,
+      );
     }
     const headers: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
     const conn = req.headers.filter((h) => h.key.toLowerCase() === "connection").flatMap((h) => h.values);
@@ -119,13 +135,25 @@ function createHandle(handler: AnyHandler, options: HTTPServerOptions): (req: HT
 
     let captured: CapturedResponse;
     try {
-      captured = await invoke({ method, url: req.url, headers, body: req.body, ctx: hctx, cancellation: ctx.cancellation, maxResponseBytes: max });
+      captured = await invoke({
+        method,
+        url: req.url,
+        headers,
+        body: req.body,
+        ctx: hctx,
+        cancellation: ctx.cancellation,
+        maxResponseBytes: max,
+      });
     } catch (err) {
       if (ctx.cancellation.cancelled) throw ConnectError.from(ctx.cancellation.reason, Code.Canceled);
       if (err instanceof BodyTooLargeError) throw new ConnectError(err.message, Code.ResourceExhausted);
       options.onHandlerError?.(err, req);
       throw errorFromHTTPResponse(
-        create(HTTPResponseSchema, { Code: 500, headers: [{ key: "Content-Type", values: ["text/plain; charset=utf-8"] }], body: new TextEncoder().encode("Internal Server Error\n") }),
+        create(HTTPResponseSchema, {
+          Code: 500,
+          headers: [{ key: "Content-Type", values: ["text/plain; charset=utf-8"] }],
+          body: new TextEncoder().encode("Internal Server Error\n"),
+        }),
         "handler failed",
       );
     }

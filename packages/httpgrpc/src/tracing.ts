@@ -2,8 +2,22 @@
 // server span of createHTTPServer, the client span of createHTTPClient, and
 // the trace context the forwarder takes from the HTTP request it forwards.
 import { ConnectError } from "@connectrpc/connect";
-import { context as otelContext, ROOT_CONTEXT, trace, type Context, type TextMapGetter, type TextMapSetter } from "@opentelemetry/api";
-import { extractContext, injectContext, observeClientCall, observeServerCall, type RpcCall, type RpcObservation } from "@acme/telemetry";
+import {
+  context as otelContext,
+  ROOT_CONTEXT,
+  trace,
+  type Context,
+  type TextMapGetter,
+  type TextMapSetter,
+} from "@opentelemetry/api";
+import {
+  extractContext,
+  injectContext,
+  observeClientCall,
+  observeServerCall,
+  type RpcCall,
+  type RpcObservation,
+} from "@acme/telemetry";
 import type { HTTPRequest } from "./gen.js";
 import { canonicalHeaderKey } from "./http-rules.js";
 
@@ -27,13 +41,18 @@ const handleGetter: TextMapGetter<{ fields: readonly (readonly [string, string])
 
 /** The SERVER span of one Handle call on createHTTPServer. */
 export function observeHandle(fields: readonly (readonly [string, string])[], req: HTTPRequest): RpcObservation {
-  return observeServerCall({ ...HANDLE, attributes: { "http.request.method": req.method || "GET" } }, { fields, req }, handleGetter);
+  return observeServerCall(
+    { ...HANDLE, attributes: { "http.request.method": req.method || "GET" } },
+    { fields, req },
+    handleGetter,
+  );
 }
 
-const metadataSetter: TextMapSetter<Record<string, string>> & { has(c: Record<string, string>, key: string): boolean } = {
-  set: (c, key, value) => void (c[key] = value),
-  has: (c, key) => key in c,
-};
+const metadataSetter: TextMapSetter<Record<string, string>> & { has(c: Record<string, string>, key: string): boolean } =
+  {
+    set: (c, key, value) => void (c[key] = value),
+    has: (c, key) => key in c,
+  };
 
 /** Replaces a header of the forwarded request, so the backend's HTTP handler sees the Handle span as its parent. */
 const headerListSetter: TextMapSetter<HeaderList> = {
@@ -48,8 +67,18 @@ const headerListSetter: TextMapSetter<HeaderList> = {
  * context). Its context goes into the gRPC metadata and the forwarded HTTP
  * request's headers.
  */
-export function observeHandleCall(method: string, metadata: Record<string, string>, headers: HeaderList, parent: Context = otelContext.active()): RpcObservation {
-  const rpc = observeClientCall({ ...HANDLE, attributes: { "http.request.method": method } }, metadata, metadataSetter, parent);
+export function observeHandleCall(
+  method: string,
+  metadata: Record<string, string>,
+  headers: HeaderList,
+  parent: Context = otelContext.active(),
+): RpcObservation {
+  const rpc = observeClientCall(
+    { ...HANDLE, attributes: { "http.request.method": method } },
+    metadata,
+    metadataSetter,
+    parent,
+  );
   if (trace.isSpanContextValid(rpc.span.spanContext())) injectContext(rpc.context, headers, headerListSetter);
   return rpc;
 }

@@ -19,7 +19,12 @@ function countingBackend(counter: { n: number; active: number }, delayMs = 0) {
 }
 
 /** Runs `total` requests with `concurrency` workers; `onProgress` sees the number completed. */
-async function load<T>(total: number, concurrency: number, one: (i: number) => Promise<T>, onProgress?: (done: number) => void): Promise<T[]> {
+async function load<T>(
+  total: number,
+  concurrency: number,
+  one: (i: number) => Promise<T>,
+  onProgress?: (done: number) => void,
+): Promise<T[]> {
   const results: T[] = [];
   let next = 0;
   await Promise.all(
@@ -41,7 +46,11 @@ test("3 backends, 3,000 requests: each gets within ±15% of an even share (round
   try {
     const statuses = await load(3000, 24, () => request(`${front.url}/x`).then((r) => r.status));
     assert.deepEqual([...new Set(statuses)], [200]);
-    for (const c of counters) assert.ok(c.n >= 850 && c.n <= 1150, `share ${c.n} of 3000 is outside 1000 ±15% (${counters.map((x) => x.n).join(", ")})`);
+    for (const c of counters)
+      assert.ok(
+        c.n >= 850 && c.n <= 1150,
+        `share ${c.n} of 3000 is outside 1000 ±15% (${counters.map((x) => x.n).join(", ")})`,
+      );
   } finally {
     await front.close();
     await Promise.all(backends.map((b) => b.close()));
@@ -55,7 +64,8 @@ test("least_outstanding spreads evenly too", async () => {
   try {
     const statuses = await load(1500, 24, () => request(`${front.url}/x`).then((r) => r.status));
     assert.deepEqual([...new Set(statuses)], [200]);
-    for (const c of counters) assert.ok(c.n >= 425 && c.n <= 575, `share ${c.n} of 1500 (${counters.map((x) => x.n).join(", ")})`);
+    for (const c of counters)
+      assert.ok(c.n >= 425 && c.n <= 575, `share ${c.n} of 1500 (${counters.map((x) => x.n).join(", ")})`);
   } finally {
     await front.close();
     await Promise.all(backends.map((b) => b.close()));
@@ -151,7 +161,9 @@ test("a dns:/// target: every address of the name is used; one that refuses conn
   try {
     await front.client.balancer.ready();
     assert.ok(front.client.balancer.endpoints().some((e) => e.address === `127.0.0.1:${backend.port}`));
-    const statuses = await load(20, 4, () => request(`${front.url}/x`, { method: "POST", body: Buffer.from("p") }).then((r) => r.status));
+    const statuses = await load(20, 4, () =>
+      request(`${front.url}/x`, { method: "POST", body: Buffer.from("p") }).then((r) => r.status),
+    );
     assert.deepEqual([...new Set(statuses)], [200]);
     assert.equal(counter.n, 20);
   } finally {

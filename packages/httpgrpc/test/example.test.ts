@@ -11,7 +11,11 @@ for (const mode of ["httpgrpc", "http"] as Mode[]) {
     let front: { url: string; close(): Promise<void> };
     before(async () => {
       replicas = await Promise.all([startReplica("r1"), startReplica("r2")]);
-      front = await startFront({ mode, backends: replicas.map((r) => (mode === "httpgrpc" ? r.grpcAddress : r.httpAddress)), tokens: { "tok-a": "team-a" } });
+      front = await startFront({
+        mode,
+        backends: replicas.map((r) => (mode === "httpgrpc" ? r.grpcAddress : r.httpAddress)),
+        tokens: { "tok-a": "team-a" },
+      });
     });
     after(async () => {
       await front.close();
@@ -26,7 +30,9 @@ for (const mode of ["httpgrpc", "http"] as Mode[]) {
     test("the tenant comes from the token (a spoofed X-Scope-OrgID is replaced), both replicas answer", async () => {
       const seen = new Set<string>();
       for (let i = 0; i < 4; i++) {
-        const r = await fetch(`${front.url}/api/whoami?i=${i}`, { headers: { Authorization: "Bearer tok-a", "X-Scope-OrgID": "evil" } });
+        const r = await fetch(`${front.url}/api/whoami?i=${i}`, {
+          headers: { Authorization: "Bearer tok-a", "X-Scope-OrgID": "evil" },
+        });
         assert.equal(r.status, 200);
         const j = (await r.json()) as { replica: string; tenant: string; url: string };
         assert.equal(j.tenant, "team-a");
@@ -37,7 +43,11 @@ for (const mode of ["httpgrpc", "http"] as Mode[]) {
     });
 
     test("a JSON body goes through; a backend 503 comes back with its headers", async () => {
-      const r = await fetch(`${front.url}/api/echo`, { method: "POST", headers: { Authorization: "Bearer tok-a", "Content-Type": "application/json" }, body: JSON.stringify({ x: [1, 2] }) });
+      const r = await fetch(`${front.url}/api/echo`, {
+        method: "POST",
+        headers: { Authorization: "Bearer tok-a", "Content-Type": "application/json" },
+        body: JSON.stringify({ x: [1, 2] }),
+      });
       assert.equal(r.status, 200);
       assert.deepEqual(((await r.json()) as { body: unknown }).body, { x: [1, 2] });
       const f = await fetch(`${front.url}/api/fail`, { headers: { Authorization: "Bearer tok-a" } });

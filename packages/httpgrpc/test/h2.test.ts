@@ -20,7 +20,9 @@ import { bytes, H2_PREFACE, rawFrame, request, startBackend, startFront } from "
 
 const protoPath = fileURLToPath(new URL("../../../proto/httpgrpc/httpgrpc.proto", import.meta.url));
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const pkg = grpc.loadPackageDefinition(loader.loadSync(protoPath, { keepCase: true, longs: Number, defaults: true })) as any;
+const pkg = grpc.loadPackageDefinition(
+  loader.loadSync(protoPath, { keepCase: true, longs: Number, defaults: true }),
+) as any;
 
 interface GrpcReq {
   method: string;
@@ -28,7 +30,10 @@ interface GrpcReq {
   body: Buffer;
 }
 
-async function grpcJsServer(handle: (req: GrpcReq) => { Code: number; body: Buffer }, options: grpc.ServerOptions = {}): Promise<{ address: string; close(): void }> {
+async function grpcJsServer(
+  handle: (req: GrpcReq) => { Code: number; body: Buffer },
+  options: grpc.ServerOptions = {},
+): Promise<{ address: string; close(): void }> {
   const server = new grpc.Server(options);
   server.addService(pkg.httpgrpc.HTTP.service, {
     Handle(call: grpc.ServerUnaryCall<GrpcReq, unknown>, cb: grpc.sendUnaryData<unknown>) {
@@ -36,7 +41,9 @@ async function grpcJsServer(handle: (req: GrpcReq) => { Code: number; body: Buff
       setTimeout(() => cb(null, { Code: r.Code, headers: [], body: r.body }), 5);
     },
   });
-  const port = await new Promise<number>((res, rej) => server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))));
+  const port = await new Promise<number>((res, rej) =>
+    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))),
+  );
   return { address: `127.0.0.1:${port}`, close: () => server.forceShutdown() };
 }
 
@@ -70,7 +77,9 @@ test("a server that allows 2 concurrent streams: 30 calls all succeed, at most 2
       }, 10);
     },
   });
-  const port = await new Promise<number>((res, rej) => server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))));
+  const port = await new Promise<number>((res, rej) =>
+    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))),
+  );
   const client = createHTTPClient({ target: [`127.0.0.1:${port}`] });
   try {
     const rs = await Promise.all(Array.from({ length: 30 }, (_, i) => client.handle({ method: "GET", url: `/${i}` })));
@@ -96,7 +105,9 @@ test("a 500 with a large body crosses in HEADERS + CONTINUATION frames, to our c
     res.end(req.url === "/big" ? big : mid);
   });
   const front = await startFront({ target: [backend.address] });
-  const c = new pkg.httpgrpc.HTTP(backend.address, grpc.credentials.createInsecure(), { "grpc.max_metadata_size": 8 * 1024 * 1024 });
+  const c = new pkg.httpgrpc.HTTP(backend.address, grpc.credentials.createInsecure(), {
+    "grpc.max_metadata_size": 8 * 1024 * 1024,
+  });
   try {
     const r = await request(`${front.url}/big`);
     assert.equal(r.status, 500);
@@ -143,7 +154,12 @@ function frames(buf: Buffer): Frame[] {
   const out: Frame[] = [];
   for (let off = 0; off + 9 <= buf.length; ) {
     const len = buf.readUIntBE(off, 3);
-    out.push({ type: buf[off + 3], flags: buf[off + 4], stream: buf.readUInt32BE(off + 5) & 0x7fffffff, payload: buf.subarray(off + 9, off + 9 + len) });
+    out.push({
+      type: buf[off + 3],
+      flags: buf[off + 4],
+      stream: buf.readUInt32BE(off + 5) & 0x7fffffff,
+      payload: buf.subarray(off + 9, off + 9 + len),
+    });
     off += 9 + len;
   }
   return out;
@@ -171,7 +187,14 @@ test("foreign and broken peers get a GOAWAY that says what was wrong, and the se
 
     // A PING is answered with the same payload, then a bad HPACK block ends the connection.
     const ping = Buffer.from("12345678");
-    const got = frames(await rawExchange(backend.port, [PREFACE, frame(4, 0, 0, Buffer.alloc(0)), frame(6, 0, 0, ping), frame(1, 4, 1, Buffer.from([0x80]))]));
+    const got = frames(
+      await rawExchange(backend.port, [
+        PREFACE,
+        frame(4, 0, 0, Buffer.alloc(0)),
+        frame(6, 0, 0, ping),
+        frame(1, 4, 1, Buffer.from([0x80])),
+      ]),
+    );
     const ack = got.find((f) => f.type === 6);
     assert.equal(ack?.flags, 1);
     assert.ok(ack!.payload.equals(ping));
@@ -234,8 +257,15 @@ test("closing the server sends GOAWAY: the call in flight completes, the connect
 
 test("a grpc-go-shaped dskit error with a 3 MB body (in grpc-message and again in grpc-status-details-bin) is replayed in full", async () => {
   // The body as text with '%' and non-ASCII, so that grpc-message percent-encodes part of it.
-  const body = Buffer.from("error 100% é, ".repeat(Math.ceil((3 * 1024 * 1024) / 16)).slice(0, 3 * 1024 * 1024 - 8), "utf8");
-  const resp = create(HTTPResponseSchema, { Code: 503, headers: [{ key: "Content-Type", values: ["text/plain"] }], body });
+  const body = Buffer.from(
+    "error 100% é, ".repeat(Math.ceil((3 * 1024 * 1024) / 16)).slice(0, 3 * 1024 * 1024 - 8),
+    "utf8",
+  );
+  const resp = create(HTTPResponseSchema, {
+    Code: 503,
+    headers: [{ key: "Content-Type", values: ["text/plain"] }],
+    body,
+  });
   const message = body.toString("utf8");
   // What grpc-go writes for status.ErrorProto(&Status{Code: 503, Message: body, Details: [HTTPResponse]}).
   const trailers = {
@@ -243,7 +273,13 @@ test("a grpc-go-shaped dskit error with a 3 MB body (in grpc-message and again i
     "content-type": "application/grpc",
     "grpc-status": "503",
     "grpc-message": encodeGrpcMessage(message),
-    "grpc-status-details-bin": encodeBinaryHeader(encodeStatus({ code: 503, message, details: [{ typeUrl: HTTP_RESPONSE_TYPE_URL, value: toBinary(HTTPResponseSchema, resp) }] })),
+    "grpc-status-details-bin": encodeBinaryHeader(
+      encodeStatus({
+        code: 503,
+        message,
+        details: [{ typeUrl: HTTP_RESPONSE_TYPE_URL, value: toBinary(HTTPResponseSchema, resp) }],
+      }),
+    ),
   };
   const listBytes = Object.entries(trailers).reduce((n, [k, v]) => n + k.length + String(v).length + 32, 0);
   assert.ok(listBytes > 10 * 1024 * 1024, `trailers of ${listBytes} bytes`);
@@ -255,7 +291,10 @@ test("a grpc-go-shaped dskit error with a 3 MB body (in grpc-message and again i
   });
   backend.listen(0, "127.0.0.1");
   await once(backend, "listening");
-  const front = await startFront({ target: [`127.0.0.1:${(backend.address() as net.AddressInfo).port}`], maxAttempts: 1 });
+  const front = await startFront({
+    target: [`127.0.0.1:${(backend.address() as net.AddressInfo).port}`],
+    maxAttempts: 1,
+  });
   try {
     const r = await request(`${front.url}/big-error`);
     assert.equal(r.status, 503);

@@ -22,9 +22,13 @@ const run = promisify(execFile);
 const children: ChildProcess[] = [];
 
 async function backendProcess(name: string): Promise<{ child: ChildProcess; address: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "fixtures", "backend.ts"), name], {
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", join(import.meta.dirname, "fixtures", "backend.ts"), name],
+    {
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    },
+  );
   children.push(child);
   const [{ address }] = (await once(child, "message")) as [{ address: string }];
   return { child, address };
@@ -52,7 +56,8 @@ describe("a hung backend", () => {
     });
     try {
       const seen = new Set<string>();
-      for (let i = 0; i < 6; i++) seen.add(Buffer.from((await client.handle({ method: "GET", url: "/who" })).body).toString());
+      for (let i = 0; i < 6; i++)
+        seen.add(Buffer.from((await client.handle({ method: "GET", url: "/who" })).body).toString());
       assert.deepEqual([...seen].sort(), ["a", "b", "c"]);
 
       const hung = backends[1];
@@ -74,7 +79,10 @@ describe("a hung backend", () => {
       const timedOut = outcomes.filter((o) => o === "DeadlineExceeded").length;
       // Each worker can be caught by the hung backend at most once: the first deadline ejects it,
       // and calls already in flight on it do not let it back (one probe at a time).
-      assert.ok(timedOut >= 1 && timedOut <= workers, `${timedOut} calls timed out (bound ${workers}): ${outcomes.join(",")}`);
+      assert.ok(
+        timedOut >= 1 && timedOut <= workers,
+        `${timedOut} calls timed out (bound ${workers}): ${outcomes.join(",")}`,
+      );
       assert.equal(outcomes.length, workers * callsPerWorker);
       assert.deepEqual(
         outcomes.filter((o) => o !== "DeadlineExceeded" && o !== "a" && o !== "c"),
@@ -84,7 +92,8 @@ describe("a hung backend", () => {
       const state = client.balancer.endpoints().find((e) => e.address === hung.address);
       assert.equal(state?.ejected, true);
       // After the ejection, the rotation is the healthy two.
-      for (let i = 0; i < 6; i++) assert.match(Buffer.from((await client.handle({ method: "GET", url: "/who" })).body).toString(), /^[ac]$/);
+      for (let i = 0; i < 6; i++)
+        assert.match(Buffer.from((await client.handle({ method: "GET", url: "/who" })).body).toString(), /^[ac]$/);
       hung.child.kill("SIGCONT");
     } finally {
       await client.close();
@@ -104,7 +113,10 @@ describe("a hung backend", () => {
       await client.handle({ method: "GET", url: "/" });
       await none.handle({ method: "GET", url: "/" });
       assert.equal(typeof deadlines[0], "number");
-      assert.ok(deadlines[0]! > before && deadlines[0]! <= Date.now() + DEFAULT_CALL_TIMEOUT_MS, `deadline ${deadlines[0]! - before} ms after the call`);
+      assert.ok(
+        deadlines[0]! > before && deadlines[0]! <= Date.now() + DEFAULT_CALL_TIMEOUT_MS,
+        `deadline ${deadlines[0]! - before} ms after the call`,
+      );
       assert.equal(deadlines[1], undefined, "timeoutMs: 0 sends none");
     } finally {
       await client.close();
@@ -123,7 +135,11 @@ describe("the forwarder's 413", () => {
         const declared = 64 * MiB;
         const got = await new Promise<{ status?: number; body: string; error?: string; sent: number }>((resolve) => {
           const out: { status?: number; body: string; error?: string; sent: number } = { body: "", sent: 0 };
-          const req = http.request(`${front.url}/upload`, { method: "POST", agent: false, headers: { "content-length": declared } });
+          const req = http.request(`${front.url}/upload`, {
+            method: "POST",
+            agent: false,
+            headers: { "content-length": declared },
+          });
           let answered = false;
           req.on("response", (res) => {
             answered = true;
@@ -161,9 +177,18 @@ describe("the forwarder's 413", () => {
       writeFileSync(file, Buffer.alloc(32 * MiB));
       try {
         for (let round = 0; round < 8; round++) {
-          const r = await run("curl", ["-sS", "-H", "Expect:", "-X", "POST", "--data-binary", `@${file}`, "-w", "%{http_code}", `${front.url}/upload`]).catch(
-            (e: { stderr: string }) => ({ stdout: `curl failed: ${e.stderr.trim()}` }),
-          );
+          const r = await run("curl", [
+            "-sS",
+            "-H",
+            "Expect:",
+            "-X",
+            "POST",
+            "--data-binary",
+            `@${file}`,
+            "-w",
+            "%{http_code}",
+            `${front.url}/upload`,
+          ]).catch((e: { stderr: string }) => ({ stdout: `curl failed: ${e.stderr.trim()}` }));
           assert.equal(r.stdout, "request body exceeds 4194304 bytes\n413", `curl round ${round}`);
         }
       } finally {

@@ -1,6 +1,6 @@
 // Wire interop with an independent gRPC implementation: @grpc/grpc-js with the proto from proto/.
 import assert from "node:assert/strict";
-import * as http from "node:http";
+import type * as http from "node:http";
 import * as http2 from "node:http2";
 import { fileURLToPath } from "node:url";
 import { after, before, test } from "node:test";
@@ -28,7 +28,11 @@ interface GrpcReply {
 
 function call(client: grpc.Client, req: object, md = new grpc.Metadata()): Promise<GrpcReply> {
   return new Promise((resolve) =>
-    (client as unknown as { Handle: Function }).Handle(req, md, (err: grpc.ServiceError | null, resp: GrpcReply["resp"]) => resolve({ err, resp })),
+    (client as unknown as { Handle: Function }).Handle(
+      req,
+      md,
+      (err: grpc.ServiceError | null, resp: GrpcReply["resp"]) => resolve({ err, resp }),
+    ),
   );
 }
 
@@ -89,16 +93,26 @@ test("grpc-js client: a 500 is gRPC code 500 with the HTTPResponse in grpc-statu
   assert.equal(inner.Code, 500);
   assert.equal(new TextDecoder().decode(inner.body), "it broke");
   assert.deepEqual(inner.headers.find((h) => h.key === "X-Why")?.values, ["a", "b"]);
-  assert.equal(inner.headers.find((h) => h.key.toLowerCase() === "x-donotlogerror"), undefined, "X-DoNotLogError is removed");
+  assert.equal(
+    inner.headers.find((h) => h.key.toLowerCase() === "x-donotlogerror"),
+    undefined,
+    "X-DoNotLogError is removed",
+  );
 });
 
 test("grpc-js client: X-ErrorMessage becomes the status message and is removed", async () => {
   const { err } = await call(client, { method: "GET", url: "/errmsg", headers: [] });
   assert.equal(err?.code, 502);
   assert.equal(err?.details, "short reason");
-  const inner = fromBinary(HTTPResponseSchema, decodeStatus(err!.metadata.get("grpc-status-details-bin")[0] as Buffer).details[0].value);
+  const inner = fromBinary(
+    HTTPResponseSchema,
+    decodeStatus(err!.metadata.get("grpc-status-details-bin")[0] as Buffer).details[0].value,
+  );
   assert.equal(new TextDecoder().decode(inner.body), "long body");
-  assert.equal(inner.headers.find((h) => h.key.toLowerCase() === "x-errormessage"), undefined);
+  assert.equal(
+    inner.headers.find((h) => h.key.toLowerCase() === "x-errormessage"),
+    undefined,
+  );
 });
 
 test("grpc-js client: a 4xx is a normal reply unless return4XXErrors", async () => {
@@ -106,10 +120,13 @@ test("grpc-js client: a 4xx is a normal reply unless return4XXErrors", async () 
   assert.equal(ok.err, null);
   assert.equal(ok.resp!.Code, 404);
 
-  const strict = await startBackend((_req: http.IncomingMessage, res: http.ServerResponse) => {
-    res.statusCode = 429;
-    res.end("slow down");
-  }, { return4XXErrors: true });
+  const strict = await startBackend(
+    (_req: http.IncomingMessage, res: http.ServerResponse) => {
+      res.statusCode = 429;
+      res.end("slow down");
+    },
+    { return4XXErrors: true },
+  );
   const c = new pkg.httpgrpc.HTTP(strict.address, grpc.credentials.createInsecure());
   try {
     const { err } = await call(c, { method: "GET", url: "/", headers: [] });
@@ -130,13 +147,31 @@ test("our forwarder replays a dskit-style grpc-js server's 503 with its headers 
       seenReq = call.request;
       seenOrg = call.metadata.get("x-scope-orgid")[0];
       const respType = root.lookupType("httpgrpc.HTTPResponse");
-      const value = respType.encode(respType.fromObject({ Code: 503, headers: [{ key: "Retry-After", values: ["7"] }, { key: "X-Multi", values: ["1", "2"] }], body: Buffer.from("maintenance") })).finish();
+      const value = respType
+        .encode(
+          respType.fromObject({
+            Code: 503,
+            headers: [
+              { key: "Retry-After", values: ["7"] },
+              { key: "X-Multi", values: ["1", "2"] },
+            ],
+            body: Buffer.from("maintenance"),
+          }),
+        )
+        .finish();
       const md = new grpc.Metadata();
-      md.set("grpc-status-details-bin", Buffer.from(encodeStatus({ code: 503, message: "maintenance", details: [{ typeUrl: HTTP_RESPONSE_TYPE_URL, value }] })));
+      md.set(
+        "grpc-status-details-bin",
+        Buffer.from(
+          encodeStatus({ code: 503, message: "maintenance", details: [{ typeUrl: HTTP_RESPONSE_TYPE_URL, value }] }),
+        ),
+      );
       cb({ code: 503 as grpc.status, details: "maintenance", metadata: md });
     },
   });
-  const port = await new Promise<number>((res, rej) => server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))));
+  const port = await new Promise<number>((res, rej) =>
+    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))),
+  );
   const front = await startFront({ target: [`127.0.0.1:${port}`] });
   try {
     const r = await request(`${front.url}/api/v1/push?x=%20y`, {
@@ -147,7 +182,9 @@ test("our forwarder replays a dskit-style grpc-js server's 503 with its headers 
     assert.equal(r.status, 503);
     assert.equal(r.body.toString(), "maintenance");
     assert.equal(r.headers["retry-after"], "7");
-    const multi = r.rawHeaders.flatMap((v, i) => (i % 2 === 0 && v.toLowerCase() === "x-multi" ? [r.rawHeaders[i + 1]] : []));
+    const multi = r.rawHeaders.flatMap((v, i) =>
+      i % 2 === 0 && v.toLowerCase() === "x-multi" ? [r.rawHeaders[i + 1]] : [],
+    );
     assert.deepEqual(multi, ["1", "2"]);
     // What the Go-style server received.
     assert.equal(seenOrg, "team-a");
@@ -175,7 +212,10 @@ test("httpgrpcRoutes on a Connect router serves the same method (also to grpc-js
     }),
   );
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const c = new pkg.httpgrpc.HTTP(`127.0.0.1:${(server.address() as { port: number }).port}`, grpc.credentials.createInsecure());
+  const c = new pkg.httpgrpc.HTTP(
+    `127.0.0.1:${(server.address() as { port: number }).port}`,
+    grpc.credentials.createInsecure(),
+  );
   try {
     const ok = await call(c, { method: "GET", url: "/hi", headers: [] });
     assert.equal(ok.resp?.Code, 200);
@@ -184,7 +224,10 @@ test("httpgrpcRoutes on a Connect router serves the same method (also to grpc-js
     assert.equal(err?.code, 500);
     const status = decodeStatus(err!.metadata.get("grpc-status-details-bin")[0] as Buffer);
     assert.equal(status.code, 500);
-    assert.equal(new TextDecoder().decode(fromBinary(HTTPResponseSchema, status.details[0].value).body), "connect /boom");
+    assert.equal(
+      new TextDecoder().decode(fromBinary(HTTPResponseSchema, status.details[0].value).body),
+      "connect /boom",
+    );
   } finally {
     c.close();
     await new Promise<void>((r) => server.close(() => r()));

@@ -29,7 +29,10 @@ function expressApp() {
     const body = await readAll(req);
     res.setHeader("X-Method", req.method);
     res.setHeader("X-Url", req.originalUrl);
-    res.setHeader("X-Got-Dup", req.rawHeaders.filter((_, i) => i % 2 === 1 && req.rawHeaders[i - 1].toLowerCase() === "x-dup"));
+    res.setHeader(
+      "X-Got-Dup",
+      req.rawHeaders.filter((_, i) => i % 2 === 1 && req.rawHeaders[i - 1].toLowerCase() === "x-dup"),
+    );
     res.setHeader("X-Tenant", String(req.headers["x-scope-orgid"] ?? ""));
     res.setHeader("Set-Cookie", ["a=1", "b=2"]);
     res.setHeader("Content-Type", "application/octet-stream");
@@ -155,7 +158,10 @@ describe("Express behind the adapter", () => {
       const after = Date.now();
       assert.equal(r.status, 200);
       const deadline = Number(r.body.toString());
-      assert.ok(deadline > after && deadline <= after + timeoutMs, `deadline ${deadline - before} ms after the request, for a timeout of ${timeoutMs} ms`);
+      assert.ok(
+        deadline > after && deadline <= after + timeoutMs,
+        `deadline ${deadline - before} ms after the request, for a timeout of ${timeoutMs} ms`,
+      );
     } finally {
       await f.close();
     }
@@ -180,7 +186,8 @@ describe("fetch-style handler (Hono) behind the adapter", () => {
     app.get("/fail", (c) => c.text("broken", 503));
     app.get("/wait", async (c) => {
       const signal = c.req.raw.signal;
-      if (!signal.aborted) await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+      if (!signal.aborted)
+        await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
       fetchAbortSeen();
       return c.text("too late");
     });
@@ -235,9 +242,21 @@ describe("bad input to the adapter", () => {
   after(() => backend.close());
 
   const cases: [string, Parameters<ReturnType<typeof createHTTPClient>["handle"]>[0], RegExp][] = [
-    ["CRLF in a header value", { method: "GET", url: "/", headers: [{ key: "X-A", values: ["ok\r\nInjected: yes"] }] }, /header "X-A".*CR, LF/],
-    ["an invalid header name", { method: "GET", url: "/", headers: [{ key: "Bad Name", values: ["v"] }] }, /invalid header name "Bad Name"/],
-    ["an absolute URL", { method: "GET", url: "http://169.254.169.254/latest/meta-data" }, /invalid url .*must be a path/],
+    [
+      "CRLF in a header value",
+      { method: "GET", url: "/", headers: [{ key: "X-A", values: ["ok\r\nInjected: yes"] }] },
+      /header "X-A".*CR, LF/,
+    ],
+    [
+      "an invalid header name",
+      { method: "GET", url: "/", headers: [{ key: "Bad Name", values: ["v"] }] },
+      /invalid header name "Bad Name"/,
+    ],
+    [
+      "an absolute URL",
+      { method: "GET", url: "http://169.254.169.254/latest/meta-data" },
+      /invalid url .*must be a path/,
+    ],
     ["a scheme-relative URL", { method: "GET", url: "//evil.example/x" }, /must not start with "\/\/"/],
     ["an invalid method", { method: "GE T", url: "/" }, /invalid method "GE T"/],
   ];

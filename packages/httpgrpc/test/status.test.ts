@@ -3,7 +3,14 @@ import { test } from "node:test";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { ConnectError } from "@connectrpc/connect";
 import protobuf from "protobufjs";
-import { decodeStatus, encodeStatus, errorf, errorFromHTTPResponse, HTTP_RESPONSE_TYPE_URL, httpResponseFromError } from "../src/errors.js";
+import {
+  decodeStatus,
+  encodeStatus,
+  errorf,
+  errorFromHTTPResponse,
+  HTTP_RESPONSE_TYPE_URL,
+  httpResponseFromError,
+} from "../src/errors.js";
 import { HTTPResponseSchema } from "../src/gen.js";
 
 // An independent encoder for google.rpc.Status (protobufjs, from the googleapis definition).
@@ -17,34 +24,57 @@ const StatusType = root.lookupType("google.rpc.Status");
 
 const sample = create(HTTPResponseSchema, {
   Code: 503,
-  headers: [{ key: "Retry-After", values: ["3"] }, { key: "X-Multi", values: ["a", "b"] }],
+  headers: [
+    { key: "Retry-After", values: ["3"] },
+    { key: "X-Multi", values: ["a", "b"] },
+  ],
   body: new TextEncoder().encode("down for maintenance"),
 });
 
 test("encodeStatus matches an independent encoder byte for byte", () => {
   const value = toBinary(HTTPResponseSchema, sample);
-  const ours = encodeStatus({ code: 503, message: "down for maintenance", details: [{ typeUrl: HTTP_RESPONSE_TYPE_URL, value }] });
+  const ours = encodeStatus({
+    code: 503,
+    message: "down for maintenance",
+    details: [{ typeUrl: HTTP_RESPONSE_TYPE_URL, value }],
+  });
   const theirs = StatusType.encode(
-    StatusType.fromObject({ code: 503, message: "down for maintenance", details: [{ typeUrl: HTTP_RESPONSE_TYPE_URL, value }] }),
+    StatusType.fromObject({
+      code: 503,
+      message: "down for maintenance",
+      details: [{ typeUrl: HTTP_RESPONSE_TYPE_URL, value }],
+    }),
   ).finish();
   assert.equal(Buffer.from(ours).toString("hex"), Buffer.from(theirs).toString("hex"));
 });
 
 test("encodeStatus of a small status is the exact proto3 wire bytes", () => {
-  const got = encodeStatus({ code: 500, message: "boom", details: [{ typeUrl: "t/x", value: new Uint8Array([1, 2]) }] });
+  const got = encodeStatus({
+    code: 500,
+    message: "boom",
+    details: [{ typeUrl: "t/x", value: new Uint8Array([1, 2]) }],
+  });
   // 08 f4 03 = code 500; 12 04 "boom"; 1a 09 (0a 03 "t/x" 12 02 01 02)
-  assert.equal(Buffer.from(got).toString("hex"), "08f40312" + "04" + Buffer.from("boom").toString("hex") + "1a090a03742f78120201 02".replace(" ", ""));
+  assert.equal(
+    Buffer.from(got).toString("hex"),
+    "08f40312" + "04" + Buffer.from("boom").toString("hex") + "1a090a03742f78120201 02".replace(" ", ""),
+  );
   // Defaults are omitted, as by proto3 marshallers.
   assert.equal(encodeStatus({ code: 0, message: "", details: [] }).length, 0);
 });
 
 test("decodeStatus reads what protobufjs wrote and skips unknown fields", () => {
-  const bytes = StatusType.encode(StatusType.fromObject({ code: 429, message: "slow down", details: [{ typeUrl: "a/b", value: Buffer.from([9]) }] })).finish();
+  const bytes = StatusType.encode(
+    StatusType.fromObject({ code: 429, message: "slow down", details: [{ typeUrl: "a/b", value: Buffer.from([9]) }] }),
+  ).finish();
   const withUnknown = Buffer.concat([bytes, Buffer.from([0x20, 0x05, 0x2a, 0x01, 0x41])]); // field 4 varint, field 5 bytes
   const s = decodeStatus(withUnknown);
   assert.equal(s.code, 429);
   assert.equal(s.message, "slow down");
-  assert.deepEqual(s.details.map((d) => [d.typeUrl, [...d.value]]), [["a/b", [9]]]);
+  assert.deepEqual(
+    s.details.map((d) => [d.typeUrl, [...d.value]]),
+    [["a/b", [9]]],
+  );
   assert.throws(() => decodeStatus(new Uint8Array([0x12, 0x09, 0x41])));
 });
 
@@ -56,7 +86,13 @@ test("errorFromHTTPResponse: code is the HTTP status, message the body, one HTTP
   const back = httpResponseFromError(err);
   assert.ok(back);
   assert.equal(back.Code, 503);
-  assert.deepEqual(back.headers.map((h) => [h.key, h.values]), [["Retry-After", ["3"]], ["X-Multi", ["a", "b"]]]);
+  assert.deepEqual(
+    back.headers.map((h) => [h.key, h.values]),
+    [
+      ["Retry-After", ["3"]],
+      ["X-Multi", ["a", "b"]],
+    ],
+  );
   assert.equal(new TextDecoder().decode(back.body), "down for maintenance");
   assert.equal(errorFromHTTPResponse(sample, "custom").rawMessage, "custom");
 });
@@ -83,7 +119,13 @@ test("httpResponseFromError: not an httpgrpc error unless exactly one HTTPRespon
   other.details.push({ type: "google.rpc.DebugInfo", value: new Uint8Array() });
   assert.equal(httpResponseFromError(other), undefined);
   // A grpc-js style error: the Status arrives in metadata as a Buffer.
-  const bin = Buffer.from(encodeStatus({ code: 503, message: "m", details: [{ typeUrl: "x.example/httpgrpc.HTTPResponse", value: toBinary(HTTPResponseSchema, sample) }] }));
+  const bin = Buffer.from(
+    encodeStatus({
+      code: 503,
+      message: "m",
+      details: [{ typeUrl: "x.example/httpgrpc.HTTPResponse", value: toBinary(HTTPResponseSchema, sample) }],
+    }),
+  );
   const grpcJsErr = { code: 503, metadata: { get: (k: string) => (k === "grpc-status-details-bin" ? [bin] : []) } };
   assert.equal(httpResponseFromError(grpcJsErr)?.Code, 503);
 });

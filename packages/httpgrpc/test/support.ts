@@ -1,7 +1,13 @@
 // Shared test fixtures: real servers on 127.0.0.1, random ports, closed by the caller.
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import { createForwarder, createHTTPClient, type ForwarderOptions, type HTTPClient, type HTTPClientOptions } from "../src/client.js";
+import {
+  createForwarder,
+  createHTTPClient,
+  type ForwarderOptions,
+  type HTTPClient,
+  type HTTPClientOptions,
+} from "../src/client.js";
 import { createHTTPServer, type AnyHandler, type HTTPServer, type HTTPServerOptions } from "../src/server.js";
 
 export interface Backend {
@@ -71,12 +77,23 @@ export function request(
   opts: { method?: string; headers?: http.OutgoingHttpHeaders; body?: Uint8Array; signal?: AbortSignal } = {},
 ): Promise<SimpleResponse> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: opts.method ?? "GET", headers: opts.headers, agent, signal: opts.signal }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, rawHeaders: res.rawHeaders, body: Buffer.concat(chunks) }));
-      res.on("error", reject);
-    });
+    const req = http.request(
+      url,
+      { method: opts.method ?? "GET", headers: opts.headers, agent, signal: opts.signal },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            rawHeaders: res.rawHeaders,
+            body: Buffer.concat(chunks),
+          }),
+        );
+        res.on("error", reject);
+      },
+    );
     req.on("error", reject);
     req.end(opts.body);
   });

@@ -68,12 +68,14 @@ export class DependencyMonitor {
 
   register(dep: DependencyCheck): this {
     const where = `monitoring: dependency ${JSON.stringify(dep?.name)}`;
-    if (!dep || typeof dep.name !== "string" || dep.name === "") throw new TypeError(`monitoring: a dependency needs a non-empty name`);
+    if (!dep || typeof dep.name !== "string" || dep.name === "")
+      throw new TypeError(`monitoring: a dependency needs a non-empty name`);
     if (this.#entries.has(dep.name)) throw new Error(`${where} is already registered`);
     if (typeof dep.check !== "function") throw new TypeError(`${where}: check must be a function`);
     for (const k of ["timeoutMs", "intervalMs"] as const) {
       const v = dep[k];
-      if (v !== undefined && !(Number.isFinite(v) && v > 0)) throw new RangeError(`${where}: ${k} must be a positive number, got ${String(v)}`);
+      if (v !== undefined && !(Number.isFinite(v) && v > 0))
+        throw new RangeError(`${where}: ${k} must be a positive number, got ${String(v)}`);
     }
     const entry: Entry = {
       spec: {

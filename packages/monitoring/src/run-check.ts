@@ -37,11 +37,18 @@ export async function runCheck(check: CheckFn, timeoutMs: number): Promise<Check
   });
   try {
     const result = await Promise.race([Promise.resolve().then(() => check(ac.signal)), timedOut]);
-    if (result === "timeout") return outcome({ ok: false, degraded: false, timedOut: true, error: `timed out after ${timeoutMs} ms` });
+    if (result === "timeout")
+      return outcome({ ok: false, degraded: false, timedOut: true, error: `timed out after ${timeoutMs} ms` });
     return outcome({ ok: true, degraded: result === "degraded", timedOut: false, error: "" });
   } catch (err) {
-    if (ac.signal.aborted) return outcome({ ok: false, degraded: false, timedOut: true, error: `timed out after ${timeoutMs} ms` });
-    return outcome({ ok: false, degraded: false, timedOut: false, error: err instanceof Error ? err.message : String(err) });
+    if (ac.signal.aborted)
+      return outcome({ ok: false, degraded: false, timedOut: true, error: `timed out after ${timeoutMs} ms` });
+    return outcome({
+      ok: false,
+      degraded: false,
+      timedOut: false,
+      error: err instanceof Error ? err.message : String(err),
+    });
   } finally {
     clearTimeout(timer);
   }

@@ -23,7 +23,8 @@ test("a check that honours its signal is also reported as timed out, not as its 
   const m = new DependencyMonitor();
   m.register({
     name: "polite",
-    check: (signal) => new Promise((_, reject) => signal.addEventListener("abort", () => reject(new Error("aborted by signal")))),
+    check: (signal) =>
+      new Promise((_, reject) => signal.addEventListener("abort", () => reject(new Error("aborted by signal")))),
     timeoutMs: 30,
   });
   const [dep] = (await m.checkAll()).dependencies;
@@ -43,7 +44,11 @@ test("checks run concurrently, each with its own timeout", async () => {
   const res = await m.checkAll();
   assert.deepEqual(
     res.dependencies.map((d) => [d.name, Status[d.status], d.timedOut]),
-    [["a", "UP", false], ["b", "UP", false], ["slow", "DOWN", true]],
+    [
+      ["a", "UP", false],
+      ["b", "UP", false],
+      ["slow", "DOWN", true],
+    ],
   );
 });
 
@@ -51,8 +56,19 @@ test("the aggregate: DOWN for a critical failure, DEGRADED for a non-critical on
   let cacheUp = false;
   let dbUp = true;
   const m = new DependencyMonitor();
-  m.register({ name: "db", check: async () => { if (!dbUp) throw new Error("connection refused"); } });
-  m.register({ name: "cache", critical: false, check: async () => { if (!cacheUp) throw new Error("no route"); } });
+  m.register({
+    name: "db",
+    check: async () => {
+      if (!dbUp) throw new Error("connection refused");
+    },
+  });
+  m.register({
+    name: "cache",
+    critical: false,
+    check: async () => {
+      if (!cacheUp) throw new Error("no route");
+    },
+  });
   let res = await m.checkAll();
   assert.equal(res.status, Status.DEGRADED);
   assert.equal(res.dependencies[1].error, "no route");
@@ -66,12 +82,23 @@ test("the aggregate: DOWN for a critical failure, DEGRADED for a non-critical on
   assert.equal(res.dependencies[0].error, "connection refused");
 });
 
-test("tied to health: a critical dependency going down turns \"\" NOT_SERVING, and back", async () => {
+test('tied to health: a critical dependency going down turns "" NOT_SERVING, and back', async () => {
   const health = new HealthStatusRegistry();
   let up = true;
   const m = new DependencyMonitor({ health });
-  m.register({ name: "db", check: async () => { if (!up) throw new Error("down"); } });
-  m.register({ name: "optional", critical: false, check: async () => { throw new Error("always down"); } });
+  m.register({
+    name: "db",
+    check: async () => {
+      if (!up) throw new Error("down");
+    },
+  });
+  m.register({
+    name: "optional",
+    critical: false,
+    check: async () => {
+      throw new Error("always down");
+    },
+  });
   await m.checkAll();
   assert.equal(health.getStatus(""), ServingStatus.SERVING, "a non-critical failure keeps serving");
   up = false;
@@ -86,7 +113,14 @@ test("interval checks run after start() and stop after stop(); subscribers hear 
   let runs = 0;
   let up = true;
   const m = new DependencyMonitor();
-  m.register({ name: "ticker", intervalMs: 20, check: async () => { runs++; if (!up) throw new Error("x"); } });
+  m.register({
+    name: "ticker",
+    intervalMs: 20,
+    check: async () => {
+      runs++;
+      if (!up) throw new Error("x");
+    },
+  });
   m.register({ name: "on-demand", check: async () => {} });
   const changes: Status[] = [];
   m.subscribe(() => changes.push(m.status().status));
@@ -108,5 +142,8 @@ test("bad registrations get a clear error", () => {
   assert.throws(() => m.register({ name: "db", check: async () => {} }), /dependency "db" is already registered/);
   assert.throws(() => m.register({ name: "", check: async () => {} }), /needs a non-empty name/);
   assert.throws(() => m.register({ name: "x", check: "nope" as never }), /dependency "x": check must be a function/);
-  assert.throws(() => m.register({ name: "y", check: async () => {}, timeoutMs: -1 }), /dependency "y": timeoutMs must be a positive number, got -1/);
+  assert.throws(
+    () => m.register({ name: "y", check: async () => {}, timeoutMs: -1 }),
+    /dependency "y": timeoutMs must be a positive number, got -1/,
+  );
 });

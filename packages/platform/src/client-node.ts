@@ -4,7 +4,12 @@ import type { DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import * as http from "node:http";
 import * as https from "node:https";
-import { createConnectTransport, createGrpcTransport, createGrpcWebTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import {
+  createConnectTransport,
+  createGrpcTransport,
+  createGrpcWebTransport,
+  Http2SessionManager,
+} from "@connectrpc/connect-node";
 import { createBalancedTransport } from "@acme/balancer";
 import { buildClient, buildTransport } from "./client/build-client.js";
 import type { BalanceFn, ClientOptions, TransportFactory } from "./client/options.js";
@@ -55,10 +60,17 @@ function nodeTransport(httpVersion: "1.1" | "2" | undefined): TransportFactory {
     if (version === "2") {
       const sessionManager = new Http2SessionManager(baseUrl);
       const init = { ...common, httpVersion: "2" as const, sessionManager };
-      const t = protocol === "grpc" ? createGrpcTransport(init) : protocol === "grpc-web" ? createGrpcWebTransport(init) : createConnectTransport(init);
+      const t =
+        protocol === "grpc"
+          ? createGrpcTransport(init)
+          : protocol === "grpc-web"
+            ? createGrpcWebTransport(init)
+            : createConnectTransport(init);
       return Object.assign(t, { close: async () => sessionManager.abort() });
     }
-    const agent = baseUrl.startsWith("https:") ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+    const agent = baseUrl.startsWith("https:")
+      ? new https.Agent({ keepAlive: true })
+      : new http.Agent({ keepAlive: true });
     const init = { ...common, httpVersion: "1.1" as const, nodeOptions: { agent } };
     const t = protocol === "grpc-web" ? createGrpcWebTransport(init) : createConnectTransport(init);
     return Object.assign(t, { close: async () => agent.destroy() });
@@ -77,7 +89,9 @@ const balance: BalanceFn = (urls, createTransport, { policy, maxAttempts }) => {
   const prefix = parsed[0].pathname.replace(/\/$/, "");
   for (const u of parsed) {
     if (u.protocol !== scheme || u.pathname.replace(/\/$/, "") !== prefix) {
-      throw new Error(`createClient: endpoints must share scheme and path; ${JSON.stringify(u.href)} differs from ${JSON.stringify(parsed[0].href)}`);
+      throw new Error(
+        `createClient: endpoints must share scheme and path; ${JSON.stringify(u.href)} differs from ${JSON.stringify(parsed[0].href)}`,
+      );
     }
   }
   return createBalancedTransport({
@@ -92,7 +106,12 @@ const balance: BalanceFn = (urls, createTransport, { policy, maxAttempts }) => {
 
 /** A typed client for `service` with the platform's deadline, mesh header, retries and trace propagation. */
 export function createClient<S extends DescService>(service: S, options: NodeClientOptions): Client<S> {
-  return buildClient(service, options, { makeTransport: nodeTransport(options.httpVersion), interceptors: [refusedStreamIsUnavailable], balance, parentContext: callOrActiveContext });
+  return buildClient(service, options, {
+    makeTransport: nodeTransport(options.httpVersion),
+    interceptors: [refusedStreamIsUnavailable],
+    balance,
+    parentContext: callOrActiveContext,
+  });
 }
 
 /**
@@ -100,6 +119,11 @@ export function createClient<S extends DescService>(service: S, options: NodeCli
  * With several endpoints it has close(), which ends the balancer's connections.
  */
 export function createPlatformTransport(options: NodeClientOptions): Transport & { close?(): Promise<void> } {
-  return buildTransport(options, { makeTransport: nodeTransport(options.httpVersion), interceptors: [refusedStreamIsUnavailable], balance, parentContext: callOrActiveContext });
+  return buildTransport(options, {
+    makeTransport: nodeTransport(options.httpVersion),
+    interceptors: [refusedStreamIsUnavailable],
+    balance,
+    parentContext: callOrActiveContext,
+  });
 }
 export { BadRequestSchema, type BadRequest } from "./validation/gen.js";

@@ -19,7 +19,9 @@ const webTransport: TransportFactory = (baseUrl, { protocol, binary, interceptor
     case "grpc-web":
       return createGrpcWebTransport(init);
     default:
-      throw new Error(`createClient: browsers cannot speak ${protocol} (it needs HTTP/2 trailers); use "connect" or "grpc-web", or @acme/platform/client/node`);
+      throw new Error(
+        `createClient: browsers cannot speak ${protocol} (it needs HTTP/2 trailers); use "connect" or "grpc-web", or @acme/platform/client/node`,
+      );
   }
 };
 

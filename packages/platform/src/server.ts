@@ -1,5 +1,12 @@
 // @acme/platform/server: the standard way to start an Acme service (Node only).
-export { createServer, defineService, type CreateServerOptions, type PlatformServer, type ServiceRegistration, type ShutdownOptions } from "./server/create-server.js";
+export {
+  createServer,
+  defineService,
+  type CreateServerOptions,
+  type PlatformServer,
+  type ServiceRegistration,
+  type ShutdownOptions,
+} from "./server/create-server.js";
 export { identityKey, traceKey } from "./server/context-keys.js";
 export { ALWAYS_PUBLIC, type AuthCall, type AuthOptions } from "./server/interceptors/auth-interceptor.js";
 export type { CorsOptions } from "./server/cors.js";

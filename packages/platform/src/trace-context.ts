@@ -18,4 +18,3 @@ export interface TraceContext {
 
 /** Where a call's TraceContext sits in its OpenTelemetry context. */
 export const TRACE_CONTEXT = createContextKey("@acme/platform trace");
-

@@ -38,9 +38,13 @@ interface Target {
 }
 
 async function startTarget(kind: Target["kind"]): Promise<Target> {
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "fixtures", "attack-target.ts"), kind], {
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ["--import", "tsx", join(import.meta.dirname, "fixtures", "attack-target.ts"), kind],
+    {
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    },
+  );
   const [first] = (await once(child, "message")) as [{ port: number }];
   let pending: ((s: Stats) => void)[] = [];
   child.on("message", (m) => {
@@ -88,7 +92,13 @@ async function underAttack<T>(target: Target, attack: () => Promise<T>, calls = 
   const result = await attack().finally(() => (done = true));
   await legit;
   const afterStats = await target.stats();
-  return { result, failures, succeeded, growth: afterStats.maxRss - before.maxRss, handlerRuns: afterStats.handlerRuns - before.handlerRuns };
+  return {
+    result,
+    failures,
+    succeeded,
+    growth: afterStats.maxRss - before.maxRss,
+    handlerRuns: afterStats.handlerRuns - before.handlerRuns,
+  };
 }
 
 function connectH2(port: number): Promise<http2.ClientHttp2Session> {
@@ -209,21 +219,41 @@ describe("attacks on the platform server (reference: plain node:http2 + connect-
         const session = await connectH2(target.port);
         const grpc = Promise.all(
           Array.from({ length: 3 }, () =>
-            h2Request(session, { "content-type": "application/grpc", "grpc-encoding": "gzip", ...TOKEN }, Buffer.concat([prefix(bomb.length, true), bomb])),
+            h2Request(
+              session,
+              { "content-type": "application/grpc", "grpc-encoding": "gzip", ...TOKEN },
+              Buffer.concat([prefix(bomb.length, true), bomb]),
+            ),
           ),
         );
-        const connect = h2Request(session, { "content-type": "application/proto", "content-encoding": "gzip", ...TOKEN }, bomb);
+        const connect = h2Request(
+          session,
+          { "content-type": "application/proto", "content-encoding": "gzip", ...TOKEN },
+          bomb,
+        );
         const answers = [...(await grpc), await connect];
         session.destroy();
         return answers;
       });
-      rows.push({ target: target.kind, statuses: run.result.map((a) => a.status), growthMiB: +(run.growth / MiB).toFixed(1), handlerRuns: run.handlerRuns - run.succeeded, failures: run.failures.length });
+      rows.push({
+        target: target.kind,
+        statuses: run.result.map((a) => a.status),
+        growthMiB: +(run.growth / MiB).toFixed(1),
+        handlerRuns: run.handlerRuns - run.succeeded,
+        failures: run.failures.length,
+      });
       if (target.kind === "platform") {
         // RESOURCE_EXHAUSTED: grpc-status 8, or HTTP 429 for Connect unary.
-        assert.deepEqual(run.result.map((a) => a.status), ["8", "8", "8", "429"]);
+        assert.deepEqual(
+          run.result.map((a) => a.status),
+          ["8", "8", "8", "429"],
+        );
         assert.match(run.result[0].message ?? "", /larger than 4194304 bytes \(decompressedMaxBytes\)/);
         assert.equal(run.handlerRuns, run.succeeded, "no handler ran for a bomb");
-        assert.ok(run.growth < 48 * MiB, `peak memory grew by ${(run.growth / MiB).toFixed(1)} MiB (bound 48 MiB; 4 bombs × 32 MiB inflated would be 128)`);
+        assert.ok(
+          run.growth < 48 * MiB,
+          `peak memory grew by ${(run.growth / MiB).toFixed(1)} MiB (bound 48 MiB; 4 bombs × 32 MiB inflated would be 128)`,
+        );
         assert.deepEqual(run.failures, []);
       }
     }
@@ -238,11 +268,24 @@ describe("attacks on the platform server (reference: plain node:http2 + connect-
     for (const target of [targets.platform, targets.reference]) {
       const run = await underAttack(target, async () => {
         const session = await connectH2(target.port);
-        const answer = await h2Request(session, { "content-type": "application/grpc", ...TOKEN }, prefix(0xffffffff), limit, false);
+        const answer = await h2Request(
+          session,
+          { "content-type": "application/grpc", ...TOKEN },
+          prefix(0xffffffff),
+          limit,
+          false,
+        );
         session.destroy();
         return answer;
       });
-      rows.push({ target: target.kind, status: run.result.status, answeredBeforeEnd: run.result.beforeEnd, sentMiB: +(run.result.sent / MiB).toFixed(2), growthMiB: +(run.growth / MiB).toFixed(1), failures: run.failures.length });
+      rows.push({
+        target: target.kind,
+        status: run.result.status,
+        answeredBeforeEnd: run.result.beforeEnd,
+        sentMiB: +(run.result.sent / MiB).toFixed(2),
+        growthMiB: +(run.growth / MiB).toFixed(1),
+        failures: run.failures.length,
+      });
       if (target.kind === "platform") {
         assert.equal(run.result.status, "8");
         assert.ok(run.result.beforeEnd, "answered while the peer was still sending");
@@ -263,14 +306,32 @@ describe("attacks on the platform server (reference: plain node:http2 + connect-
       const run = await underAttack(target, async () => {
         const session = await connectH2(target.port);
         const noToken = await h2Request(session, { "content-type": "application/grpc" }, prefix(declared), declared);
-        const badToken = await h2Request(session, { "content-type": "application/proto", authorization: "Bearer stolen" }, Buffer.alloc(0), declared);
+        const badToken = await h2Request(
+          session,
+          { "content-type": "application/proto", authorization: "Bearer stolen" },
+          Buffer.alloc(0),
+          declared,
+        );
         session.destroy();
         return [noToken, badToken];
       });
-      rows.push({ target: target.kind, statuses: run.result.map((a) => a.status), answeredBeforeEnd: run.result.map((a) => a.beforeEnd), sentKiB: run.result.map((a) => Math.round(a.sent / 1024)), failures: run.failures.length });
+      rows.push({
+        target: target.kind,
+        statuses: run.result.map((a) => a.status),
+        answeredBeforeEnd: run.result.map((a) => a.beforeEnd),
+        sentKiB: run.result.map((a) => Math.round(a.sent / 1024)),
+        failures: run.failures.length,
+      });
       if (target.kind === "platform") {
-        assert.deepEqual(run.result.map((a) => a.status), ["16", "401"]);
-        assert.deepEqual(run.result.map((a) => a.beforeEnd), [true, true], "answered before the body was finished");
+        assert.deepEqual(
+          run.result.map((a) => a.status),
+          ["16", "401"],
+        );
+        assert.deepEqual(
+          run.result.map((a) => a.beforeEnd),
+          [true, true],
+          "answered before the body was finished",
+        );
         // The server never reads the body, so the peer can send at most what flow control lets it buffer.
         for (const a of run.result) assert.ok(a.sent <= 1 * MiB, `the peer got ${a.sent} bytes in before the answer`);
         assert.equal(run.handlerRuns, run.succeeded, "no handler ran");
@@ -280,7 +341,9 @@ describe("attacks on the platform server (reference: plain node:http2 + connect-
     table(t, rows);
   });
 
-  test("the same over HTTP/1.1: a 401 before the body, then the connection is closed", { skip: HANGS_SOMETIMES }, async () => {
+  test("the same over HTTP/1.1: a 401 before the body, then the connection is closed", {
+    skip: HANGS_SOMETIMES,
+  }, async () => {
     const socket = net.connect(targets.platform.port, "127.0.0.1");
     await once(socket, "connect");
     let got = "";
@@ -289,7 +352,9 @@ describe("attacks on the platform server (reference: plain node:http2 + connect-
     const closed = once(socket, "close");
     socket.on("error", () => {});
     const declared = 64 * MiB;
-    socket.write(`POST ${SAY_HELLO} HTTP/1.1\r\nhost: x\r\ncontent-type: application/proto\r\ncontent-length: ${declared}\r\n\r\n`);
+    socket.write(
+      `POST ${SAY_HELLO} HTTP/1.1\r\nhost: x\r\ncontent-type: application/proto\r\ncontent-length: ${declared}\r\n\r\n`,
+    );
     // Write until the answer shows up or the declared body is all sent, each chunk once the last was taken.
     let sent = 0;
     const chunk = Buffer.alloc(64 * 1024);
@@ -299,43 +364,57 @@ describe("attacks on the platform server (reference: plain node:http2 + connect-
     }
     await closed;
     assert.match(got, /^HTTP\/1\.1 401 /);
-    assert.match(got, /\{"code":"unauthenticated","message":"missing bearer token"\}$/, "the whole response arrived before the close");
+    assert.match(
+      got,
+      /\{"code":"unauthenticated","message":"missing bearer token"\}$/,
+      "the whole response arrived before the close",
+    );
     assert.ok(sent < declared, `answered after ${sent} of ${declared} bytes`);
   });
 
   test("silent connections and a slow preface are closed; clients go on being served", async (t) => {
     const rows = [];
     for (const target of [targets.platform, targets.reference]) {
-      const run = await underAttack(target, async () => {
-        const silent = await Promise.all(Array.from({ length: 100 }, () => openSocket(target.port)));
-        // The preface one byte at a time, each after the previous one reached the server (bounded: 24 bytes).
-        const slow = await Promise.all(Array.from({ length: 10 }, () => openSocket(target.port)));
-        const dribble = Promise.all(
-          slow.map(async (s) => {
-            for (let i = 0; i < HTTP2_PREFACE.length && !s.closed; i++) await new Promise((r) => s.socket.write(HTTP2_PREFACE.subarray(i, i + 1), r));
-          }),
-        );
-        // An HTTP/2 connection that finishes its handshake and then opens no stream.
-        const idle = await connectH2(target.port);
-        const goaway = new Promise<number>((r) => idle.once("goaway", (code) => r(code)));
-        if (target.kind === "platform") {
-          await Promise.all([...silent, ...slow].map((s) => s.closedPromise));
+      const run = await underAttack(
+        target,
+        async () => {
+          const silent = await Promise.all(Array.from({ length: 100 }, () => openSocket(target.port)));
+          // The preface one byte at a time, each after the previous one reached the server (bounded: 24 bytes).
+          const slow = await Promise.all(Array.from({ length: 10 }, () => openSocket(target.port)));
+          const dribble = Promise.all(
+            slow.map(async (s) => {
+              for (let i = 0; i < HTTP2_PREFACE.length && !s.closed; i++)
+                await new Promise((r) => s.socket.write(HTTP2_PREFACE.subarray(i, i + 1), r));
+            }),
+          );
+          // An HTTP/2 connection that finishes its handshake and then opens no stream.
+          const idle = await connectH2(target.port);
+          const goaway = new Promise<number>((r) => idle.once("goaway", (code) => r(code)));
+          if (target.kind === "platform") {
+            await Promise.all([...silent, ...slow].map((s) => s.closedPromise));
+            await dribble;
+            const code = await goaway;
+            return { silentClosed: silent.length, slowClosed: slow.length, idleGoaway: code };
+          }
+          // The reference has no such timeouts: count what is still open once the legitimate calls are done.
           await dribble;
-          const code = await goaway;
-          return { silentClosed: silent.length, slowClosed: slow.length, idleGoaway: code };
-        }
-        // The reference has no such timeouts: count what is still open once the legitimate calls are done.
-        await dribble;
-        return {
-          silentClosed: silent.filter((s) => s.closed).length,
-          slowClosed: slow.filter((s) => s.closed).length,
-          idleGoaway: undefined,
-          cleanup: () => [...silent, ...slow].forEach((s) => s.socket.destroy()) ?? idle.destroy(),
-        };
-      }, 20);
+          return {
+            silentClosed: silent.filter((s) => s.closed).length,
+            slowClosed: slow.filter((s) => s.closed).length,
+            idleGoaway: undefined,
+            cleanup: () => [...silent, ...slow].forEach((s) => s.socket.destroy()) ?? idle.destroy(),
+          };
+        },
+        20,
+      );
       const { cleanup, ...result } = run.result as typeof run.result & { cleanup?: () => void };
       cleanup?.();
-      rows.push({ target: target.kind, ...result, failures: run.failures.length, growthMiB: +(run.growth / MiB).toFixed(1) });
+      rows.push({
+        target: target.kind,
+        ...result,
+        failures: run.failures.length,
+        growthMiB: +(run.growth / MiB).toFixed(1),
+      });
       if (target.kind === "platform") {
         assert.deepEqual(result, { silentClosed: 100, slowClosed: 10, idleGoaway: http2.constants.NGHTTP2_NO_ERROR });
         assert.deepEqual(run.failures, []);

@@ -33,8 +33,14 @@ describe("browser demo in headless Chromium", () => {
     dir = mkdtempSync(join(tmpdir(), "browser-greeter-"));
     const meta = await bundleBrowserGreeter(dir);
     const inputs = Object.keys(meta.inputs);
-    assert.ok(inputs.some((p) => p.includes("packages/platform/dist/client.js")), "the page uses @acme/platform/client");
-    assert.ok(inputs.some((p) => p.includes("connect-web")), "through connect-web");
+    assert.ok(
+      inputs.some((p) => p.includes("packages/platform/dist/client.js")),
+      "the page uses @acme/platform/client",
+    );
+    assert.ok(
+      inputs.some((p) => p.includes("connect-web")),
+      "through connect-web",
+    );
     assert.ok(!inputs.some((p) => p.includes("connect-node")), "connect-node stays out of the browser bundle");
     pageHost = http.createServer(staticFiles(dir));
     await new Promise<void>((r) => pageHost.listen(0, "127.0.0.1", r));
@@ -76,7 +82,10 @@ describe("browser demo in headless Chromium", () => {
     assert.equal(r.state, "done", String(r.status));
     assert.deepEqual(r.connect, EXPECTED("connect"));
     assert.deepEqual(r.grpcWeb, EXPECTED("grpc-web"));
-    const rpcs = s.logger.lines.filter((l) => l.msg === "rpc").map((l) => l.fields.method).sort();
+    const rpcs = s.logger.lines
+      .filter((l) => l.msg === "rpc")
+      .map((l) => l.fields.method)
+      .sort();
     assert.deepEqual(rpcs, [
       "/acme.greeter.v1.GreeterService/SayHello",
       "/acme.greeter.v1.GreeterService/SayHello",
@@ -94,8 +103,15 @@ describe("browser demo in headless Chromium", () => {
     assert.equal(ok.state, "done", String(ok.status));
     assert.deepEqual(ok.connect, EXPECTED("connect"));
     assert.deepEqual(ok.grpcWeb, EXPECTED("grpc-web"));
-    const blocked = await openDemo(`${pageOrigin}/?api=${encodeURIComponent(closed.url)}`, "browser-greeter-no-cors.png");
+    const blocked = await openDemo(
+      `${pageOrigin}/?api=${encodeURIComponent(closed.url)}`,
+      "browser-greeter-no-cors.png",
+    );
     assert.equal(blocked.state, "failed");
-    assert.equal(closed.logger.lines.filter((l) => l.msg === "rpc").length, 0, "the browser's preflight stopped every call");
+    assert.equal(
+      closed.logger.lines.filter((l) => l.msg === "rpc").length,
+      0,
+      "the browser's preflight stopped every call",
+    );
   });
 });

@@ -7,7 +7,8 @@ import { createClient, createPlatformTransport } from "@acme/platform/client/nod
 import { createClient as createBrowserClient } from "@acme/platform/client";
 import { startServer } from "./support.js";
 
-const served = (s: Awaited<ReturnType<typeof startServer>>) => s.logger.lines.filter((l) => l.msg === "rpc" && l.fields.code === "ok").length;
+const served = (s: Awaited<ReturnType<typeof startServer>>) =>
+  s.logger.lines.filter((l) => l.msg === "rpc" && l.fields.code === "ok").length;
 
 for (const protocol of ["grpc", "connect"] as const) {
   test(`endpoints (${protocol}): round robin over both servers, then the survivor takes every call`, async () => {
@@ -24,7 +25,8 @@ for (const protocol of ["grpc", "connect"] as const) {
       const before = served(b);
       const { createClient: connectClient } = await import("@connectrpc/connect");
       const viaTransport = connectClient(GreeterService, transport);
-      for (let i = 0; i < 4; i++) assert.equal((await viaTransport.sayHello({ name: "after" })).message, "Hello, after!");
+      for (let i = 0; i < 4; i++)
+        assert.equal((await viaTransport.sayHello({ name: "after" })).message, "Hello, after!");
       assert.equal(served(b), before + 4);
     } finally {
       await transport.close?.();
@@ -35,6 +37,12 @@ for (const protocol of ["grpc", "connect"] as const) {
 }
 
 test("endpoints must share scheme and path; browsers get a clear error", () => {
-  assert.throws(() => createClient(GreeterService, { endpoints: ["http://a:1", "https://b:2"] }), /endpoints must share scheme and path/);
-  assert.throws(() => createBrowserClient(GreeterService, { endpoints: ["http://a:1", "http://b:2"] }), /only @acme\/platform\/client\/node has/);
+  assert.throws(
+    () => createClient(GreeterService, { endpoints: ["http://a:1", "https://b:2"] }),
+    /endpoints must share scheme and path/,
+  );
+  assert.throws(
+    () => createBrowserClient(GreeterService, { endpoints: ["http://a:1", "http://b:2"] }),
+    /only @acme\/platform\/client\/node has/,
+  );
 });

@@ -23,11 +23,17 @@ for (const flavour of ["grpc-health-check", "grpc-js"] as const) {
 
     test("Check: the whole server and the registered services are SERVING", async () => {
       assert.deepEqual(await unary(client, "check", { service: "" }), { status: "SERVING" });
-      assert.equal((await unary<any>(client, "check", { service: "acme.greeter.v1.GreeterService" })).status, "SERVING");
+      assert.equal(
+        (await unary<any>(client, "check", { service: "acme.greeter.v1.GreeterService" })).status,
+        "SERVING",
+      );
     });
 
     test("Check: an unknown service gets NOT_FOUND", async () => {
-      await assert.rejects(unary(client, "check", { service: "no.such.Service" }), (e: grpc.ServiceError) => e.code === grpc.status.NOT_FOUND);
+      await assert.rejects(
+        unary(client, "check", { service: "no.such.Service" }),
+        (e: grpc.ServiceError) => e.code === grpc.status.NOT_FOUND,
+      );
     });
 
     test("Watch: SERVICE_UNKNOWN, then the real status, then every change; no repeats", async () => {
@@ -56,9 +62,16 @@ for (const flavour of ["grpc-health-check", "grpc-js"] as const) {
       const before = Object.keys(listed.statuses).length;
       const extra = Array.from({ length: 100 - before }, (_, i) => `bulk.${flavour}.${i}`);
       for (const n of extra) s.server.health.setStatus(n, ServingStatus.SERVING);
-      assert.equal(Object.keys((await unary<any>(client, "list", {})).statuses).length, 100, "exactly 100 is still listed");
+      assert.equal(
+        Object.keys((await unary<any>(client, "list", {})).statuses).length,
+        100,
+        "exactly 100 is still listed",
+      );
       s.server.health.setStatus(`bulk.${flavour}.one-too-many`, ServingStatus.SERVING);
-      await assert.rejects(unary(client, "list", {}), (e: grpc.ServiceError) => e.code === grpc.status.RESOURCE_EXHAUSTED);
+      await assert.rejects(
+        unary(client, "list", {}),
+        (e: grpc.ServiceError) => e.code === grpc.status.RESOURCE_EXHAUSTED,
+      );
       for (const n of [...extra, `bulk.${flavour}.one-too-many`]) s.server.health.clearStatus(n);
       assert.equal(Object.keys((await unary<any>(client, "list", {})).statuses).length, before);
     });
@@ -72,7 +85,10 @@ for (const flavour of ["grpc-health-check", "grpc-js"] as const) {
         assert.equal((await r.next()).status, "SERVING");
         own.server.health.shutdown();
         assert.equal((await r.next()).status, "NOT_SERVING");
-        assert.equal((await unary<any>(c, "check", { service: "acme.greeter.v1.GreeterService" })).status, "NOT_SERVING");
+        assert.equal(
+          (await unary<any>(c, "check", { service: "acme.greeter.v1.GreeterService" })).status,
+          "NOT_SERVING",
+        );
         own.server.health.resume();
         assert.equal((await r.next()).status, "SERVING");
         await own.server.shutdown({ timeoutMs: 2000 });
@@ -99,14 +115,18 @@ test("waitForServing resolves when the service turns SERVING and times out with 
       async *watch(req, options) {
         for await (const res of client.watch(req, options)) {
           yield res;
-          if (res.status === ServingStatus.NOT_SERVING) s.server.health.setStatus("late.Service", ServingStatus.SERVING);
+          if (res.status === ServingStatus.NOT_SERVING)
+            s.server.health.setStatus("late.Service", ServingStatus.SERVING);
         }
       },
     };
     await waitForServing(turnsServing, "late.Service", { timeoutMs: 600_000 });
     // The timeout itself: the first Watch answer (SERVICE_UNKNOWN) normally comes within the 300 ms,
     // but a machine too slow for that has seen "no answer", which the message must then say.
-    await assert.rejects(waitForServing(client, "never.Service", { timeoutMs: 300 }), /not SERVING within 300 ms \(last seen: (SERVICE_UNKNOWN|no answer)\)/);
+    await assert.rejects(
+      waitForServing(client, "never.Service", { timeoutMs: 300 }),
+      /not SERVING within 300 ms \(last seen: (SERVICE_UNKNOWN|no answer)\)/,
+    );
   } finally {
     await s.close();
   }

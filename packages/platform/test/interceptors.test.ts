@@ -13,7 +13,11 @@ import { startServer } from "./support.js";
 const SAY_HELLO = "/acme.greeter.v1.GreeterService/SayHello";
 
 function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
-  return fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+  return fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
 }
 
 describe("error interceptor", () => {
@@ -47,13 +51,19 @@ describe("error interceptor", () => {
 
       // Over gRPC, and mid-stream.
       const client = createClient(GreeterService, { baseUrl: s.url, protocol: "grpc", retries: false });
-      await assert.rejects(client.sayHello({}), (e: ConnectError) => e.code === Code.Internal && !/hunter2/.test(e.message));
+      await assert.rejects(
+        client.sayHello({}),
+        (e: ConnectError) => e.code === Code.Internal && !/hunter2/.test(e.message),
+      );
       const got: string[] = [];
       await assert.rejects(
         (async () => {
           for await (const m of client.sayHelloStream({})) got.push(m.message);
         })(),
-        (e: ConnectError) => e.code === Code.Internal && !/secretField/.test(e.message) && e.metadata.get("grpc-status-details-bin") === null,
+        (e: ConnectError) =>
+          e.code === Code.Internal &&
+          !/secretField/.test(e.message) &&
+          e.metadata.get("grpc-status-details-bin") === null,
       );
       assert.deepEqual(got, ["first"]);
     } finally {
@@ -73,7 +83,10 @@ describe("error interceptor", () => {
     });
     try {
       const client = createClient(GreeterService, { baseUrl: s.url });
-      await assert.rejects(client.sayHello({}), (e: ConnectError) => e.code === Code.InvalidArgument && e.rawMessage === "name is required");
+      await assert.rejects(
+        client.sayHello({}),
+        (e: ConnectError) => e.code === Code.InvalidArgument && e.rawMessage === "name is required",
+      );
     } finally {
       await s.close();
     }
@@ -85,7 +98,12 @@ test("logging interceptor: one line per call with method, code and duration", as
   try {
     const client = createClient(GreeterService, { baseUrl: s.url, retries: false });
     await assert.rejects(client.sayHello({ name: "x" }), (e: ConnectError) => e.code === Code.Unauthenticated);
-    const authed = createClient(GreeterService, { baseUrl: s.url, protocol: "grpc", retries: false, headers: { authorization: "Bearer x" } });
+    const authed = createClient(GreeterService, {
+      baseUrl: s.url,
+      protocol: "grpc",
+      retries: false,
+      headers: { authorization: "Bearer x" },
+    });
     await assert.rejects(authed.sayHello({}), (e: ConnectError) => e.code === Code.Unauthenticated);
     const rpcLines = s.logger.lines.filter((l) => l.msg === "rpc");
     assert.equal(rpcLines.length, 2);
@@ -106,10 +124,13 @@ test("logging interceptor: one line per call with method, code and duration", as
     const got: number[] = [];
     for await (const m of client.sayHelloStream({ count: 2 })) got.push(m.index);
     const lines = ok.logger.lines.filter((l) => l.msg === "rpc");
-    assert.deepEqual(lines.map((l) => [l.level, l.fields.method, l.fields.code]), [
-      ["info", SAY_HELLO, "ok"],
-      ["info", "/acme.greeter.v1.GreeterService/SayHelloStream", "ok"],
-    ]);
+    assert.deepEqual(
+      lines.map((l) => [l.level, l.fields.method, l.fields.code]),
+      [
+        ["info", SAY_HELLO, "ok"],
+        ["info", "/acme.greeter.v1.GreeterService/SayHelloStream", "ok"],
+      ],
+    );
   } finally {
     await ok.close();
   }
@@ -121,7 +142,10 @@ test("trace interceptor: traceparent and the request id reach a downstream call"
     services: [
       defineService(GreeterService, {
         sayHello(_req, ctx) {
-          seen.push({ traceparent: ctx.requestHeader.get("traceparent"), requestId: ctx.requestHeader.get("x-request-id") });
+          seen.push({
+            traceparent: ctx.requestHeader.get("traceparent"),
+            requestId: ctx.requestHeader.get("x-request-id"),
+          });
           return create(SayHelloResponseSchema, { message: "from downstream" });
         },
       }),
@@ -142,7 +166,11 @@ test("trace interceptor: traceparent and the request id reach a downstream call"
   });
   try {
     const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
-    const res = await postJson(upstream.url + SAY_HELLO, { name: "x" }, { traceparent: `00-${traceId}-00f067aa0ba902b7-01`, "x-request-id": "req-42" });
+    const res = await postJson(
+      upstream.url + SAY_HELLO,
+      { name: "x" },
+      { traceparent: `00-${traceId}-00f067aa0ba902b7-01`, "x-request-id": "req-42" },
+    );
     assert.equal(res.status, 200);
     assert.equal(res.headers.get("x-request-id"), "req-42");
     assert.deepEqual(await res.json(), { message: "from downstream" });
@@ -177,11 +205,21 @@ describe("auth interceptor", () => {
   test("a missing or invalid token → UNAUTHENTICATED; a valid one puts the identity in the context", async () => {
     const s = await startServer({ services, auth: { verify } });
     try {
-      const call = (headers?: Record<string, string>) => createClient(GreeterService, { baseUrl: s.url, protocol: "grpc", headers, retries: false }).sayHello({});
-      await assert.rejects(call(), (e: ConnectError) => e.code === Code.Unauthenticated && e.rawMessage === "missing bearer token");
+      const call = (headers?: Record<string, string>) =>
+        createClient(GreeterService, { baseUrl: s.url, protocol: "grpc", headers, retries: false }).sayHello({});
+      await assert.rejects(
+        call(),
+        (e: ConnectError) => e.code === Code.Unauthenticated && e.rawMessage === "missing bearer token",
+      );
       await assert.rejects(call({ authorization: "Basic dTpw" }), (e: ConnectError) => e.code === Code.Unauthenticated);
-      await assert.rejects(call({ authorization: "Bearer wrong" }), (e: ConnectError) => e.code === Code.Unauthenticated && e.rawMessage === "invalid token");
-      await assert.rejects(call({ authorization: "Bearer boom" }), (e: ConnectError) => e.code === Code.Unauthenticated);
+      await assert.rejects(
+        call({ authorization: "Bearer wrong" }),
+        (e: ConnectError) => e.code === Code.Unauthenticated && e.rawMessage === "invalid token",
+      );
+      await assert.rejects(
+        call({ authorization: "Bearer boom" }),
+        (e: ConnectError) => e.code === Code.Unauthenticated,
+      );
       assert.ok(s.logger.lines.some((l) => l.msg === "token rejected" && l.fields.reason === "verifier exploded"));
       assert.deepEqual(JSON.parse((await call({ authorization: "Bearer good-token" })).message), { subject: "user-7" });
       // Health checking needs no token.
@@ -312,7 +350,11 @@ describe("client", () => {
       ],
     });
     try {
-      const client = createClient(GreeterService, { baseUrl: s.url, protocol: "grpc", retries: { retries: 3, initialBackoffMs: 10 } });
+      const client = createClient(GreeterService, {
+        baseUrl: s.url,
+        protocol: "grpc",
+        retries: { retries: 3, initialBackoffMs: 10 },
+      });
       assert.equal((await client.sayHello({})).message, "after 3 calls");
 
       calls = 0;
@@ -329,7 +371,10 @@ describe("client", () => {
       calls = 0;
       failures = 1;
       failWith = Code.Unavailable;
-      await assert.rejects(createClient(GreeterService, { baseUrl: s.url, retries: false }).sayHello({}), (e: ConnectError) => e.code === Code.Unavailable);
+      await assert.rejects(
+        createClient(GreeterService, { baseUrl: s.url, retries: false }).sayHello({}),
+        (e: ConnectError) => e.code === Code.Unavailable,
+      );
       assert.equal(calls, 1);
     } finally {
       await s.close();
@@ -339,7 +384,11 @@ describe("client", () => {
   test("the default deadline covers unary calls; streams get none unless streamTimeoutMs says so", async () => {
     const timeouts: Record<string, string | null> = {};
     const s = await startServer({
-      interceptors: [(next) => (req) => ((timeouts[`${req.method.name}#${Object.keys(timeouts).length}`] = req.header.get("grpc-timeout")), next(req))],
+      interceptors: [
+        (next) => (req) => (
+          (timeouts[`${req.method.name}#${Object.keys(timeouts).length}`] = req.header.get("grpc-timeout")), next(req)
+        ),
+      ],
     });
     try {
       const plain = createClient(GreeterService, { baseUrl: s.url, protocol: "grpc" });
@@ -359,7 +408,8 @@ describe("client", () => {
   });
 
   test("idempotent methods are also retried on ABORTED and RESOURCE_EXHAUSTED", () => {
-    const method = (idempotency: MethodOptions_IdempotencyLevel) => ({ idempotency }) as Parameters<typeof isRetryable>[0];
+    const method = (idempotency: MethodOptions_IdempotencyLevel) =>
+      ({ idempotency }) as Parameters<typeof isRetryable>[0];
     for (const level of [MethodOptions_IdempotencyLevel.IDEMPOTENT, MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS]) {
       assert.equal(isRetryable(method(level), Code.Aborted), true);
       assert.equal(isRetryable(method(level), Code.ResourceExhausted), true);
@@ -371,8 +421,17 @@ describe("client", () => {
 
   test("bad options get a clear error", () => {
     assert.throws(() => createClient(GreeterService, {}), /give baseUrl or a non-empty endpoints list/);
-    assert.throws(() => createClient(GreeterService, { baseUrl: "localhost:80" }), /"localhost:80" is not an http\(s\) URL/);
-    assert.throws(() => createClient(GreeterService, { baseUrl: "http://a", protocol: "soap" as never }), /protocol must be/);
-    assert.throws(() => createClient(GreeterService, { baseUrl: "http://a", endpoints: ["http://b"] }), /baseUrl or endpoints, not both/);
+    assert.throws(
+      () => createClient(GreeterService, { baseUrl: "localhost:80" }),
+      /"localhost:80" is not an http\(s\) URL/,
+    );
+    assert.throws(
+      () => createClient(GreeterService, { baseUrl: "http://a", protocol: "soap" as never }),
+      /protocol must be/,
+    );
+    assert.throws(
+      () => createClient(GreeterService, { baseUrl: "http://a", endpoints: ["http://b"] }),
+      /baseUrl or endpoints, not both/,
+    );
   });
 });

@@ -33,8 +33,22 @@ test("GetStatus(refresh) reports a hanging dependency as timed out; the aggregat
     const res = await monitoring.getStatus({ refresh: true });
     const dep = res.dependencies[0];
     assert.deepEqual(
-      { name: dep.name, kind: dep.kind, status: dep.status, timedOut: dep.timedOut, error: dep.error, critical: dep.critical },
-      { name: "orders-db", kind: DependencyKind.DATABASE, status: Status.DOWN, timedOut: true, error: "timed out after 100 ms", critical: true },
+      {
+        name: dep.name,
+        kind: dep.kind,
+        status: dep.status,
+        timedOut: dep.timedOut,
+        error: dep.error,
+        critical: dep.critical,
+      },
+      {
+        name: "orders-db",
+        kind: DependencyKind.DATABASE,
+        status: Status.DOWN,
+        timedOut: true,
+        error: "timed out after 100 ms",
+        critical: true,
+      },
     );
     assert.equal(res.status, Status.DOWN);
     assert.equal((await health.check({ service: "" })).status, ServingStatus.NOT_SERVING);
@@ -50,7 +64,12 @@ test("GetStatus(refresh) reports a hanging dependency as timed out; the aggregat
 
 test("a monitor passed in is served as it is, and can stay untied from health", async () => {
   const monitor = new DependencyMonitor({ service: "custom" });
-  monitor.register({ name: "broken", check: async () => { throw new Error("refused"); } });
+  monitor.register({
+    name: "broken",
+    check: async () => {
+      throw new Error("refused");
+    },
+  });
   const s = await startServer({ monitoring: monitor });
   try {
     const res = await createClient(MonitoringService, { baseUrl: s.url }).getStatus({ refresh: true });

@@ -20,8 +20,17 @@ const run = promisify(execFile);
 
 async function curlPost(url: string, body: unknown, ...flags: string[]) {
   const { stdout } = await run("curl", [
-    "-sS", ...flags, "-X", "POST", "-H", "content-type: application/json", "--data", JSON.stringify(body),
-    "-w", "\n%{http_version} %{http_code}", url,
+    "-sS",
+    ...flags,
+    "-X",
+    "POST",
+    "-H",
+    "content-type: application/json",
+    "--data",
+    JSON.stringify(body),
+    "-w",
+    "\n%{http_version} %{http_code}",
+    url,
   ]);
   const nl = stdout.lastIndexOf("\n");
   const [httpVersion, status] = stdout.slice(nl + 1).split(" ");
@@ -41,7 +50,11 @@ describe("one port", () => {
   });
 
   test("curl over HTTP/2 with prior knowledge: Connect JSON POST", async () => {
-    const r = await curlPost(`${s.url}/acme.greeter.v1.GreeterService/SayHello`, { name: "Bob" }, "--http2-prior-knowledge");
+    const r = await curlPost(
+      `${s.url}/acme.greeter.v1.GreeterService/SayHello`,
+      { name: "Bob" },
+      "--http2-prior-knowledge",
+    );
     assert.deepEqual(r, { body: { message: "Hello, Bob!" }, httpVersion: "2", status: 200 });
   });
 
@@ -74,7 +87,11 @@ describe("one port", () => {
     const { greeterImpl } = await import("../../../examples/browser-greeter/greeter-service.js");
     const own = await startServer({ services: (router) => router.service(GreeterService, greeterImpl) });
     try {
-      const r = await curlPost(`${own.url}/acme.greeter.v1.GreeterService/SayHello`, { name: "Hal" }, "--http2-prior-knowledge");
+      const r = await curlPost(
+        `${own.url}/acme.greeter.v1.GreeterService/SayHello`,
+        { name: "Hal" },
+        "--http2-prior-knowledge",
+      );
       assert.equal(r.body.message, "Hello, Hal!");
     } finally {
       await own.close();
@@ -94,7 +111,11 @@ describe("next to an existing REST app, same port", () => {
     const s = await startServer({ fallback: expressFallback(app) });
     try {
       assert.deepEqual(await (await fetch(`${s.url}/api/orders/7`)).json(), { id: "7", from: "express" });
-      const r = await curlPost(`${s.url}/acme.greeter.v1.GreeterService/SayHello`, { name: "Ed" }, "--http2-prior-knowledge");
+      const r = await curlPost(
+        `${s.url}/acme.greeter.v1.GreeterService/SayHello`,
+        { name: "Ed" },
+        "--http2-prior-knowledge",
+      );
       assert.equal(r.body.message, "Hello, Ed!");
       const client = createClient(GreeterService, { baseUrl: s.url, protocol: "grpc" });
       assert.equal((await client.sayHello({ name: "Flo" })).message, "Hello, Flo!");
@@ -113,7 +134,10 @@ describe("next to an existing REST app, same port", () => {
       assert.equal((await client.sayHello({ name: "Gus" })).message, "Hello, Gus!");
       const c = grpcJsHealthClient(s.port);
       try {
-        await assert.rejects(unary(c, "check", { service: "nope" }), (e: grpc.ServiceError) => e.code === grpc.status.NOT_FOUND);
+        await assert.rejects(
+          unary(c, "check", { service: "nope" }),
+          (e: grpc.ServiceError) => e.code === grpc.status.NOT_FOUND,
+        );
       } finally {
         c.close();
       }
@@ -128,9 +152,21 @@ test("optional TLS: HTTP/1.1 and HTTP/2 negotiated by ALPN, and grpc-js with TLS
   const dir = mkdtempSync(join(tmpdir(), "platform-tls-"));
   try {
     await run("openssl", [
-      "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-      "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-      "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"),
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=localhost",
+      "-addext",
+      "subjectAltName=DNS:localhost,IP:127.0.0.1",
+      "-keyout",
+      join(dir, "key.pem"),
+      "-out",
+      join(dir, "cert.pem"),
     ]);
     const cert = readFileSync(join(dir, "cert.pem"));
     const s = await startServer({ tls: { key: readFileSync(join(dir, "key.pem")), cert } });
@@ -138,8 +174,16 @@ test("optional TLS: HTTP/1.1 and HTTP/2 negotiated by ALPN, and grpc-js with TLS
       assert.match(s.url, /^https:/);
       const url = `${s.url}/acme.greeter.v1.GreeterService/SayHello`;
       const ca = ["--cacert", join(dir, "cert.pem")];
-      assert.deepEqual(await curlPost(url, { name: "T1" }, "--http1.1", ...ca), { body: { message: "Hello, T1!" }, httpVersion: "1.1", status: 200 });
-      assert.deepEqual(await curlPost(url, { name: "T2" }, "--http2", ...ca), { body: { message: "Hello, T2!" }, httpVersion: "2", status: 200 });
+      assert.deepEqual(await curlPost(url, { name: "T1" }, "--http1.1", ...ca), {
+        body: { message: "Hello, T1!" },
+        httpVersion: "1.1",
+        status: 200,
+      });
+      assert.deepEqual(await curlPost(url, { name: "T2" }, "--http2", ...ca), {
+        body: { message: "Hello, T2!" },
+        httpVersion: "2",
+        status: 200,
+      });
       const c = new (grpc.makeGenericClientConstructor((await import("grpc-health-check")).service as any, "Health"))(
         `127.0.0.1:${s.port}`,
         grpc.credentials.createSsl(cert),

@@ -30,13 +30,22 @@ test("/metrics answers rpc.server.duration in the Prometheus text format, one ob
   assert.equal(type, `# TYPE ${family} histogram`);
 
   const sample = (suffix: string, method: string) =>
-    lines.find((l) => l.startsWith(`${family}${suffix}{`) && l.includes(`rpc_method="${method}"`) && l.includes('rpc_grpc_status_code="0"') && l.includes('rpc_service="acme.greeter.v1.GreeterService"'));
+    lines.find(
+      (l) =>
+        l.startsWith(`${family}${suffix}{`) &&
+        l.includes(`rpc_method="${method}"`) &&
+        l.includes('rpc_grpc_status_code="0"') &&
+        l.includes('rpc_service="acme.greeter.v1.GreeterService"'),
+    );
   assert.match(sample("_count", "SayHello") ?? "", / 2$/, "two SayHello calls");
   assert.match(sample("_count", "SayHelloStream") ?? "", / 1$/, "one SayHelloStream call");
-  const inf = lines.find((l) => l.startsWith(`${family}_bucket{`) && l.includes('rpc_method="SayHello"') && l.includes('le="+Inf"'));
+  const inf = lines.find(
+    (l) => l.startsWith(`${family}_bucket{`) && l.includes('rpc_method="SayHello"') && l.includes('le="+Inf"'),
+  );
   assert.match(inf ?? "", / 2$/, "the +Inf bucket holds every call");
   // Every sample line is name{labels} value, as the text format has it.
-  for (const l of lines.filter((x) => x && !x.startsWith("#"))) assert.match(l, /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})? \S+( \d+)?$/, l);
+  for (const l of lines.filter((x) => x && !x.startsWith("#")))
+    assert.match(l, /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})? \S+( \d+)?$/, l);
 });
 
 test("other paths still reach the REST fallback", async () => {

@@ -32,7 +32,10 @@ describe("OpenTelemetry traces and metrics", () => {
 
   before(async () => {
     backend = createHTTPServer((req: http.IncomingMessage, res: http.ServerResponse) => {
-      backendSaw.push({ activeSpanId: trace.getActiveSpan()?.spanContext().spanId, traceparent: req.headers.traceparent as string | undefined });
+      backendSaw.push({
+        activeSpanId: trace.getActiveSpan()?.spanContext().spanId,
+        traceparent: req.headers.traceparent as string | undefined,
+      });
       res.setHeader("content-type", "text/plain");
       res.end(`backend saw ${req.method} ${req.url}`);
     });
@@ -53,7 +56,8 @@ describe("OpenTelemetry traces and metrics", () => {
             return create(SayHelloResponseSchema, { message: await r.text() });
           },
           async *sayHelloStream(req) {
-            for (let i = 1; i <= req.count; i++) yield create(SayHelloStreamResponseSchema, { message: `#${i}`, index: i });
+            for (let i = 1; i <= req.count; i++)
+              yield create(SayHelloStreamResponseSchema, { message: `#${i}`, index: i });
           },
         }),
       ],
@@ -95,11 +99,39 @@ describe("OpenTelemetry traces and metrics", () => {
 
     assert.deepEqual(
       { ...cGreet.attributes },
-      { "rpc.system": "grpc", "rpc.service": GREETER, "rpc.method": "SayHello", "rpc.grpc.status_code": 0, "server.address": "127.0.0.1", "server.port": s.port },
+      {
+        "rpc.system": "grpc",
+        "rpc.service": GREETER,
+        "rpc.method": "SayHello",
+        "rpc.grpc.status_code": 0,
+        "server.address": "127.0.0.1",
+        "server.port": s.port,
+      },
     );
-    assert.deepEqual({ ...sGreet.attributes }, { "rpc.system": "grpc", "rpc.service": GREETER, "rpc.method": "SayHello", "rpc.grpc.status_code": 0 });
-    assert.deepEqual({ ...cHandle.attributes }, { "rpc.system": "grpc", "rpc.service": "httpgrpc.HTTP", "rpc.method": "Handle", "http.request.method": "GET", "rpc.grpc.status_code": 0 });
-    assert.deepEqual({ ...sHandle.attributes }, { "rpc.system": "grpc", "rpc.service": "httpgrpc.HTTP", "rpc.method": "Handle", "http.request.method": "GET", "rpc.grpc.status_code": 0 });
+    assert.deepEqual(
+      { ...sGreet.attributes },
+      { "rpc.system": "grpc", "rpc.service": GREETER, "rpc.method": "SayHello", "rpc.grpc.status_code": 0 },
+    );
+    assert.deepEqual(
+      { ...cHandle.attributes },
+      {
+        "rpc.system": "grpc",
+        "rpc.service": "httpgrpc.HTTP",
+        "rpc.method": "Handle",
+        "http.request.method": "GET",
+        "rpc.grpc.status_code": 0,
+      },
+    );
+    assert.deepEqual(
+      { ...sHandle.attributes },
+      {
+        "rpc.system": "grpc",
+        "rpc.service": "httpgrpc.HTTP",
+        "rpc.method": "Handle",
+        "http.request.method": "GET",
+        "rpc.grpc.status_code": 0,
+      },
+    );
     for (const x of spans) assert.equal(x.status.code, SpanStatusCode.UNSET);
 
     // The backend's HTTP handler runs in the Handle span, and the forwarded request names the Handle call as parent.
@@ -155,8 +187,18 @@ describe("OpenTelemetry traces and metrics", () => {
       assert.equal(delta(Code.NotFound), 1, `${metric}: one NOT_FOUND call`);
     }
     const points = await sdk.histogram("rpc.server.duration");
-    const ok = points.find((p) => p.attributes["rpc.service"] === GREETER && p.attributes["rpc.grpc.status_code"] === 0 && p.attributes["rpc.method"] === "SayHello")!;
-    assert.deepEqual(Object.keys(ok.attributes).sort(), ["rpc.grpc.status_code", "rpc.method", "rpc.service", "rpc.system"]);
+    const ok = points.find(
+      (p) =>
+        p.attributes["rpc.service"] === GREETER &&
+        p.attributes["rpc.grpc.status_code"] === 0 &&
+        p.attributes["rpc.method"] === "SayHello",
+    )!;
+    assert.deepEqual(Object.keys(ok.attributes).sort(), [
+      "rpc.grpc.status_code",
+      "rpc.method",
+      "rpc.service",
+      "rpc.system",
+    ]);
     assert.ok(ok.value.min! >= 0 && (ok.value.sum ?? -1) >= ok.value.min!);
   });
 
@@ -166,7 +208,12 @@ describe("OpenTelemetry traces and metrics", () => {
     for (const metric of ["rpc.server.duration", "rpc.client.duration"]) {
       out[metric] = {};
       for (const p of await sdk.histogram(metric)) {
-        if (p.attributes["rpc.service"] !== GREETER || p.attributes["rpc.method"] !== "SayHello" || p.attributes["rpc.system"] !== "grpc") continue;
+        if (
+          p.attributes["rpc.service"] !== GREETER ||
+          p.attributes["rpc.method"] !== "SayHello" ||
+          p.attributes["rpc.system"] !== "grpc"
+        )
+          continue;
         out[metric][p.attributes["rpc.grpc.status_code"] as number] = p.value.count;
       }
     }

@@ -49,18 +49,26 @@ async function buildShopService(dir: string): Promise<DescService> {
   }
   const image = join(dir, "image.binpb");
   await runOrThrow(bin("buf"), ["build", dir, "-o", image], { cwd: dir });
-  return createFileRegistry(fromBinary(FileDescriptorSetSchema, readFileSync(image))).getService("shop.v1.OrderService")!;
+  return createFileRegistry(fromBinary(FileDescriptorSetSchema, readFileSync(image))).getService(
+    "shop.v1.OrderService",
+  )!;
 }
 
 function shopImpl(service: DescService) {
   const out = service.methods[0].output as DescMessage;
   return {
     getOrder: (req: { id: string }) =>
-      create(out, { id: req.id, total: { currency: "EUR", units: 42n }, rounding: 1, lines: [{ sku: "a" }, { sku: "b" }] } as never),
+      create(out, {
+        id: req.id,
+        total: { currency: "EUR", units: 42n },
+        rounding: 1,
+        lines: [{ sku: "a" }, { sku: "b" }],
+      } as never),
   };
 }
 
-const bufCurl = (url: string, ...args: string[]) => run(bin("buf"), ["curl", "--protocol", "grpc", "--http2-prior-knowledge", ...args, url], { cwd: tmpdir() });
+const bufCurl = (url: string, ...args: string[]) =>
+  run(bin("buf"), ["curl", "--protocol", "grpc", "--http2-prior-knowledge", ...args, url], { cwd: tmpdir() });
 
 type Version = "v1" | "v1alpha";
 
@@ -69,7 +77,10 @@ function reflectionClient(port: number, version: Version) {
   const file = join(repoRoot, `node_modules/@grpc/reflection/build/proto/grpc/reflection/${version}/reflection.proto`);
   const def = protoLoader.loadSync(file, { keepCase: true, defaults: true, oneofs: true });
   const pkg = grpc.loadPackageDefinition(def) as any;
-  const client = new pkg.grpc.reflection[version].ServerReflection(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as grpc.Client & Record<string, any>;
+  const client = new pkg.grpc.reflection[version].ServerReflection(
+    `127.0.0.1:${port}`,
+    grpc.credentials.createInsecure(),
+  ) as grpc.Client & Record<string, any>;
   return {
     client,
     ask(...requests: object[]): Promise<any[]> {
@@ -88,8 +99,14 @@ function reflectionClient(port: number, version: Version) {
 
 /** The files of a file_descriptor_response, decoded. */
 function decodeFiles(res: any) {
-  assert.equal(res.message_response, "file_descriptor_response", `expected files, got ${JSON.stringify(res.error_response ?? res.message_response)}`);
-  return (res.file_descriptor_response.file_descriptor_proto as Buffer[]).map((b) => fromBinary(FileDescriptorProtoSchema, b));
+  assert.equal(
+    res.message_response,
+    "file_descriptor_response",
+    `expected files, got ${JSON.stringify(res.error_response ?? res.message_response)}`,
+  );
+  return (res.file_descriptor_response.file_descriptor_proto as Buffer[]).map((b) =>
+    fromBinary(FileDescriptorProtoSchema, b),
+  );
 }
 
 /** Links decoded files as a client would: every import and type reference must resolve, or this throws. */
@@ -104,7 +121,9 @@ describe("server reflection", () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "reflection-"));
     const shop = await buildShopService(dir);
-    s = await startServer({ services: [defineService(GreeterService, greeterImpl), { service: shop, impl: shopImpl(shop) as never }] });
+    s = await startServer({
+      services: [defineService(GreeterService, greeterImpl), { service: shop, impl: shopImpl(shop) as never }],
+    });
   });
   after(async () => {
     await s.close();
@@ -129,7 +148,12 @@ describe("server reflection", () => {
   test("buf curl lists the methods it learnt by reflection", async () => {
     const r = await bufCurl(s.url, "--list-methods");
     assert.equal(r.code, 0, r.stderr);
-    for (const m of ["acme.greeter.v1.GreeterService/SayHello", "acme.greeter.v1.GreeterService/SayHelloStream", "shop.v1.OrderService/GetOrder", "grpc.health.v1.Health/Watch"]) {
+    for (const m of [
+      "acme.greeter.v1.GreeterService/SayHello",
+      "acme.greeter.v1.GreeterService/SayHelloStream",
+      "shop.v1.OrderService/GetOrder",
+      "grpc.health.v1.Health/Watch",
+    ]) {
       assert.ok(r.stdout.split("\n").includes(m), `${m} missing from:\n${r.stdout}`);
     }
   });
@@ -139,7 +163,11 @@ describe("server reflection", () => {
     assert.equal(hello.code, 0, hello.stderr);
     assert.deepEqual(JSON.parse(hello.stdout), { message: "Hello, reflection!" });
 
-    const stream = await bufCurl(`${s.url}/acme.greeter.v1.GreeterService/SayHelloStream`, "-d", '{"name":"s","count":2}');
+    const stream = await bufCurl(
+      `${s.url}/acme.greeter.v1.GreeterService/SayHelloStream`,
+      "-d",
+      '{"name":"s","count":2}',
+    );
     assert.equal(stream.code, 0, stream.stderr);
     assert.match(stream.stdout, /Hello #1, s![\s\S]*Hello #2, s!/);
   });
@@ -168,7 +196,12 @@ describe("server reflection", () => {
         assert.ok(res.list_services_response.service.some((x: { name: string }) => x.name === "shop.v1.OrderService"));
       });
 
-      for (const symbol of ["shop.v1.OrderService", "shop.v1.OrderService.GetOrder", "shop.v1.GetOrderResponse.Line", "shop.v1.GetOrderRequest.id"]) {
+      for (const symbol of [
+        "shop.v1.OrderService",
+        "shop.v1.OrderService.GetOrder",
+        "shop.v1.GetOrderResponse.Line",
+        "shop.v1.GetOrderRequest.id",
+      ]) {
         test(`file_containing_symbol ${symbol}: the file and all it imports, which decode and link`, async () => {
           const [res] = await rc.ask({ file_containing_symbol: symbol });
           const files = decodeFiles(res);
@@ -184,22 +217,37 @@ describe("server reflection", () => {
           const resp = registry.getMessage("shop.v1.GetOrderResponse")!;
           assert.equal(resp.field.total.message?.typeName, "shop.v1.Money");
           assert.equal(registry.getMessage("shop.v1.Money")!.field.asOf.message?.typeName, "google.protobuf.Timestamp");
-          assert.equal(registry.getService("shop.v1.OrderService")!.methods[0].input.typeName, "shop.v1.GetOrderRequest");
+          assert.equal(
+            registry.getService("shop.v1.OrderService")!.methods[0].input.typeName,
+            "shop.v1.GetOrderRequest",
+          );
           const ext = registry.getExtension("shop.v1.label")!;
           assert.equal(ext.extendee.typeName, "google.protobuf.FieldOptions");
         });
       }
 
       test("file_containing_symbol for an enum value and a symbol of a well-known type", async () => {
-        const [a, b] = await rc.ask({ file_containing_symbol: "shop.v1.ROUNDING_HALF_EVEN" }, { file_containing_symbol: "google.protobuf.Timestamp" });
+        const [a, b] = await rc.ask(
+          { file_containing_symbol: "shop.v1.ROUNDING_HALF_EVEN" },
+          { file_containing_symbol: "google.protobuf.Timestamp" },
+        );
         assert.equal(decodeFiles(a)[0].name, "shop/v1/money.proto");
         assert.equal(decodeFiles(b)[0].name, "google/protobuf/timestamp.proto");
       });
 
       test("file_by_filename, and files already sent on the stream are not sent again", async () => {
-        const [first, second] = await rc.ask({ file_by_filename: "shop/v1/money.proto" }, { file_by_filename: "shop/v1/order.proto" });
-        assert.deepEqual(decodeFiles(first).map((f) => f.name), ["shop/v1/money.proto", "google/protobuf/timestamp.proto"]);
-        assert.deepEqual(decodeFiles(second).map((f) => f.name), ["shop/v1/order.proto", "shop/v1/labels.proto", "google/protobuf/descriptor.proto"]);
+        const [first, second] = await rc.ask(
+          { file_by_filename: "shop/v1/money.proto" },
+          { file_by_filename: "shop/v1/order.proto" },
+        );
+        assert.deepEqual(
+          decodeFiles(first).map((f) => f.name),
+          ["shop/v1/money.proto", "google/protobuf/timestamp.proto"],
+        );
+        assert.deepEqual(
+          decodeFiles(second).map((f) => f.name),
+          ["shop/v1/order.proto", "shop/v1/labels.proto", "google/protobuf/descriptor.proto"],
+        );
       });
 
       test("file_containing_extension and all_extension_numbers_of_type", async () => {
@@ -244,7 +292,10 @@ describe("server reflection turned off", () => {
   test("reflection requests are UNIMPLEMENTED and buf curl cannot list services", async () => {
     const rc = reflectionClient(s.port, "v1");
     try {
-      await assert.rejects(rc.ask({ list_services: "" }), (e: grpc.ServiceError) => e.code === grpc.status.UNIMPLEMENTED);
+      await assert.rejects(
+        rc.ask({ list_services: "" }),
+        (e: grpc.ServiceError) => e.code === grpc.status.UNIMPLEMENTED,
+      );
     } finally {
       rc.client.close();
     }

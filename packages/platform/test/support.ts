@@ -3,7 +3,13 @@
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { join } from "node:path";
-import { createServer, defineService, type CreateServerOptions, type Logger, type PlatformServer } from "@acme/platform/server";
+import {
+  createServer,
+  defineService,
+  type CreateServerOptions,
+  type Logger,
+  type PlatformServer,
+} from "@acme/platform/server";
 import { greeterImpl, GreeterService } from "../../../examples/browser-greeter/greeter-service.js";
 import { repoRoot } from "../../../scripts/lib/repo.js";
 
@@ -15,7 +21,10 @@ export interface LogLine {
 
 export function recordingLogger(): Logger & { lines: LogLine[] } {
   const lines: LogLine[] = [];
-  const rec = (level: LogLine["level"]) => (msg: string, fields: Record<string, unknown> = {}) => void lines.push({ level, msg, fields });
+  const rec =
+    (level: LogLine["level"]) =>
+    (msg: string, fields: Record<string, unknown> = {}) =>
+      void lines.push({ level, msg, fields });
   return { lines, info: rec("info"), warn: rec("warn"), error: rec("error") };
 }
 
@@ -30,14 +39,22 @@ export interface Started {
 /** createServer with the demo greeter (plus whatever `options` add), listening on a random port. */
 export async function startServer(options: CreateServerOptions = {}): Promise<Started> {
   const logger = recordingLogger();
-  const server = createServer({ logger, ...options, services: options.services ?? [defineService(GreeterService, greeterImpl)] });
+  const server = createServer({
+    logger,
+    ...options,
+    services: options.services ?? [defineService(GreeterService, greeterImpl)],
+  });
   const { url, port } = await server.listen(0, "127.0.0.1");
   return { server, url, port, logger, close: () => server.shutdown({ timeoutMs: 2000 }) };
 }
 
 /** A plain grpc-js client for grpc.health.v1, from the repo's own proto file. */
 export function grpcJsHealthClient(port: number): grpc.Client & Record<string, any> {
-  const def = protoLoader.loadSync(join(repoRoot, "proto/grpc/health/v1/health.proto"), { keepCase: true, enums: String, defaults: true });
+  const def = protoLoader.loadSync(join(repoRoot, "proto/grpc/health/v1/health.proto"), {
+    keepCase: true,
+    enums: String,
+    defaults: true,
+  });
   const pkg = grpc.loadPackageDefinition(def) as any;
   return new pkg.grpc.health.v1.Health(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
 }
@@ -65,7 +82,8 @@ export function streamReader<T>(call: grpc.ClientReadableStream<T>) {
   const waiters: { resolve: (v: T) => void; reject: (e: Error) => void }[] = [];
   let status: grpc.StatusObject | undefined;
   let error: grpc.ServiceError | undefined;
-  const endedWithout = () => new Error(`the stream ended without another message (status ${status?.code}: ${status?.details})`);
+  const endedWithout = () =>
+    new Error(`the stream ended without another message (status ${status?.code}: ${status?.details})`);
   const ended = new Promise<void>((resolve) => {
     call.on("status", (s) => {
       status = s;

@@ -62,7 +62,10 @@ test("an invalid CreatePayment is INVALID_ARGUMENT whose BadRequest lists each v
 
 test("a valid CreatePayment passes to the handler", async () => {
   const client = createClient(PaymentService, { baseUrl: s.url, protocol: "grpc", retries: false, timeoutMs: 0 });
-  const res = await client.createPayment({ idempotencyKey: "k-1", payment: { amount: { currencyCode: "EUR", amountMinor: 100n }, customerId: "cus_1", tip: 0n } });
+  const res = await client.createPayment({
+    idempotencyKey: "k-1",
+    payment: { amount: { currencyCode: "EUR", amountMinor: 100n }, customerId: "cus_1", tip: 0n },
+  });
   assert.equal(res.payment?.id, "pay_1");
   assert.deepEqual(created, ["k-1"]);
 });

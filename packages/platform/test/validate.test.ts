@@ -5,7 +5,14 @@
 // of rule and call shape is covered whatever the repo's own protos declare.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { create, createFileRegistry, setExtension, type DescMessage, type DescService, type MessageInitShape } from "@bufbuild/protobuf";
+import {
+  create,
+  createFileRegistry,
+  setExtension,
+  type DescMessage,
+  type DescService,
+  type MessageInitShape,
+} from "@bufbuild/protobuf";
 import {
   FieldDescriptorProto_Label as Label,
   FieldDescriptorProto_Type as Type,
@@ -16,14 +23,22 @@ import {
 } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient as createConnectClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { field as fieldRules, FieldRulesSchema, file_buf_validate_validate, ViolationsSchema } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
+import {
+  field as fieldRules,
+  FieldRulesSchema,
+  file_buf_validate_validate,
+  ViolationsSchema,
+} from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import { BadRequestSchema } from "@acme/platform/server";
 import { createClient } from "@acme/platform/client/node";
 import { startServer, type Started } from "./support.js";
 
 type RulesInit = Parameters<typeof create<typeof FieldRulesSchema>>[1];
 
-function ruled(f: MessageInitShape<typeof FieldDescriptorProtoSchema> & { name: string }, rules?: RulesInit): FieldDescriptorProto {
+function ruled(
+  f: MessageInitShape<typeof FieldDescriptorProtoSchema> & { name: string },
+  rules?: RulesInit,
+): FieldDescriptorProto {
   const field = create(FieldDescriptorProtoSchema, { label: Label.OPTIONAL, jsonName: f.name, ...f });
   if (rules) {
     field.options = create(FieldOptionsSchema);
@@ -40,12 +55,23 @@ function thingService(): DescService {
     syntax: "proto3",
     dependency: ["buf/validate/validate.proto"],
     messageType: [
-      { name: "Item", field: [ruled({ name: "sku", number: 1, type: Type.STRING }, { type: { case: "string", value: { minLen: 1n } } })] },
+      {
+        name: "Item",
+        field: [
+          ruled({ name: "sku", number: 1, type: Type.STRING }, { type: { case: "string", value: { minLen: 1n } } }),
+        ],
+      },
       {
         name: "CreateThingRequest",
         field: [
-          ruled({ name: "name", number: 1, type: Type.STRING }, { type: { case: "string", value: { minLen: 3n, maxLen: 10n } } }),
-          ruled({ name: "quantity", number: 2, type: Type.INT32 }, { type: { case: "int32", value: { greaterThan: { case: "gt", value: 0 } } } }),
+          ruled(
+            { name: "name", number: 1, type: Type.STRING },
+            { type: { case: "string", value: { minLen: 3n, maxLen: 10n } } },
+          ),
+          ruled(
+            { name: "quantity", number: 2, type: Type.INT32 },
+            { type: { case: "int32", value: { greaterThan: { case: "gt", value: 0 } } } },
+          ),
           ruled({ name: "items", number: 3, type: Type.MESSAGE, typeName: ".vtest.v1.Item", label: Label.REPEATED }),
         ],
       },
@@ -55,13 +81,24 @@ function thingService(): DescService {
       {
         name: "ThingService",
         method: [
-          { name: "CreateThing", inputType: ".vtest.v1.CreateThingRequest", outputType: ".vtest.v1.CreateThingResponse" },
-          { name: "CreateThings", inputType: ".vtest.v1.CreateThingRequest", outputType: ".vtest.v1.CreateThingResponse", clientStreaming: true },
+          {
+            name: "CreateThing",
+            inputType: ".vtest.v1.CreateThingRequest",
+            outputType: ".vtest.v1.CreateThingResponse",
+          },
+          {
+            name: "CreateThings",
+            inputType: ".vtest.v1.CreateThingRequest",
+            outputType: ".vtest.v1.CreateThingResponse",
+            clientStreaming: true,
+          },
         ],
       },
     ],
   });
-  const registry = createFileRegistry(file, (name) => (name === "buf/validate/validate.proto" ? file_buf_validate_validate : undefined));
+  const registry = createFileRegistry(file, (name) =>
+    name === "buf/validate/validate.proto" ? file_buf_validate_validate : undefined,
+  );
   return registry.getService("vtest.v1.ThingService")!;
 }
 
@@ -104,7 +141,9 @@ const EXPECTED = [
 describe("protovalidate in createServer (on by default)", () => {
   let s: Started;
   const seen: unknown[] = [];
-  before(async () => (s = await startServer({ services: [{ service: ThingService, impl: implCounting(seen) as never }] })));
+  before(
+    async () => (s = await startServer({ services: [{ service: ThingService, impl: implCounting(seen) as never }] })),
+  );
   after(() => s.close());
 
   for (const protocol of ["grpc", "grpc-web", "connect"] as const) {
@@ -117,13 +156,22 @@ describe("protovalidate in createServer (on by default)", () => {
       );
       assert.deepEqual(violations(err), EXPECTED);
       assert.match(ConnectError.from(err).rawMessage, /^invalid request: name: .*; quantity: .*; items\[1\]\.sku: /);
-      assert.equal(ConnectError.from(err).findDetails(ViolationsSchema)[0]?.violations.length, 3, "buf.validate.Violations too");
+      assert.equal(
+        ConnectError.from(err).findDetails(ViolationsSchema)[0]?.violations.length,
+        3,
+        "buf.validate.Violations too",
+      );
       assert.equal(seen.length, before);
     });
   }
 
   test("a valid request reaches the handler", async () => {
-    const client = createClient(ThingService, { baseUrl: s.url, protocol: "grpc", retries: false, timeoutMs: 0 }) as any;
+    const client = createClient(ThingService, {
+      baseUrl: s.url,
+      protocol: "grpc",
+      retries: false,
+      timeoutMs: 0,
+    }) as any;
     const res = await client.createThing(VALID);
     assert.equal(res.count, 1);
     assert.equal(seen.at(-1), "widget");
@@ -143,10 +191,12 @@ describe("protovalidate in createServer (on by default)", () => {
     );
     assert.deepEqual(violations(err), [{ field: "name", reason: "string.max_len" }]);
     assert.deepEqual(seen.slice(before), ["widget"], "the handler saw the valid message only");
-    const ok = await client.createThings((async function* () {
-      yield VALID;
-      yield VALID;
-    })());
+    const ok = await client.createThings(
+      (async function* () {
+        yield VALID;
+        yield VALID;
+      })(),
+    );
     assert.equal(ok.count, 2);
   });
 });
@@ -154,17 +204,34 @@ describe("protovalidate in createServer (on by default)", () => {
 describe("protovalidate turned off, and on the client", () => {
   let s: Started;
   const seen: unknown[] = [];
-  before(async () => (s = await startServer({ validate: false, services: [{ service: ThingService, impl: implCounting(seen) as never }] })));
+  before(
+    async () =>
+      (s = await startServer({
+        validate: false,
+        services: [{ service: ThingService, impl: implCounting(seen) as never }],
+      })),
+  );
   after(() => s.close());
 
   test("validate: false lets an invalid request through to the handler", async () => {
-    const client = createClient(ThingService, { baseUrl: s.url, protocol: "grpc", retries: false, timeoutMs: 0 }) as any;
+    const client = createClient(ThingService, {
+      baseUrl: s.url,
+      protocol: "grpc",
+      retries: false,
+      timeoutMs: 0,
+    }) as any;
     assert.equal((await client.createThing(INVALID)).count, 1);
     assert.equal(seen.at(-1), "x");
   });
 
   test("the client's validate option refuses an invalid request before sending it, with the same error", async () => {
-    const client = createClient(ThingService, { baseUrl: s.url, protocol: "grpc", retries: false, validate: true, timeoutMs: 0 }) as any;
+    const client = createClient(ThingService, {
+      baseUrl: s.url,
+      protocol: "grpc",
+      retries: false,
+      validate: true,
+      timeoutMs: 0,
+    }) as any;
     const calls = s.logger.lines.filter((l) => l.msg === "rpc").length;
     const before = seen.length;
     const err = await client.createThing(INVALID).then(

@@ -18,7 +18,12 @@ export class CommentIndex {
 
   constructor(file: FileDescriptorProto) {
     for (const loc of file.sourceCodeInfo?.location ?? []) {
-      if (loc.leadingComments === undefined && loc.trailingComments === undefined && !loc.leadingDetachedComments?.length) continue;
+      if (
+        loc.leadingComments === undefined &&
+        loc.trailingComments === undefined &&
+        !loc.leadingDetachedComments?.length
+      )
+        continue;
       const key = loc.path.join(".");
       if (!this.byPath.has(key)) this.byPath.set(key, loc);
     }

@@ -275,7 +275,8 @@ function location(bytes: Uint8Array): Location | undefined {
   const detached: string[] = [];
   each(bytes, (no, wt, r) => {
     if (no === 1) {
-      if (wt === LEN) pathBytes = r.bytes(); // decoded below, only when the location has a comment
+      if (wt === LEN)
+        pathBytes = r.bytes(); // decoded below, only when the location has a comment
       else unpacked.push(r.int32());
     } else if (no === 3 && wt === LEN) leading = r.string();
     else if (no === 4 && wt === LEN) trailing = r.string();
@@ -308,7 +309,17 @@ function sourceCodeInfo(bytes: Uint8Array): { location: Location[] } {
 }
 
 export function decodeFile(bytes: Uint8Array): FileProto {
-  const f: FileProto = { name: "", package: "", dependency: [], messageType: [], enumType: [], service: [], extension: [], syntax: "", edition: 0 };
+  const f: FileProto = {
+    name: "",
+    package: "",
+    dependency: [],
+    messageType: [],
+    enumType: [],
+    service: [],
+    extension: [],
+    syntax: "",
+    edition: 0,
+  };
   each(bytes, (no, wt, r) => {
     if (wt === LEN) {
       if (no === 1) f.name = r.string();

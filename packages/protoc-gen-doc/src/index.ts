@@ -1,4 +1,11 @@
-export { encodeResponse, generate, PLUGIN_NAME, PLUGIN_VERSION, type PluginResponse, type TemplateFn } from "./plugin.js";
+export {
+  encodeResponse,
+  generate,
+  PLUGIN_NAME,
+  PLUGIN_VERSION,
+  type PluginResponse,
+  type TemplateFn,
+} from "./plugin.js";
 export { decodePluginRequest, type PluginRequest } from "./descriptor.js";
 export { buildTemplate } from "./model.js";
 export type * from "./model.js";

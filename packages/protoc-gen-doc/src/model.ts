@@ -3,7 +3,13 @@
 // (deprecated, presence, map key/value types, oneof groups, editions...).
 import { CommentIndex, isExcluded, PATH } from "./comments.js";
 import type { HttpExtension } from "./http.js";
-import { declaredExtensions, HTTP_EXTENSION, httpOption, VALIDATOR_EXTENSION, validatorOption } from "./option-extensions.js";
+import {
+  declaredExtensions,
+  HTTP_EXTENSION,
+  httpOption,
+  VALIDATOR_EXTENSION,
+  validatorOption,
+} from "./option-extensions.js";
 import { scalarValueTypes, type ScalarValue } from "./scalars.js";
 import type {
   MessageProto as DescriptorProto,
@@ -16,7 +22,27 @@ import type {
 // descriptor.proto's enum numbers (google.protobuf.FieldDescriptorProto, FeatureSet, Edition).
 const Label = { OPTIONAL: 1, REQUIRED: 2, REPEATED: 3 } as const;
 const Type = { GROUP: 10, MESSAGE: 11 } as const;
-const TYPE_NAMES = ["", "double", "float", "int64", "uint64", "int32", "fixed64", "fixed32", "bool", "string", "group", "message", "bytes", "uint32", "enum", "sfixed32", "sfixed64", "sint32", "sint64"];
+const TYPE_NAMES = [
+  "",
+  "double",
+  "float",
+  "int64",
+  "uint64",
+  "int32",
+  "fixed64",
+  "fixed32",
+  "bool",
+  "string",
+  "group",
+  "message",
+  "bytes",
+  "uint32",
+  "enum",
+  "sfixed32",
+  "sfixed64",
+  "sint32",
+  "sint64",
+];
 const Presence = { EXPLICIT: 1, IMPLICIT: 2, LEGACY_REQUIRED: 3 } as const;
 const EDITION_NAMES: Record<number, string> = { 998: "PROTO2", 999: "PROTO3", 1000: "2023", 1001: "2024" };
 
@@ -177,9 +203,11 @@ export interface ServiceMethod {
 
 const baseName = (name: string) => name.slice(name.lastIndexOf(".") + 1);
 const stripDot = (name: string) => (name.startsWith(".") ? name.slice(1) : name);
-const longOf = (fullName: string, pkg: string) => (pkg && fullName.startsWith(`${pkg}.`) ? fullName.slice(pkg.length + 1) : fullName);
+const longOf = (fullName: string, pkg: string) =>
+  pkg && fullName.startsWith(`${pkg}.`) ? fullName.slice(pkg.length + 1) : fullName;
 /** Go's long name where it keeps protoc's leading dot for another package's type (method types, extendees). */
-const dottedLongOf = (fullName: string, pkg: string) => (pkg && fullName.startsWith(`${pkg}.`) ? fullName.slice(pkg.length + 1) : `.${fullName}`);
+const dottedLongOf = (fullName: string, pkg: string) =>
+  pkg && fullName.startsWith(`${pkg}.`) ? fullName.slice(pkg.length + 1) : `.${fullName}`;
 
 function options(deprecated: boolean | undefined, extra?: Options): Options | undefined {
   const out: Options = {};
@@ -194,7 +222,7 @@ function typeTriple(f: FieldDescriptorProto, pkg: string): [string, string, stri
     const full = stripDot(f.typeName);
     return [baseName(full), longOf(full, pkg), full];
   }
-  const scalar = (TYPE_NAMES[f.type] ?? String(f.type));
+  const scalar = TYPE_NAMES[f.type] ?? String(f.type);
   return [scalar, scalar, scalar];
 }
 
@@ -223,7 +251,8 @@ function buildFile(proto: FileDescriptorProto, known: Set<string>): File | undef
   const pkg = proto.package;
   const syntax = syntaxOf(proto);
   const description =
-    comments.description([PATH.file.syntax]) || (syntax === "editions" ? comments.description([PATH.file.edition]) : "");
+    comments.description([PATH.file.syntax]) ||
+    (syntax === "editions" ? comments.description([PATH.file.edition]) : "");
   if (isExcluded(description)) return undefined;
   const ctx: Ctx = { proto, known, comments, pkg, syntax };
   const filePresence = featurePresence(proto.options?.features);
@@ -255,7 +284,8 @@ function buildFile(proto: FileDescriptorProto, known: Set<string>): File | undef
     if (svc) services.push(svc);
   });
 
-  const byLong = <T extends { longName: string }>(a: T, b: T) => (a.longName < b.longName ? -1 : a.longName > b.longName ? 1 : 0);
+  const byLong = <T extends { longName: string }>(a: T, b: T) =>
+    a.longName < b.longName ? -1 : a.longName > b.longName ? 1 : 0;
   if (process.env.PROTOC_GEN_DOC_SORT !== "false") {
     enums.sort(byLong);
     extensions.sort(byLong);
@@ -305,20 +335,45 @@ function pushEnum(out: Enum[], e: EnumDescriptorProto, prefix: string, path: num
   e.value.forEach((v, i) => {
     const d = ctx.comments.description([...path, PATH.enum.value, i]);
     if (isExcluded(d)) return;
-    values.push({ name: v.name, number: String(v.number), description: d, options: options(v.options?.deprecated), deprecated: v.options?.deprecated === true });
+    values.push({
+      name: v.name,
+      number: String(v.number),
+      description: d,
+      options: options(v.options?.deprecated),
+      deprecated: v.options?.deprecated === true,
+    });
   });
   const deprecated = e.options?.deprecated === true;
-  out.push({ name: e.name, longName: longOf(fullName, ctx.pkg), fullName, description, values, options: options(deprecated), deprecated, detachedComments: ctx.comments.detached(path) });
+  out.push({
+    name: e.name,
+    longName: longOf(fullName, ctx.pkg),
+    fullName,
+    description,
+    values,
+    options: options(deprecated),
+    deprecated,
+    detachedComments: ctx.comments.detached(path),
+  });
 }
 
-function buildMessage(m: DescriptorProto, fullName: string, path: number[], ctx: Ctx, presence: number): Message | undefined {
+function buildMessage(
+  m: DescriptorProto,
+  fullName: string,
+  path: number[],
+  ctx: Ctx,
+  presence: number,
+): Message | undefined {
   const description = ctx.comments.description(path);
   if (isExcluded(description)) return undefined;
   const fields: MessageField[] = [];
   const realOneofs = m.oneofDecl.map((o, i) => ({ decl: o, index: i, synthetic: isSyntheticOneof(m, i) }));
   const oneofs: Oneof[] = realOneofs
     .filter((o) => !o.synthetic)
-    .map((o) => ({ name: o.decl.name, description: ctx.comments.description([...path, PATH.message.oneof, o.index]), fields: [] }));
+    .map((o) => ({
+      name: o.decl.name,
+      description: ctx.comments.description([...path, PATH.message.oneof, o.index]),
+      fields: [],
+    }));
   m.field.forEach((f, i) => {
     const d = ctx.comments.description([...path, PATH.message.field, i]);
     if (isExcluded(d)) return;
@@ -329,7 +384,8 @@ function buildMessage(m: DescriptorProto, fullName: string, path: number[], ctx:
   const extensions: MessageExtension[] = [];
   m.extension.forEach((x, i) => {
     const ext = buildExtension(x, [...path, PATH.message.extension, i], ctx);
-    if (ext) extensions.push({ ...ext, scopeType: m.name, scopeLongType: longOf(fullName, ctx.pkg), scopeFullType: fullName });
+    if (ext)
+      extensions.push({ ...ext, scopeType: m.name, scopeLongType: longOf(fullName, ctx.pkg), scopeFullType: fullName });
   });
   const deprecated = m.options?.deprecated === true;
   return {
@@ -353,7 +409,7 @@ function buildMessage(m: DescriptorProto, fullName: string, path: number[], ctx:
 // descriptor.proto is proto2, so an unset oneof_index reads as 0: ask whether it is set.
 function oneofIndexOf(f: FieldDescriptorProto): number | undefined {
   // Own property only when set, in protobuf-es's messages and in ours (descriptor.ts).
-  return Object.prototype.hasOwnProperty.call(f, "oneofIndex") ? f.oneofIndex : undefined;
+  return Object.hasOwn(f, "oneofIndex") ? f.oneofIndex : undefined;
 }
 
 function isSyntheticOneof(m: DescriptorProto, index: number): boolean {
@@ -384,12 +440,21 @@ function labelOf(f: FieldDescriptorProto, presence: MessageField["presence"], on
   return "";
 }
 
-function buildField(f: FieldDescriptorProto, description: string, m: DescriptorProto, ctx: Ctx, inherited: number): MessageField {
+function buildField(
+  f: FieldDescriptorProto,
+  description: string,
+  m: DescriptorProto,
+  ctx: Ctx,
+  inherited: number,
+): MessageField {
   const [type, longType, fullType] = typeTriple(f, ctx.pkg);
   const oneofIndex = oneofIndexOf(f);
   const isoneof = oneofIndex !== undefined && !isSyntheticOneof(m, oneofIndex);
   const presence = presenceOf(f, isoneof, ctx, inherited);
-  const mapEntry = f.label === Label.REPEATED && isMessageType(f) ? m.nestedType.find((n) => n.name === type && n.options?.mapEntry) : undefined;
+  const mapEntry =
+    f.label === Label.REPEATED && isMessageType(f)
+      ? m.nestedType.find((n) => n.name === type && n.options?.mapEntry)
+      : undefined;
   const deprecated = f.options?.deprecated === true;
   const validator = ctx.known.has(VALIDATOR_EXTENSION.name) ? validatorOption(f.options) : undefined;
   const field: MessageField = {
@@ -435,7 +500,13 @@ function buildExtension(x: FieldDescriptorProto, path: number[], ctx: Ctx): File
   const fullName = longName.startsWith(".") || !ctx.pkg ? longName : `${ctx.pkg}.${longName}`;
   const deprecated = x.options?.deprecated === true;
   const label =
-    x.label === Label.REPEATED ? "repeated" : ctx.syntax === "proto3" && !x.proto3Optional ? "" : x.label === Label.REQUIRED ? "required" : "optional";
+    x.label === Label.REPEATED
+      ? "repeated"
+      : ctx.syntax === "proto3" && !x.proto3Optional
+        ? ""
+        : x.label === Label.REQUIRED
+          ? "required"
+          : "optional";
   return {
     name: x.name,
     longName,
@@ -468,7 +539,8 @@ function buildService(s: ServiceDescriptorProto, path: number[], ctx: Ctx): Serv
     const deprecated = m.options?.deprecated === true;
     const http = ctx.known.has(HTTP_EXTENSION.name) ? httpOption(m.options) : undefined;
     const extra: Options = {};
-    if (m.options?.idempotencyLevel) extra.idempotency_level = ["IDEMPOTENCY_UNKNOWN", "NO_SIDE_EFFECTS", "IDEMPOTENT"][m.options.idempotencyLevel];
+    if (m.options?.idempotencyLevel)
+      extra.idempotency_level = ["IDEMPOTENCY_UNKNOWN", "NO_SIDE_EFFECTS", "IDEMPOTENT"][m.options.idempotencyLevel];
     if (http) extra["google.api.http"] = http;
     methods.push({
       name: m.name,
@@ -487,5 +559,14 @@ function buildService(s: ServiceDescriptorProto, path: number[], ctx: Ctx): Serv
     });
   });
   const deprecated = s.options?.deprecated === true;
-  return { name: s.name, longName: longOf(fullName, ctx.pkg), fullName, description, methods, options: options(deprecated), deprecated, detachedComments: ctx.comments.detached(path) };
+  return {
+    name: s.name,
+    longName: longOf(fullName, ctx.pkg),
+    fullName,
+    description,
+    methods,
+    options: options(deprecated),
+    deprecated,
+    detachedComments: ctx.comments.detached(path),
+  };
 }

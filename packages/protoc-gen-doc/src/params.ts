@@ -32,8 +32,14 @@ const EXTRA_KEYS = new Set(["version", "title", "npm_packages"]);
  */
 export function parseParameter(parameter: string): DocOptions {
   const opts: DocOptions = {
-    format: "html", template: undefined, outFile: "index.html", sourceRelative: false, exclude: [],
-    version: undefined, title: undefined, npmPackages: undefined,
+    format: "html",
+    template: undefined,
+    outFile: "index.html",
+    sourceRelative: false,
+    exclude: [],
+    version: undefined,
+    title: undefined,
+    npmPackages: undefined,
   };
   const colon = parameter.indexOf(":");
   const fileParams = colon < 0 ? parameter : parameter.slice(0, colon);
@@ -42,7 +48,9 @@ export function parseParameter(parameter: string): DocOptions {
     try {
       opts.exclude.push(new RegExp(pattern));
     } catch (err) {
-      throw new ParameterError(`invalid exclude pattern ${JSON.stringify(pattern)} in parameter ${JSON.stringify(parameter)}: ${(err as Error).message}`);
+      throw new ParameterError(
+        `invalid exclude pattern ${JSON.stringify(pattern)} in parameter ${JSON.stringify(parameter)}: ${(err as Error).message}`,
+      );
     }
   }
   if (fileParams.trim() === "") return opts;
@@ -64,11 +72,14 @@ export function parseParameter(parameter: string): DocOptions {
       `unknown format or template ${JSON.stringify(kind)} in parameter ${JSON.stringify(parameter)}: use html, markdown, json, or a JavaScript template module (*.js, *.mjs); Go text/template files are not supported`,
     );
   }
-  if (!out || out.endsWith("/")) throw new ParameterError(`invalid parameter ${JSON.stringify(parameter)}: missing output file name`);
+  if (!out || out.endsWith("/"))
+    throw new ParameterError(`invalid parameter ${JSON.stringify(parameter)}: missing output file name`);
   opts.outFile = posix.basename(out);
   if (mode !== undefined) {
     if (mode !== "default" && mode !== "source_relative") {
-      throw new ParameterError(`invalid parameter ${JSON.stringify(parameter)}: third part must be "default" or "source_relative", got ${JSON.stringify(mode)}`);
+      throw new ParameterError(
+        `invalid parameter ${JSON.stringify(parameter)}: third part must be "default" or "source_relative", got ${JSON.stringify(mode)}`,
+      );
     }
     opts.sourceRelative = mode === "source_relative";
   }
@@ -77,7 +88,9 @@ export function parseParameter(parameter: string): DocOptions {
     const key = kv.slice(0, eq);
     const value = kv.slice(eq + 1);
     if (!EXTRA_KEYS.has(key)) {
-      throw new ParameterError(`unknown option ${JSON.stringify(key)} in parameter ${JSON.stringify(parameter)}; known: ${[...EXTRA_KEYS].join(", ")}`);
+      throw new ParameterError(
+        `unknown option ${JSON.stringify(key)} in parameter ${JSON.stringify(parameter)}; known: ${[...EXTRA_KEYS].join(", ")}`,
+      );
     }
     if (key === "version") opts.version = value;
     else if (key === "title") opts.title = value;

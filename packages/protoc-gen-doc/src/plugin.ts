@@ -39,8 +39,20 @@ export function encodeResponse(res: PluginResponse): Uint8Array {
   const parts: Uint8Array[] = [head.finish()];
   for (const f of res.file) {
     const content = Buffer.from(f.content, "utf8");
-    const name = new BinaryWriter().tag(1, WireType.LengthDelimited).string(f.name).tag(15, WireType.LengthDelimited).uint32(content.length).finish();
-    parts.push(new BinaryWriter().tag(15, WireType.LengthDelimited).uint32(name.length + content.length).finish(), name, content);
+    const name = new BinaryWriter()
+      .tag(1, WireType.LengthDelimited)
+      .string(f.name)
+      .tag(15, WireType.LengthDelimited)
+      .uint32(content.length)
+      .finish();
+    parts.push(
+      new BinaryWriter()
+        .tag(15, WireType.LengthDelimited)
+        .uint32(name.length + content.length)
+        .finish(),
+      name,
+      content,
+    );
   }
   return Buffer.concat(parts);
 }
@@ -50,7 +62,12 @@ export function encodeResponse(res: PluginResponse): Uint8Array {
  * in the response's error field, as protoc and buf expect.
  */
 export async function generate(req: PluginRequest): Promise<PluginResponse> {
-  const res: PluginResponse = { supportedFeatures: SUPPORTED_FEATURES, minimumEdition: MINIMUM_EDITION, maximumEdition: MAXIMUM_EDITION, file: [] };
+  const res: PluginResponse = {
+    supportedFeatures: SUPPORTED_FEATURES,
+    minimumEdition: MINIMUM_EDITION,
+    maximumEdition: MAXIMUM_EDITION,
+    file: [],
+  };
   try {
     const opts = parseParameter(req.parameter ?? "");
     const groups = groupByDirectory(req.fileToGenerate, opts.sourceRelative);
@@ -58,7 +75,8 @@ export async function generate(req: PluginRequest): Promise<PluginResponse> {
     const custom = opts.template ? await loadTemplate(opts.template) : undefined;
     for (const [dir, names] of groups) {
       const model = buildTemplate(req.protoFile, names, opts.exclude);
-      const out = (name: string, content: string) => res.file.push({ name: dir ? posix.join(dir, name) : name, content });
+      const out = (name: string, content: string) =>
+        res.file.push({ name: dir ? posix.join(dir, name) : name, content });
       if (custom) out(opts.outFile, await custom(model, { version: opts.version, title: opts.title }));
       else if (opts.format === "json") out(opts.outFile, renderJson(model));
       else if (opts.format === "markdown") out(opts.outFile, renderMarkdown(model));
@@ -93,7 +111,9 @@ function readNpmPackages(path: string): NpmPackages {
   try {
     text = readFileSync(path, "utf8");
   } catch (err) {
-    throw new ParameterError(`npm_packages=${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new ParameterError(
+      `npm_packages=${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
   try {
     return JSON.parse(text) as NpmPackages;
@@ -110,6 +130,7 @@ async function loadTemplate(path: string): Promise<TemplateFn> {
   } catch (err) {
     throw new ParameterError(`template ${path}: cannot load it: ${(err as Error).message}`);
   }
-  if (typeof mod.default !== "function") throw new ParameterError(`template ${path}: its default export must be a function (model) => string`);
+  if (typeof mod.default !== "function")
+    throw new ParameterError(`template ${path}: its default export must be a function (model) => string`);
   return mod.default as TemplateFn;
 }

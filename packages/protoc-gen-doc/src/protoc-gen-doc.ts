@@ -18,7 +18,9 @@ async function main(): Promise<void> {
     return;
   }
   if (args.length) {
-    process.stderr.write(`${PLUGIN_NAME}: a protoc/buf plugin; it reads a CodeGeneratorRequest on stdin (run it through buf generate or protoc --doc_out)\n`);
+    process.stderr.write(
+      `${PLUGIN_NAME}: a protoc/buf plugin; it reads a CodeGeneratorRequest on stdin (run it through buf generate or protoc --doc_out)\n`,
+    );
     process.exitCode = 1;
     return;
   }

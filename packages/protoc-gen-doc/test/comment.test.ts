@@ -10,12 +10,18 @@ import type { Template } from "../src/model.js";
 import { linkReferences, plainText, renderComment, renderMarkdown } from "../src/render/comment-markdown.js";
 import { runPlugin } from "./support/run-plugin.js";
 
-const known: Record<string, string> = { "google.pubsub.v1.Topic": "#google.pubsub.v1.Topic", "google.pubsub.v1.Publisher.Publish": "#google.pubsub.v1.Publisher.Publish" };
+const known: Record<string, string> = {
+  "google.pubsub.v1.Topic": "#google.pubsub.v1.Topic",
+  "google.pubsub.v1.Publisher.Publish": "#google.pubsub.v1.Publisher.Publish",
+};
 const resolve = (name: string) => known[name];
 
 describe("comment references", () => {
   it("links [Text][pkg.Name] and [pkg.Name][] to documented targets, across line breaks and with code in the text", () => {
-    const html = renderComment("See [the topic][google.pubsub.v1.Topic], [google.pubsub.v1.Topic][] and [`Publish`\nitself][google.pubsub.v1.Publisher.Publish].", { resolve });
+    const html = renderComment(
+      "See [the topic][google.pubsub.v1.Topic], [google.pubsub.v1.Topic][] and [`Publish`\nitself][google.pubsub.v1.Publisher.Publish].",
+      { resolve },
+    );
     assert.match(html, /<a href="#google\.pubsub\.v1\.Topic">the topic<\/a>/);
     assert.match(html, /<a href="#google\.pubsub\.v1\.Topic"><code>google\.pubsub\.v1\.Topic<\/code><\/a>/);
     assert.match(html, /<a href="#google\.pubsub\.v1\.Publisher\.Publish"><code>Publish<\/code>\nitself<\/a>/);
@@ -38,7 +44,10 @@ describe("comment structure", () => {
   });
 
   it("keeps a leading and a trailing comment (joined by a blank line) as two paragraphs", () => {
-    assert.equal(renderComment("Leading comment.\n\nTrailing comment."), "<p>Leading comment.</p>\n<p>Trailing comment.</p>");
+    assert.equal(
+      renderComment("Leading comment.\n\nTrailing comment."),
+      "<p>Leading comment.</p>\n<p>Trailing comment.</p>",
+    );
   });
 });
 
@@ -47,13 +56,19 @@ describe("the fast path for plain comments", () => {
     const tmp = mkdtempSync(join(tmpdir(), "pgd-comments-"));
     try {
       writeGoogleapisCorpus(join(tmp, "corpus"));
-      const run = await runPlugin(["json", "docs.json"], { cwd: join(tmp, "corpus"), input: ".", outDir: join(tmp, "out") });
+      const run = await runPlugin(["json", "docs.json"], {
+        cwd: join(tmp, "corpus"),
+        input: ".",
+        outDir: join(tmp, "out"),
+      });
       const model = JSON.parse(readFileSync(join(run.outDir, "docs.json"), "utf8")) as Template;
       const comments = new Set<string>();
       for (const f of model.files) {
-        for (const m of f.messages) [m.description, ...m.fields.map((x) => x.description)].forEach((d) => comments.add(d));
+        for (const m of f.messages)
+          [m.description, ...m.fields.map((x) => x.description)].forEach((d) => comments.add(d));
         for (const e of f.enums) [e.description, ...e.values.map((v) => v.description)].forEach((d) => comments.add(d));
-        for (const s of f.services) [s.description, ...s.methods.map((m) => m.description)].forEach((d) => comments.add(d));
+        for (const s of f.services)
+          [s.description, ...s.methods.map((m) => m.description)].forEach((d) => comments.add(d));
       }
       comments.delete("");
       let same = 0;

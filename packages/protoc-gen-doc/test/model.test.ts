@@ -50,26 +50,96 @@ describe("protoc-gen-doc JSON model", () => {
       "validator/validator.proto",
     ]);
     assert.equal(model.scalarValueTypes.length, 15);
-    assert.deepEqual(Object.keys(model.scalarValueTypes[0]).sort(), ["cppType", "csType", "goType", "javaType", "notes", "phpType", "protoType", "pythonType", "rubyType"]);
+    assert.deepEqual(Object.keys(model.scalarValueTypes[0]).sort(), [
+      "cppType",
+      "csType",
+      "goType",
+      "javaType",
+      "notes",
+      "phpType",
+      "protoType",
+      "pythonType",
+      "rubyType",
+    ]);
     const f = file("tricky/v1/tricky.proto");
-    for (const k of ["name", "description", "package", "hasEnums", "hasExtensions", "hasMessages", "hasServices", "enums", "extensions", "messages", "services"]) assert.ok(k in f, `file.${k}`);
+    for (const k of [
+      "name",
+      "description",
+      "package",
+      "hasEnums",
+      "hasExtensions",
+      "hasMessages",
+      "hasServices",
+      "enums",
+      "extensions",
+      "messages",
+      "services",
+    ])
+      assert.ok(k in f, `file.${k}`);
     const m = message(f, "Outer");
-    for (const k of ["name", "longName", "fullName", "description", "hasExtensions", "hasFields", "hasOneofs", "extensions", "fields"]) assert.ok(k in m, `message.${k}`);
-    for (const k of ["name", "description", "label", "type", "longType", "fullType", "ismap", "isoneof", "oneofdecl", "defaultValue"]) assert.ok(k in m.fields[0], `field.${k}`);
+    for (const k of [
+      "name",
+      "longName",
+      "fullName",
+      "description",
+      "hasExtensions",
+      "hasFields",
+      "hasOneofs",
+      "extensions",
+      "fields",
+    ])
+      assert.ok(k in m, `message.${k}`);
+    for (const k of [
+      "name",
+      "description",
+      "label",
+      "type",
+      "longType",
+      "fullType",
+      "ismap",
+      "isoneof",
+      "oneofdecl",
+      "defaultValue",
+    ])
+      assert.ok(k in m.fields[0], `field.${k}`);
     const meth = f.services[0].methods[0];
-    for (const k of ["name", "description", "requestType", "requestLongType", "requestFullType", "requestStreaming", "responseType", "responseLongType", "responseFullType", "responseStreaming"]) assert.ok(k in meth, `method.${k}`);
+    for (const k of [
+      "name",
+      "description",
+      "requestType",
+      "requestLongType",
+      "requestFullType",
+      "requestStreaming",
+      "responseType",
+      "responseLongType",
+      "responseFullType",
+      "responseStreaming",
+    ])
+      assert.ok(k in meth, `method.${k}`);
   });
 
   it("flattens nested messages and enums, sorted by long name, with long and full names", () => {
     const f = file("tricky/v1/tricky.proto");
-    assert.deepEqual(f.messages.map((m) => m.longName), ["Outer", "Outer.InnersEntry", "Outer.LabelsEntry", "Outer.Middle", "Outer.Middle.Inner"]);
+    assert.deepEqual(
+      f.messages.map((m) => m.longName),
+      ["Outer", "Outer.InnersEntry", "Outer.LabelsEntry", "Outer.Middle", "Outer.Middle.Inner"],
+    );
     assert.equal(message(f, "Outer.Middle.Inner").fullName, "tricky.v1.Outer.Middle.Inner");
     assert.equal(message(f, "Outer.Middle.Inner").name, "Inner");
-    assert.deepEqual(f.enums.map((e) => e.fullName), ["tricky.v1.Outer.Kind"]);
+    assert.deepEqual(
+      f.enums.map((e) => e.fullName),
+      ["tricky.v1.Outer.Kind"],
+    );
     const inner = field(message(f, "Outer.Middle"), "inner");
-    assert.deepEqual([inner.type, inner.longType, inner.fullType], ["Inner", "Outer.Middle.Inner", "tricky.v1.Outer.Middle.Inner"]);
+    assert.deepEqual(
+      [inner.type, inner.longType, inner.fullType],
+      ["Inner", "Outer.Middle.Inner", "tricky.v1.Outer.Middle.Inner"],
+    );
     const legacy = field(message(f, "Outer"), "legacy");
-    assert.deepEqual([legacy.type, legacy.longType, legacy.fullType], ["Legacy", "legacy.v1.Legacy", "legacy.v1.Legacy"]);
+    assert.deepEqual(
+      [legacy.type, legacy.longType, legacy.fullType],
+      ["Legacy", "legacy.v1.Legacy", "legacy.v1.Legacy"],
+    );
   });
 
   it("reads comments in every position: leading, trailing, //, ///, /** */ and multi-line blocks", () => {
@@ -86,10 +156,19 @@ describe("protoc-gen-doc JSON model", () => {
 
   it("hides @exclude elements and everything nested in them", () => {
     const f = file("tricky/v1/tricky.proto");
-    assert.ok(!f.messages.some((m) => m.fullName.startsWith("tricky.v1.Hidden")), "Hidden and Hidden.AlsoHidden left out");
+    assert.ok(
+      !f.messages.some((m) => m.fullName.startsWith("tricky.v1.Hidden")),
+      "Hidden and Hidden.AlsoHidden left out",
+    );
     assert.ok(!message(f, "Outer").fields.some((x) => x.name === "hidden_field"));
-    assert.deepEqual(f.enums[0].values.map((v) => v.name), ["KIND_UNSPECIFIED", "KIND_OLD"]);
-    assert.deepEqual(f.services.map((s) => s.name), ["TrickyService"]);
+    assert.deepEqual(
+      f.enums[0].values.map((v) => v.name),
+      ["KIND_UNSPECIFIED", "KIND_OLD"],
+    );
+    assert.deepEqual(
+      f.services.map((s) => s.name),
+      ["TrickyService"],
+    );
     assert.ok(!f.services[0].methods.some((m) => m.name === "Internal"));
   });
 
@@ -99,7 +178,10 @@ describe("protoc-gen-doc JSON model", () => {
     assert.equal(inners.ismap, true);
     assert.equal(inners.label, "repeated");
     assert.equal(inners.type, "InnersEntry");
-    assert.deepEqual([inners.mapKeyType, inners.mapValueType, inners.mapValueLongType, inners.mapValueFullType], ["string", "Inner", "Outer.Middle.Inner", "tricky.v1.Outer.Middle.Inner"]);
+    assert.deepEqual(
+      [inners.mapKeyType, inners.mapValueType, inners.mapValueLongType, inners.mapValueFullType],
+      ["string", "Inner", "Outer.Middle.Inner", "tricky.v1.Outer.Middle.Inner"],
+    );
     const labels = field(outer, "labels");
     assert.deepEqual([labels.mapKeyType, labels.mapValueType], ["int32", "string"]);
     assert.equal(message(file("tricky/v1/tricky.proto"), "Outer.InnersEntry").isMapEntry, true);
@@ -112,7 +194,10 @@ describe("protoc-gen-doc JSON model", () => {
     assert.deepEqual(outer.oneofs, [{ name: "choice", description: "The choice.", fields: ["by_name", "by_id"] }]);
     assert.deepEqual([field(outer, "by_id").isoneof, field(outer, "by_id").oneofdecl], [true, "choice"]);
     const count = field(outer, "count");
-    assert.deepEqual([count.isoneof, count.oneofdecl, count.label, count.presence, count.proto3Optional], [false, "", "optional", "explicit", true]);
+    assert.deepEqual(
+      [count.isoneof, count.oneofdecl, count.label, count.presence, count.proto3Optional],
+      [false, "", "optional", "explicit", true],
+    );
     assert.deepEqual([field(outer, "plain").label, field(outer, "plain").presence], ["", "implicit"]);
   });
 
@@ -135,12 +220,22 @@ describe("protoc-gen-doc JSON model", () => {
     const f = file("legacy/v1/legacy.proto");
     assert.equal(f.hasExtensions, true);
     assert.equal(f.extensions[0].name, "tags");
-    assert.deepEqual([f.extensions[0].label, f.extensions[0].number, f.extensions[0].containingFullType], ["repeated", 100, "legacy.v1.Legacy"]);
+    assert.deepEqual(
+      [f.extensions[0].label, f.extensions[0].number, f.extensions[0].containingFullType],
+      ["repeated", 100, "legacy.v1.Legacy"],
+    );
     const legacy = message(f, "Legacy");
     assert.equal(legacy.hasExtensions, true);
     const scoped = legacy.extensions[0];
-    assert.deepEqual([scoped.fullName, scoped.longName, scoped.scopeFullType, scoped.containingType], ["legacy.v1.Legacy.scoped_ext", "Legacy.scoped_ext", "legacy.v1.Legacy", "Legacy"]);
-    assert.deepEqual([f.extensions[0].longName, f.extensions[0].fullName], ["Legacy.tags", "legacy.v1.Legacy.tags"], "Go: named after the extended message");
+    assert.deepEqual(
+      [scoped.fullName, scoped.longName, scoped.scopeFullType, scoped.containingType],
+      ["legacy.v1.Legacy.scoped_ext", "Legacy.scoped_ext", "legacy.v1.Legacy", "Legacy"],
+    );
+    assert.deepEqual(
+      [f.extensions[0].longName, f.extensions[0].fullName],
+      ["Legacy.tags", "legacy.v1.Legacy.tags"],
+      "Go: named after the extended message",
+    );
     assert.deepEqual([field(legacy, "retries").defaultValue, field(legacy, "mode").defaultValue], ["3", "fast"]);
     assert.deepEqual([field(legacy, "id").label, field(legacy, "retries").label], ["required", "optional"]);
   });
@@ -151,7 +246,15 @@ describe("protoc-gen-doc JSON model", () => {
     const svc = f.services[0];
     const kind = f.enums[0];
     assert.deepEqual(
-      [f.deprecated, outer.deprecated, field(outer, "old").deprecated, kind.deprecated, kind.values[1].deprecated, svc.deprecated, svc.methods.find((m) => m.name === "Watch")?.deprecated],
+      [
+        f.deprecated,
+        outer.deprecated,
+        field(outer, "old").deprecated,
+        kind.deprecated,
+        kind.values[1].deprecated,
+        svc.deprecated,
+        svc.methods.find((m) => m.name === "Watch")?.deprecated,
+      ],
       [true, true, true, true, true, true, true],
     );
     assert.deepEqual(field(outer, "old").options, { deprecated: true }, "protoc-gen-doc's options.deprecated");
@@ -165,7 +268,12 @@ describe("protoc-gen-doc JSON model", () => {
     const kinds = Object.fromEntries(methods.map((m) => [m.name, [m.requestStreaming, m.responseStreaming]]));
     assert.deepEqual(kinds, { Get: [false, false], Watch: [false, true], Upload: [true, false], Chat: [true, true] });
     const get = methods.find((m) => m.name === "Get")!;
-    const expected = { rules: [{ method: "GET", pattern: "/v1/outers/{middle.inner.leaf}" }, { method: "POST", pattern: "/v1/outers:get", body: "*" }] };
+    const expected = {
+      rules: [
+        { method: "GET", pattern: "/v1/outers/{middle.inner.leaf}" },
+        { method: "POST", pattern: "/v1/outers:get", body: "*" },
+      ],
+    };
     assert.deepEqual(get.http, expected);
     assert.deepEqual(get.options?.["google.api.http"], expected);
   });
@@ -175,7 +283,10 @@ describe("protoc-gen-doc JSON model", () => {
     assert.match(markdown, /## Table of Contents/);
     assert.match(markdown, /## tricky\/v1\/tricky\.proto/);
     assert.match(markdown, /\| inners \| map<string, \[Outer\.Middle\.Inner\]\(#tricky-v1-Outer-Middle-Inner\)> \|/);
-    assert.match(markdown, /\| Watch \| \[Outer\]\(#tricky-v1-Outer\) \| stream \[Outer\]\(#tricky-v1-Outer\) \| \*\*Deprecated\.\*\* Watch streams changes\. \|/);
+    assert.match(
+      markdown,
+      /\| Watch \| \[Outer\]\(#tricky-v1-Outer\) \| stream \[Outer\]\(#tricky-v1-Outer\) \| \*\*Deprecated\.\*\* Watch streams changes\. \|/,
+    );
     // Go's anchors: map entries keep their sections, file anchors turn "/" into "_".
     assert.ok(markdown.includes('<a name="tricky-v1-Outer-InnersEntry"></a>'), "map entries keep Go's anchor");
     assert.ok(markdown.includes("- [tricky/v1/tricky.proto](#tricky_v1_tricky-proto)"));
@@ -196,7 +307,14 @@ describe("JSON model: the Go plugin's values", () => {
     // containingLongType keeps protoc's leading dot across packages.
     assert.deepEqual(
       [x.name, x.longName, x.fullName, x.containingType, x.containingLongType, x.containingFullType],
-      ["audit", ".google.protobuf.MethodOptions.audit", ".google.protobuf.MethodOptions.audit", "MethodOptions", ".google.protobuf.MethodOptions", "google.protobuf.MethodOptions"],
+      [
+        "audit",
+        ".google.protobuf.MethodOptions.audit",
+        ".google.protobuf.MethodOptions.audit",
+        "MethodOptions",
+        ".google.protobuf.MethodOptions",
+        "google.protobuf.MethodOptions",
+      ],
     );
   });
 
@@ -204,14 +322,20 @@ describe("JSON model: the Go plugin's values", () => {
     const f = file("fidelity/v1/fidelity.proto");
     // Go: HasEnums is len(file's top-level enums) > 0; Enums lists nested enums too.
     assert.equal(f.hasEnums, false);
-    assert.deepEqual(f.enums.map((e) => [e.longName, e.fullName]), [["Holder.Nested", "fidelity.v1.Holder.Nested"]]);
+    assert.deepEqual(
+      f.enums.map((e) => [e.longName, e.fullName]),
+      [["Holder.Nested", "fidelity.v1.Holder.Nested"]],
+    );
     assert.equal(file("tricky/v1/tricky.proto").hasEnums, false, "tricky's only enum is Outer.Kind, nested");
   });
 
   it("keeps the leading dot on a method's long type from another package, not on one from its own", () => {
     const m = file("fidelity/v1/fidelity.proto").services[0].methods[0];
     // Go: requestLongType ".legacy.v1.Legacy" (another package), responseLongType "Pair" (this package).
-    assert.deepEqual([m.requestType, m.requestLongType, m.requestFullType], ["Legacy", ".legacy.v1.Legacy", "legacy.v1.Legacy"]);
+    assert.deepEqual(
+      [m.requestType, m.requestLongType, m.requestFullType],
+      ["Legacy", ".legacy.v1.Legacy", "legacy.v1.Legacy"],
+    );
     assert.deepEqual([m.responseType, m.responseLongType, m.responseFullType], ["Pair", "Pair", "fidelity.v1.Pair"]);
     // Go: a field's long type from another package has no dot ("legacy.v1.Legacy").
     const legacy = field(message(file("tricky/v1/tricky.proto"), "Outer"), "legacy");
@@ -229,14 +353,28 @@ describe("JSON model: the Go plugin's values", () => {
     const holder = message(file("fidelity/v1/fidelity.proto"), "Holder");
     // Go: description is the leading (+ trailing) comment only.
     assert.equal(holder.description, "Holds an enum that is only nested: the file has no top-level enum.");
-    assert.deepEqual(holder.detachedComments, ["A detached comment: a blank line keeps it apart from Holder."], "our extra key");
+    assert.deepEqual(
+      holder.detachedComments,
+      ["A detached comment: a blank line keeps it apart from Holder."],
+      "our extra key",
+    );
   });
 
   it("extracts validator.field options as Go's rule list", () => {
     const pair = message(file("fidelity/v1/fidelity.proto"), "Pair");
     // Go: options["validator.field"] lists the set rules by field number as {name, value}.
-    assert.deepEqual(field(pair, "score").options, { "validator.field": [{ name: "int_gt", value: 0 }, { name: "int_lt", value: 100 }] });
-    assert.deepEqual(field(pair, "name").options, { "validator.field": [{ name: "regex", value: "^[a-z]+$" }, { name: "human_error", value: "lower case only" }] });
+    assert.deepEqual(field(pair, "score").options, {
+      "validator.field": [
+        { name: "int_gt", value: 0 },
+        { name: "int_lt", value: 100 },
+      ],
+    });
+    assert.deepEqual(field(pair, "name").options, {
+      "validator.field": [
+        { name: "regex", value: "^[a-z]+$" },
+        { name: "human_error", value: "lower case only" },
+      ],
+    });
     assert.equal(field(pair, "key").options, undefined, "Go: no options key when none is set");
   });
 });

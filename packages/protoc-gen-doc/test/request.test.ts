@@ -8,7 +8,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fromBinary, isFieldSet, toBinary } from "@bufbuild/protobuf";
-import { CodeGeneratorRequestSchema, FileDescriptorProtoSchema, SourceCodeInfo_LocationSchema } from "@bufbuild/protobuf/wkt";
+import {
+  CodeGeneratorRequestSchema,
+  FileDescriptorProtoSchema,
+  SourceCodeInfo_LocationSchema,
+} from "@bufbuild/protobuf/wkt";
 import { bin, runOrThrow } from "../../../scripts/lib/exec.js";
 import { generate } from "../src/plugin.js";
 import { encodeResponse } from "../src/plugin.js";
@@ -24,10 +28,18 @@ describe("slimRequest", () => {
   before(async () => {
     const capture = join(dir, "capture.mjs");
     const saved = join(dir, "request.bin");
-    writeFileSync(capture, `import { writeFileSync } from "node:fs";\nconst c = [];\nfor await (const b of process.stdin) c.push(b);\nwriteFileSync(${JSON.stringify(saved)}, Buffer.concat(c));\n` +
+    writeFileSync(
+      capture,
+      `import { writeFileSync } from "node:fs";\nconst c = [];\nfor await (const b of process.stdin) c.push(b);\nwriteFileSync(${JSON.stringify(saved)}, Buffer.concat(c));\n` +
         // A CodeGeneratorResponse declaring proto3 optional and editions up to 2023, so buf accepts the plugin.
-        `process.stdout.write(Buffer.from("100318e60720e807", "hex"));\n`);
-    const template = JSON.stringify({ version: "v2", plugins: [{ local: [process.execPath, capture], out: join(dir, "out"), strategy: "all", opt: ["json,docs.json"] }] });
+        `process.stdout.write(Buffer.from("100318e60720e807", "hex"));\n`,
+    );
+    const template = JSON.stringify({
+      version: "v2",
+      plugins: [
+        { local: [process.execPath, capture], out: join(dir, "out"), strategy: "all", opt: ["json,docs.json"] },
+      ],
+    });
     await runOrThrow(bin("buf"), ["generate", ".", "--template", template], { cwd: FIXTURES });
     full = readFileSync(saved);
   });
@@ -35,7 +47,10 @@ describe("slimRequest", () => {
 
   it("slimRequest drops source_file_descriptors and comment-less locations only", () => {
     const whole = fromBinary(CodeGeneratorRequestSchema, full);
-    assert.ok(whole.sourceFileDescriptors.length > 0, "buf sends source_file_descriptors; the fixture should exercise dropping them");
+    assert.ok(
+      whole.sourceFileDescriptors.length > 0,
+      "buf sends source_file_descriptors; the fixture should exercise dropping them",
+    );
     const slim = fromBinary(CodeGeneratorRequestSchema, slimRequest(full));
     assert.ok(slimRequest(full).length < full.length);
     assert.equal(slim.sourceFileDescriptors.length, 0);
@@ -44,9 +59,12 @@ describe("slimRequest", () => {
     for (const [i, file] of slim.protoFile.entries()) {
       const kept = file.sourceCodeInfo?.location ?? [];
       const { leadingComments, trailingComments } = SourceCodeInfo_LocationSchema.field;
-      const withComments = (whole.protoFile[i].sourceCodeInfo?.location ?? []).filter((l) => isFieldSet(l, leadingComments) || isFieldSet(l, trailingComments));
+      const withComments = (whole.protoFile[i].sourceCodeInfo?.location ?? []).filter(
+        (l) => isFieldSet(l, leadingComments) || isFieldSet(l, trailingComments),
+      );
       assert.deepEqual(kept, withComments, `${file.name}: exactly the commented locations are kept`);
-      const withoutInfo = (f: typeof file) => Buffer.from(toBinary(FileDescriptorProtoSchema, { ...f, sourceCodeInfo: undefined })).toString("hex");
+      const withoutInfo = (f: typeof file) =>
+        Buffer.from(toBinary(FileDescriptorProtoSchema, { ...f, sourceCodeInfo: undefined })).toString("hex");
       assert.equal(withoutInfo(file), withoutInfo(whole.protoFile[i]), `${file.name}: descriptors unchanged`);
     }
   });
@@ -56,27 +74,50 @@ describe("slimRequest", () => {
     const ours = decodeRequest(full);
     assert.deepEqual(ours.fileToGenerate, whole.fileToGenerate);
     assert.equal(ours.parameter, whole.parameter);
-    assert.deepEqual(ours.protoFile.map((f) => [f.name, f.package, f.syntax, f.edition]), whole.protoFile.map((f) => [f.name, f.package, f.syntax, f.edition]));
+    assert.deepEqual(
+      ours.protoFile.map((f) => [f.name, f.package, f.syntax, f.edition]),
+      whole.protoFile.map((f) => [f.name, f.package, f.syntax, f.edition]),
+    );
     for (const [i, file] of ours.protoFile.entries()) {
       const { leadingComments, trailingComments } = SourceCodeInfo_LocationSchema.field;
       const expected = (whole.protoFile[i].sourceCodeInfo?.location ?? [])
-        .filter((l) => isFieldSet(l, leadingComments) || isFieldSet(l, trailingComments) || l.leadingDetachedComments.length > 0)
+        .filter(
+          (l) =>
+            isFieldSet(l, leadingComments) || isFieldSet(l, trailingComments) || l.leadingDetachedComments.length > 0,
+        )
         .map((l) => [
           l.path,
           isFieldSet(l, leadingComments) ? l.leadingComments : undefined,
           isFieldSet(l, trailingComments) ? l.trailingComments : undefined,
           l.leadingDetachedComments.length ? l.leadingDetachedComments : undefined,
         ]);
-      const got = (file.sourceCodeInfo?.location ?? []).map((l) => [l.path, l.leadingComments, l.trailingComments, l.leadingDetachedComments]);
+      const got = (file.sourceCodeInfo?.location ?? []).map((l) => [
+        l.path,
+        l.leadingComments,
+        l.trailingComments,
+        l.leadingDetachedComments,
+      ]);
       assert.deepEqual(got, expected, file.name);
     }
   });
 
   it("encodeResponse writes what protobuf-es decodes as the same response", () => {
-    const res = { error: "bad", supportedFeatures: 3, minimumEdition: 998, maximumEdition: 1001, file: [{ name: "a/index.html", content: "<p>é</p>" }] };
+    const res = {
+      error: "bad",
+      supportedFeatures: 3,
+      minimumEdition: 998,
+      maximumEdition: 1001,
+      file: [{ name: "a/index.html", content: "<p>é</p>" }],
+    };
     const back = fromBinary(CodeGeneratorResponseSchema, encodeResponse(res));
-    assert.deepEqual([back.error, Number(back.supportedFeatures), back.minimumEdition, back.maximumEdition], ["bad", 3, 998, 1001]);
-    assert.deepEqual(back.file.map((f) => [f.name, f.content]), [["a/index.html", "<p>é</p>"]]);
+    assert.deepEqual(
+      [back.error, Number(back.supportedFeatures), back.minimumEdition, back.maximumEdition],
+      ["bad", 3, 998, 1001],
+    );
+    assert.deepEqual(
+      back.file.map((f) => [f.name, f.content]),
+      [["a/index.html", "<p>é</p>"]],
+    );
   });
 
   it("produces the same docs as the whole request", async () => {
@@ -88,7 +129,11 @@ describe("slimRequest", () => {
       const a = await generate(whole);
       const b = await generate(slim);
       assert.ok(a.file.length > 0 && !a.error, `${parameter}: ${a.error}`);
-      assert.deepEqual(b.file.map((f) => [f.name, f.content]), a.file.map((f) => [f.name, f.content]), parameter);
+      assert.deepEqual(
+        b.file.map((f) => [f.name, f.content]),
+        a.file.map((f) => [f.name, f.content]),
+        parameter,
+      );
     }
   });
 });

@@ -65,9 +65,11 @@ async function overflows(page: Page): Promise<string[]> {
     const doc = document.documentElement;
     if (doc.scrollWidth > doc.clientWidth) out.push(`page: ${doc.scrollWidth}px wide in ${doc.clientWidth}px`);
     for (const cell of Array.from(document.querySelectorAll("td, th"))) {
-      if (cell.scrollWidth > cell.clientWidth + 1) out.push(`${cell.closest("tr")?.id || cell.tagName}: ${cell.scrollWidth}px in ${cell.clientWidth}px`);
+      if (cell.scrollWidth > cell.clientWidth + 1)
+        out.push(`${cell.closest("tr")?.id || cell.tagName}: ${cell.scrollWidth}px in ${cell.clientWidth}px`);
       const r = cell.getBoundingClientRect();
-      if (r.right > doc.clientWidth + 1) out.push(`${cell.closest("tr")?.id || cell.tagName}: ends at ${Math.round(r.right)}px, past the screen`);
+      if (r.right > doc.clientWidth + 1)
+        out.push(`${cell.closest("tr")?.id || cell.tagName}: ends at ${Math.round(r.right)}px, past the screen`);
     }
     return out.slice(0, 10);
   });
@@ -78,21 +80,42 @@ async function landedOn(page: Page, id: string): Promise<{ visible: boolean; hea
   return page.evaluate((id) => {
     const target = document.getElementById(id)!.getBoundingClientRect();
     const header = document.getElementById("site-header")!.getBoundingClientRect();
-    return { visible: target.top >= header.bottom - 1 && target.top < window.innerHeight, headerVisible: header.top >= 0 && header.bottom > 0 };
+    return {
+      visible: target.top >= header.bottom - 1 && target.top < window.innerHeight,
+      headerVisible: header.top >= 0 && header.bottom > 0,
+    };
   }, id);
 }
 
 async function axeViolations(page: Page): Promise<string[]> {
   await page.addScriptTag({ path: AXE });
   const result = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    const axe = (
+      window as unknown as {
+        axe: {
+          run: (
+            ctx: Document,
+            opts: object,
+          ) => Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }>;
+        };
+      }
+    ).axe;
     // No preload: on file:// axe's fetch of the stylesheets is refused (a console error, not a finding).
     return axe.run(document, { preload: false });
   });
-  return result.violations.map((v) => `${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+  return result.violations.map(
+    (v) =>
+      `${v.id}: ${v.nodes
+        .slice(0, 3)
+        .map((n) => n.target.join(" "))
+        .join(", ")}`,
+  );
 }
 
-for (const [name, device] of [["phone 390x844", PHONE], ["desktop 1280x800", DESKTOP]] as const) {
+for (const [name, device] of [
+  ["phone 390x844", PHONE],
+  ["desktop 1280x800", DESKTOP],
+] as const) {
   describe(`googleapis site on a ${name}`, () => {
     let ctx: BrowserContext;
     before(async () => {
@@ -102,7 +125,13 @@ for (const [name, device] of [["phone 390x844", PHONE], ["desktop 1280x800", DES
       await ctx?.close();
     });
 
-    for (const path of ["index.html", `pkg/${PUBSUB}.html`, "pkg/google.spanner.v1.html", "pkg/google.api.html", "scalars.html"]) {
+    for (const path of [
+      "index.html",
+      `pkg/${PUBSUB}.html`,
+      "pkg/google.spanner.v1.html",
+      "pkg/google.api.html",
+      "scalars.html",
+    ]) {
       it(`${path}: no sideways scroll, no table cell wider than its box`, async () => {
         const page = await open(ctx, path);
         assert.deepEqual(await overflows(page), []);
@@ -131,7 +160,8 @@ for (const [name, device] of [["phone 390x844", PHONE], ["desktop 1280x800", DES
         for (const m of f.messages) {
           for (const fld of m.fields) {
             const ref = /\]\[(google\.spanner\.v1\.[A-Z]\w*)\]/.exec(fld.description);
-            if (ref && messages.has(ref[1]) && !m.isMapEntry) found ??= { row: `${m.fullName}.${fld.name}`, target: ref[1] };
+            if (ref && messages.has(ref[1]) && !m.isMapEntry)
+              found ??= { row: `${m.fullName}.${fld.name}`, target: ref[1] };
           }
         }
       }
@@ -139,7 +169,11 @@ for (const [name, device] of [["phone 390x844", PHONE], ["desktop 1280x800", DES
       const page = await open(ctx, `pkg/${pkg}.html`);
       const link = page.locator(`[id="${found.row}"] td:last-child a[href="#${found.target}"]`).first();
       assert.equal(await link.count(), 1, `${found.row}'s comment links ${found.target}`);
-      assert.doesNotMatch((await page.locator(`[id="${found.row}"]`).textContent()) ?? "", /\]\[google\./, "no raw reference left");
+      assert.doesNotMatch(
+        (await page.locator(`[id="${found.row}"]`).textContent()) ?? "",
+        /\]\[google\./,
+        "no raw reference left",
+      );
       await link.scrollIntoViewIfNeeded();
       await Promise.all([page.waitForURL((u) => u.hash === `#${found.target}`), link.click()]);
       await page.waitForFunction((id) => {
@@ -152,7 +186,10 @@ for (const [name, device] of [["phone 390x844", PHONE], ["desktop 1280x800", DES
 
     it("a Go-style index.html#pkg.Message link lands on the message's page and anchor", async () => {
       const page = await open(ctx, "index.html");
-      await Promise.all([page.waitForURL(/pkg\/google\.pubsub\.v1\.html#google\.pubsub\.v1\.Topic$/), page.goto(`${url("index.html")}#google.pubsub.v1.Topic`)]);
+      await Promise.all([
+        page.waitForURL(/pkg\/google\.pubsub\.v1\.html#google\.pubsub\.v1\.Topic$/),
+        page.goto(`${url("index.html")}#google.pubsub.v1.Topic`),
+      ]);
       await page.locator('[id="google.pubsub.v1.Topic"]').waitFor();
       await page.waitForFunction(() => {
         const r = document.getElementById("google.pubsub.v1.Topic")!.getBoundingClientRect();
@@ -160,7 +197,10 @@ for (const [name, device] of [["phone 390x844", PHONE], ["desktop 1280x800", DES
       });
       assert.deepEqual(await landedOn(page, "google.pubsub.v1.Topic"), { visible: true, headerVisible: true });
       // Go's file anchors too (index.html#google%2fpubsub%2fv1%2fpubsub.proto).
-      await Promise.all([page.waitForURL(/pkg\/google\.pubsub\.v1\.html#file:google\/pubsub\/v1\/pubsub\.proto$/), page.goto(`${url("index.html")}#google%2fpubsub%2fv1%2fpubsub.proto`)]);
+      await Promise.all([
+        page.waitForURL(/pkg\/google\.pubsub\.v1\.html#file:google\/pubsub\/v1\/pubsub\.proto$/),
+        page.goto(`${url("index.html")}#google%2fpubsub%2fv1%2fpubsub.proto`),
+      ]);
       await page.close();
     });
 
@@ -173,15 +213,28 @@ for (const [name, device] of [["phone 390x844", PHONE], ["desktop 1280x800", DES
         ...f.services.flatMap((s) => [s.fullName, ...s.methods.map((m) => m.name)]),
       ]);
       assert.ok(!names.some((n) => n.toLowerCase().includes(word)), `"${word}" is in no name`);
-      const withWord = model.files.flatMap((f) => f.messages.flatMap((m) => m.fields.filter((x) => x.description.toLowerCase().includes(word)).map((x) => `${m.fullName}.${x.name}`)));
+      const withWord = model.files.flatMap((f) =>
+        f.messages.flatMap((m) =>
+          m.fields.filter((x) => x.description.toLowerCase().includes(word)).map((x) => `${m.fullName}.${x.name}`),
+        ),
+      );
       assert.ok(withWord.length > 0, `"${word}" is in some field comment`);
       const page = await open(ctx, "index.html");
       await page.locator("#search-input").fill(word);
       const hits = page.locator("#search-results a.hit");
       await hits.first().waitFor();
-      const hrefs = await hits.evaluateAll((as) => as.map((a) => decodeURIComponent(new URL((a as HTMLAnchorElement).href).hash.slice(1))));
-      assert.ok(hrefs.some((h) => withWord.includes(h)), `a hit is one of the fields whose comment has "${word}"`);
-      assert.match((await hits.first().locator(".snip mark").textContent()) ?? "", new RegExp(word, "i"), "the hit shows the word in context");
+      const hrefs = await hits.evaluateAll((as) =>
+        as.map((a) => decodeURIComponent(new URL((a as HTMLAnchorElement).href).hash.slice(1))),
+      );
+      assert.ok(
+        hrefs.some((h) => withWord.includes(h)),
+        `a hit is one of the fields whose comment has "${word}"`,
+      );
+      assert.match(
+        (await hits.first().locator(".snip mark").textContent()) ?? "",
+        new RegExp(word, "i"),
+        "the hit shows the word in context",
+      );
       await page.close();
     });
 
@@ -191,7 +244,8 @@ for (const [name, device] of [["phone 390x844", PHONE], ["desktop 1280x800", DES
       for (const f of model.files) {
         for (const m of f.messages) {
           if (m.isMapEntry) continue;
-          for (const x of m.fields) if ((x.ismap ? x.mapValueFullType : x.fullType) === topic) expected.add(`${m.fullName}.${x.name}`);
+          for (const x of m.fields)
+            if ((x.ismap ? x.mapValueFullType : x.fullType) === topic) expected.add(`${m.fullName}.${x.name}`);
         }
         for (const s of f.services) {
           for (const m of s.methods) {
@@ -211,7 +265,9 @@ for (const [name, device] of [["phone 390x844", PHONE], ["desktop 1280x800", DES
       const page = await open(ctx, `pkg/${PUBSUB}.html`);
       const missing = await page.evaluate(() => {
         const out: string[] = [];
-        for (const el of Array.from(document.querySelectorAll("table.fields tbody tr:not(.oneof-head), table.values tbody tr, section.method"))) {
+        for (const el of Array.from(
+          document.querySelectorAll("table.fields tbody tr:not(.oneof-head), table.values tbody tr, section.method"),
+        )) {
           const a = el.querySelector(`a.permalink[href="#${CSS.escape(el.id)}"]`) as HTMLElement | null;
           if (!a || a.getBoundingClientRect().width === 0) out.push(el.id);
         }

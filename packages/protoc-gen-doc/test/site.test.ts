@@ -35,7 +35,11 @@ before(async () => {
   const npmFile = join(tmp, "npm.json");
   writeFileSync(npmFile, JSON.stringify(npmPackagesFor()));
   const [site, json, fixtures] = await Promise.all([
-    runPlugin(["html", "index.html", "version=1.1.0", `npm_packages=${npmFile}`], { cwd: repoRoot, input: "proto", outDir: join(tmp, "site") }),
+    runPlugin(["html", "index.html", "version=1.1.0", `npm_packages=${npmFile}`], {
+      cwd: repoRoot,
+      input: "proto",
+      outDir: join(tmp, "site"),
+    }),
     runPlugin(["json", "docs.json"], { cwd: repoRoot, input: "proto", outDir: join(tmp, "json") }),
     runPlugin(["html", "index.html:google/.*"], { outDir: join(tmp, "fixtures") }),
   ]);
@@ -79,7 +83,10 @@ describe("docs site in Chromium", () => {
     const options = await page.locator("#version-switcher option").allTextContents();
     assert.deepEqual(options, ["latest (1.1.0)", "1.1.0", "1.0.0"]);
     assert.equal(await page.locator("#version-switcher").inputValue(), "v1.1.0/");
-    await Promise.all([page.waitForURL(/\/v1\.0\.0\/pkg\/acme\.greeter\.v1\.html$/), page.selectOption("#version-switcher", "v1.0.0/")]);
+    await Promise.all([
+      page.waitForURL(/\/v1\.0\.0\/pkg\/acme\.greeter\.v1\.html$/),
+      page.selectOption("#version-switcher", "v1.0.0/"),
+    ]);
     await page.close();
   });
 
@@ -93,8 +100,15 @@ describe("docs site in Chromium", () => {
     await first.waitFor();
     assert.match((await first.textContent()) ?? "", /method\s*WatchPayments/);
     await page.keyboard.press("ArrowDown");
-    assert.equal(await page.evaluate(() => (document.activeElement as HTMLAnchorElement).classList.contains("hit")), true, "arrow keys move into the results");
-    await Promise.all([page.waitForURL(/pkg\/acme\.payments\.v1\.html#acme\.payments\.v1\.PaymentService\.WatchPayments$/), page.keyboard.press("Enter")]);
+    assert.equal(
+      await page.evaluate(() => (document.activeElement as HTMLAnchorElement).classList.contains("hit")),
+      true,
+      "arrow keys move into the results",
+    );
+    await Promise.all([
+      page.waitForURL(/pkg\/acme\.payments\.v1\.html#acme\.payments\.v1\.PaymentService\.WatchPayments$/),
+      page.keyboard.press("Enter"),
+    ]);
     const target = page.locator('[id="acme.payments.v1.PaymentService.WatchPayments"]');
     await target.waitFor();
     assert.ok(await target.isVisible());
@@ -108,8 +122,13 @@ describe("docs site in Chromium", () => {
     const page = watch(await browser.newPage());
     await page.goto(`${server.url}latest/pkg/acme.greeter.v1.html`);
     assert.match((await page.locator("#install").textContent()) ?? "", /npm install @acme\/greeter@1\.1\.0/);
-    assert.match((await page.locator("#install").textContent()) ?? "", /import \{ GreeterService \} from "@acme\/greeter\/v1"/);
-    const link = page.locator('[id="acme.greeter.v1.GreeterService.SayHello"] a.type[title="acme.greeter.v1.SayHelloRequest"]');
+    assert.match(
+      (await page.locator("#install").textContent()) ?? "",
+      /import \{ GreeterService \} from "@acme\/greeter\/v1"/,
+    );
+    const link = page.locator(
+      '[id="acme.greeter.v1.GreeterService.SayHello"] a.type[title="acme.greeter.v1.SayHelloRequest"]',
+    );
     await link.click();
     await page.waitForURL(/#acme\.greeter\.v1\.SayHelloRequest$/);
     assert.ok(await inViewport(page, "acme.greeter.v1.SayHelloRequest"));
@@ -127,16 +146,25 @@ describe("docs site in Chromium", () => {
     assert.equal(await page.locator('a[href^="javascript:"]').count(), 0, "no javascript: link");
     assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned), undefined);
     // A field typed by a message of another package links to that package's page.
-    await Promise.all([page.waitForURL(/legacy\.v1\.html#legacy\.v1\.Legacy$/), page.locator('[id="tricky.v1.Outer.legacy"] a.type').click()]);
+    await Promise.all([
+      page.waitForURL(/legacy\.v1\.html#legacy\.v1\.Legacy$/),
+      page.locator('[id="tricky.v1.Outer.legacy"] a.type').click(),
+    ]);
     assert.ok(await inViewport(page, "legacy.v1.Legacy"));
     await page.close();
   });
 
   it("is readable on a phone: no horizontal scrolling of the page", async () => {
-    const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true });
+    const ctx = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+    });
     const page = watch(await ctx.newPage());
     await page.goto(`${server.url}latest/pkg/acme.payments.v1.html`);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
     assert.ok(overflow <= 0, `page is ${overflow}px wider than the phone screen`);
     await page.screenshot({ path: artifactPath("docs-site-phone.png") });
     await ctx.close();

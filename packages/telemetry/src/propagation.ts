@@ -21,7 +21,11 @@ export const fallbackPropagator: TextMapPropagator<unknown> = {
   inject(ctx, carrier, setter) {
     const sc = trace.getSpanContext(ctx);
     if (!sc || !trace.isSpanContextValid(sc)) return;
-    setter.set(carrier, "traceparent", formatTraceparent(sc.traceId, sc.spanId, (sc.traceFlags & TraceFlags.SAMPLED ? "01" : "00")));
+    setter.set(
+      carrier,
+      "traceparent",
+      formatTraceparent(sc.traceId, sc.spanId, sc.traceFlags & TraceFlags.SAMPLED ? "01" : "00"),
+    );
     const state = sc.traceState?.serialize();
     if (state) setter.set(carrier, "tracestate", state);
   },

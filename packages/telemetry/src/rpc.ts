@@ -47,9 +47,23 @@ export interface RpcObservation {
 
 // Connect's lower snake case code names, for rpc.connect_rpc.error_code.
 const CODE_NAMES = [
-  "ok", "canceled", "unknown", "invalid_argument", "deadline_exceeded", "not_found", "already_exists", "permission_denied",
-  "resource_exhausted", "failed_precondition", "aborted", "out_of_range", "unimplemented", "internal", "unavailable",
-  "data_loss", "unauthenticated",
+  "ok",
+  "canceled",
+  "unknown",
+  "invalid_argument",
+  "deadline_exceeded",
+  "not_found",
+  "already_exists",
+  "permission_denied",
+  "resource_exhausted",
+  "failed_precondition",
+  "aborted",
+  "out_of_range",
+  "unimplemented",
+  "internal",
+  "unavailable",
+  "data_loss",
+  "unauthenticated",
 ];
 
 // The codes the RPC semantic conventions count as a server's fault. httpgrpc
@@ -75,8 +89,14 @@ function histograms(): Instruments {
     const meter = provider.getMeter(INSTRUMENTATION_SCOPE);
     instruments = {
       provider,
-      server: meter.createHistogram("rpc.server.duration", { description: "Measures the duration of inbound RPC.", unit: "ms" }),
-      client: meter.createHistogram("rpc.client.duration", { description: "Measures the duration of outbound RPC.", unit: "ms" }),
+      server: meter.createHistogram("rpc.server.duration", {
+        description: "Measures the duration of inbound RPC.",
+        unit: "ms",
+      }),
+      client: meter.createHistogram("rpc.client.duration", {
+        description: "Measures the duration of outbound RPC.",
+        unit: "ms",
+      }),
     };
   }
   return instruments;
@@ -94,7 +114,11 @@ function statusAttributes(system: RpcSystem, code: number): Attributes {
 function observe(call: RpcCall, kind: SpanKind, parent: Context, ownIds: boolean): RpcObservation {
   const tracer = trace.getTracer(INSTRUMENTATION_SCOPE);
   const attributes = baseAttributes(call);
-  let span = tracer.startSpan(`${call.service}/${call.method}`, { kind, attributes: { ...attributes, ...call.attributes } }, parent);
+  let span = tracer.startSpan(
+    `${call.service}/${call.method}`,
+    { kind, attributes: { ...attributes, ...call.attributes } },
+    parent,
+  );
   if (ownIds && !span.isRecording()) span = withOwnIds(span, parent);
   const start = performance.now();
   let ended = false;
@@ -151,7 +175,12 @@ export function observeServerCall<C>(call: RpcCall, carrier: C, getter: TextMapG
  * active context), whose context is written into the request's headers.
  * Headers that already carry a traceparent are left alone.
  */
-export function observeClientCall<C>(call: RpcCall, carrier: C, setter: TextMapSetter<C> & { has?(carrier: C, key: string): boolean }, parent: Context = otelContext.active()): RpcObservation {
+export function observeClientCall<C>(
+  call: RpcCall,
+  carrier: C,
+  setter: TextMapSetter<C> & { has?(carrier: C, key: string): boolean },
+  parent: Context = otelContext.active(),
+): RpcObservation {
   const o = observe(call, SpanKind.CLIENT, parent, false);
   if (!setter.has?.(carrier, "traceparent")) injectContext(o.context, carrier, setter);
   return o;

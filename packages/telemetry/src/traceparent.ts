@@ -5,7 +5,9 @@
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
 
 /** Parses a traceparent header; undefined when missing or invalid (all-zero ids and version ff are invalid). */
-export function parseTraceparent(value: string | null | undefined): { traceId: string; parentId: string; flags: string } | undefined {
+export function parseTraceparent(
+  value: string | null | undefined,
+): { traceId: string; parentId: string; flags: string } | undefined {
   const m = TRACEPARENT.exec((value ?? "").trim());
   if (!m) return undefined;
   const [, version, traceId, parentId, flags, rest] = m;

@@ -14,11 +14,27 @@ import { join } from "node:path";
 
 /** A self-signed certificate for 127.0.0.1 (the API server is HTTPS, as a real one is), made with openssl into `dir`. */
 export function selfSignedCert(dir: string): { key: string; cert: string } {
-  execFileSync("openssl", [
-    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-    "-addext", "subjectAltName=IP:127.0.0.1",
-    "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"),
-  ], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+      "-keyout",
+      join(dir, "key.pem"),
+      "-out",
+      join(dir, "cert.pem"),
+    ],
+    { stdio: "ignore" },
+  );
   return { key: readFileSync(join(dir, "key.pem"), "utf8"), cert: readFileSync(join(dir, "cert.pem"), "utf8") };
 }
 
@@ -47,7 +63,13 @@ export interface FakeKubeApi {
   url: string;
   token: string;
   /** Creates or replaces a slice: one ADDED or MODIFIED event. */
-  put(slice: { namespace?: string; name: string; service: string; ports: { name?: string; port: number }[]; endpoints: SliceEndpoint[] }): void;
+  put(slice: {
+    namespace?: string;
+    name: string;
+    service: string;
+    ports: { name?: string; port: number }[];
+    endpoints: SliceEndpoint[];
+  }): void;
   /** Deletes a slice, if there is one: one DELETED event. */
   remove(name: string, namespace?: string): void;
   /** Watch events written so far, over all streams. */
@@ -69,12 +91,21 @@ function toObject(s: Slice, rv: number) {
   return {
     apiVersion: "discovery.k8s.io/v1",
     kind: "EndpointSlice",
-    metadata: { name: s.name, namespace: s.namespace, resourceVersion: String(rv), labels: { "kubernetes.io/service-name": s.service } },
+    metadata: {
+      name: s.name,
+      namespace: s.namespace,
+      resourceVersion: String(rv),
+      labels: { "kubernetes.io/service-name": s.service },
+    },
     addressType: "IPv4",
     ports: s.ports.map((p) => ({ name: p.name ?? "", port: p.port, protocol: "TCP" })),
     endpoints: s.endpoints.map((e) => ({
       addresses: [e.ip],
-      conditions: { ready: e.ready ?? true, serving: e.serving ?? e.ready ?? true, terminating: e.terminating ?? false },
+      conditions: {
+        ready: e.ready ?? true,
+        serving: e.serving ?? e.ready ?? true,
+        terminating: e.terminating ?? false,
+      },
     })),
   };
 }
@@ -93,7 +124,8 @@ export async function startFakeKubeApi(opts: { tls?: { key: string; cert: string
     res.writeHead(code, { "content-type": "application/json" });
     res.end(JSON.stringify({ kind: "Status", apiVersion: "v1", status: "Failure", message, reason, code }));
   };
-  const matches = (s: Slice, namespace: string, service?: string) => s.namespace === namespace && (service === undefined || s.service === service);
+  const matches = (s: Slice, namespace: string, service?: string) =>
+    s.namespace === namespace && (service === undefined || s.service === service);
   const write = (st: { res: http.ServerResponse }, e: Event) => {
     if (st.res.writableEnded) return;
     st.res.write(`${JSON.stringify({ type: e.type, object: toObject(e.slice, e.rv) })}\n`);
@@ -105,7 +137,13 @@ export async function startFakeKubeApi(opts: { tls?: { key: string; cert: string
     requests.push({ url: req.url ?? "", authorization: req.headers.authorization });
     if (req.headers.authorization !== `Bearer ${token}`) return status(res, 401, "Unauthorized", "Unauthorized");
     const m = PATH.exec(url.pathname);
-    if (!m || req.method !== "GET") return status(res, 404, "NotFound", `the server could not find the requested resource (${req.method} ${url.pathname})`);
+    if (!m || req.method !== "GET")
+      return status(
+        res,
+        404,
+        "NotFound",
+        `the server could not find the requested resource (${req.method} ${url.pathname})`,
+      );
     const namespace = m[1];
     const selector = url.searchParams.get("labelSelector") ?? "";
     let service: string | undefined;
@@ -115,9 +153,18 @@ export async function startFakeKubeApi(opts: { tls?: { key: string; cert: string
       service = sel[1];
     }
     if (url.searchParams.get("watch") !== "true") {
-      const items = [...slices.values()].filter((x) => matches(x.slice, namespace, service)).map((x) => toObject(x.slice, x.rv));
+      const items = [...slices.values()]
+        .filter((x) => matches(x.slice, namespace, service))
+        .map((x) => toObject(x.slice, x.rv));
       res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ apiVersion: "discovery.k8s.io/v1", kind: "EndpointSliceList", metadata: { resourceVersion: String(rv) }, items }));
+      res.end(
+        JSON.stringify({
+          apiVersion: "discovery.k8s.io/v1",
+          kind: "EndpointSliceList",
+          metadata: { resourceVersion: String(rv) },
+          items,
+        }),
+      );
       return;
     }
     const from = Number(url.searchParams.get("resourceVersion") || rv);
@@ -130,7 +177,9 @@ export async function startFakeKubeApi(opts: { tls?: { key: string; cert: string
     for (const e of events) if (e.rv > from && matches(e.slice, namespace, service)) write(st, e);
   };
 
-  const server = opts.tls ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }, handler) : http.createServer(handler);
+  const server = opts.tls
+    ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }, handler)
+    : http.createServer(handler);
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const port = (server.address() as AddressInfo).port;
 
@@ -146,7 +195,13 @@ export async function startFakeKubeApi(opts: { tls?: { key: string; cert: string
     token,
     requests,
     put(s) {
-      const slice: Slice = { namespace: s.namespace ?? "default", name: s.name, service: s.service, ports: s.ports, endpoints: s.endpoints };
+      const slice: Slice = {
+        namespace: s.namespace ?? "default",
+        name: s.name,
+        service: s.service,
+        ports: s.ports,
+        endpoints: s.endpoints,
+      };
       const key = `${slice.namespace}/${slice.name}`;
       const type = slices.has(key) ? "MODIFIED" : "ADDED";
       const at = publish(type, slice);
@@ -182,7 +237,12 @@ export function kubeconfigFor(api: Pick<FakeKubeApi, "url" | "token">, caPem: st
   return JSON.stringify({
     apiVersion: "v1",
     kind: "Config",
-    clusters: [{ name: "fake", cluster: { server: api.url, "certificate-authority-data": Buffer.from(caPem).toString("base64") } }],
+    clusters: [
+      {
+        name: "fake",
+        cluster: { server: api.url, "certificate-authority-data": Buffer.from(caPem).toString("base64") },
+      },
+    ],
     users: [{ name: "tester", user: { token: api.token } }],
     contexts: [{ name: "fake", context: { cluster: "fake", user: "tester", namespace } }],
     "current-context": "fake",

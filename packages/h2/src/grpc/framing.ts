@@ -34,10 +34,14 @@ export class SingleMessageReader {
       this.headLen += n;
       off = n;
       if (this.headLen < 5) return;
-      if (this.head[0] !== 0) throw new ConnectError(`${this.what} is compressed; compression is not supported`, Code.Unimplemented);
+      if (this.head[0] !== 0)
+        throw new ConnectError(`${this.what} is compressed; compression is not supported`, Code.Unimplemented);
       const expected = this.head.readUInt32BE(1);
       if (expected > this.maxBytes) {
-        throw new ConnectError(`${this.what} of ${expected} bytes is larger than the limit of ${this.maxBytes} bytes`, Code.ResourceExhausted);
+        throw new ConnectError(
+          `${this.what} of ${expected} bytes is larger than the limit of ${this.maxBytes} bytes`,
+          Code.ResourceExhausted,
+        );
       }
       this.expected = expected;
       // The whole message in this chunk: keep a view of it, no copy (chunks are never reused).
@@ -49,7 +53,8 @@ export class SingleMessageReader {
     }
     const rest = chunk.length - off;
     if (rest === 0) return;
-    if (this.bodyLen + rest > this.expected) throw new ConnectError(`${this.what}: more than one message on a unary call`, Code.Unimplemented);
+    if (this.bodyLen + rest > this.expected)
+      throw new ConnectError(`${this.what}: more than one message on a unary call`, Code.Unimplemented);
     const piece = off === 0 ? chunk : chunk.subarray(off);
     this.pieces.push(rest < MIN_VIEW_BYTES ? Buffer.from(piece) : piece);
     this.bodyLen += rest;
@@ -72,7 +77,10 @@ export class SingleMessageReader {
   private check(): void {
     if (this.headLen === 0) throw new ConnectError(`${this.what}: no message`, Code.Unimplemented);
     if (this.headLen < 5 || this.bodyLen !== this.expected) {
-      throw new ConnectError(`${this.what}: truncated message (${this.headLen + this.bodyLen} of ${this.headLen < 5 ? "?" : this.expected + 5} bytes)`, Code.Internal);
+      throw new ConnectError(
+        `${this.what}: truncated message (${this.headLen + this.bodyLen} of ${this.headLen < 5 ? "?" : this.expected + 5} bytes)`,
+        Code.Internal,
+      );
     }
   }
 }

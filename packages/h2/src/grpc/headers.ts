@@ -13,7 +13,10 @@ export function encodeGrpcMessage(message: string): string {
   if (plain) return message;
   let out = "";
   for (const b of Buffer.from(message, "utf8")) {
-    out += b >= 0x20 && b <= 0x7e && b !== 0x25 ? String.fromCharCode(b) : "%" + b.toString(16).toUpperCase().padStart(2, "0");
+    out +=
+      b >= 0x20 && b <= 0x7e && b !== 0x25
+        ? String.fromCharCode(b)
+        : "%" + b.toString(16).toUpperCase().padStart(2, "0");
   }
   return out;
 }

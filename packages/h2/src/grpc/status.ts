@@ -25,7 +25,9 @@ export function encodeStatus(status: RpcStatus): Uint8Array {
   if (status.code !== 0) w.tag(1, WireType.Varint).int32(status.code);
   if (status.message !== "") w.tag(2, WireType.LengthDelimited).string(status.message);
   for (const d of status.details) {
-    w.tag(3, WireType.LengthDelimited).bytes(toBinary(AnySchema, create(AnySchema, { typeUrl: d.typeUrl, value: d.value })));
+    w.tag(3, WireType.LengthDelimited).bytes(
+      toBinary(AnySchema, create(AnySchema, { typeUrl: d.typeUrl, value: d.value })),
+    );
   }
   return w.finish();
 }

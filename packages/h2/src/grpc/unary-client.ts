@@ -9,7 +9,14 @@ import * as net from "node:net";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { decodeStatus } from "./status.js";
 import { SingleMessageReader } from "./framing.js";
-import { decodeBinaryHeader, decodeGrpcMessage, fieldValue, formatGrpcTimeout, MAX_TIMEOUT_MS, recordFromFields } from "./headers.js";
+import {
+  decodeBinaryHeader,
+  decodeGrpcMessage,
+  fieldValue,
+  formatGrpcTimeout,
+  MAX_TIMEOUT_MS,
+  recordFromFields,
+} from "./headers.js";
 import type { H2Limits } from "../http2/limits.js";
 import { H2ClientConnection } from "../http2/client-connection.js";
 import type { H2Stream, HeaderField, StreamHandler } from "../http2/connection.js";
@@ -84,7 +91,10 @@ class UnaryCall implements StreamHandler {
     if (signal) signal.addEventListener("abort", this.onAbort, { once: true });
     if (timeoutMs !== undefined) {
       const ms = Math.min(timeoutMs, MAX_TIMEOUT_MS);
-      this.timer = setTimeout(() => this.cancel(new ConnectError(`deadline of ${ms} ms exceeded`, Code.DeadlineExceeded)), ms);
+      this.timer = setTimeout(
+        () => this.cancel(new ConnectError(`deadline of ${ms} ms exceeded`, Code.DeadlineExceeded)),
+        ms,
+      );
     }
   }
 
@@ -148,7 +158,13 @@ class UnaryCall implements StreamHandler {
     if (grpcStatus === undefined) {
       if (this.status !== 200 && this.responseHeaders) {
         const h = recordFromFields(this.responseHeaders.filter(([k]) => !k.startsWith(":")));
-        return this.finish(new ConnectError(`HTTP ${this.status} from ${this.endpoint.address} (not a gRPC response)`, codeForHttpStatus(this.status ?? 0), h as HeadersInit));
+        return this.finish(
+          new ConnectError(
+            `HTTP ${this.status} from ${this.endpoint.address} (not a gRPC response)`,
+            codeForHttpStatus(this.status ?? 0),
+            h as HeadersInit,
+          ),
+        );
       }
       return this.finish(new ConnectError(`response from ${this.endpoint.address} without grpc-status`, Code.Internal));
     }
@@ -211,7 +227,12 @@ export class GrpcEndpoint {
     return this.call(path, framedRequest, o, true) as Promise<Buffer[]>;
   }
 
-  private call(path: string, framedRequest: Uint8Array, o: UnaryCallOptions, pieces: boolean): Promise<Uint8Array | Buffer[]> {
+  private call(
+    path: string,
+    framedRequest: Uint8Array,
+    o: UnaryCallOptions,
+    pieces: boolean,
+  ): Promise<Uint8Array | Buffer[]> {
     if (this.closed) return Promise.reject(new TransportError("endpoint closed", false));
     if (o.signal?.aborted) return Promise.reject(ConnectError.from(o.signal.reason, Code.Canceled));
     const headers: HeaderField[] = [
@@ -222,12 +243,22 @@ export class GrpcEndpoint {
       ["content-type", "application/grpc"],
       ["te", "trailers"],
     ];
-    if (o.timeoutMs !== undefined) headers.push(["grpc-timeout", formatGrpcTimeout(Math.min(o.timeoutMs, MAX_TIMEOUT_MS))]);
+    if (o.timeoutMs !== undefined)
+      headers.push(["grpc-timeout", formatGrpcTimeout(Math.min(o.timeoutMs, MAX_TIMEOUT_MS))]);
     if (o.metadata) for (const k in o.metadata) headers.push([k.toLowerCase(), o.metadata[k]]);
     const body = Buffer.from(framedRequest.buffer, framedRequest.byteOffset, framedRequest.byteLength);
     const conn = this.connection();
     return new Promise<Uint8Array | Buffer[]>((resolve, reject) => {
-      const call = new UnaryCall(this, conn, resolve, reject, this.opts.maxResponseBytes, o.signal, o.timeoutMs, pieces);
+      const call = new UnaryCall(
+        this,
+        conn,
+        resolve,
+        reject,
+        this.opts.maxResponseBytes,
+        o.signal,
+        o.timeoutMs,
+        pieces,
+      );
       conn.whenOpen(
         () => call.start(headers, body),
         (err) => call.onReset(ErrorCode.REFUSED_STREAM, err),
@@ -260,8 +291,14 @@ export function errorFromTrailers(code: number, t: Record<string, string | strin
     try {
       const st = decodeStatus(decodeBinaryHeader(bin));
       // As grpc-go: a Status whose code differs from grpc-status is not trusted.
-      if (st.code !== code) return new ConnectError(`grpc-status-details-bin mismatch: grpc-status=${code}, Status.code=${st.code}`, Code.Internal, md);
-      for (const d of st.details) err.details.push({ type: d.typeUrl.slice(d.typeUrl.lastIndexOf("/") + 1), value: d.value });
+      if (st.code !== code)
+        return new ConnectError(
+          `grpc-status-details-bin mismatch: grpc-status=${code}, Status.code=${st.code}`,
+          Code.Internal,
+          md,
+        );
+      for (const d of st.details)
+        err.details.push({ type: d.typeUrl.slice(d.typeUrl.lastIndexOf("/") + 1), value: d.value });
     } catch {
       return new ConnectError("malformed grpc-status-details-bin", Code.Internal, md);
     }

@@ -39,13 +39,17 @@ export function errorTrailers(err: unknown): HeaderField[] {
   // percent-encoded twice over (grpc-message and Status.message) a large binary body would grow
   // ninefold past every peer's header list limit (grpc-go: 16 MiB). So the message is cut.
   const raw = ce.rawMessage;
-  const message = wellFormed(raw.length > MAX_STATUS_MESSAGE ? `${raw.slice(0, MAX_STATUS_MESSAGE)}… (${raw.length} characters, cut)` : raw);
+  const message = wellFormed(
+    raw.length > MAX_STATUS_MESSAGE ? `${raw.slice(0, MAX_STATUS_MESSAGE)}… (${raw.length} characters, cut)` : raw,
+  );
   const out: HeaderField[] = [
     ["grpc-status", String(ce.code)],
     ["grpc-message", encodeGrpcMessage(message)],
   ];
   if (ce.details.length > 0) {
-    const details = ce.details.flatMap((d) => ("desc" in d ? [] : [{ typeUrl: `type.googleapis.com/${d.type}`, value: d.value }]));
+    const details = ce.details.flatMap((d) =>
+      "desc" in d ? [] : [{ typeUrl: `type.googleapis.com/${d.type}`, value: d.value }],
+    );
     out.push(["grpc-status-details-bin", encodeBinaryHeader(encodeStatus({ code: ce.code, message, details }))]);
   }
   return out;
@@ -89,7 +93,10 @@ class ServerCall implements StreamHandler {
   ) {
     this.reader = new SingleMessageReader(o.maxMessageBytes, "request message");
     if (timeoutMs !== undefined) {
-      this.timer = setTimeout(() => this.cancellation.cancel(new ConnectError("deadline exceeded", Code.DeadlineExceeded)), timeoutMs);
+      this.timer = setTimeout(
+        () => this.cancellation.cancel(new ConnectError("deadline exceeded", Code.DeadlineExceeded)),
+        timeoutMs,
+      );
     }
   }
 
@@ -139,7 +146,12 @@ class ServerCall implements StreamHandler {
         if (this.conn.closed) return;
         this.conn.sendHeaders(this.stream, OK_HEADERS, false);
         const pieces = out instanceof Uint8Array ? [out] : out;
-        this.conn.sendData(this.stream, pieces.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength)), true, OK_TRAILERS);
+        this.conn.sendData(
+          this.stream,
+          pieces.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength)),
+          true,
+          OK_TRAILERS,
+        );
       },
       (err) => this.trailersOnly(this.cancellation.cancelled ? this.cancellation.reason : err),
     );
@@ -161,7 +173,10 @@ class ServerCall implements StreamHandler {
 }
 
 /** Serves one unary method on every connection the server accepts. Returns the open connections. */
-export function attachUnaryHandler(server: net.Server, o: UnaryServerOptions & UnaryServerLimits): Set<H2ServerConnection> {
+export function attachUnaryHandler(
+  server: net.Server,
+  o: UnaryServerOptions & UnaryServerLimits,
+): Set<H2ServerConnection> {
   const connections = new Set<H2ServerConnection>();
   server.on("connection", (socket: net.Socket) => {
     // Headers, message and trailers are small writes: without TCP_NODELAY, Nagle's algorithm
@@ -186,7 +201,13 @@ export function attachUnaryHandler(server: net.Server, o: UnaryServerOptions & U
   return connections;
 }
 
-function startCall(conn: H2ServerConnection, s: H2Stream, headers: HeaderField[], endStream: boolean, o: UnaryServerOptions): void {
+function startCall(
+  conn: H2ServerConnection,
+  s: H2Stream,
+  headers: HeaderField[],
+  endStream: boolean,
+  o: UnaryServerOptions,
+): void {
   const refuse = (status: string) => {
     conn.sendHeaders(s, [[":status", status]], true);
     if (!endStream) conn.reset(s, ErrorCode.NO_ERROR);
@@ -200,7 +221,9 @@ function startCall(conn: H2ServerConnection, s: H2Stream, headers: HeaderField[]
   s.handler = call;
   // As grpc-go: a grpc-timeout that is not 1-8 digits and a unit is refused, not ignored.
   if (rawTimeout !== undefined && timeoutMs === undefined) {
-    return call.trailersOnly(new ConnectError(`malformed grpc-timeout ${JSON.stringify(rawTimeout.slice(0, 32))}`, Code.Internal));
+    return call.trailersOnly(
+      new ConnectError(`malformed grpc-timeout ${JSON.stringify(rawTimeout.slice(0, 32))}`, Code.Internal),
+    );
   }
   const path = fieldValue(headers, ":path");
   if (path !== o.path) return call.trailersOnly(new ConnectError(`unknown method ${String(path)}`, Code.Unimplemented));

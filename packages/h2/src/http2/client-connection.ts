@@ -2,7 +2,13 @@
 import type { Socket } from "node:net";
 import { responseFieldsProblem, trailerFieldsProblem } from "./fields.js";
 import { ConnectionError, ErrorCode } from "./frames.js";
-import { H2Connection, type ConnectionOptions, type H2Stream, type HeaderField, type StreamHandler } from "./connection.js";
+import {
+  H2Connection,
+  type ConnectionOptions,
+  type H2Stream,
+  type HeaderField,
+  type StreamHandler,
+} from "./connection.js";
 
 const MAX_STREAM_ID = 2 ** 31 - 1;
 
@@ -29,7 +35,13 @@ export class H2ClientConnection extends H2Connection {
    * draining, under the limit.
    */
   get canOpen(): boolean {
-    return this.ready && !this.closed && !this.draining && this.nextId <= MAX_STREAM_ID && this.streams.size < this.peerMaxStreams;
+    return (
+      this.ready &&
+      !this.closed &&
+      !this.draining &&
+      this.nextId <= MAX_STREAM_ID &&
+      this.streams.size < this.peerMaxStreams
+    );
   }
 
   /** Whether this connection can never open another stream. */
@@ -50,7 +62,8 @@ export class H2ClientConnection extends H2Connection {
   private serveWaiting(): void {
     while (this.waiting.length > 0 && this.canOpen) this.waiting.shift()!.start();
     if (this.spent) {
-      const why = this.closeError ?? new Error(this.draining ? "the server is going away (GOAWAY)" : "connection closed");
+      const why =
+        this.closeError ?? new Error(this.draining ? "the server is going away (GOAWAY)" : "connection closed");
       for (const w of this.waiting.splice(0)) w.fail(why);
       this.onSpent();
     }
@@ -94,7 +107,10 @@ export class H2ClientConnection extends H2Connection {
     for (const s of [...this.streams.values()]) {
       if (s.id <= lastStreamId) continue;
       this.remove(s);
-      s.handler.onReset(ErrorCode.REFUSED_STREAM, new Error(`the server is going away (GOAWAY ${code}${debug ? `: ${debug}` : ""}) before processing the call`));
+      s.handler.onReset(
+        ErrorCode.REFUSED_STREAM,
+        new Error(`the server is going away (GOAWAY ${code}${debug ? `: ${debug}` : ""}) before processing the call`),
+      );
     }
     this.serveWaiting();
   }

@@ -124,7 +124,9 @@ export abstract class H2Connection {
   private readonly decoder = new HpackDecoder();
   private readonly reader: FrameReader;
   private prefaceLeft: number;
-  private headerBlock: { streamId: number; endStream: boolean; parts: Buffer[]; length: number; frames: number; selfDependent: boolean } | undefined;
+  private headerBlock:
+    | { streamId: number; endStream: boolean; parts: Buffer[]; length: number; frames: number; selfDependent: boolean }
+    | undefined;
   private out: Buffer[] = [];
   private outBytes = 0;
   private flushScheduled = false;
@@ -170,11 +172,17 @@ export abstract class H2Connection {
     if (isServer) settings.push([Setting.MAX_CONCURRENT_STREAMS, this.limits.maxConcurrentStreams]);
     else settings.push([Setting.ENABLE_PUSH, 0]);
     this.write(settingsFrame(settings));
-    if (opts.connectionWindow > DEFAULT_WINDOW) this.write(windowUpdateFrame(0, opts.connectionWindow - DEFAULT_WINDOW));
+    if (opts.connectionWindow > DEFAULT_WINDOW)
+      this.write(windowUpdateFrame(0, opts.connectionWindow - DEFAULT_WINDOW));
     if (this.limits.handshakeTimeoutMs > 0) {
       this.handshakeTimer = setTimeout(() => {
         const what = this.prefaceLeft > 0 ? "the connection preface" : "the first SETTINGS";
-        this.connectionError(new ConnectionError(ErrorCode.SETTINGS_TIMEOUT, `${what} did not arrive within ${this.limits.handshakeTimeoutMs} ms`));
+        this.connectionError(
+          new ConnectionError(
+            ErrorCode.SETTINGS_TIMEOUT,
+            `${what} did not arrive within ${this.limits.handshakeTimeoutMs} ms`,
+          ),
+        );
       }, this.limits.handshakeTimeoutMs);
       this.handshakeTimer.unref();
     }
@@ -182,7 +190,10 @@ export abstract class H2Connection {
 
   /** The largest number of CONTINUATION frames accepted after one HEADERS frame. */
   private get maxContinuationFrames(): number {
-    return this.limits.maxContinuationFrames ?? Math.max(32, Math.ceil((2 * this.opts.maxHeaderListBytes) / DEFAULT_MAX_FRAME) + 1);
+    return (
+      this.limits.maxContinuationFrames ??
+      Math.max(32, Math.ceil((2 * this.opts.maxHeaderListBytes) / DEFAULT_MAX_FRAME) + 1)
+    );
   }
 
   /** (Re)arms the idle timer when no stream is open. */
@@ -226,7 +237,10 @@ export abstract class H2Connection {
   protected writeControl(b: Buffer): void {
     if (this.closed) return;
     if (++this.controlQueued > this.limits.maxQueuedControlFrames) {
-      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, `over ${this.limits.maxQueuedControlFrames} control frames queued: the peer does not read`);
+      throw new ConnectionError(
+        ErrorCode.ENHANCE_YOUR_CALM,
+        `over ${this.limits.maxQueuedControlFrames} control frames queued: the peer does not read`,
+      );
     }
     this.out.push(b);
     this.outBytes += b.length;
@@ -462,13 +476,19 @@ export abstract class H2Connection {
         const n = Math.min(this.prefaceLeft, chunk.length);
         const at = PREFACE.length - this.prefaceLeft;
         if (!chunk.subarray(0, n).equals(PREFACE.subarray(at, at + n))) {
-          throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "not an HTTP/2 client preface (is the client speaking HTTP/1.1 or TLS?)");
+          throw new ConnectionError(
+            ErrorCode.PROTOCOL_ERROR,
+            "not an HTTP/2 client preface (is the client speaking HTTP/1.1 or TLS?)",
+          );
         }
         this.prefaceLeft -= n;
         chunk = chunk.subarray(n);
         if (chunk.length === 0) return;
       } else if (!this.ready && chunk.length >= 5 && chunk.toString("latin1", 0, 5) === "HTTP/") {
-        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `the server answered in ${chunk.toString("latin1", 0, 8)}: it does not speak HTTP/2 with prior knowledge (h2c)`);
+        throw new ConnectionError(
+          ErrorCode.PROTOCOL_ERROR,
+          `the server answered in ${chunk.toString("latin1", 0, 8)}: it does not speak HTTP/2 with prior knowledge (h2c)`,
+        );
       }
       this.reader.push(chunk);
     } catch (err) {
@@ -503,7 +523,10 @@ export abstract class H2Connection {
 
   private countControl(): void {
     if (++this.controlQueued > this.limits.maxQueuedControlFrames) {
-      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, `over ${this.limits.maxQueuedControlFrames} control frames queued: the peer does not read`);
+      throw new ConnectionError(
+        ErrorCode.ENHANCE_YOUR_CALM,
+        `over ${this.limits.maxQueuedControlFrames} control frames queued: the peer does not read`,
+      );
     }
   }
 
@@ -513,8 +536,10 @@ export abstract class H2Connection {
 
   private onFrame(type: number, flags: number, streamId: number, payload: Buffer): void {
     if (this.closed) return;
-    if (this.headerBlock && type !== FrameType.CONTINUATION) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "a header block was interrupted by another frame");
-    if (!this.ready && type !== FrameType.SETTINGS) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "the first frame was not SETTINGS");
+    if (this.headerBlock && type !== FrameType.CONTINUATION)
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "a header block was interrupted by another frame");
+    if (!this.ready && type !== FrameType.SETTINGS)
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "the first frame was not SETTINGS");
     try {
       this.dispatch(type, flags, streamId, payload);
     } catch (err) {
@@ -533,23 +558,37 @@ export abstract class H2Connection {
         const block = unpad(type, flags, payload);
         const endStream = (flags & Flag.END_STREAM) !== 0;
         // §5.3.1: a stream cannot depend on itself.
-        const selfDependent = (flags & Flag.PRIORITY) !== 0 && (payload.readUInt32BE(flags & Flag.PADDED ? 1 : 0) & 0x7fffffff) === streamId;
+        const selfDependent =
+          (flags & Flag.PRIORITY) !== 0 &&
+          (payload.readUInt32BE(flags & Flag.PADDED ? 1 : 0) & 0x7fffffff) === streamId;
         if (flags & Flag.END_HEADERS) return this.onHeaderBlock(streamId, endStream, block, selfDependent);
-        this.headerBlock = { streamId, endStream, parts: [Buffer.from(block)], length: block.length, frames: 0, selfDependent };
+        this.headerBlock = {
+          streamId,
+          endStream,
+          parts: [Buffer.from(block)],
+          length: block.length,
+          frames: 0,
+          selfDependent,
+        };
         return;
       }
       case FrameType.CONTINUATION: {
         const hb = this.headerBlock;
-        if (!hb || hb.streamId !== streamId) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "CONTINUATION without a header block to continue");
+        if (!hb || hb.streamId !== streamId)
+          throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "CONTINUATION without a header block to continue");
         // CONTINUATION flood (CVE-2024-27316): frames are counted, not only bytes, so empty
         // frames cannot keep a block open for ever.
         if (++hb.frames > this.maxContinuationFrames) {
-          throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, `over ${this.maxContinuationFrames} CONTINUATION frames in one header block`);
+          throw new ConnectionError(
+            ErrorCode.ENHANCE_YOUR_CALM,
+            `over ${this.maxContinuationFrames} CONTINUATION frames in one header block`,
+          );
         }
         hb.parts.push(Buffer.from(payload));
         hb.length += payload.length;
         // HPACK can shrink a list but not by much: a block this large cannot fit the list limit.
-        if (hb.length > 2 * this.opts.maxHeaderListBytes + 65536) throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, `a header block over ${hb.length} bytes`);
+        if (hb.length > 2 * this.opts.maxHeaderListBytes + 65536)
+          throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, `a header block over ${hb.length} bytes`);
         if (flags & Flag.END_HEADERS) {
           this.headerBlock = undefined;
           this.onHeaderBlock(streamId, hb.endStream, Buffer.concat(hb.parts, hb.length), hb.selfDependent);
@@ -561,7 +600,8 @@ export abstract class H2Connection {
         if (streamId === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "PRIORITY on stream 0");
         if (payload.length !== 5) throw new StreamError(ErrorCode.FRAME_SIZE_ERROR, "PRIORITY of the wrong size");
         this.calm(this.emptyBucket, "frames that carry nothing (PRIORITY)");
-        if ((payload.readUInt32BE(0) & 0x7fffffff) === streamId) throw new StreamError(ErrorCode.PROTOCOL_ERROR, `stream ${streamId} depends on itself`);
+        if ((payload.readUInt32BE(0) & 0x7fffffff) === streamId)
+          throw new StreamError(ErrorCode.PROTOCOL_ERROR, `stream ${streamId} depends on itself`);
         return;
       case FrameType.RST_STREAM: {
         if (payload.length !== 4) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "RST_STREAM of the wrong size");
@@ -570,7 +610,8 @@ export abstract class H2Connection {
         this.calm(this.resetBucket, "RST_STREAM frames (rapid reset)");
         const s = this.streams.get(streamId);
         if (!s) {
-          if (this.isIdle(streamId)) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `RST_STREAM on idle stream ${streamId}`);
+          if (this.isIdle(streamId))
+            throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `RST_STREAM on idle stream ${streamId}`);
           return; // a stream already closed: allowed (§5.1)
         }
         const code = payload.readUInt32BE(0);
@@ -593,7 +634,11 @@ export abstract class H2Connection {
         if (streamId !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "GOAWAY on a stream");
         if (payload.length < 8) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "GOAWAY too short");
         this.draining = true;
-        this.onGoaway(payload.readUInt32BE(0) & 0x7fffffff, payload.readUInt32BE(4), payload.toString("utf8", 8, Math.min(payload.length, 8 + 1024)));
+        this.onGoaway(
+          payload.readUInt32BE(0) & 0x7fffffff,
+          payload.readUInt32BE(4),
+          payload.toString("utf8", 8, Math.min(payload.length, 8 + 1024)),
+        );
         this.endIfIdle();
         return;
       }
@@ -612,7 +657,8 @@ export abstract class H2Connection {
     // The connection window reopens as DATA is taken in: what streams hold for incomplete
     // messages is bounded by maxBufferedRecvBytes instead, which cannot deadlock.
     this.connRecvUnacked += payload.length;
-    if (this.connRecvUnacked > this.opts.connectionWindow) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "the peer overran the connection window");
+    if (this.connRecvUnacked > this.opts.connectionWindow)
+      throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "the peer overran the connection window");
     if (this.connRecvUnacked >= this.opts.connectionWindow / 2) {
       this.writeControl(windowUpdateFrame(0, this.connRecvUnacked));
       this.connRecvUnacked = 0;
@@ -630,7 +676,8 @@ export abstract class H2Connection {
     if (s.remoteEnded) throw new StreamError(ErrorCode.STREAM_CLOSED, `DATA after END_STREAM on stream ${streamId}`);
     if (!s.headersSeen) throw new StreamError(ErrorCode.PROTOCOL_ERROR, `DATA before HEADERS on stream ${streamId}`);
     s.recvUnacked += payload.length;
-    if (s.recvUnacked > this.opts.streamWindow) throw new StreamError(ErrorCode.FLOW_CONTROL_ERROR, "the peer overran the stream window");
+    if (s.recvUnacked > this.opts.streamWindow)
+      throw new StreamError(ErrorCode.FLOW_CONTROL_ERROR, "the peer overran the stream window");
     if (!end && s.recvUnacked >= this.opts.streamWindow / 2) {
       this.writeControl(windowUpdateFrame(s.id, s.recvUnacked));
       s.recvUnacked = 0;
@@ -643,7 +690,10 @@ export abstract class H2Connection {
       s.recvHeld += data.length;
       this.recvHeld += data.length;
       if (this.recvHeld > this.limits.maxBufferedRecvBytes) {
-        throw new StreamError(ErrorCode.REFUSED_STREAM, `over ${this.limits.maxBufferedRecvBytes} bytes of incomplete messages buffered on the connection`);
+        throw new StreamError(
+          ErrorCode.REFUSED_STREAM,
+          `over ${this.limits.maxBufferedRecvBytes} bytes of incomplete messages buffered on the connection`,
+        );
       }
     }
     s.handler.onData(data, end);
@@ -672,14 +722,19 @@ export abstract class H2Connection {
       }
       const resetByUs = this.closedStreams.get(streamId);
       if (resetByUs === true) return; // late headers of a stream we reset
-      if (resetByUs === false) throw new ConnectionError(ErrorCode.STREAM_CLOSED, `HEADERS on closed stream ${streamId}`);
-      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `HEADERS on stream ${streamId}, not above the last stream id`);
+      if (resetByUs === false)
+        throw new ConnectionError(ErrorCode.STREAM_CLOSED, `HEADERS on closed stream ${streamId}`);
+      throw new ConnectionError(
+        ErrorCode.PROTOCOL_ERROR,
+        `HEADERS on stream ${streamId}, not above the last stream id`,
+      );
     }
     if (selfDependent) throw new StreamError(ErrorCode.PROTOCOL_ERROR, `stream ${streamId} depends on itself`);
     if (s.remoteEnded) throw new StreamError(ErrorCode.STREAM_CLOSED, `HEADERS after END_STREAM on stream ${streamId}`);
     const problem = this.checkFields(s, fields, endStream);
     if (problem === null) return; // an interim (1xx) response
-    if (problem) throw new StreamError(ErrorCode.PROTOCOL_ERROR, `malformed header block on stream ${streamId}: ${problem}`);
+    if (problem)
+      throw new StreamError(ErrorCode.PROTOCOL_ERROR, `malformed header block on stream ${streamId}: ${problem}`);
     s.headersSeen = true;
     if (endStream) s.remoteEnded = true;
     s.handler.onHeaders(fields, endStream);
@@ -717,17 +772,23 @@ export abstract class H2Connection {
           this.peerMaxStreams = value;
           break;
         case Setting.INITIAL_WINDOW_SIZE: {
-          if (value > MAX_WINDOW) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "SETTINGS_INITIAL_WINDOW_SIZE above 2^31-1");
+          if (value > MAX_WINDOW)
+            throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "SETTINGS_INITIAL_WINDOW_SIZE above 2^31-1");
           const delta = value - this.peerInitialWindow;
           this.peerInitialWindow = value;
           for (const s of this.streams.values()) {
             s.sendWindow += delta;
-            if (s.sendWindow > MAX_WINDOW) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, `SETTINGS_INITIAL_WINDOW_SIZE takes stream ${s.id}'s window above 2^31-1`);
+            if (s.sendWindow > MAX_WINDOW)
+              throw new ConnectionError(
+                ErrorCode.FLOW_CONTROL_ERROR,
+                `SETTINGS_INITIAL_WINDOW_SIZE takes stream ${s.id}'s window above 2^31-1`,
+              );
           }
           break;
         }
         case Setting.MAX_FRAME_SIZE:
-          if (value < DEFAULT_MAX_FRAME || value > 0xffffff) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `SETTINGS_MAX_FRAME_SIZE ${value} out of range`);
+          if (value < DEFAULT_MAX_FRAME || value > 0xffffff)
+            throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `SETTINGS_MAX_FRAME_SIZE ${value} out of range`);
           this.peerMaxFrame = value;
           break;
         default:
@@ -750,17 +811,20 @@ export abstract class H2Connection {
     if (streamId === 0) {
       if (inc === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "WINDOW_UPDATE of 0 on the connection");
       this.connSendWindow += inc;
-      if (this.connSendWindow > MAX_WINDOW) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "connection window above 2^31-1");
+      if (this.connSendWindow > MAX_WINDOW)
+        throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "connection window above 2^31-1");
       for (const s of [...this.blocked]) this.pump(s);
       return;
     }
     const s = this.streams.get(streamId);
     if (!s) {
-      if (this.isIdle(streamId)) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `WINDOW_UPDATE on idle stream ${streamId}`);
+      if (this.isIdle(streamId))
+        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `WINDOW_UPDATE on idle stream ${streamId}`);
       return; // a closed stream: allowed (§5.1)
     }
     if (inc === 0) throw new StreamError(ErrorCode.PROTOCOL_ERROR, "WINDOW_UPDATE of 0");
-    if (s.sendWindow + inc > MAX_WINDOW) throw new StreamError(ErrorCode.FLOW_CONTROL_ERROR, "WINDOW_UPDATE takes the stream window above 2^31-1");
+    if (s.sendWindow + inc > MAX_WINDOW)
+      throw new StreamError(ErrorCode.FLOW_CONTROL_ERROR, "WINDOW_UPDATE takes the stream window above 2^31-1");
     s.sendWindow += inc;
     if (this.blocked.has(s)) this.pump(s);
   }
@@ -774,4 +838,3 @@ export abstract class H2Connection {
     return s;
   }
 }
-

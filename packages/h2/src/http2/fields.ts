@@ -19,7 +19,8 @@ const REQUEST_PSEUDO = new Set([":method", ":scheme", ":authority", ":path"]);
 
 function regularFieldProblem(name: string, value: string, badValue = BAD_VALUE): string | undefined {
   if (name === "") return "an empty field name";
-  if (BAD_NAME_CHAR.test(name) || name.includes(":")) return `field name ${JSON.stringify(name)} is not lowercase token characters`;
+  if (BAD_NAME_CHAR.test(name) || name.includes(":"))
+    return `field name ${JSON.stringify(name)} is not lowercase token characters`;
   if (badValue.test(value)) return `field ${name} has a value with NUL, CR, LF, or whitespace at an end`;
   if (CONNECTION_SPECIFIC.has(name)) return `connection-specific field ${name}`;
   if (name === "te" && value !== "trailers") return `te: ${JSON.stringify(value)} (only "trailers" is allowed)`;

@@ -5,7 +5,7 @@
 
 export const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
 
-export const enum FrameType {
+export enum FrameType {
   DATA = 0x0,
   HEADERS = 0x1,
   PRIORITY = 0x2,
@@ -18,7 +18,7 @@ export const enum FrameType {
   CONTINUATION = 0x9,
 }
 
-export const enum Flag {
+export enum Flag {
   END_STREAM = 0x1,
   ACK = 0x1,
   END_HEADERS = 0x4,
@@ -49,7 +49,7 @@ export function errorCodeName(code: number): string {
   return `0x${code.toString(16)}`;
 }
 
-export const enum Setting {
+export enum Setting {
   HEADER_TABLE_SIZE = 0x1,
   ENABLE_PUSH = 0x2,
   MAX_CONCURRENT_STREAMS = 0x3,
@@ -103,7 +103,12 @@ export class FrameReader {
       const n = Math.min(this.dataLeft, chunk.length);
       this.dataLeft -= n;
       const last = this.dataLeft === 0;
-      this.onFrame(FrameType.DATA, last ? this.dataFlags : this.dataFlags & ~Flag.END_STREAM, this.dataStream, chunk.subarray(0, n));
+      this.onFrame(
+        FrameType.DATA,
+        last ? this.dataFlags : this.dataFlags & ~Flag.END_STREAM,
+        this.dataStream,
+        chunk.subarray(0, n),
+      );
       if (n === chunk.length) return;
       chunk = chunk.subarray(n);
     }
@@ -119,7 +124,11 @@ export class FrameReader {
     this.need = FRAME_HEADER;
     while (chunk.length - off >= FRAME_HEADER) {
       const len = (chunk[off] << 16) | (chunk[off + 1] << 8) | chunk[off + 2];
-      if (len > this.maxFrameSize) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, `a frame of ${len} bytes exceeds SETTINGS_MAX_FRAME_SIZE ${this.maxFrameSize}`);
+      if (len > this.maxFrameSize)
+        throw new ConnectionError(
+          ErrorCode.FRAME_SIZE_ERROR,
+          `a frame of ${len} bytes exceeds SETTINGS_MAX_FRAME_SIZE ${this.maxFrameSize}`,
+        );
       const type = chunk[off + 3];
       const flags = chunk[off + 4];
       const streamId = chunk.readUInt32BE(off + 5) & 0x7fffffff;
@@ -151,7 +160,14 @@ export function frameHeader(length: number, type: number, flags: number, streamI
   return h;
 }
 
-export function writeFrameHeader(buf: Buffer, off: number, length: number, type: number, flags: number, streamId: number): void {
+export function writeFrameHeader(
+  buf: Buffer,
+  off: number,
+  length: number,
+  type: number,
+  flags: number,
+  streamId: number,
+): void {
   buf[off] = (length >>> 16) & 0xff;
   buf[off + 1] = (length >>> 8) & 0xff;
   buf[off + 2] = length & 0xff;
@@ -208,7 +224,8 @@ export function unpad(type: number, flags: number, payload: Buffer): Buffer {
   let start = 0;
   let end = payload.length;
   if (flags & Flag.PADDED) {
-    if (payload.length < 1) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "a padded frame without its pad length");
+    if (payload.length < 1)
+      throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "a padded frame without its pad length");
     end -= payload[0];
     start = 1;
   }

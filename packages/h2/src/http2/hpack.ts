@@ -127,23 +127,263 @@ for (let i = STATIC_COUNT; i >= 1; i--) STATIC_NAME.set(STATIC[i][0], i);
 
 // prettier-ignore
 const HUFFMAN_LENGTHS = [
-  13, 23, 28, 28, 28, 28, 28, 28, 28, 24, 30, 28, 28, 30, 28, 28, //   0
-  28, 28, 28, 28, 28, 28, 30, 28, 28, 28, 28, 28, 28, 28, 28, 28, //  16
-   6, 10, 10, 12, 13,  6,  8, 11, 10, 10,  8, 11,  8,  6,  6,  6, //  32 ' '
-   5,  5,  5,  6,  6,  6,  6,  6,  6,  6,  7,  8, 15,  6, 12, 10, //  48 '0'
-  13,  6,  7,  7,  7,  7,  7,  7,  7,  7,  7,  7,  7,  7,  7,  7, //  64 '@'
-   7,  7,  7,  7,  7,  7,  7,  7,  8,  7,  8, 13, 19, 13, 14,  6, //  80 'P'
-  15,  5,  6,  5,  6,  5,  6,  6,  6,  5,  7,  7,  6,  6,  6,  5, //  96 '`'
-   6,  7,  6,  5,  5,  6,  7,  7,  7,  7,  7, 15, 11, 14, 13, 28, // 112 'p'
-  20, 22, 20, 20, 22, 22, 22, 23, 22, 23, 23, 23, 23, 23, 24, 23, // 128
-  24, 24, 22, 23, 24, 23, 23, 23, 23, 21, 22, 23, 22, 23, 23, 24, // 144
-  22, 21, 20, 22, 22, 23, 23, 21, 23, 22, 22, 24, 21, 22, 23, 23, // 160
-  21, 21, 22, 21, 23, 22, 23, 23, 20, 22, 22, 22, 23, 22, 22, 23, // 176
-  26, 26, 20, 19, 22, 23, 22, 25, 26, 26, 26, 27, 27, 26, 24, 25, // 192
-  19, 21, 26, 27, 27, 26, 27, 24, 21, 21, 26, 26, 28, 27, 27, 27, // 208
-  20, 24, 20, 21, 22, 21, 21, 23, 22, 22, 25, 25, 24, 24, 26, 23, // 224
-  26, 27, 26, 26, 27, 27, 27, 27, 27, 28, 27, 27, 27, 27, 27, 26, // 240
-  30,                                                             // EOS
+  13,
+  23,
+  28,
+  28,
+  28,
+  28,
+  28,
+  28,
+  28,
+  24,
+  30,
+  28,
+  28,
+  30,
+  28,
+  28, //   0
+  28,
+  28,
+  28,
+  28,
+  28,
+  28,
+  30,
+  28,
+  28,
+  28,
+  28,
+  28,
+  28,
+  28,
+  28,
+  28, //  16
+  6,
+  10,
+  10,
+  12,
+  13,
+  6,
+  8,
+  11,
+  10,
+  10,
+  8,
+  11,
+  8,
+  6,
+  6,
+  6, //  32 ' '
+  5,
+  5,
+  5,
+  6,
+  6,
+  6,
+  6,
+  6,
+  6,
+  6,
+  7,
+  8,
+  15,
+  6,
+  12,
+  10, //  48 '0'
+  13,
+  6,
+  7,
+  7,
+  7,
+  7,
+  7,
+  7,
+  7,
+  7,
+  7,
+  7,
+  7,
+  7,
+  7,
+  7, //  64 '@'
+  7,
+  7,
+  7,
+  7,
+  7,
+  7,
+  7,
+  7,
+  8,
+  7,
+  8,
+  13,
+  19,
+  13,
+  14,
+  6, //  80 'P'
+  15,
+  5,
+  6,
+  5,
+  6,
+  5,
+  6,
+  6,
+  6,
+  5,
+  7,
+  7,
+  6,
+  6,
+  6,
+  5, //  96 '`'
+  6,
+  7,
+  6,
+  5,
+  5,
+  6,
+  7,
+  7,
+  7,
+  7,
+  7,
+  15,
+  11,
+  14,
+  13,
+  28, // 112 'p'
+  20,
+  22,
+  20,
+  20,
+  22,
+  22,
+  22,
+  23,
+  22,
+  23,
+  23,
+  23,
+  23,
+  23,
+  24,
+  23, // 128
+  24,
+  24,
+  22,
+  23,
+  24,
+  23,
+  23,
+  23,
+  23,
+  21,
+  22,
+  23,
+  22,
+  23,
+  23,
+  24, // 144
+  22,
+  21,
+  20,
+  22,
+  22,
+  23,
+  23,
+  21,
+  23,
+  22,
+  22,
+  24,
+  21,
+  22,
+  23,
+  23, // 160
+  21,
+  21,
+  22,
+  21,
+  23,
+  22,
+  23,
+  23,
+  20,
+  22,
+  22,
+  22,
+  23,
+  22,
+  22,
+  23, // 176
+  26,
+  26,
+  20,
+  19,
+  22,
+  23,
+  22,
+  25,
+  26,
+  26,
+  26,
+  27,
+  27,
+  26,
+  24,
+  25, // 192
+  19,
+  21,
+  26,
+  27,
+  27,
+  26,
+  27,
+  24,
+  21,
+  21,
+  26,
+  26,
+  28,
+  27,
+  27,
+  27, // 208
+  20,
+  24,
+  20,
+  21,
+  22,
+  21,
+  21,
+  23,
+  22,
+  22,
+  25,
+  25,
+  24,
+  24,
+  26,
+  23, // 224
+  26,
+  27,
+  26,
+  26,
+  27,
+  27,
+  27,
+  27,
+  27,
+  28,
+  27,
+  27,
+  27,
+  27,
+  27,
+  26, // 240
+  30, // EOS
 ];
 const EOS = 256;
 
@@ -363,7 +603,9 @@ export class HpackDecoder {
    * throws HeaderListTooLargeError, but only after the whole block was processed so the dynamic table stays in sync.
    */
   decode(block: Uint8Array, maxListBytes = Infinity): HeaderField[] {
-    const buf = (Buffer.isBuffer(block) ? block : Buffer.from(block.buffer, block.byteOffset, block.byteLength)) as Latin1Buffer;
+    const buf = (
+      Buffer.isBuffer(block) ? block : Buffer.from(block.buffer, block.byteOffset, block.byteLength)
+    ) as Latin1Buffer;
     const end = buf.length;
     const fields: HeaderField[] = [];
     let listSize = 0;
@@ -380,7 +622,8 @@ export class HpackDecoder {
         // §4.2: size updates may only lead the block (several may: lowest first, then final).
         if (listSize !== 0) throw new HpackError("dynamic table size update after a header field");
         const size = this.int(buf, 0x1f);
-        if (size > this.maxTableSize) throw new HpackError(`dynamic table size update to ${size} above the limit of ${this.maxTableSize}`);
+        if (size > this.maxTableSize)
+          throw new HpackError(`dynamic table size update to ${size} above the limit of ${this.maxTableSize}`);
         this.table.resize(size);
         continue;
       } else {
@@ -576,9 +819,13 @@ export class HpackEncoder {
       }
 
       let mode = NAME_MODE.get(name) ?? (name.endsWith("-bin") ? WITHOUT_INDEXING : WITH_INDEXING);
-      if (mode === WITH_INDEXING && name.length + value.length + ENTRY_OVERHEAD > indexableSize) mode = WITHOUT_INDEXING;
+      if (mode === WITH_INDEXING && name.length + value.length + ENTRY_OVERHEAD > indexableSize)
+        mode = WITHOUT_INDEXING;
 
-      pos = mode === WITH_INDEXING ? writeInt(buf, pos, WITH_INDEXING, 0x3f, nameIndex) : writeInt(buf, pos, mode, 0x0f, nameIndex);
+      pos =
+        mode === WITH_INDEXING
+          ? writeInt(buf, pos, WITH_INDEXING, 0x3f, nameIndex)
+          : writeInt(buf, pos, mode, 0x0f, nameIndex);
       if (nameIndex === 0) pos = writeString(buf, pos, name);
       pos = writeString(buf, pos, value);
       // After writing: the decoder resolves a name index before adding, and so must we.

@@ -35,9 +35,13 @@ export class H2ServerConnection extends H2Connection {
   protected onPeerStream(id: number, fields: HeaderField[], endStream: boolean): void {
     if (this.draining) throw new StreamError(ErrorCode.REFUSED_STREAM, "the server is going away");
     if (this.streams.size >= this.limits.maxConcurrentStreams) {
-      throw new StreamError(ErrorCode.REFUSED_STREAM, `over SETTINGS_MAX_CONCURRENT_STREAMS ${this.limits.maxConcurrentStreams}`);
+      throw new StreamError(
+        ErrorCode.REFUSED_STREAM,
+        `over SETTINGS_MAX_CONCURRENT_STREAMS ${this.limits.maxConcurrentStreams}`,
+      );
     }
-    if (this.sendBacklogged) throw new StreamError(ErrorCode.REFUSED_STREAM, "too many response bytes waiting for the client to read");
+    if (this.sendBacklogged)
+      throw new StreamError(ErrorCode.REFUSED_STREAM, "too many response bytes waiting for the client to read");
     const problem = requestFieldsProblem(fields);
     if (problem) throw new StreamError(ErrorCode.PROTOCOL_ERROR, `malformed request on stream ${id}: ${problem}`);
     const s = this.newStream(id);

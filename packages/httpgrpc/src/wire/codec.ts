@@ -105,7 +105,10 @@ function finishFrame(buf: Buffer, framed: boolean): Buffer {
 }
 
 /** HTTPRequest → wire bytes, after a gRPC message prefix when framed. */
-export function encodeHTTPRequest(m: { method: string; url: string; headers: readonly HeaderLike[]; body: Uint8Array }, framed = true): Buffer {
+export function encodeHTTPRequest(
+  m: { method: string; url: string; headers: readonly HeaderLike[]; body: Uint8Array },
+  framed = true,
+): Buffer {
   const hs = sizeHeaders(m.headers);
   const ml = m.method === "" ? 0 : Buffer.byteLength(m.method);
   const ul = m.url === "" ? 0 : Buffer.byteLength(m.url);
@@ -124,7 +127,10 @@ export function encodeHTTPRequest(m: { method: string; url: string; headers: rea
 }
 
 /** HTTPResponse → wire bytes, after a gRPC message prefix when framed. */
-export function encodeHTTPResponse(m: { Code: number; headers: readonly HeaderLike[]; body: Uint8Array }, framed = true): Buffer {
+export function encodeHTTPResponse(
+  m: { Code: number; headers: readonly HeaderLike[]; body: Uint8Array },
+  framed = true,
+): Buffer {
   return encodeResponse(m, framed, Infinity)[0];
 }
 
@@ -132,11 +138,18 @@ export function encodeHTTPResponse(m: { Code: number; headers: readonly HeaderLi
  * As encodeHTTPResponse(), framed, in pieces: a body of `inlineMax` bytes or more is not copied
  * but returned as a second piece (the body is the last field), to be written as it is.
  */
-export function encodeHTTPResponsePieces(m: { Code: number; headers: readonly HeaderLike[]; body: Uint8Array }, inlineMax = 16 * 1024): Buffer[] {
+export function encodeHTTPResponsePieces(
+  m: { Code: number; headers: readonly HeaderLike[]; body: Uint8Array },
+  inlineMax = 16 * 1024,
+): Buffer[] {
   return encodeResponse(m, true, inlineMax);
 }
 
-function encodeResponse(m: { Code: number; headers: readonly HeaderLike[]; body: Uint8Array }, framed: boolean, inlineMax: number): Buffer[] {
+function encodeResponse(
+  m: { Code: number; headers: readonly HeaderLike[]; body: Uint8Array },
+  framed: boolean,
+  inlineMax: number,
+): Buffer[] {
   const hs = sizeHeaders(m.headers);
   const bl = m.body.byteLength;
   const size = (m.Code !== 0 ? 1 + varintSize(m.Code) : 0) + hs.total + (bl ? 1 + varintSize(bl) + bl : 0);
@@ -246,7 +259,13 @@ function readHeader(r: Reader, end: number): Header {
 /** Wire bytes → HTTPRequest. Throws on malformed input. */
 export function decodeHTTPRequest(bytes: Uint8Array): HTTPRequest {
   const r = new Reader(bytes);
-  const m: HTTPRequest = { $typeName: "httpgrpc.HTTPRequest", method: "", url: "", headers: [], body: new Uint8Array(0) };
+  const m: HTTPRequest = {
+    $typeName: "httpgrpc.HTTPRequest",
+    method: "",
+    url: "",
+    headers: [],
+    body: new Uint8Array(0),
+  };
   while (r.pos < r.end) {
     const tag = r.varint();
     const field = tag >>> 3;
@@ -293,7 +312,10 @@ export function decodeHTTPResponse(bytes: Uint8Array): HTTPResponse {
  * before it lies in the first piece, as every known encoder writes it (fields in number order);
  * returns undefined otherwise, for the caller to join the pieces and use decodeHTTPResponse.
  */
-export function decodeHTTPResponsePieces(pieces: readonly Buffer[], total: number): { resp: HTTPResponse; body: Buffer[] } | undefined {
+export function decodeHTTPResponsePieces(
+  pieces: readonly Buffer[],
+  total: number,
+): { resp: HTTPResponse; body: Buffer[] } | undefined {
   if (pieces.length === 0) return undefined;
   const first = pieces[0];
   const r = new Reader(first);

@@ -20,7 +20,8 @@ const IDEMPOTENT_RETRY_CODES = new Set([Code.Unavailable, Code.Aborted, Code.Res
  */
 export function isRetryable(method: DescMethod, code: Code): boolean {
   if (code === Code.Unavailable) return true;
-  const idempotent = method.idempotency === Idempotency.IDEMPOTENT || method.idempotency === Idempotency.NO_SIDE_EFFECTS;
+  const idempotent =
+    method.idempotency === Idempotency.IDEMPOTENT || method.idempotency === Idempotency.NO_SIDE_EFFECTS;
   return idempotent && IDEMPOTENT_RETRY_CODES.has(code);
 }
 

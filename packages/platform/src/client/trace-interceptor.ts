@@ -15,10 +15,18 @@ import type { Protocol } from "./options.js";
 export function clientTraceInterceptor(protocol: Protocol, baseUrl: string, parentOf: () => Context): Interceptor {
   const system = protocol === "connect" ? "connect_rpc" : "grpc";
   const url = new URL(baseUrl);
-  const attributes = { "server.address": url.hostname, "server.port": Number(url.port || (url.protocol === "https:" ? 443 : 80)) };
+  const attributes = {
+    "server.address": url.hostname,
+    "server.port": Number(url.port || (url.protocol === "https:" ? 443 : 80)),
+  };
   return (next) => async (req) => {
     const parent = parentOf();
-    const rpc = observeClientCall({ system, service: req.service.typeName, method: req.method.name, attributes }, req.header, headersSetter, parent);
+    const rpc = observeClientCall(
+      { system, service: req.service.typeName, method: req.method.name, attributes },
+      req.header,
+      headersSetter,
+      parent,
+    );
     const served = parent.getValue(TRACE_CONTEXT) as TraceContext | undefined;
     if (served && !req.header.has("x-request-id")) req.header.set("x-request-id", served.requestId);
     const fail = (err: unknown) => rpc.end(ConnectError.from(err, Code.Unknown).code, err);
@@ -33,6 +41,9 @@ export function clientTraceInterceptor(protocol: Protocol, baseUrl: string, pare
       rpc.end(0);
       return res;
     }
-    return { ...res, message: hookStream(res.message, { onEnd: (err) => (err === undefined ? rpc.end(0) : fail(err)) }) };
+    return {
+      ...res,
+      message: hookStream(res.message, { onEnd: (err) => (err === undefined ? rpc.end(0) : fail(err)) }),
+    };
   };
 }

@@ -12,7 +12,9 @@ export interface CorsOptions {
 }
 
 // Connect's lists, plus what the platform's client and interceptors send and answer.
-const ALLOWED_HEADERS = [...connectCors.allowedHeaders, "Authorization", "Traceparent", "X-Request-Id", "Service"].join(", ");
+const ALLOWED_HEADERS = [...connectCors.allowedHeaders, "Authorization", "Traceparent", "X-Request-Id", "Service"].join(
+  ", ",
+);
 const EXPOSED_HEADERS = [...connectCors.exposedHeaders, "X-Request-Id"].join(", ");
 const ALLOWED_METHODS = connectCors.allowedMethods.join(", ");
 

@@ -4,7 +4,12 @@ import type * as net from "node:net";
 import type { DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter, Interceptor, ServiceImpl } from "@connectrpc/connect";
 import { createHealthService, Health, HealthStatusRegistry, ServingStatus } from "@acme/grpc-health";
-import { createMonitoringService, DependencyMonitor, MonitoringService, type DependencyMonitorOptions } from "@acme/monitoring";
+import {
+  createMonitoringService,
+  DependencyMonitor,
+  MonitoringService,
+  type DependencyMonitorOptions,
+} from "@acme/monitoring";
 import { authDecider, authInterceptor, type AuthOptions } from "./interceptors/auth-interceptor.js";
 import { deadlineInterceptor } from "./interceptors/deadline-interceptor.js";
 import { drainInterceptor } from "./interceptors/drain-interceptor.js";
@@ -148,7 +153,10 @@ export function createServer(options: CreateServerOptions = {}): PlatformServer 
   const monitoring =
     options.monitoring instanceof DependencyMonitor
       ? options.monitoring
-      : new DependencyMonitor({ ...options.monitoring, health: options.monitoring?.tieToHealth === false ? undefined : health });
+      : new DependencyMonitor({
+          ...options.monitoring,
+          health: options.monitoring?.tieToHealth === false ? undefined : health,
+        });
   const registrations = typeof options.services === "function" ? [] : (options.services ?? []);
   let draining = false;
 
@@ -159,7 +167,9 @@ export function createServer(options: CreateServerOptions = {}): PlatformServer 
     errorInterceptor(logger),
     deadlineInterceptor(options.defaultTimeoutMs === false ? undefined : (options.defaultTimeoutMs ?? 30_000)),
     ...(options.auth ? [authInterceptor(options.auth, logger)] : []),
-    ...(options.validate === false ? [] : [validationInterceptor(options.validate === true ? undefined : options.validate, true)]),
+    ...(options.validate === false
+      ? []
+      : [validationInterceptor(options.validate === true ? undefined : options.validate, true)]),
     ...(options.interceptors ?? []),
   ];
 
@@ -167,7 +177,9 @@ export function createServer(options: CreateServerOptions = {}): PlatformServer 
   const decompressedMaxBytes = options.decompressedMaxBytes ?? DEFAULT_DECOMPRESSED_MAX_BYTES;
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
   const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
-  const http2Settings = { settings: { maxConcurrentStreams: options.maxConcurrentStreams ?? DEFAULT_MAX_CONCURRENT_STREAMS } };
+  const http2Settings = {
+    settings: { maxConcurrentStreams: options.maxConcurrentStreams ?? DEFAULT_MAX_CONCURRENT_STREAMS },
+  };
 
   const rpcHandler = rpcAdapter({
     interceptors,
@@ -206,7 +218,10 @@ export function createServer(options: CreateServerOptions = {}): PlatformServer 
   let listener: net.Server;
   let http1: http.Server | undefined;
   if (options.tls) {
-    const secure = http2.createSecureServer({ allowHTTP1: true, handshakeTimeout: handshakeTimeoutMs, ...http2Settings, ...options.tls }, handler);
+    const secure = http2.createSecureServer(
+      { allowHTTP1: true, handshakeTimeout: handshakeTimeoutMs, ...http2Settings, ...options.tls },
+      handler,
+    );
     secure.on("secureConnection", tagRawSocket);
     secure.on("session", (s: http2.Http2Session) => {
       track(sessions, s);
@@ -249,7 +264,11 @@ export function createServer(options: CreateServerOptions = {}): PlatformServer 
           const addr = listener.address() as net.AddressInfo;
           const shownHost = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
           logger.info("listening", { port: addr.port, host: addr.address, tls: !!options.tls });
-          resolve({ port: addr.port, host: addr.address, url: `${options.tls ? "https" : "http"}://${shownHost}:${addr.port}` });
+          resolve({
+            port: addr.port,
+            host: addr.address,
+            url: `${options.tls ? "https" : "http"}://${shownHost}:${addr.port}`,
+          });
         });
       });
     },

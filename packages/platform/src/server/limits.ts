@@ -25,7 +25,10 @@ export function boundedCompressions(maxBytes: number): Compression[] {
       c.decompress(bytes, maxBytes).catch((err: unknown) => {
         const e = ConnectError.from(err);
         if (e.code !== Code.ResourceExhausted) throw e;
-        throw new ConnectError(`message is larger than ${maxBytes} bytes (decompressedMaxBytes) after ${c.name} decompression`, Code.ResourceExhausted);
+        throw new ConnectError(
+          `message is larger than ${maxBytes} bytes (decompressedMaxBytes) after ${c.name} decompression`,
+          Code.ResourceExhausted,
+        );
       }),
   }));
 }
@@ -90,7 +93,12 @@ export function closeWhenIdle(session: http2.Http2Session, handshakeTimeoutMs: n
  * still sends is read and dropped, up to `maxBytes` or `lingerMs`, until it closes.
  * (The same as @acme/httpgrpc's forwarder does for its 413.)
  */
-export function closeAfterUnreadBody(req: http.IncomingMessage, res: http.ServerResponse, maxBytes: number, lingerMs = 2_000): void {
+export function closeAfterUnreadBody(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  maxBytes: number,
+  lingerMs = 2_000,
+): void {
   if (!res.headersSent) res.setHeader("connection", "close");
   const socket = req.socket;
   socket.destroySoon = () => {

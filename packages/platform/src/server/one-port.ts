@@ -5,7 +5,10 @@ import * as net from "node:net";
 /** The first bytes of every HTTP/2 connection with prior knowledge (RFC 9113 §3.4). */
 export const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
-type Handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => void;
+type Handler = (
+  req: http.IncomingMessage | http2.Http2ServerRequest,
+  res: http.ServerResponse | http2.Http2ServerResponse,
+) => void;
 
 export interface OnePortServers {
   listener: net.Server;
@@ -34,7 +37,10 @@ export function createOnePortServers(
     },
     handler as http.RequestListener,
   );
-  const h2 = http2.createServer(http2Options, handler as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void);
+  const h2 = http2.createServer(
+    http2Options,
+    handler as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
+  );
   const listener = net.createServer((socket) => {
     let seen = Buffer.alloc(0);
     const handshake = setTimeout(() => socket.destroy(), handshakeTimeoutMs);

@@ -1,6 +1,13 @@
 import type * as http from "node:http";
 import type * as http2 from "node:http2";
-import { Code, ConnectError, createConnectRouter, createContextValues, type ConnectRouter, type ConnectRouterOptions } from "@connectrpc/connect";
+import {
+  Code,
+  ConnectError,
+  createConnectRouter,
+  createContextValues,
+  type ConnectRouter,
+  type ConnectRouterOptions,
+} from "@connectrpc/connect";
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import type { UniversalServerRequest } from "@connectrpc/connect/protocol";
 import { authDecisionKey, type AuthDecision } from "./interceptors/auth-interceptor.js";
@@ -39,12 +46,18 @@ export function rpcAdapter(options: RpcAdapterOptions): (req: NodeRequest, res: 
       return;
     }
     const contextValues = createContextValues();
-    const uReq = universalRequestFromNodeRequest(req as http.IncomingMessage, res as http.ServerResponse, undefined, contextValues);
+    const uReq = universalRequestFromNodeRequest(
+      req as http.IncomingMessage,
+      res as http.ServerResponse,
+      undefined,
+      contextValues,
+    );
     const run = (r: UniversalServerRequest) =>
       uHandler(r)
         .then((uRes) => {
           // Answered before the body was read (refused, or over readMaxBytes): HTTP/1.1 closes after it.
-          if (req.httpVersionMajor === 1 && !req.complete) closeAfterUnreadBody(req as http.IncomingMessage, res as http.ServerResponse, options.readMaxBytes ?? 0);
+          if (req.httpVersionMajor === 1 && !req.complete)
+            closeAfterUnreadBody(req as http.IncomingMessage, res as http.ServerResponse, options.readMaxBytes ?? 0);
           return universalResponseToNodeResponse(uRes, res as http.ServerResponse);
         })
         .catch((reason: unknown) => {

@@ -15,9 +15,16 @@ export type { ValidatorOptions };
  * Validates messages, loading and creating the validator once: on first
  * use, or at once with `eager` (a server, so its first call does not wait).
  */
-export function lazyValidator(options: ValidatorOptions = {}, eager = false): (schema: DescMessage, message: Message) => Promise<void> {
+export function lazyValidator(
+  options: ValidatorOptions = {},
+  eager = false,
+): (schema: DescMessage, message: Message) => Promise<void> {
   let loaded: Promise<{ validator: Validator; toProto: typeof violationsToProto }> | undefined;
-  const load = () => (loaded ??= import("@bufbuild/protovalidate").then((m) => ({ validator: m.createValidator(options), toProto: m.violationsToProto })));
+  const load = () =>
+    (loaded ??= import("@bufbuild/protovalidate").then((m) => ({
+      validator: m.createValidator(options),
+      toProto: m.violationsToProto,
+    })));
   if (eager) load().catch(() => {}); // a failed load is reported by every call that waits for it
   return async (schema, message) => {
     const { validator, toProto } = await load();

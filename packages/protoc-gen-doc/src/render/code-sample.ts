@@ -44,7 +44,9 @@ export function clientSample(p: NpmPackage, service: Service): string {
       `async function* requests() {`,
       `  yield {};`,
       `}`,
-      method.responseStreaming ? `for await (const res of ${call}(requests())) {\n  console.log(res);\n}` : `const res = await ${call}(requests());\nconsole.log(res);`,
+      method.responseStreaming
+        ? `for await (const res of ${call}(requests())) {\n  console.log(res);\n}`
+        : `const res = await ${call}(requests());\nconsole.log(res);`,
     );
   } else if (method.responseStreaming) {
     lines.push(`for await (const res of ${call}({})) {`, `  console.log(res);`, `}`);

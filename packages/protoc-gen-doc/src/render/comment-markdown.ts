@@ -10,7 +10,8 @@ const md = new MarkdownIt({ html: false, linkify: true, typographer: false });
 md.linkify.set({ fuzzyLink: false, fuzzyEmail: false }).add("//", null).add("mailto:", null).add("ftp:", null);
 
 // Links from comments leave the docs: open them without handing over the opener.
-const defaultLinkOpen = md.renderer.rules.link_open ?? ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
+const defaultLinkOpen =
+  md.renderer.rules.link_open ?? ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
 md.renderer.rules.link_open = (tokens, idx, options, env, self) => {
   const href = tokens[idx].attrGet("href") ?? "";
   if (/^https?:/i.test(href)) tokens[idx].attrSet("rel", "noopener noreferrer");
@@ -34,10 +35,11 @@ export interface CommentContext {
 // most of the plugin's time). Anything that could be other Markdown (or HTML)
 // takes the full, safe path. Both paths give the same HTML for what the fast
 // one accepts (tested).
-const PLAIN = /^[\p{L}\p{N} .,;:'"()?!\/=%+\n_{}@$^#-]*$/u;
+const PLAIN = /^[\p{L}\p{N} .,;:'"()?!/=%+\n_{}@$^#-]*$/u;
 // ...except lists, setext headings and rules, indented code, bare URLs (the
 // parser links them), and "_" that could open or close emphasis.
-const PLAIN_BUT_MARKDOWN = /^\s*(\d+[.)]\s|[-+]\s|=+\s*$|-+\s*$|#)|^ {4}| {2}$|^[ \t]+$|https?:|www\.|(^|[^\p{L}\p{N}])_|_($|[^\p{L}\p{N}])/mu;
+const PLAIN_BUT_MARKDOWN =
+  /^\s*(\d+[.)]\s|[-+]\s|=+\s*$|-+\s*$|#)|^ {4}| {2}$|^[ \t]+$|https?:|www\.|(^|[^\p{L}\p{N}])_|_($|[^\p{L}\p{N}])/mu;
 // markdown-it's text escaping (it leaves ' alone), so both paths agree byte for byte.
 const TEXT_ESC: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" };
 const escapeText = (s: string) => s.replace(/[&<>"]/g, (c) => TEXT_ESC[c]);
@@ -68,19 +70,22 @@ function plainParagraphs(text: string): string | undefined {
 // [Text][google.pubsub.v1.Topic] and [google.pubsub.v1.Topic][]. The text may
 // hold code spans and line breaks. Code spans and fences are matched first so
 // that a reference inside code stays code.
-const REFERENCE = /(```[\s\S]*?```|`[^`\n]*`)|\[((?:[^\[\]`]|`[^`\n]*`)+)\]\[([A-Za-z_][\w.]*)?\]/g;
+const REFERENCE = /(```[\s\S]*?```|`[^`\n]*`)|\[((?:[^[\]`]|`[^`\n]*`)+)\]\[([A-Za-z_][\w.]*)?\]/g;
 
 /** Turns resolvable references into Markdown links, outside code spans and fences. */
 export function linkReferences(text: string, resolve: (name: string) => string | undefined): string {
   if (!text.includes("][")) return text;
-  return text.replace(REFERENCE, (whole, code: string | undefined, label: string | undefined, target: string | undefined) => {
-    if (code !== undefined || label === undefined) return whole;
-    const name = target ?? label.trim();
-    if (!/^[A-Za-z_][\w.]*$/.test(name)) return whole;
-    const href = resolve(name);
-    if (!href) return whole;
-    return `[${target ? label : `\`${label}\``}](${href})`;
-  });
+  return text.replace(
+    REFERENCE,
+    (whole, code: string | undefined, label: string | undefined, target: string | undefined) => {
+      if (code !== undefined || label === undefined) return whole;
+      const name = target ?? label.trim();
+      if (!/^[A-Za-z_][\w.]*$/.test(name)) return whole;
+      const href = resolve(name);
+      if (!href) return whole;
+      return `[${target ? label : `\`${label}\``}](${href})`;
+    },
+  );
 }
 
 /** Shifts a comment's headings so that its top one lands on `level` (at most h6). */
@@ -116,16 +121,21 @@ export function renderMarkdown(text: string, ctx: CommentContext = {}): string {
 
 /** The first sentence-ish line of a comment, as plain text, for summaries. */
 export function summaryOf(text: string): string {
-  const first = text.split(/\n\s*\n/)[0].replace(/\s+/g, " ").trim();
+  const first = text
+    .split(/\n\s*\n/)[0]
+    .replace(/\s+/g, " ")
+    .trim();
   return first.length > 200 ? `${first.slice(0, 197)}…` : first;
 }
 
 /** A comment as plain searchable text: Markdown link targets, emphasis and code marks dropped. */
 export function plainText(text: string): string {
   return text
-    .replace(REFERENCE, (whole, code: string | undefined, label: string | undefined) => (code === undefined && label !== undefined ? label : whole))
+    .replace(REFERENCE, (whole, code: string | undefined, label: string | undefined) =>
+      code === undefined && label !== undefined ? label : whole,
+    )
     .replace(/\]\([^)\s]*\)/g, "]")
-    .replace(/[`*_#>\[\]]+/g, "")
+    .replace(/[`*_#>[\]]+/g, "")
     .replace(/\s+/g, " ")
     .trim();
 }

@@ -47,13 +47,22 @@ function deprecated(d: boolean): string {
 }
 
 function message(m: Message, known: Set<string>): string[] {
-  const out = [`<a name="${anchor(m.fullName)}"></a>`, "", `### ${m.longName}`, deprecated(m.deprecated) + block(m.description), ""];
+  const out = [
+    `<a name="${anchor(m.fullName)}"></a>`,
+    "",
+    `### ${m.longName}`,
+    deprecated(m.deprecated) + block(m.description),
+    "",
+  ];
   if (m.hasFields) {
     out.push("| Field | Type | Label | Description |", "| ----- | ---- | ----- | ----------- |");
     for (const f of m.fields) {
-      const presence = f.presence === "explicit" && !f.fullType.includes(".") && !f.isoneof ? " Has explicit presence." : "";
+      const presence =
+        f.presence === "explicit" && !f.fullType.includes(".") && !f.isoneof ? " Has explicit presence." : "";
       const dflt = f.defaultValue ? ` Default: \`${f.defaultValue}\`` : "";
-      out.push(`| ${f.name} | ${fieldType(f, known)} | ${fieldLabel(f)} | ${deprecated(f.deprecated)}${cell(f.description)}${presence}${dflt} |`);
+      out.push(
+        `| ${f.name} | ${fieldType(f, known)} | ${fieldLabel(f)} | ${deprecated(f.deprecated)}${cell(f.description)}${presence}${dflt} |`,
+      );
     }
     out.push("");
   }
@@ -65,7 +74,10 @@ function extensionTable(exts: File["extensions"]): string[] {
   return [
     "| Extension | Type | Base | Number | Description |",
     "| --------- | ---- | ---- | ------ | ----------- |",
-    ...exts.map((x) => `| ${x.name} | ${x.longType} | ${x.containingLongType} | ${x.number} | ${deprecated(x.deprecated)}${cell(x.description)}${x.defaultValue ? ` Default: \`${x.defaultValue}\`` : ""} |`),
+    ...exts.map(
+      (x) =>
+        `| ${x.name} | ${x.longType} | ${x.containingLongType} | ${x.number} | ${deprecated(x.deprecated)}${cell(x.description)}${x.defaultValue ? ` Default: \`${x.defaultValue}\`` : ""} |`,
+    ),
   ];
 }
 
@@ -84,8 +96,17 @@ function enumSection(e: Enum): string[] {
 }
 
 function serviceSection(s: Service, known: Set<string>): string[] {
-  const out = [`<a name="${anchor(s.fullName)}"></a>`, "", `### ${s.longName}`, deprecated(s.deprecated) + block(s.description), ""];
-  out.push("| Method Name | Request Type | Response Type | Description |", "| ----------- | ------------ | ------------- | ------------|");
+  const out = [
+    `<a name="${anchor(s.fullName)}"></a>`,
+    "",
+    `### ${s.longName}`,
+    deprecated(s.deprecated) + block(s.description),
+    "",
+  ];
+  out.push(
+    "| Method Name | Request Type | Response Type | Description |",
+    "| ----------- | ------------ | ------------- | ------------|",
+  );
   for (const m of s.methods) {
     const req = `${m.requestStreaming ? "stream " : ""}${typeLink(m.requestLongType, m.requestFullType, known)}`;
     const res = `${m.responseStreaming ? "stream " : ""}${typeLink(m.responseLongType, m.responseFullType, known)}`;
@@ -113,16 +134,37 @@ export function renderMarkdown(model: Template): string {
   }
   out.push("", "- [Scalar Value Types](#scalar-value-types)", "", "");
   for (const f of model.files) {
-    out.push(`<a name="${anchor(f.name)}"></a>`, '<p align="right"><a href="#top">Top</a></p>', "", `## ${f.name}`, deprecated(f.deprecated) + block(f.description), "");
+    out.push(
+      `<a name="${anchor(f.name)}"></a>`,
+      '<p align="right"><a href="#top">Top</a></p>',
+      "",
+      `## ${f.name}`,
+      deprecated(f.deprecated) + block(f.description),
+      "",
+    );
     if (f.edition) out.push(`Edition ${f.edition}.`, "");
     for (const m of f.messages) out.push(...message(m, known));
     for (const e of f.enums) out.push(...enumSection(e));
-    if (f.hasExtensions) out.push(`<a name="${anchor(f.name)}-extensions"></a>`, "", "### File-level Extensions", ...extensionTable(f.extensions), "");
+    if (f.hasExtensions)
+      out.push(
+        `<a name="${anchor(f.name)}-extensions"></a>`,
+        "",
+        "### File-level Extensions",
+        ...extensionTable(f.extensions),
+        "",
+      );
     for (const s of f.services) out.push(...serviceSection(s, known));
   }
-  out.push("## Scalar Value Types", "", "| .proto Type | Notes | C++ | Java | Python | Go | C# | PHP | Ruby |", "| ----------- | ----- | --- | ---- | ------ | -- | -- | --- | ---- |");
+  out.push(
+    "## Scalar Value Types",
+    "",
+    "| .proto Type | Notes | C++ | Java | Python | Go | C# | PHP | Ruby |",
+    "| ----------- | ----- | --- | ---- | ------ | -- | -- | --- | ---- |",
+  );
   for (const s of model.scalarValueTypes) {
-    out.push(`| <a name="${s.protoType}" /> ${s.protoType} | ${s.notes} | ${s.cppType} | ${s.javaType} | ${s.pythonType} | ${s.goType} | ${s.csType} | ${s.phpType} | ${s.rubyType} |`);
+    out.push(
+      `| <a name="${s.protoType}" /> ${s.protoType} | ${s.notes} | ${s.cppType} | ${s.javaType} | ${s.pythonType} | ${s.goType} | ${s.csType} | ${s.phpType} | ${s.rubyType} |`,
+    );
   }
   return `${out.join("\n")}\n`;
 }

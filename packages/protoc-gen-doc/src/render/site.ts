@@ -46,7 +46,16 @@ function groupPackages(model: Template): PackageDocs[] {
   for (const f of model.files) {
     let p = byName.get(f.package);
     if (!p) {
-      p = { name: f.package, files: [], description: "", services: [], messages: [], enums: [], extensions: [], deprecated: true };
+      p = {
+        name: f.package,
+        files: [],
+        description: "",
+        services: [],
+        messages: [],
+        enums: [],
+        extensions: [],
+        deprecated: true,
+      };
       byName.set(f.package, p);
     }
     p.files.push(f);
@@ -117,7 +126,8 @@ function referencesOf(pkgs: PackageDocs[], symbols: SymbolTable): Map<string, Re
   };
   for (const p of pkgs) {
     for (const m of p.messages) {
-      for (const f of m.fields) add(f.ismap ? f.mapValueFullType : f.fullType, `${m.fullName}.${f.name}`, `${m.fullName}.${f.name}`);
+      for (const f of m.fields)
+        add(f.ismap ? f.mapValueFullType : f.fullType, `${m.fullName}.${f.name}`, `${m.fullName}.${f.name}`);
     }
     for (const s of p.services) {
       for (const m of s.methods) {
@@ -149,7 +159,8 @@ class Linker {
   href(fullName: string): string | undefined {
     const target = this.symbols.get(fullName);
     if (target) return this.hrefOf(target);
-    if (fullName.startsWith("google.protobuf.") && !fullName.slice(16).includes(".")) return `${WKT_DOCS}#${kebab(fullName.slice(16))}`;
+    if (fullName.startsWith("google.protobuf.") && !fullName.slice(16).includes("."))
+      return `${WKT_DOCS}#${kebab(fullName.slice(16))}`;
     if (!fullName.includes(".")) return `${this.root}scalars.html#${fullName}`;
     return undefined;
   }
@@ -205,7 +216,17 @@ function permalink(id: string, what: string): string {
 const badge = (text: string, cls = "") => `<span class="badge${cls ? ` ${cls}` : ""}">${esc(text)}</span>`;
 const deprecatedBadge = (d: boolean) => (d ? ` ${badge("deprecated", "deprecated")}` : "");
 
-function layout(o: { title: string; root: string; version: string; siteTitle: string; indexHref: string; nav: string; main: string; description?: string; page?: string }): string {
+function layout(o: {
+  title: string;
+  root: string;
+  version: string;
+  siteTitle: string;
+  indexHref: string;
+  nav: string;
+  main: string;
+  description?: string;
+  page?: string;
+}): string {
   return `<!doctype html>
 <html lang="en" data-root="${esc(o.root)}" data-version="${esc(o.version)}"${o.page ? ` data-page="${esc(o.page)}"` : ""}>
 <head>
@@ -362,7 +383,10 @@ function methodSection(s: Service, m: ServiceMethod, link: Linker): string {
   const id = `${s.fullName}.${m.name}`;
   const req = `${m.requestStreaming ? '<span class="kw">stream</span> ' : ""}${link.type(m.requestLongType, m.requestFullType)}`;
   const res = `${m.responseStreaming ? '<span class="kw">stream</span> ' : ""}${link.type(m.responseLongType, m.responseFullType)}`;
-  const idem = typeof m.options?.idempotency_level === "string" ? ` ${badge(String(m.options.idempotency_level).toLowerCase().replace(/_/g, " "), "idempotency")}` : "";
+  const idem =
+    typeof m.options?.idempotency_level === "string"
+      ? ` ${badge(String(m.options.idempotency_level).toLowerCase().replace(/_/g, " "), "idempotency")}`
+      : "";
   const http = m.http
     ? `<ul class="http" aria-label="HTTP bindings">${m.http.rules.map((r) => `<li><span class="verb">${esc(r.method)}</span> <code>${wrappable(r.pattern)}</code>${r.body ? ` <span class="hint">body: <code>${esc(r.body)}</code></span>` : ""}</li>`).join("")}</ul>`
     : "";
@@ -397,8 +421,12 @@ function packageNav(p: PackageDocs, indexHref: string): string {
     items.length
       ? `<h2>${title}</h2><ul>${items.map((i) => `<li><a href="#${esc(i.fullName)}"${i.deprecated ? ' class="is-deprecated"' : ""}>${wrappable(i.longName)}</a></li>`).join("")}</ul>`
       : "";
-  return sidebar(`Contents of ${p.name}`, "Contents", `<p><a href="${indexHref}">All packages</a></p>
-${list("Services", p.services)}${list("Messages", p.messages)}${list("Enums", p.enums)}`);
+  return sidebar(
+    `Contents of ${p.name}`,
+    "Contents",
+    `<p><a href="${indexHref}">All packages</a></p>
+${list("Services", p.services)}${list("Messages", p.messages)}${list("Enums", p.enums)}`,
+  );
 }
 
 const fileAnchor = (name: string) => `file:${name}`;
@@ -410,7 +438,11 @@ function packagePage(p: PackageDocs, symbols: SymbolTable, refs: Map<string, Ref
   let install = "";
   if (npm) {
     const topMessage = p.messages.find((m) => !m.longName.includes("."));
-    const sample = p.services[0] ? clientSample(npm, p.services[0]) : topMessage ? messageSample(npm, topMessage.name) : "";
+    const sample = p.services[0]
+      ? clientSample(npm, p.services[0])
+      : topMessage
+        ? messageSample(npm, topMessage.name)
+        : "";
     install = `<section id="install" aria-labelledby="h-install">
 <h2 id="h-install">Install</h2>
 <div class="snippet"><pre class="code"><code>${esc(installSnippet(npm, opts.version))}</code></pre><button type="button" class="copy" hidden>Copy</button></div>
@@ -418,16 +450,33 @@ ${sample ? `<h3>Use it</h3>\n<pre class="code"><code class="language-ts">${esc(s
 </section>`;
   }
   const files = `<section id="files" aria-labelledby="h-files"><h2 id="h-files">Files</h2><ul>${p.files
-    .map((f) => `<li id="${esc(fileAnchor(f.name))}"><code>${wrappable(f.name)}</code> <span class="hint">${esc(f.syntax === "editions" ? `edition ${f.edition}` : f.syntax)}</span>${deprecatedBadge(f.deprecated)}${f.description ? `<div class="doc">${link.comment(f.description, p.name, 3)}</div>` : ""}</li>`)
+    .map(
+      (f) =>
+        `<li id="${esc(fileAnchor(f.name))}"><code>${wrappable(f.name)}</code> <span class="hint">${esc(f.syntax === "editions" ? `edition ${f.edition}` : f.syntax)}</span>${deprecatedBadge(f.deprecated)}${f.description ? `<div class="doc">${link.comment(f.description, p.name, 3)}</div>` : ""}</li>`,
+    )
     .join("")}</ul></section>`;
   const section = (id: string, title: string, body: string[]) =>
-    body.length ? `<section id="${id}" aria-labelledby="h-${id}"><h2 id="h-${id}">${title}</h2>\n${body.join("\n")}\n</section>` : "";
+    body.length
+      ? `<section id="${id}" aria-labelledby="h-${id}"><h2 id="h-${id}">${title}</h2>\n${body.join("\n")}\n</section>`
+      : "";
   const main = `<h1 id="top"><span class="kind">package</span> ${wrappable(p.name || "(no package)")}${deprecatedBadge(p.deprecated)}</h1>
 ${link.comment(p.description, p.name, 2)}
 ${install}
-${section("services", "Services", p.services.map((s) => serviceSection(s, link)))}
-${section("messages", "Messages", p.messages.map((m) => messageSection(m, link)))}
-${section("enums", "Enums", p.enums.map((e) => enumSection(e, link)))}
+${section(
+  "services",
+  "Services",
+  p.services.map((s) => serviceSection(s, link)),
+)}
+${section(
+  "messages",
+  "Messages",
+  p.messages.map((m) => messageSection(m, link)),
+)}
+${section(
+  "enums",
+  "Enums",
+  p.enums.map((e) => enumSection(e, link)),
+)}
 ${p.extensions.length ? `<section id="extensions" aria-labelledby="h-extensions"><h2 id="h-extensions">Extensions</h2>${extensionsTable(p.extensions, link)}</section>` : ""}
 ${files}`;
   return layout({
@@ -468,16 +517,39 @@ ${services}
 ${items}
 </ul></section>
 <p><a href="scalars.html">Scalar value types</a></p>`;
-  const nav = sidebar("Packages", "Packages", `<ul>${pkgs.map((p) => `<li><a href="${pagePath(p.name)}">${wrappable(p.name || "(no package)")}</a></li>`).join("")}</ul>`);
-  return layout({ title: siteTitle(opts), root: "", version: opts.version ?? "", siteTitle: siteTitle(opts), indexHref: opts.indexFile, nav, main, page: "index" });
+  const nav = sidebar(
+    "Packages",
+    "Packages",
+    `<ul>${pkgs.map((p) => `<li><a href="${pagePath(p.name)}">${wrappable(p.name || "(no package)")}</a></li>`).join("")}</ul>`,
+  );
+  return layout({
+    title: siteTitle(opts),
+    root: "",
+    version: opts.version ?? "",
+    siteTitle: siteTitle(opts),
+    indexHref: opts.indexFile,
+    nav,
+    main,
+    page: "index",
+  });
 }
 
 function scalarsPage(model: Template, opts: SiteOptions): string {
   const cols: [string, keyof Template["scalarValueTypes"][number]][] = [
-    ["Notes", "notes"], ["C++", "cppType"], ["Java", "javaType"], ["Python", "pythonType"], ["Go", "goType"], ["C#", "csType"], ["PHP", "phpType"], ["Ruby", "rubyType"],
+    ["Notes", "notes"],
+    ["C++", "cppType"],
+    ["Java", "javaType"],
+    ["Python", "pythonType"],
+    ["Go", "goType"],
+    ["C#", "csType"],
+    ["PHP", "phpType"],
+    ["Ruby", "rubyType"],
   ];
   const rows = model.scalarValueTypes
-    .map((s) => `<tr id="${esc(s.protoType)}"><th scope="row" data-label=".proto type"><code>${esc(s.protoType)}</code></th>${cols.map(([label, key]) => `<td data-label="${esc(label)}"${s[key] ? "" : ' class="empty-cell"'}>${esc(s[key])}</td>`).join("")}</tr>`)
+    .map(
+      (s) =>
+        `<tr id="${esc(s.protoType)}"><th scope="row" data-label=".proto type"><code>${esc(s.protoType)}</code></th>${cols.map(([label, key]) => `<td data-label="${esc(label)}"${s[key] ? "" : ' class="empty-cell"'}>${esc(s[key])}</td>`).join("")}</tr>`,
+    )
     .join("\n");
   const main = `<h1>Scalar value types</h1>
 <div class="table-wrap"><table class="scalars cards"><thead><tr><th scope="col">.proto type</th>${cols.map(([label]) => `<th scope="col">${esc(label)}</th>`).join("")}</tr></thead>
@@ -485,12 +557,22 @@ function scalarsPage(model: Template, opts: SiteOptions): string {
 ${rows}
 </tbody></table></div>`;
   const nav = `<nav class="sidebar" aria-label="Site"><p><a href="${opts.indexFile}">All packages</a></p></nav>`;
-  return layout({ title: `Scalar value types · ${siteTitle(opts)}`, root: "", version: opts.version ?? "", siteTitle: siteTitle(opts), indexHref: opts.indexFile, nav, main, page: "scalars" });
+  return layout({
+    title: `Scalar value types · ${siteTitle(opts)}`,
+    root: "",
+    version: opts.version ?? "",
+    siteTitle: siteTitle(opts),
+    indexHref: opts.indexFile,
+    nav,
+    main,
+    page: "scalars",
+  });
 }
 
 // A script, not JSON: fetch() is blocked on file://. "<" is escaped so no
 // "</script>" or "<!--" can appear.
-const asScript = (name: string, value: unknown) => `window.${name}=${JSON.stringify(value).replace(/</g, "\\u003c")};\n`;
+const asScript = (name: string, value: unknown) =>
+  `window.${name}=${JSON.stringify(value).replace(/</g, "\\u003c")};\n`;
 
 /**
  * The search index: [kind, name, full name, href from the site root, text],
@@ -503,18 +585,34 @@ function searchIndex(pkgs: PackageDocs[]): string {
   for (const p of pkgs) {
     const page = pagePath(p.name);
     rows.push(["package", p.name, p.name, page, text(p.description)]);
-    for (const f of p.files) rows.push(["file", f.name.slice(f.name.lastIndexOf("/") + 1), f.name, `${page}#${fileAnchor(f.name)}`, text(f.description)]);
+    for (const f of p.files)
+      rows.push([
+        "file",
+        f.name.slice(f.name.lastIndexOf("/") + 1),
+        f.name,
+        `${page}#${fileAnchor(f.name)}`,
+        text(f.description),
+      ]);
     for (const s of p.services) {
       rows.push(["service", s.name, s.fullName, `${page}#${s.fullName}`, text(s.description)]);
-      for (const m of s.methods) rows.push(["method", m.name, `${s.fullName}.${m.name}`, `${page}#${s.fullName}.${m.name}`, text(m.description)]);
+      for (const m of s.methods)
+        rows.push([
+          "method",
+          m.name,
+          `${s.fullName}.${m.name}`,
+          `${page}#${s.fullName}.${m.name}`,
+          text(m.description),
+        ]);
     }
     for (const m of p.messages) {
       rows.push(["message", m.longName, m.fullName, `${page}#${m.fullName}`, text(m.description)]);
-      for (const f of m.fields) rows.push(["field", f.name, `${m.fullName}.${f.name}`, `${page}#${m.fullName}.${f.name}`, text(f.description)]);
+      for (const f of m.fields)
+        rows.push(["field", f.name, `${m.fullName}.${f.name}`, `${page}#${m.fullName}.${f.name}`, text(f.description)]);
     }
     for (const e of p.enums) {
       rows.push(["enum", e.longName, e.fullName, `${page}#${e.fullName}`, text(e.description)]);
-      for (const v of e.values) rows.push(["value", v.name, `${e.fullName}.${v.name}`, `${page}#${e.fullName}.${v.name}`, text(v.description)]);
+      for (const v of e.values)
+        rows.push(["value", v.name, `${e.fullName}.${v.name}`, `${page}#${e.fullName}.${v.name}`, text(v.description)]);
     }
   }
   return asScript("__PGD_SEARCH__", rows);

@@ -18,7 +18,10 @@ export interface PluginRun {
 }
 
 /** buf generate <input> with protoc-gen-doc and the given opts; `input` is a directory relative to `cwd`. */
-export async function runPlugin(opt: string[], opts: { cwd?: string; input?: string; outDir?: string } = {}): Promise<PluginRun> {
+export async function runPlugin(
+  opt: string[],
+  opts: { cwd?: string; input?: string; outDir?: string } = {},
+): Promise<PluginRun> {
   const cwd = opts.cwd ?? FIXTURES;
   const outDir = opts.outDir ?? mkdtempSync(join(tmpdir(), "pgd-out-"));
   const template = JSON.stringify({

@@ -33,10 +33,15 @@ export type AuthDecision = { identity: unknown } | { error: ConnectError } | "pu
  * (see rpc-adapter.ts), so that an unauthenticated peer cannot make us read,
  * buffer or inflate its body. The interceptor then only applies it.
  */
-export const authDecisionKey = createContextKey<Promise<AuthDecision> | undefined>(undefined, { description: "@acme/platform auth decision" });
+export const authDecisionKey = createContextKey<Promise<AuthDecision> | undefined>(undefined, {
+  description: "@acme/platform auth decision",
+});
 
 /** Decides from the headers alone: a public procedure, or `authorization: Bearer <token>` → `verify`. */
-export function authDecider(options: AuthOptions, logger: Logger): (service: string, procedure: string, header: Headers) => Promise<AuthDecision> {
+export function authDecider(
+  options: AuthOptions,
+  logger: Logger,
+): (service: string, procedure: string, header: Headers) => Promise<AuthDecision> {
   const open = new Set([...ALWAYS_PUBLIC, ...(options.public ?? [])]);
   return async (service, procedure, header) => {
     if (open.has(service) || open.has(procedure)) return "public";
@@ -49,7 +54,8 @@ export function authDecider(options: AuthOptions, logger: Logger): (service: str
       logger.warn("token rejected", { procedure, reason: err instanceof Error ? err.message : String(err) });
       identity = undefined;
     }
-    if (identity === undefined || identity === null) return { error: new ConnectError("invalid token", Code.Unauthenticated) };
+    if (identity === undefined || identity === null)
+      return { error: new ConnectError("invalid token", Code.Unauthenticated) };
     return { identity };
   };
 }
@@ -59,7 +65,8 @@ export function authInterceptor(options: AuthOptions, logger: Logger): Intercept
   const decide = authDecider(options, logger);
   return (next) => async (req) => {
     const procedure = `/${req.service.typeName}/${req.method.name}`;
-    const decision = await (req.contextValues.get(authDecisionKey) ?? decide(req.service.typeName, procedure, req.header));
+    const decision = await (req.contextValues.get(authDecisionKey) ??
+      decide(req.service.typeName, procedure, req.header));
     if (decision === "public") return next(req);
     if ("error" in decision) throw decision.error;
     req.contextValues.set(identityKey, decision.identity);

@@ -30,7 +30,10 @@ export function deadlineInterceptor(defaultTimeoutMs: number | undefined): Inter
     }
     const res = await raceAbort(next(req), signal);
     if (!res.stream) return res;
-    return { ...res, message: hookStream(res.message, { wrapNext: (pull) => raceAbort(pull() as Promise<never>, signal) as never }) };
+    return {
+      ...res,
+      message: hookStream(res.message, { wrapNext: (pull) => raceAbort(pull() as Promise<never>, signal) as never }),
+    };
   };
 }
 

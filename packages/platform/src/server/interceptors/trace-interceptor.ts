@@ -23,7 +23,11 @@ function systemOf(contentType: string | null): RpcSystem {
  */
 export function traceInterceptor(scope = true): Interceptor {
   return (next) => async (req) => {
-    const rpc = observeServerCall({ system: systemOf(req.header.get("content-type")), service: req.service.typeName, method: req.method.name }, req.header, headersGetter);
+    const rpc = observeServerCall(
+      { system: systemOf(req.header.get("content-type")), service: req.service.typeName, method: req.method.name },
+      req.header,
+      headersGetter,
+    );
     const sc = rpc.span.spanContext();
     const rid = req.header.get("x-request-id");
     const trace: TraceContext = {
@@ -49,6 +53,12 @@ export function traceInterceptor(scope = true): Interceptor {
       rpc.end(0);
       return res;
     }
-    return { ...res, message: hookStream(res.message, { wrapNext: inCall, onEnd: (err) => (err === undefined ? rpc.end(0) : fail(err)) }) };
+    return {
+      ...res,
+      message: hookStream(res.message, {
+        wrapNext: inCall,
+        onEnd: (err) => (err === undefined ? rpc.end(0) : fail(err)),
+      }),
+    };
   };
 }

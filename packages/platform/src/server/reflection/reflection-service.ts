@@ -42,7 +42,10 @@ export function answer(index: DescriptorIndex, req: Request, sent: Set<string>):
       return { case: "allExtensionNumbersResponse", value: { baseTypeName: r.value, extensionNumber: numbers } };
     }
     default:
-      throw new ConnectError("reflection request sets none of file_by_filename, file_containing_symbol, file_containing_extension, all_extension_numbers_of_type, list_services", Code.InvalidArgument);
+      throw new ConnectError(
+        "reflection request sets none of file_by_filename, file_containing_symbol, file_containing_extension, all_extension_numbers_of_type, list_services",
+        Code.InvalidArgument,
+      );
   }
 }
 
@@ -50,12 +53,19 @@ function notFound(what: string): ResponseInit["messageResponse"] {
   return { case: "errorResponse", value: { errorCode: Code.NotFound, errorMessage: `${what} not found` } };
 }
 
-function impl(schema: typeof v1.ServerReflectionResponseSchema, index: () => DescriptorIndex): ServiceImpl<typeof v1.ServerReflection> {
+function impl(
+  schema: typeof v1.ServerReflectionResponseSchema,
+  index: () => DescriptorIndex,
+): ServiceImpl<typeof v1.ServerReflection> {
   return {
     async *serverReflectionInfo(requests) {
       const sent = new Set<string>();
       for await (const req of requests) {
-        yield create(schema, { validHost: req.host, originalRequest: req, messageResponse: answer(index(), req, sent) });
+        yield create(schema, {
+          validHost: req.host,
+          originalRequest: req,
+          messageResponse: answer(index(), req, sent),
+        });
       }
     },
   };
@@ -75,5 +85,8 @@ export function registerReflection(router: ConnectRouter): void {
   const get = () => (index ??= createDescriptorIndex(new Set(router.handlers.map((h) => h.service))));
   router.service(v1.ServerReflection, impl(v1.ServerReflectionResponseSchema, get));
   // The two versions' messages are the same fields under another package name.
-  router.service(v1alpha.ServerReflection, impl(v1alpha.ServerReflectionResponseSchema as unknown as typeof v1.ServerReflectionResponseSchema, get) as never);
+  router.service(
+    v1alpha.ServerReflection,
+    impl(v1alpha.ServerReflectionResponseSchema as unknown as typeof v1.ServerReflectionResponseSchema, get) as never,
+  );
 }
