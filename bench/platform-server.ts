@@ -5,7 +5,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { createServer, defineService, silentLogger } from "@acme/platform/server";
-import { greeterImpl, GreeterService } from "../examples/browser-greeter/greeter-service.js";
+import { greeterImpl, GreeterService } from "@acme/test-support/greeter";
 
 export type Variant = "bare" | "platform" | "platform-unscoped" | "platform-novalidate";
 

@@ -19,7 +19,7 @@ import { repoRoot } from "./lib/repo.js";
  * that each still exists.
  */
 export const SLOW_TEST_FILES = [
-  "packages/platform/test/browser.test.ts",
+  "test/examples/browser-greeter.test.ts",
   "packages/protoc-gen-doc/test/model.test.ts",
   "packages/protoc-gen-doc/test/site-googleapis.test.ts",
   "packages/protoc-gen-doc/test/site.test.ts",

@@ -14,7 +14,7 @@ import { build } from "esbuild";
 import { bin, npmCommand } from "../scripts/lib/exec.js";
 import { repoRoot } from "../scripts/lib/repo.js";
 import { listWorkspacePackages } from "../scripts/lib/workspaces.js";
-import { startGreeterServer, type GreeterServer } from "./support/greeter-server.js";
+import { startGreeterServer, type GreeterServer } from "@acme/test-support/greeter";
 
 const exec = promisify(execFile);
 const npm = npmCommand();

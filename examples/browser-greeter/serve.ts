@@ -4,7 +4,7 @@ import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createServer, defineService } from "@acme/platform/server";
 import { bundleBrowserGreeter } from "./build.js";
-import { greeterImpl, GreeterService } from "./greeter-service.js";
+import { greeterImpl, GreeterService } from "@acme/test-support/greeter";
 import { staticFiles } from "./static-files.js";
 
 const dist = join(dirname(fileURLToPath(import.meta.url)), "dist");

@@ -6,7 +6,7 @@ import { metrics } from "@opentelemetry/api";
 import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
 import { MeterProvider } from "@opentelemetry/sdk-metrics";
 import { createServer, defineService, type Logger } from "@acme/platform/server";
-import { greeterImpl, GreeterService } from "../browser-greeter/greeter-service.js";
+import { greeterImpl, GreeterService } from "@acme/test-support/greeter";
 
 export async function startMetricsServer(port = 0, logger?: Logger) {
   // No server of its own: /metrics is served on the RPC port, through the REST fallback.

@@ -194,6 +194,8 @@ export function planPackages(root = repoRoot): PlannedPackage[] {
       genEntries[p.subpath] = `../../gen/${p.dir}/index.ts`;
     }
     if (protoPackages.length === 0 && !existing) continue;
+    // A private package without entry points is never built (@acme/test-support): its package.json is all hand-written.
+    if (protoPackages.length === 0 && existing?.private === true && Object.keys(handEntries).length === 0) continue;
     if (protoPackages.length === 0 && existing && existing.private !== true && Object.keys(handEntries).length === 0) {
       throw new Error(
         `${dir}: no proto package maps to this family and it has no hand-written entry points; delete it or add entryPoints`,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { waitFor } from "../../../test/support/wait.js";
+import { waitFor } from "@acme/test-support/wait";
 import { backoffDelay } from "../src/backoff.js";
 import { createBalancer, NoEndpointsError, type FailureKind } from "../src/balancer.js";
 

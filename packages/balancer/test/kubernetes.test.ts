@@ -12,7 +12,7 @@ import { after, before, describe, test } from "node:test";
 import { createClient } from "@connectrpc/connect";
 import { connectNodeAdapter, createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { GreeterService } from "@acme/greeter/v1";
-import { waitFor } from "../../../test/support/wait.js";
+import { waitFor } from "@acme/test-support/wait";
 import { createBalancedTransport, createBalancer, parseTarget, readyAddresses, TargetError } from "../src/index.js";
 import {
   kubeconfigFor,

@@ -36,5 +36,5 @@ export {
 export { decodeStatus, encodeStatus, type RpcAny, type RpcStatus } from "./grpc/status.js";
 export { Cancellation } from "./grpc/cancellation.js";
 export { utf8FromBytes, wellFormed } from "./grpc/utf8.js";
-export { ErrorCode, errorCodeName } from "./http2/frames.js";
+export { ErrorCode, errorCodeName, HTTP2_PREFACE } from "./http2/frames.js";
 export type { HeaderField } from "./http2/hpack.js";

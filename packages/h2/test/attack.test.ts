@@ -29,7 +29,7 @@ import {
   u32,
   type Frame,
 } from "./peer.js";
-import { rawFrame } from "./support.js";
+import { HTTP2_PREFACE, rawFrame } from "@acme/test-support/h2-frames";
 import { ECHO_PATH, legitLoop, memorySampler, MiB, nodeServer, ourServer, type Target } from "./targets.js";
 
 const onlyGoaway = (f: Frame) => f.type === RST_STREAM || f.type === SETTINGS;
@@ -258,12 +258,7 @@ describe("attacks on the server", () => {
         keep: (f) => f.type === RST_STREAM || f.type === HEADERS,
         preface: false,
       });
-      await peer.send(
-        Buffer.concat([
-          Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1"),
-          rawFrame(SETTINGS, 0, 0, settingsPayload([[4, 0]])),
-        ]),
-      );
+      await peer.send(Buffer.concat([HTTP2_PREFACE, rawFrame(SETTINGS, 0, 0, settingsPayload([[4, 0]]))]));
       const ask = grpcMessage(u32(MiB));
       for (let k = 0; k < 100; k++) {
         const id = 2 * k + 1;

@@ -33,7 +33,7 @@ import {
   u32,
   WINDOW_UPDATE,
 } from "./peer.js";
-import { rawFrame } from "./support.js";
+import { rawFrame } from "@acme/test-support/h2-frames";
 import { ECHO_PATH, ourServer, type Target } from "./targets.js";
 
 let server: Target;

@@ -12,7 +12,7 @@ import {
   HpackError,
   type HeaderField,
 } from "../src/http2/hpack.js";
-import { H2_PREFACE, rawFrame } from "./support.js";
+import { HTTP2_PREFACE, rawFrame } from "@acme/test-support/h2-frames";
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ""), "hex");
 const range = (from: number, to: number) =>
@@ -396,7 +396,6 @@ test("a header list over maxListBytes throws HeaderListTooLargeError after updat
 // ---------------------------------------------------------------------------------------------
 // Interop with nghttp2 (node:http2) over TCP, through a raw HTTP/2 client of our own.
 
-const PREFACE = H2_PREFACE;
 const DATA = 0;
 const HEADERS = 1;
 const RST_STREAM = 3;
@@ -532,7 +531,7 @@ async function rawConnect(port: number, onSettings: (params: Map<number, number>
   // opened wide so that many response bodies never wait for WINDOW_UPDATEs.
   const windowUpdate = Buffer.alloc(4);
   windowUpdate.writeUInt32BE(1 << 30);
-  socket.write(Buffer.concat([PREFACE, frame(SETTINGS, 0, 0), frame(WINDOW_UPDATE, 0, 0, windowUpdate)]));
+  socket.write(Buffer.concat([HTTP2_PREFACE, frame(SETTINGS, 0, 0), frame(WINDOW_UPDATE, 0, 0, windowUpdate)]));
   return { socket, blocks, bodies, errors, firstSettings, ended: (stream) => waiter(stream).done };
 }
 

@@ -4,7 +4,7 @@
 import { once } from "node:events";
 import * as net from "node:net";
 import { HpackDecoder, HpackEncoder, type HeaderField } from "../src/http2/hpack.js";
-import { H2_PREFACE, rawFrame } from "./support.js";
+import { HTTP2_PREFACE, rawFrame } from "@acme/test-support/h2-frames";
 
 export const DATA = 0x0;
 export const HEADERS = 0x1;
@@ -105,7 +105,7 @@ export class RawPeer {
     await once(socket, "connect");
     if (opts.read === false) socket.pause();
     const peer = new RawPeer(socket, opts.keep);
-    if (opts.preface !== false) socket.write(Buffer.concat([H2_PREFACE, rawFrame(SETTINGS, 0, 0)]));
+    if (opts.preface !== false) socket.write(Buffer.concat([HTTP2_PREFACE, rawFrame(SETTINGS, 0, 0)]));
     return peer;
   }
 
@@ -249,11 +249,11 @@ export async function hostileServer(
     let preface = Buffer.alloc(0);
     const onData = (c: Buffer) => {
       preface = Buffer.concat([preface, c]);
-      if (preface.length < H2_PREFACE.length) return;
+      if (preface.length < HTTP2_PREFACE.length) return;
       socket.off("data", onData);
       const peer = new RawPeer(socket);
       peers.push(peer);
-      const rest = preface.subarray(H2_PREFACE.length);
+      const rest = preface.subarray(HTTP2_PREFACE.length);
       socket.write(rawFrame(SETTINGS, 0, 0));
       if (rest.length) socket.emit("data", rest);
       if (opts.read === false) socket.pause();

@@ -16,7 +16,8 @@ import { encodeBinaryHeader, encodeGrpcMessage } from "@acme/h2";
 import { createHTTPClient } from "../src/client.js";
 import { encodeStatus, HTTP_RESPONSE_TYPE_URL, httpResponseFromError } from "../src/errors.js";
 import { HTTPResponseSchema } from "../src/gen.js";
-import { bytes, H2_PREFACE, rawFrame, request, startBackend, startFront } from "./support.js";
+import { HTTP2_PREFACE, rawFrame } from "@acme/test-support/h2-frames";
+import { bytes, request, startBackend, startFront } from "./support.js";
 
 const protoPath = fileURLToPath(new URL("../../../proto/httpgrpc/httpgrpc.proto", import.meta.url));
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -166,7 +167,6 @@ function frames(buf: Buffer): Frame[] {
 }
 
 const frame = rawFrame;
-const PREFACE = H2_PREFACE;
 
 test("foreign and broken peers get a GOAWAY that says what was wrong, and the server keeps serving", async () => {
   const backend = await startBackend((_req: http.IncomingMessage, res: http.ServerResponse) => res.end("still here"));
@@ -180,7 +180,7 @@ test("foreign and broken peers get a GOAWAY that says what was wrong, and the se
     assert.match(goaway1.payload.subarray(8).toString(), /not an HTTP\/2 client preface/);
 
     // A SETTINGS frame of 5 bytes (must be a multiple of 6).
-    const bad = frames(await rawExchange(backend.port, [PREFACE, frame(4, 0, 0, Buffer.alloc(5))]));
+    const bad = frames(await rawExchange(backend.port, [HTTP2_PREFACE, frame(4, 0, 0, Buffer.alloc(5))]));
     const goaway2 = bad.find((f) => f.type === 7);
     assert.equal(goaway2?.payload.readUInt32BE(4), 6, "FRAME_SIZE_ERROR");
     assert.match(goaway2!.payload.subarray(8).toString(), /SETTINGS of the wrong size/);
@@ -189,7 +189,7 @@ test("foreign and broken peers get a GOAWAY that says what was wrong, and the se
     const ping = Buffer.from("12345678");
     const got = frames(
       await rawExchange(backend.port, [
-        PREFACE,
+        HTTP2_PREFACE,
         frame(4, 0, 0, Buffer.alloc(0)),
         frame(6, 0, 0, ping),
         frame(1, 4, 1, Buffer.from([0x80])),

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import { GreeterService } from "@acme/greeter/v1";
 import { createClient, createPlatformTransport } from "@acme/platform/client/node";
 import { createClient as createBrowserClient } from "@acme/platform/client";
-import { startServer } from "./support.js";
+import { startServer } from "@acme/test-support/platform-server";
 
 const served = (s: Awaited<ReturnType<typeof startServer>>) =>
   s.logger.lines.filter((l) => l.msg === "rpc" && l.fields.code === "ok").length;

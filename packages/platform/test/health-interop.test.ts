@@ -6,7 +6,14 @@ import { after, before, describe, test } from "node:test";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { Health, ServingStatus, waitForServing } from "@acme/grpc-health";
-import { grpcJsHealthClient, officialHealthClient, startServer, streamReader, unary, type Started } from "./support.js";
+import {
+  grpcJsHealthClient,
+  officialHealthClient,
+  startServer,
+  streamReader,
+  unary,
+  type Started,
+} from "@acme/test-support/platform-server";
 
 for (const flavour of ["grpc-health-check", "grpc-js"] as const) {
   describe(`health over gRPC, ${flavour} client`, () => {

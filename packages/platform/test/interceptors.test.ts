@@ -8,7 +8,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { defineService, identityKey, traceKey } from "@acme/platform/server";
 import { createClient, isRetryable } from "@acme/platform/client/node";
 import { GreeterService, SayHelloResponseSchema, SayHelloStreamResponseSchema } from "@acme/greeter/v1";
-import { startServer } from "./support.js";
+import { startServer } from "@acme/test-support/platform-server";
 
 const SAY_HELLO = "/acme.greeter.v1.GreeterService/SayHello";
 

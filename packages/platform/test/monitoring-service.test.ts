@@ -5,7 +5,7 @@ import { test } from "node:test";
 import { DependencyKind, DependencyMonitor, MonitoringService, Status } from "@acme/monitoring";
 import { Health, ServingStatus } from "@acme/grpc-health";
 import { createClient } from "@acme/platform/client/node";
-import { startServer } from "./support.js";
+import { startServer } from "@acme/test-support/platform-server";
 
 test("GetStatus(refresh) reports a hanging dependency as timed out; the aggregate turns health NOT_SERVING; WatchStatus follows", async () => {
   let hang = false;

@@ -14,7 +14,7 @@ import Fastify from "fastify";
 import { expressFallback, fastifyFallback } from "@acme/platform/server";
 import { createClient } from "@acme/platform/client/node";
 import { GreeterService } from "@acme/greeter/v1";
-import { grpcJsHealthClient, startServer, unary, type Started } from "./support.js";
+import { grpcJsHealthClient, startServer, unary, type Started } from "@acme/test-support/platform-server";
 
 const run = promisify(execFile);
 
@@ -84,7 +84,7 @@ describe("one port", () => {
   }
 
   test("services can also be given as a Connect routes function", async () => {
-    const { greeterImpl } = await import("../../../examples/browser-greeter/greeter-service.js");
+    const { greeterImpl } = await import("@acme/test-support/greeter");
     const own = await startServer({ services: (router) => router.service(GreeterService, greeterImpl) });
     try {
       const r = await curlPost(

@@ -15,7 +15,7 @@ import { createForwarder, createHTTPClient, type HTTPClient } from "@acme/httpgr
 import { createHTTPServer, type HTTPServer } from "@acme/httpgrpc/server";
 import { GreeterService, SayHelloResponseSchema, SayHelloStreamResponseSchema } from "@acme/greeter/v1";
 import { registerTestSdk } from "./otel-sdk.js";
-import { startServer, type Started } from "./support.js";
+import { startServer, type Started } from "@acme/test-support/platform-server";
 
 const sdk = registerTestSdk();
 

@@ -12,10 +12,10 @@ import { after, before, describe, test } from "node:test";
 import { create, createFileRegistry, fromBinary, type DescMessage, type DescService } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema, FileDescriptorSetSchema, type FileDescriptorProto } from "@bufbuild/protobuf/wkt";
 import { defineService } from "@acme/platform/server";
-import { greeterImpl, GreeterService } from "../../../examples/browser-greeter/greeter-service.js";
+import { greeterImpl, GreeterService } from "@acme/test-support/greeter";
 import { bin, run, runOrThrow } from "../../../scripts/lib/exec.js";
 import { repoRoot } from "../../../scripts/lib/repo.js";
-import { startServer, type Started } from "./support.js";
+import { startServer, type Started } from "@acme/test-support/platform-server";
 
 // A schema three files deep, with a custom option (an extension), compiled
 // by buf at test time: order.proto -> money.proto -> google/protobuf/timestamp.proto,

@@ -11,7 +11,7 @@ import { createClient } from "@acme/platform/client/node";
 import { GreeterService, SayHelloResponseSchema } from "@acme/greeter/v1";
 import { MonitoringService, Status } from "@acme/monitoring";
 import { Health, ServingStatus } from "@acme/grpc-health";
-import { grpcJsHealthClient, startServer, streamReader } from "./support.js";
+import { grpcJsHealthClient, startServer, streamReader } from "@acme/test-support/platform-server";
 
 function gatedGreeter() {
   let entered!: () => void;

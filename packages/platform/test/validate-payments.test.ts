@@ -7,7 +7,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { BadRequestSchema, defineService } from "@acme/platform/server";
 import { createClient } from "@acme/platform/client/node";
 import { CreatePaymentResponseSchema, PaymentService } from "@acme/payments/v1";
-import { startServer, type Started } from "./support.js";
+import { startServer, type Started } from "@acme/test-support/platform-server";
 
 let s: Started;
 const created: string[] = [];

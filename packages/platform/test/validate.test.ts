@@ -31,7 +31,7 @@ import {
 } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import { BadRequestSchema } from "@acme/platform/server";
 import { createClient } from "@acme/platform/client/node";
-import { startServer, type Started } from "./support.js";
+import { startServer, type Started } from "@acme/test-support/platform-server";
 
 type RulesInit = Parameters<typeof create<typeof FieldRulesSchema>>[1];
 

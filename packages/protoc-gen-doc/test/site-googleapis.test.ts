@@ -13,7 +13,7 @@ import { pathToFileURL } from "node:url";
 import { after, before, describe, it } from "node:test";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { writeGoogleapisCorpus } from "../../../scripts/lib/docs-build.js";
-import { artifactPath, launchChromium } from "../../../test/support/chromium.js";
+import { artifactPath, launchChromium } from "@acme/test-support/chromium";
 import type { Template } from "../src/model.js";
 import { runPlugin } from "./support/run-plugin.js";
 

@@ -12,7 +12,7 @@ import { npmPackagesFor } from "../../../scripts/lib/docs-build.js";
 import { publishDocs } from "../../../scripts/lib/docs-publish.js";
 import { repoRoot } from "../../../scripts/lib/repo.js";
 import { serveStatic, type StaticServer } from "../../../scripts/lib/static-server.js";
-import { artifactPath, launchChromium } from "../../../test/support/chromium.js";
+import { artifactPath, launchChromium } from "@acme/test-support/chromium";
 import type { Template } from "../src/model.js";
 import { runPlugin } from "./support/run-plugin.js";
 

@@ -22,7 +22,7 @@ import {
   goawayFrame,
   MAX_WINDOW,
   pingFrame,
-  PREFACE,
+  HTTP2_PREFACE,
   rstStreamFrame,
   Setting,
   settingsFrame,
@@ -154,7 +154,7 @@ export abstract class H2Connection {
     this.pingBucket = new TokenBucket(this.limits.pings);
     this.settingsBucket = new TokenBucket(this.limits.settings);
     this.emptyBucket = new TokenBucket(this.limits.emptyFrames);
-    this.prefaceLeft = isServer ? PREFACE.length : 0;
+    this.prefaceLeft = isServer ? HTTP2_PREFACE.length : 0;
     this.reader = new FrameReader(opts.maxFrameSize, (t, f, s, p) => this.onFrame(t, f, s, p));
     socket.on("data", (chunk: Buffer) => this.onSocketData(chunk));
     socket.on("error", (err) => this.fail(err));
@@ -163,7 +163,7 @@ export abstract class H2Connection {
       this.controlQueued = 0;
       this.pumpBlocked();
     });
-    if (!isServer) this.write(PREFACE);
+    if (!isServer) this.write(HTTP2_PREFACE);
     const settings: [number, number][] = [
       [Setting.INITIAL_WINDOW_SIZE, opts.streamWindow],
       [Setting.MAX_FRAME_SIZE, opts.maxFrameSize],
@@ -474,8 +474,8 @@ export abstract class H2Connection {
     try {
       if (this.prefaceLeft > 0) {
         const n = Math.min(this.prefaceLeft, chunk.length);
-        const at = PREFACE.length - this.prefaceLeft;
-        if (!chunk.subarray(0, n).equals(PREFACE.subarray(at, at + n))) {
+        const at = HTTP2_PREFACE.length - this.prefaceLeft;
+        if (!chunk.subarray(0, n).equals(HTTP2_PREFACE.subarray(at, at + n))) {
           throw new ConnectionError(
             ErrorCode.PROTOCOL_ERROR,
             "not an HTTP/2 client preface (is the client speaking HTTP/1.1 or TLS?)",

@@ -3,7 +3,8 @@
  * frames, and writers for the frames this package sends.
  */
 
-export const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
+/** The client connection preface (RFC 9113 §3.4): one name for it across the repository. */
+export const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
 
 export enum FrameType {
   DATA = 0x0,

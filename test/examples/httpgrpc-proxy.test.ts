@@ -1,9 +1,9 @@
 // The examples/httpgrpc-proxy front end in both modes. It also runs Express apps over real HTTP in
-// the same process as the adapter, which must not disturb them (see src/node-handler.ts).
+// the same process as the adapter, which must not disturb them (see packages/httpgrpc/src/node-handler.ts).
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { startReplica, type Replica } from "../../../examples/httpgrpc-proxy/backend.js";
-import { startFront, type Mode } from "../../../examples/httpgrpc-proxy/front.js";
+import { startReplica, type Replica } from "../../examples/httpgrpc-proxy/backend.js";
+import { startFront, type Mode } from "../../examples/httpgrpc-proxy/front.js";
 
 for (const mode of ["httpgrpc", "http"] as Mode[]) {
   describe(`example front end, ${mode} mode`, () => {

@@ -1,5 +1,6 @@
-// Shared by the platform tests: a real createServer on 127.0.0.1:0 with a
-// logger that records what it is told, and grpc-js health clients.
+// A real @acme/platform createServer on 127.0.0.1:0 with a logger that records
+// what it is told, and grpc-js health clients: for the platform tests and the
+// examples' tests.
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { join } from "node:path";
@@ -10,8 +11,8 @@ import {
   type Logger,
   type PlatformServer,
 } from "@acme/platform/server";
-import { greeterImpl, GreeterService } from "../../../examples/browser-greeter/greeter-service.js";
-import { repoRoot } from "../../../scripts/lib/repo.js";
+import { GreeterService, greeterImpl } from "./greeter.js";
+import { repoRoot } from "./repo.js";
 
 export interface LogLine {
   level: "info" | "warn" | "error";

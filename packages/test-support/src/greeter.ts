@@ -1,20 +1,30 @@
-// A real GreeterService on 127.0.0.1: HTTP/2 cleartext for gRPC and a
-// separate HTTP/1.1 listener for Connect, each on a random port.
+// The demo GreeterService: one implementation, served by the examples, the
+// benchmarks and the tests (createServer in the platform tests, a plain
+// connect-node server in the packaging tests). Not part of any published package.
 import http from "node:http";
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
-import type { ConnectRouter } from "@connectrpc/connect";
+import { create } from "@bufbuild/protobuf";
+import type { ConnectRouter, ServiceImpl } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import { GreeterService } from "@acme/greeter/v1";
+import { GreeterService, SayHelloResponseSchema, SayHelloStreamResponseSchema } from "@acme/greeter/v1";
+
+export const greeterImpl: ServiceImpl<typeof GreeterService> = {
+  sayHello(req) {
+    return create(SayHelloResponseSchema, { message: `Hello, ${req.name || "world"}!` });
+  },
+  async *sayHelloStream(req) {
+    const count = req.count || 3;
+    for (let index = 1; index <= count; index++) {
+      yield create(SayHelloStreamResponseSchema, { message: `Hello #${index}, ${req.name || "world"}!`, index });
+    }
+  },
+};
+
+export { GreeterService };
 
 export function greeterRoutes(router: ConnectRouter): void {
-  router.service(GreeterService, {
-    sayHello: (req) => ({ message: `Hello, ${req.name}!` }),
-    async *sayHelloStream(req) {
-      const n = req.count || 3;
-      for (let i = 1; i <= n; i++) yield { message: `Hello #${i}, ${req.name}!`, index: i };
-    },
-  });
+  router.service(GreeterService, greeterImpl);
 }
 
 export interface GreeterServer {
@@ -25,6 +35,7 @@ export interface GreeterServer {
   close(): Promise<void>;
 }
 
+/** A real GreeterService on 127.0.0.1: HTTP/2 cleartext for gRPC and a separate HTTP/1.1 listener for Connect, each on a random port. */
 export async function startGreeterServer(): Promise<GreeterServer> {
   const handler = connectNodeAdapter({ routes: greeterRoutes });
   const h2 = http2.createServer(handler);

@@ -4,8 +4,8 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { createClient } from "@acme/platform/client/node";
 import { GreeterService } from "@acme/greeter/v1";
-import { startMetricsServer } from "../../../examples/otel-prometheus/metrics-server.js";
-import { recordingLogger } from "./support.js";
+import { startMetricsServer } from "../../examples/otel-prometheus/metrics-server.js";
+import { recordingLogger } from "@acme/test-support/platform-server";
 
 let example: Awaited<ReturnType<typeof startMetricsServer>>;
 before(async () => (example = await startMetricsServer(0, recordingLogger())));

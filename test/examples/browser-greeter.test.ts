@@ -10,10 +10,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Browser } from "playwright-core";
-import { bundleBrowserGreeter } from "../../../examples/browser-greeter/build.js";
-import { staticFiles } from "../../../examples/browser-greeter/static-files.js";
-import { artifactPath, launchChromium } from "../../../test/support/chromium.js";
-import { startServer, type Started } from "./support.js";
+import { bundleBrowserGreeter } from "../../examples/browser-greeter/build.js";
+import { staticFiles } from "../../examples/browser-greeter/static-files.js";
+import { artifactPath, launchChromium } from "@acme/test-support/chromium";
+import { startServer, type Started } from "@acme/test-support/platform-server";
 
 const EXPECTED = (protocol: string) => [
   `Hello, browser (${protocol})!`,

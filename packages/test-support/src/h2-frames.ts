@@ -1,7 +1,7 @@
-// Shared test fixtures for raw-socket HTTP/2 peers.
+// Raw-socket HTTP/2 peers in tests (packages/h2 and packages/httpgrpc) write their frames with these.
 
 /** The HTTP/2 client connection preface, for raw-socket peers in tests. */
-export const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
+export { HTTP2_PREFACE } from "@acme/h2";
 
 /** One HTTP/2 frame, written by hand: 24-bit length, type, flags, stream id, payload. */
 export function rawFrame(type: number, flags: number, stream: number, payload: Uint8Array = Buffer.alloc(0)): Buffer {
