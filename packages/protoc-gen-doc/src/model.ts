@@ -231,8 +231,16 @@ function syntaxOf(file: FileDescriptorProto): string {
   return file.syntax === "proto3" ? "proto3" : "proto2";
 }
 
-/** Builds the model for the files to generate; `allFiles` must hold them and every dependency. */
-export function buildTemplate(allFiles: FileDescriptorProto[], fileNames: string[], exclude: RegExp[] = []): Template {
+/**
+ * Builds the model for the files to generate; `allFiles` must hold them and every dependency.
+ * `sort: false` keeps each file's messages, enums, extensions and services in declaration order.
+ */
+export function buildTemplate(
+  allFiles: FileDescriptorProto[],
+  fileNames: string[],
+  exclude: RegExp[] = [],
+  { sort = true }: { sort?: boolean } = {},
+): Template {
   const known = declaredExtensions(allFiles);
   const byName = new Map(allFiles.map((f) => [f.name, f]));
   const files: File[] = [];
@@ -240,13 +248,13 @@ export function buildTemplate(allFiles: FileDescriptorProto[], fileNames: string
     if (exclude.some((re) => re.test(name))) continue;
     const proto = byName.get(name);
     if (!proto) throw new Error(`file to generate ${name} is missing from the request's proto_file list`);
-    const file = buildFile(proto, known);
+    const file = buildFile(proto, known, sort);
     if (file) files.push(file);
   }
   return { files, scalarValueTypes: scalarValueTypes() };
 }
 
-function buildFile(proto: FileDescriptorProto, known: Set<string>): File | undefined {
+function buildFile(proto: FileDescriptorProto, known: Set<string>, sort: boolean): File | undefined {
   const comments = new CommentIndex(proto);
   const pkg = proto.package;
   const syntax = syntaxOf(proto);
@@ -259,7 +267,7 @@ function buildFile(proto: FileDescriptorProto, known: Set<string>): File | undef
 
   const enums: Enum[] = [];
   const messages: Message[] = [];
-  proto.enumType.forEach((e, i) => pushEnum(enums, e, pkg, [PATH.file.enum, i], ctx));
+  for (const [i, e] of proto.enumType.entries()) pushEnum(enums, e, pkg, [PATH.file.enum, i], ctx);
   // Go's hasEnums counts the file's top-level enums only, though its list holds nested ones too.
   const hasEnums = enums.length > 0;
   const addMessage = (m: DescriptorProto, prefix: string, path: number[], inherited: number) => {
@@ -268,10 +276,11 @@ function buildFile(proto: FileDescriptorProto, known: Set<string>): File | undef
     const msg = buildMessage(m, fullName, path, ctx, presence);
     if (!msg) return; // @exclude hides the message and everything nested in it
     messages.push(msg);
-    m.enumType.forEach((e, i) => pushEnum(enums, e, fullName, [...path, PATH.message.enum, i], ctx));
-    m.nestedType.forEach((n, i) => addMessage(n, fullName, [...path, PATH.message.nested, i], presence));
+    for (const [i, e] of m.enumType.entries()) pushEnum(enums, e, fullName, [...path, PATH.message.enum, i], ctx);
+    for (const [i, n] of m.nestedType.entries()) addMessage(n, fullName, [...path, PATH.message.nested, i], presence);
   };
-  proto.messageType.forEach((m, i) => addMessage(m, pkg, [PATH.file.message, i], filePresence || Presence.EXPLICIT));
+  for (const [i, m] of proto.messageType.entries())
+    addMessage(m, pkg, [PATH.file.message, i], filePresence || Presence.EXPLICIT);
 
   const extensions: FileExtension[] = [];
   proto.extension.forEach((x, i) => {
@@ -286,7 +295,7 @@ function buildFile(proto: FileDescriptorProto, known: Set<string>): File | undef
 
   const byLong = <T extends { longName: string }>(a: T, b: T) =>
     a.longName < b.longName ? -1 : a.longName > b.longName ? 1 : 0;
-  if (process.env.PROTOC_GEN_DOC_SORT !== "false") {
+  if (sort) {
     enums.sort(byLong);
     extensions.sort(byLong);
     messages.sort(byLong);

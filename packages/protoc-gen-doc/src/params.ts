@@ -18,12 +18,14 @@ export interface DocOptions {
   title: string | undefined;
   /** Path of a JSON file mapping proto package -> { npm, subpath } for install snippets. */
   npmPackages: string | undefined;
+  /** Messages, enums, extensions and services sorted by long name, as Go does (sort=false keeps declaration order). */
+  sort: boolean;
 }
 
 export class ParameterError extends Error {}
 
 const FORMATS: Record<string, Format> = { html: "html", markdown: "markdown", md: "markdown", json: "json" };
-const EXTRA_KEYS = new Set(["version", "title", "npm_packages"]);
+const EXTRA_KEYS = new Set(["version", "title", "npm_packages", "sort"]);
 
 /**
  * Parses protoc-gen-doc's parameter:
@@ -40,6 +42,7 @@ export function parseParameter(parameter: string): DocOptions {
     version: undefined,
     title: undefined,
     npmPackages: undefined,
+    sort: true,
   };
   const colon = parameter.indexOf(":");
   const fileParams = colon < 0 ? parameter : parameter.slice(0, colon);
@@ -94,7 +97,11 @@ export function parseParameter(parameter: string): DocOptions {
     }
     if (key === "version") opts.version = value;
     else if (key === "title") opts.title = value;
-    else opts.npmPackages = value;
+    else if (key === "sort") {
+      if (value !== "true" && value !== "false")
+        throw new ParameterError(`sort=${value}: must be true or false, in parameter ${JSON.stringify(parameter)}`);
+      opts.sort = value === "true";
+    } else opts.npmPackages = value;
   }
   if (opts.template && !isAbsolute(opts.template)) opts.template = posix.normalize(opts.template);
   return opts;

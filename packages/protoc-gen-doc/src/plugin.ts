@@ -4,13 +4,14 @@ import { pathToFileURL } from "node:url";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import type { PluginRequest } from "./descriptor.js";
 import { buildTemplate, type Template } from "./model.js";
+import { packageVersion } from "./package-files.js";
 import { ParameterError, parseParameter, type DocOptions } from "./params.js";
 import { renderJson } from "./render/json.js";
 import { renderMarkdown } from "./render/markdown.js";
 import type { NpmPackages } from "./render/site.js";
 
 export const PLUGIN_NAME = "protoc-gen-doc";
-export const PLUGIN_VERSION = "2.0.0";
+export const PLUGIN_VERSION = packageVersion();
 
 /** A custom template: a JavaScript module whose default export turns the model into the output file's text. */
 export type TemplateFn = (model: Template, options: { version?: string; title?: string }) => string | Promise<string>;
@@ -74,7 +75,7 @@ export async function generate(req: PluginRequest): Promise<PluginResponse> {
     const npm = opts.npmPackages ? readNpmPackages(opts.npmPackages) : {};
     const custom = opts.template ? await loadTemplate(opts.template) : undefined;
     for (const [dir, names] of groups) {
-      const model = buildTemplate(req.protoFile, names, opts.exclude);
+      const model = buildTemplate(req.protoFile, names, opts.exclude, { sort: opts.sort });
       const out = (name: string, content: string) =>
         res.file.push({ name: dir ? posix.join(dir, name) : name, content });
       if (custom) out(opts.outFile, await custom(model, { version: opts.version, title: opts.title }));

@@ -3,7 +3,7 @@
 // sends. slimRequest (exported for tools that store requests) drops the same
 // parts on the wire.
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -13,35 +13,19 @@ import {
   FileDescriptorProtoSchema,
   SourceCodeInfo_LocationSchema,
 } from "@bufbuild/protobuf/wkt";
-import { bin, runOrThrow } from "../../../scripts/lib/exec.js";
 import { generate } from "../src/plugin.js";
 import { encodeResponse } from "../src/plugin.js";
 import { decodeRequest, slimRequest } from "../src/request.js";
 import { CodeGeneratorResponseSchema } from "@bufbuild/protobuf/wkt";
-import { FIXTURES } from "./support/run-plugin.js";
+import { captureRequest } from "./support/capture-request.js";
 
 describe("slimRequest", () => {
   const dir = mkdtempSync(join(tmpdir(), "pgd-request-"));
   let full: Uint8Array;
 
-  // The exact bytes buf sends, captured by a plugin that only saves its stdin.
+  // The exact bytes buf sends.
   before(async () => {
-    const capture = join(dir, "capture.mjs");
-    const saved = join(dir, "request.bin");
-    writeFileSync(
-      capture,
-      `import { writeFileSync } from "node:fs";\nconst c = [];\nfor await (const b of process.stdin) c.push(b);\nwriteFileSync(${JSON.stringify(saved)}, Buffer.concat(c));\n` +
-        // A CodeGeneratorResponse declaring proto3 optional and editions up to 2023, so buf accepts the plugin.
-        `process.stdout.write(Buffer.from("100318e60720e807", "hex"));\n`,
-    );
-    const template = JSON.stringify({
-      version: "v2",
-      plugins: [
-        { local: [process.execPath, capture], out: join(dir, "out"), strategy: "all", opt: ["json,docs.json"] },
-      ],
-    });
-    await runOrThrow(bin("buf"), ["generate", ".", "--template", template], { cwd: FIXTURES });
-    full = readFileSync(saved);
+    full = await captureRequest(dir);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
