@@ -3,7 +3,7 @@
 // client-side search index. Every asset is a relative file, so the site
 // works from file://, from a sub-path, and offline.
 import type { Enum, File, Message, MessageField, Service, ServiceMethod, Template } from "../model.js";
-import { SITE_CSS, SITE_JS } from "./assets.js";
+import { SITE_CSS, siteScript } from "./assets.js";
 import { clientSample, installSnippet, messageSample, type NpmPackage } from "./code-sample.js";
 import { escapeHtml as esc, plainText, renderComment, summaryOf, type CommentContext } from "./comment-markdown.js";
 
@@ -650,7 +650,7 @@ export function renderSite(model: Template, opts: SiteOptions): SiteFile[] {
     { name: "scalars.html", content: scalarsPage(model, opts) },
     ...pkgs.map((p) => ({ name: pagePath(p.name), content: packagePage(p, symbols, refs, opts) })),
     { name: "assets/docs.css", content: SITE_CSS },
-    { name: "assets/docs.js", content: SITE_JS },
+    { name: "assets/docs.js", content: siteScript() },
     { name: "assets/search-index.js", content: searchIndex(pkgs) },
     { name: "assets/go-anchors.js", content: goAnchors(pkgs, model, symbols) },
   ];
