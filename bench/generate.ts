@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bin, runOrThrow } from "../scripts/lib/exec.js";
+import { bin, runOrThrow } from "../scripts/lib/infra/exec.js";
 import { writeSyntheticSchema } from "../scripts/synth-schema.js";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);

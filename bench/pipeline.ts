@@ -17,7 +17,7 @@ import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { STAGES } from "../scripts/build.js";
-import { bin, run } from "../scripts/lib/exec.js";
+import { bin, run } from "../scripts/lib/infra/exec.js";
 import { editableFile, writeSyntheticProtos } from "../scripts/synth-schema.js";
 import { makeTempRepo } from "../test/support/temp-repo.js";
 

@@ -6,7 +6,7 @@
 // reported as warnings and passes. A schema that does not compile always
 // fails (exit 1), approved or not: `npm run lint` shows the error.
 import { parseArgs } from "node:util";
-import { breakingApproval } from "./lib/breaking-approval.js";
+import { breakingApproval } from "./lib/schema/breaking-approval.js";
 import {
   BreakingCheckError,
   breakingFindings,
@@ -15,7 +15,7 @@ import {
   pickAgainst,
   SchemaCompileError,
   type BreakingFinding,
-} from "./lib/breaking.js";
+} from "./lib/schema/breaking.js";
 
 function approvalOrThrow(flag: boolean) {
   try {

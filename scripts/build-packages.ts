@@ -5,7 +5,7 @@
 //     package at once;
 //   - declarations: ONE TypeScript program over every package being built,
 //     emitting declarations only (`npm run typecheck` does the type check).
-// Imports are rewritten per scripts/lib/package-graph.ts: another family's
+// Imports are rewritten per scripts/lib/codegen/package-graph.ts: another family's
 // generated code is imported by package name, private workspace packages are
 // compiled in.
 //
@@ -32,17 +32,17 @@ import { availableParallelism } from "node:os";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { build, type Plugin } from "esbuild";
 import ts from "typescript";
-import { listTree } from "./lib/codegen.js";
-import { replaceDirAtomic } from "./lib/fs-atomic.js";
-import { planPackageBuilds, specifierRefs, type PackageBuildPlan } from "./lib/package-graph.js";
-import { repoRoot } from "./lib/repo.js";
-import { listWorkspacePackages, type WorkspacePackage } from "./lib/workspaces.js";
+import { listTree } from "./lib/codegen/codegen.js";
+import { replaceDirAtomic } from "./lib/infra/fs-atomic.js";
+import { planPackageBuilds, specifierRefs, type PackageBuildPlan } from "./lib/codegen/package-graph.js";
+import { repoRoot } from "./lib/infra/repo.js";
+import { listWorkspacePackages, type WorkspacePackage } from "./lib/infra/workspaces.js";
 
 export const CACHE_DIR = join(".cache", "packages");
 /** Versions whose change must rebuild everything (pinned in the root package.json). */
 const TOOLCHAIN = ["esbuild", "typescript", "@bufbuild/protobuf", "@bufbuild/protoc-gen-es", "@bufbuild/buf"];
 /** This build's own code: a change to how packages are built rebuilds them all. */
-const BUILD_CODE = ["scripts/build-packages.ts", "scripts/lib/package-graph.ts", "tsconfig.base.json"];
+const BUILD_CODE = ["scripts/build-packages.ts", "scripts/lib/codegen/package-graph.ts", "tsconfig.base.json"];
 const KEEP_ENTRIES = 3;
 
 export interface BuildReport {

@@ -1,6 +1,6 @@
 // npm run build: the main job. Runs each stage in order, prints its duration,
 // and stops at the first failing stage with that stage's own output.
-import { run } from "./lib/exec.js";
+import { run } from "./lib/infra/exec.js";
 
 interface Stage {
   name: string;

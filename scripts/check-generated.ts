@@ -4,10 +4,10 @@
 // workspace package as its package.json declares it (`npm ci` would refuse).
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { diffTrees, generateInto, pendingPackageFiles } from "./lib/codegen.js";
-import { siblingTempDir } from "./lib/fs-atomic.js";
-import { repoRoot } from "./lib/repo.js";
-import { listWorkspacePackages } from "./lib/workspaces.js";
+import { diffTrees, generateInto, pendingPackageFiles } from "./lib/codegen/codegen.js";
+import { siblingTempDir } from "./lib/infra/fs-atomic.js";
+import { repoRoot } from "./lib/infra/repo.js";
+import { listWorkspacePackages } from "./lib/infra/workspaces.js";
 
 const LOCKED_FIELDS = [
   "name",

@@ -4,7 +4,7 @@
 // PR-only steps are not run here: commitlint of the PR title (the
 // commit-msg hook lints local commits), the docs preview upload and the
 // summary comment (run `npm run pr:summary` to see it).
-import { run } from "./lib/exec.js";
+import { run } from "./lib/infra/exec.js";
 
 export interface CiStep {
   /** The npm script the step runs; pr.yml runs the same script. */

@@ -6,8 +6,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { bin, run } from "./lib/exec.js";
-import { repoRoot } from "./lib/repo.js";
+import { bin, run } from "./lib/infra/exec.js";
+import { repoRoot } from "./lib/infra/repo.js";
 
 const CONFIG_FILES = [
   "commitlint.config.js",

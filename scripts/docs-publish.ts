@@ -4,7 +4,7 @@
 // and <tree>/versions.json, newest first. The release workflow calls this.
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { publishDocs } from "./lib/docs-publish.js";
+import { publishDocs } from "./lib/docs/docs-publish.js";
 
 function main(): void {
   const { values } = parseArgs({

@@ -3,8 +3,8 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { repoRoot } from "./lib/repo.js";
-import { serveStatic } from "./lib/static-server.js";
+import { repoRoot } from "./lib/infra/repo.js";
+import { serveStatic } from "./lib/docs/static-server.js";
 
 const { values } = parseArgs({ options: { dir: { type: "string" }, port: { type: "string" } } });
 const dir = resolve(values.dir ?? join(repoRoot, "build", "docs"));

@@ -6,8 +6,8 @@
 import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
-import { buildDocs } from "./lib/docs-build.js";
-import { repoRoot } from "./lib/repo.js";
+import { buildDocs } from "./lib/docs/docs-build.js";
+import { repoRoot } from "./lib/infra/repo.js";
 
 const { values } = parseArgs({ options: { version: { type: "string" } } });
 const version =

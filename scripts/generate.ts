@@ -2,10 +2,10 @@
 // workspace package of every proto family under packages/.
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { generateInto, pruneOrphanPackages, syncPackageFiles } from "./lib/codegen.js";
-import { npmCommand, run } from "./lib/exec.js";
-import { replaceDirAtomic, siblingTempDir } from "./lib/fs-atomic.js";
-import { repoRoot } from "./lib/repo.js";
+import { generateInto, pruneOrphanPackages, syncPackageFiles } from "./lib/codegen/codegen.js";
+import { npmCommand, run } from "./lib/infra/exec.js";
+import { replaceDirAtomic, siblingTempDir } from "./lib/infra/fs-atomic.js";
+import { repoRoot } from "./lib/infra/repo.js";
 
 export async function generate(root = repoRoot): Promise<void> {
   const tmp = siblingTempDir(join(root, "gen"));

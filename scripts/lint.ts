@@ -1,8 +1,8 @@
 // npm run lint [-- --error-format github-actions]: buf lint, then the format
 // check. Both run even if the first fails, so one pass shows every problem.
 import { parseArgs } from "node:util";
-import { bin, run } from "./lib/exec.js";
-import { ensureProtoDeps } from "./lib/proto-deps.js";
+import { bin, run } from "./lib/infra/exec.js";
+import { ensureProtoDeps } from "./lib/codegen/proto-deps.js";
 
 const { values } = parseArgs({ options: { "error-format": { type: "string", default: "text" } } });
 const format = values["error-format"]!;

@@ -5,10 +5,10 @@
 // and its packages/<domain> npm package; the docs pick it up from proto/.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "./lib/fs-atomic.js";
-import { listProtoPackages } from "./lib/protos.js";
-import { readRepoConfig, repoRoot } from "./lib/repo.js";
-import { addCodeowner, planServiceScaffold, ScaffoldError } from "./lib/service-scaffold.js";
+import { writeFileAtomic } from "./lib/infra/fs-atomic.js";
+import { listProtoPackages } from "./lib/codegen/protos.js";
+import { readRepoConfig, repoRoot } from "./lib/infra/repo.js";
+import { addCodeowner, planServiceScaffold, ScaffoldError } from "./lib/codegen/service-scaffold.js";
 
 const USAGE =
   "usage: npm run new:service -- <org>.<domain>.<version> <Name>Service   e.g. npm run new:service -- acme.shipping.v1 ShipmentService";

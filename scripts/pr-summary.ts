@@ -7,15 +7,15 @@
 import { appendFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { breakingApproval } from "./lib/breaking-approval.js";
-import { breakingFindings, pickAgainst } from "./lib/breaking.js";
-import { runOrThrow } from "./lib/exec.js";
-import { writeFileAtomic } from "./lib/fs-atomic.js";
-import { resolveCommit } from "./lib/git.js";
-import { renderSummary } from "./lib/pr-summary.js";
-import { readRepoConfig, repoRoot } from "./lib/repo.js";
-import { diffSchemas } from "./lib/schema-diff.js";
-import { buildSchemaImage } from "./lib/schema-image.js";
+import { breakingApproval } from "./lib/schema/breaking-approval.js";
+import { breakingFindings, pickAgainst } from "./lib/schema/breaking.js";
+import { runOrThrow } from "./lib/infra/exec.js";
+import { writeFileAtomic } from "./lib/infra/fs-atomic.js";
+import { resolveCommit } from "./lib/infra/git.js";
+import { renderSummary } from "./lib/schema/pr-summary.js";
+import { readRepoConfig, repoRoot } from "./lib/infra/repo.js";
+import { diffSchemas } from "./lib/schema/schema-diff.js";
+import { buildSchemaImage } from "./lib/schema/schema-image.js";
 
 /** Whether what buf compiles (proto/ and its config) differs from HEAD in the working tree. */
 async function schemaUncommitted(root: string): Promise<boolean> {

@@ -2,7 +2,7 @@
 // third-party proto modules under .deps/proto/ from their pinned npm
 // packages. The build scripts run the same step before buf, so running it by
 // hand is only needed to use buf directly.
-import { ensureProtoDeps } from "./lib/proto-deps.js";
+import { ensureProtoDeps } from "./lib/codegen/proto-deps.js";
 
 try {
   const written = await ensureProtoDeps();

@@ -9,7 +9,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join, relative } from "node:path";
-import { repoRoot } from "./lib/repo.js";
+import { repoRoot } from "./lib/infra/repo.js";
 
 /**
  * What `test:quick` leaves out: the end-to-end files (temporary git repos, buf

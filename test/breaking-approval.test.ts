@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { approvalFromEvent, breakingApproval } from "../scripts/lib/breaking-approval.js";
+import { approvalFromEvent, breakingApproval } from "../scripts/lib/schema/breaking-approval.js";
 
 const pr = (body: string | null, labels: string[] = []) => ({
   pull_request: { body, labels: labels.map((name) => ({ name })) },

@@ -7,8 +7,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { test } from "node:test";
-import { bin, run } from "../scripts/lib/exec.js";
-import { repoRoot } from "../scripts/lib/repo.js";
+import { bin, run } from "../scripts/lib/infra/exec.js";
+import { repoRoot } from "../scripts/lib/infra/repo.js";
 
 const TWO_CHANGES =
   "feat(greeter): CODEOWNERS per domain; test(greeter): new:service lints, generates, builds and packs";

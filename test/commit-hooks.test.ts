@@ -7,7 +7,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symli
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { repoRoot } from "../scripts/lib/repo.js";
+import { repoRoot } from "../scripts/lib/infra/repo.js";
 import { GIT_ENV } from "./support/temp-repo.js";
 
 const GREETER = "proto/acme/greeter/v1/greeter.proto";

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { after, before, describe, it } from "node:test";
-import { repoRoot } from "../scripts/lib/repo.js";
+import { repoRoot } from "../scripts/lib/infra/repo.js";
 
 let tmp: string;
 let child: ChildProcess;

@@ -8,10 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import semver from "semver";
-import { consumerEngineConflicts, repoEngineConflicts, resolveInLock, type Lockfile } from "../scripts/lib/engines.js";
-import { npmCommand, run } from "../scripts/lib/exec.js";
-import { repoRoot } from "../scripts/lib/repo.js";
-import { listWorkspacePackages } from "../scripts/lib/workspaces.js";
+import { consumerEngineConflicts, repoEngineConflicts, resolveInLock, type Lockfile } from "../scripts/lib/infra/engines.js";
+import { npmCommand, run } from "../scripts/lib/infra/exec.js";
+import { repoRoot } from "../scripts/lib/infra/repo.js";
+import { listWorkspacePackages } from "../scripts/lib/infra/workspaces.js";
 
 const lock = JSON.parse(readFileSync(join(repoRoot, "package-lock.json"), "utf8")) as Lockfile;
 const rootPkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { engines: { node: string } };

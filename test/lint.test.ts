@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
 import { spawnSync } from "node:child_process";
-import { bin } from "../scripts/lib/exec.js";
+import { bin } from "../scripts/lib/infra/exec.js";
 import { makeTempRepo, type TempRepo } from "./support/temp-repo.js";
 
 function bufLint(cwd: string): { code: number; stdout: string } {

@@ -18,7 +18,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { listWorkspacePackages } from "../scripts/lib/workspaces.js";
+import { listWorkspacePackages } from "../scripts/lib/infra/workspaces.js";
 import { makeTempRepo, type TempRepo } from "./support/temp-repo.js";
 
 const ORDERS = `syntax = "proto3";

@@ -11,9 +11,9 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { build } from "esbuild";
-import { bin, npmCommand } from "../scripts/lib/exec.js";
-import { repoRoot } from "../scripts/lib/repo.js";
-import { listWorkspacePackages } from "../scripts/lib/workspaces.js";
+import { bin, npmCommand } from "../scripts/lib/infra/exec.js";
+import { repoRoot } from "../scripts/lib/infra/repo.js";
+import { listWorkspacePackages } from "../scripts/lib/infra/workspaces.js";
 import { startGreeterServer, type GreeterServer } from "@acme/test-support/greeter";
 
 const exec = promisify(execFile);

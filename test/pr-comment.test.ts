@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { test } from "node:test";
-import { SUMMARY_MARKER } from "../scripts/lib/pr-summary.js";
+import { SUMMARY_MARKER } from "../scripts/lib/schema/pr-summary.js";
 
 const require = createRequire(import.meta.url);
 const upsert = require("../.github/scripts/upsert-summary-comment.cjs") as (args: {

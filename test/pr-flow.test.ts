@@ -5,8 +5,8 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { SUMMARY_MARKER } from "../scripts/lib/pr-summary.js";
-import { repoRoot } from "../scripts/lib/repo.js";
+import { SUMMARY_MARKER } from "../scripts/lib/schema/pr-summary.js";
+import { repoRoot } from "../scripts/lib/infra/repo.js";
 import { makeTempRepo, type TempRepo } from "./support/temp-repo.js";
 
 const PAYMENTS = "proto/acme/payments/v1/payments.proto";

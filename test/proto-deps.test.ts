@@ -10,10 +10,10 @@ import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createFileRegistry, fromBinary, toJson, type FileRegistry, type Registry } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema, FileDescriptorSetSchema, type FileDescriptorProto } from "@bufbuild/protobuf/wkt";
-import { bin, npmCommand } from "../scripts/lib/exec.js";
-import { DEPS_DIR, ensureProtoDeps, listDepFiles } from "../scripts/lib/proto-deps.js";
-import { printProtoFile } from "../scripts/lib/proto-print.js";
-import { repoRoot } from "../scripts/lib/repo.js";
+import { bin, npmCommand } from "../scripts/lib/infra/exec.js";
+import { DEPS_DIR, ensureProtoDeps, listDepFiles } from "../scripts/lib/codegen/proto-deps.js";
+import { printProtoFile } from "../scripts/lib/codegen/proto-print.js";
+import { repoRoot } from "../scripts/lib/infra/repo.js";
 import { makeTempRepo, type TempRepo } from "./support/temp-repo.js";
 
 // Any attempt to reach the network (the BSR) fails fast on a closed port.

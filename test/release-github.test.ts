@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { after, before, test } from "node:test";
-import { run } from "../scripts/lib/exec.js";
-import { repoRoot } from "../scripts/lib/repo.js";
+import { run } from "../scripts/lib/infra/exec.js";
+import { repoRoot } from "../scripts/lib/infra/repo.js";
 import { packRelease, releasablePackages } from "../scripts/release/pack.js";
 import { cleanEnv } from "./support/release-repo.js";
 

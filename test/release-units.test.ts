@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { after, test } from "node:test";
-import { repoRoot } from "../scripts/lib/repo.js";
+import { repoRoot } from "../scripts/lib/infra/repo.js";
 import { publishedPackageJson } from "../scripts/release/pack.js";
 import { distTagOf } from "../scripts/release/publish.js";
 import { defaultDistTag, versionOfTag } from "../scripts/release/recover.js";

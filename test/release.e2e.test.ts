@@ -16,9 +16,9 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { bin, run, type RunResult } from "../scripts/lib/exec.js";
-import { repoRoot } from "../scripts/lib/repo.js";
-import { listWorkspacePackages } from "../scripts/lib/workspaces.js";
+import { bin, run, type RunResult } from "../scripts/lib/infra/exec.js";
+import { repoRoot } from "../scripts/lib/infra/repo.js";
+import { listWorkspacePackages } from "../scripts/lib/infra/workspaces.js";
 import { buildPackagesOnce } from "../scripts/release/build-stamp.js";
 import { tarballFetchable } from "../scripts/release/registry.js";
 import { cleanEnv, makeReleaseRepo, type ReleaseRepo } from "./support/release-repo.js";

@@ -4,8 +4,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { repoRoot } from "../scripts/lib/repo.js";
-import { addCodeowner } from "../scripts/lib/service-scaffold.js";
+import { repoRoot } from "../scripts/lib/infra/repo.js";
+import { addCodeowner } from "../scripts/lib/codegen/service-scaffold.js";
 
 const ownersColumn = (text: string, dir: string) =>
   text

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
-import { repoRoot } from "../scripts/lib/repo.js";
+import { repoRoot } from "../scripts/lib/infra/repo.js";
 import { listTestFiles, selectTestFiles, SLOW_TEST_FILES } from "../scripts/test.js";
 
 const exec = promisify(execFile);

@@ -9,8 +9,8 @@ import semver from "semver";
 import { parseDocument } from "yaml";
 import { STAGES } from "../scripts/build.js";
 import { CI_STEPS } from "../scripts/ci.js";
-import { SUMMARY_MARKER } from "../scripts/lib/pr-summary.js";
-import { repoRoot } from "../scripts/lib/repo.js";
+import { SUMMARY_MARKER } from "../scripts/lib/schema/pr-summary.js";
+import { repoRoot } from "../scripts/lib/infra/repo.js";
 
 interface Step {
   name?: string;

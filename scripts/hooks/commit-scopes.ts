@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { listFamilies } from "../lib/protos.js";
-import { repoRoot } from "../lib/repo.js";
+import { listFamilies } from "../lib/codegen/protos.js";
+import { repoRoot } from "../lib/infra/repo.js";
 
 /** Scopes for changes that are not about one proto family or package. */
 export const REPO_SCOPES = ["build", "ci", "deps", "docs", "release"] as const;

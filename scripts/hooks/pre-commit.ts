@@ -6,9 +6,9 @@
 import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bin, run, runOrThrow } from "../lib/exec.js";
-import { DEPS_DIR, ensureProtoDeps } from "../lib/proto-deps.js";
-import { repoRoot } from "../lib/repo.js";
+import { bin, run, runOrThrow } from "../lib/infra/exec.js";
+import { DEPS_DIR, ensureProtoDeps } from "../lib/codegen/proto-deps.js";
+import { repoRoot } from "../lib/infra/repo.js";
 
 /** The buf module root: buf.yaml's only module path. */
 const MODULE_DIR = "proto/";

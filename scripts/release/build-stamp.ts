@@ -5,8 +5,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { run, runOrThrow } from "../lib/exec.js";
-import { writeFileAtomic } from "../lib/fs-atomic.js";
+import { run, runOrThrow } from "../lib/infra/exec.js";
+import { writeFileAtomic } from "../lib/infra/fs-atomic.js";
 
 const INPUTS = ["gen", "packages", "scripts", "package.json", "package-lock.json", "tsconfig.base.json"];
 const STAMP = join("build", "release-build.stamp");

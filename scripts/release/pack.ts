@@ -5,10 +5,10 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { runOrThrow } from "../lib/exec.js";
-import { replaceDirAtomic, siblingTempDir } from "../lib/fs-atomic.js";
-import type { PackageJson } from "../lib/package-plan.js";
-import { listWorkspacePackages, type WorkspacePackage } from "../lib/workspaces.js";
+import { runOrThrow } from "../lib/infra/exec.js";
+import { replaceDirAtomic, siblingTempDir } from "../lib/infra/fs-atomic.js";
+import type { PackageJson } from "../lib/codegen/package-plan.js";
+import { listWorkspacePackages, type WorkspacePackage } from "../lib/infra/workspaces.js";
 import { ReleaseError } from "./errors.js";
 
 export const RELEASE_DIR = join("build", "release");

@@ -11,7 +11,7 @@
 //   success           versioned docs to gh-pages, when `npm run docs:publish` exists
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { run, runOrThrow } from "../lib/exec.js";
+import { run, runOrThrow } from "../lib/infra/exec.js";
 import { buildInputsHash, buildPackagesOnce } from "./build-stamp.js";
 import { dedupeChangelogFile } from "./changelog.js";
 import { ReleaseError } from "./errors.js";

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { run, runOrThrow } from "../lib/exec.js";
+import { run, runOrThrow } from "../lib/infra/exec.js";
 import { buildPackagesOnce } from "./build-stamp.js";
 import { versionOfTag, withTagCheckout } from "./tag-checkout.js";
 

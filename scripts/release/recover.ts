@@ -5,9 +5,9 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import semver from "semver";
-import { run, runOrThrow } from "../lib/exec.js";
-import { showFile } from "../lib/git.js";
-import type { PackageJson } from "../lib/package-plan.js";
+import { run, runOrThrow } from "../lib/infra/exec.js";
+import { showFile } from "../lib/infra/git.js";
+import type { PackageJson } from "../lib/codegen/package-plan.js";
 import { buildInputsHash, buildPackagesOnce } from "./build-stamp.js";
 import { ReleaseError } from "./errors.js";
 import {

@@ -5,8 +5,8 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { run } from "../lib/exec.js";
-import type { PackageJson } from "../lib/package-plan.js";
+import { run } from "../lib/infra/exec.js";
+import type { PackageJson } from "../lib/codegen/package-plan.js";
 import { ReleaseError } from "./errors.js";
 
 export interface NpmContext {

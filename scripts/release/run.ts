@@ -6,8 +6,8 @@
 // that nothing was published. `-- --no-ci` releases for real from a terminal.
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import { bin } from "../lib/exec.js";
-import { repoRoot } from "../lib/repo.js";
+import { bin } from "../lib/infra/exec.js";
+import { repoRoot } from "../lib/infra/repo.js";
 
 const DRY_RUN_LINE = /dry-run mode/;
 const PUBLISHED_LINE = /Published release (\S+).*$/;

@@ -2,10 +2,10 @@
 // with the previous release tag must be a major one. The commit messages
 // decide the release type, so a break nobody declared is refused here,
 // before anything is tagged or published. What counts as a break is buf's
-// verdict under the repo's one stability rule (scripts/lib/breaking-stability.ts).
-import { BreakingCheckError, breakingFindings, formatFindingText, type BreakingFinding } from "../lib/breaking.js";
-import { familyOf, listProtoPackages } from "../lib/protos.js";
-import { readRepoConfig } from "../lib/repo.js";
+// verdict under the repo's one stability rule (scripts/lib/schema/breaking-stability.ts).
+import { BreakingCheckError, breakingFindings, formatFindingText, type BreakingFinding } from "../lib/schema/breaking.js";
+import { familyOf, listProtoPackages } from "../lib/codegen/protos.js";
+import { readRepoConfig } from "../lib/infra/repo.js";
 import { ReleaseError } from "./errors.js";
 
 export interface SafetyNetInput {

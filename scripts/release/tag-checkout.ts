@@ -5,8 +5,8 @@ import { existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import semver from "semver";
-import { run, runOrThrow } from "../lib/exec.js";
-import { refExists, resolveCommit } from "../lib/git.js";
+import { run, runOrThrow } from "../lib/infra/exec.js";
+import { refExists, resolveCommit } from "../lib/infra/git.js";
 import { ReleaseError } from "./errors.js";
 
 export function versionOfTag(tag: string): string {

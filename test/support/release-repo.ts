@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { repoRoot } from "../../scripts/lib/repo.js";
+import { repoRoot } from "../../scripts/lib/infra/repo.js";
 import { GIT_ENV, makeTempRepo, type TempRepo } from "./temp-repo.js";
 
 /** Our environment minus anything that would make a child think it runs in CI, or publish somewhere real. */

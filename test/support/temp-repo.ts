@@ -15,7 +15,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { repoRoot } from "../../scripts/lib/repo.js";
+import { repoRoot } from "../../scripts/lib/infra/repo.js";
 
 export const GIT_ENV = {
   GIT_AUTHOR_NAME: "Test",

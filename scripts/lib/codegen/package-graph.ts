@@ -16,8 +16,8 @@ import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import ts from "typescript";
 import { buildEntries } from "./package-plan.js";
 import { listProtoPackages, type ProtoPackage } from "./protos.js";
-import { readRepoConfig, repoRoot } from "./repo.js";
-import { listWorkspacePackages, type WorkspacePackage } from "./workspaces.js";
+import { readRepoConfig, repoRoot } from "../infra/repo.js";
+import { listWorkspacePackages, type WorkspacePackage } from "../infra/workspaces.js";
 
 /** Where a source file lands: in some package's dist/, or as an import of another package. */
 export type Target = { kind: "file"; out: string } | { kind: "package"; specifier: string };

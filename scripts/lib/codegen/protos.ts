@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative, sep } from "node:path";
-import { readRepoConfig, repoRoot } from "./repo.js";
+import { readRepoConfig, repoRoot } from "../infra/repo.js";
 
 /** A proto package as found under proto/, e.g. acme.greeter.v1. */
 export interface ProtoPackage {
@@ -22,7 +22,7 @@ const VERSION = /^v\d+((alpha|beta)\d+)?$/;
 const PACKAGE_STMT = /^\s*package\s+([A-Za-z_][\w.]*)\s*;/m;
 
 /** Whether a version like v1beta1 promises no stability, so breaking checks skip it (buf's rule, see breaking-stability.ts). */
-export { isUnstableVersion } from "./breaking-stability.js";
+export { isUnstableVersion } from "../schema/breaking-stability.js";
 
 /**
  * Maps a proto package to its npm family: the org prefix is dropped, the

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { PackageJson } from "./package-plan.js";
+import type { PackageJson } from "../codegen/package-plan.js";
 import { repoRoot } from "./repo.js";
 
 export interface WorkspacePackage {

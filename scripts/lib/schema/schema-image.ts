@@ -4,11 +4,11 @@ import { join } from "node:path";
 import { fromBinary } from "@bufbuild/protobuf";
 import { createFileRegistry, type FileRegistry } from "@bufbuild/protobuf";
 import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
-import { bin, run } from "./exec.js";
-import { resolveCommit } from "./git.js";
-import { checkoutSchemaAt, ensureProtoDeps } from "./proto-deps.js";
-import { listProtoPackages } from "./protos.js";
-import { repoRoot } from "./repo.js";
+import { bin, run } from "../infra/exec.js";
+import { resolveCommit } from "../infra/git.js";
+import { checkoutSchemaAt, ensureProtoDeps } from "../codegen/proto-deps.js";
+import { listProtoPackages } from "../codegen/protos.js";
+import { repoRoot } from "../infra/repo.js";
 
 /** The compiled schema of one revision: every file, and which of them are ours (not imports). */
 export interface SchemaImage {

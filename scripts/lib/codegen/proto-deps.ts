@@ -8,10 +8,10 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createRegistry, type DescFile } from "@bufbuild/protobuf";
-import { runOrThrow } from "./exec.js";
-import { replaceDirAtomic, siblingTempDir } from "./fs-atomic.js";
+import { runOrThrow } from "../infra/exec.js";
+import { replaceDirAtomic, siblingTempDir } from "../infra/fs-atomic.js";
 import { printProtoFile } from "./proto-print.js";
-import { repoRoot } from "./repo.js";
+import { repoRoot } from "../infra/repo.js";
 
 /** Where the dependency modules live, relative to the repo root (gitignored). */
 export const DEPS_DIR = ".deps/proto";

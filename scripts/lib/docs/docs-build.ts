@@ -12,11 +12,11 @@ import {
 import { tmpdir } from "node:os";
 import { delimiter, join, relative } from "node:path";
 import { parse } from "yaml";
-import { bin, runOrThrow } from "./exec.js";
-import { replaceDirAtomic } from "./fs-atomic.js";
-import { ensureProtoDeps } from "./proto-deps.js";
-import { listProtoPackages } from "./protos.js";
-import { readRepoConfig, repoRoot } from "./repo.js";
+import { bin, runOrThrow } from "../infra/exec.js";
+import { replaceDirAtomic } from "../infra/fs-atomic.js";
+import { ensureProtoDeps } from "../codegen/proto-deps.js";
+import { listProtoPackages } from "../codegen/protos.js";
+import { readRepoConfig, repoRoot } from "../infra/repo.js";
 
 export const DOCS_TEMPLATE = "buf.gen.docs.yaml";
 export const PLUGIN_BIN = "packages/protoc-gen-doc/dist/protoc-gen-doc.js";

@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative, sep } from "node:path";
-import { bin, runOrThrow } from "./exec.js";
-import { writeFileAtomic } from "./fs-atomic.js";
+import { bin, runOrThrow } from "../infra/exec.js";
+import { writeFileAtomic } from "../infra/fs-atomic.js";
 import { barrelFor, isGeneratedReadme, planPackages } from "./package-plan.js";
 import { ensureProtoDeps, PROTO_DEPS } from "./proto-deps.js";
 import { listProtoPackages } from "./protos.js";
-import { repoRoot } from "./repo.js";
+import { repoRoot } from "../infra/repo.js";
 
 /**
  * Runs buf generate (buf.gen.yaml) with every output under `base`, then adds

@@ -1,7 +1,7 @@
 // Prints a compiled .proto file (a DescFile) back as .proto source. It exists
 // for one reason: buf/validate/validate.proto ships in no registry package,
 // while @bufbuild/protovalidate ships its full FileDescriptorProto. buf needs
-// source to compile our imports of it, so scripts/lib/proto-deps.ts prints
+// source to compile our imports of it, so scripts/lib/codegen/proto-deps.ts prints
 // that descriptor at install time. The output has no comments (the shipped
 // descriptor has none); test/proto-deps.test.ts proves that compiling it
 // gives back the same descriptor, custom options included.

@@ -1,7 +1,7 @@
 import { cpSync, existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import semver from "semver";
-import { replaceDirAtomic, siblingTempDir, writeFileAtomic } from "./fs-atomic.js";
+import { replaceDirAtomic, siblingTempDir, writeFileAtomic } from "../infra/fs-atomic.js";
 
 export interface VersionEntry {
   version: string;

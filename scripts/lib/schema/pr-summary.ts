@@ -1,8 +1,8 @@
 import type { Approval } from "./breaking-approval.js";
 import { isUnstablePackage } from "./breaking-stability.js";
 import type { BreakingFinding } from "./breaking.js";
-import { familyOf } from "./protos.js";
-import type { RepoConfig } from "./repo.js";
+import { familyOf } from "../codegen/protos.js";
+import type { RepoConfig } from "../infra/repo.js";
 import type { ElementKind, SchemaDiff, SchemaElement } from "./schema-diff.js";
 
 /** Marks the one PR comment the workflow keeps updating in place. */

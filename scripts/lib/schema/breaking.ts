@@ -1,9 +1,9 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { bin, run } from "./exec.js";
-import { checkoutSchemaAt, ensureProtoDeps } from "./proto-deps.js";
-import { isShallow, latestReleaseTag, refExists, resolveCommit } from "./git.js";
-import { repoRoot } from "./repo.js";
+import { bin, run } from "../infra/exec.js";
+import { checkoutSchemaAt, ensureProtoDeps } from "../codegen/proto-deps.js";
+import { isShallow, latestReleaseTag, refExists, resolveCommit } from "../infra/git.js";
+import { repoRoot } from "../infra/repo.js";
 
 /** One breaking change as buf reports it. */
 export interface BreakingFinding {
