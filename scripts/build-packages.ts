@@ -35,6 +35,7 @@ import ts from "typescript";
 import { listTree } from "./lib/codegen/codegen.js";
 import { replaceDirAtomic } from "./lib/infra/fs-atomic.js";
 import { planPackageBuilds, specifierRefs, type PackageBuildPlan } from "./lib/codegen/package-graph.js";
+import { hasSchemaArtifacts, schemaArtifactInputs, writeSchemaArtifacts } from "./lib/codegen/package-schemas.js";
 import { repoRoot } from "./lib/infra/repo.js";
 import { listWorkspacePackages, type WorkspacePackage } from "./lib/infra/workspaces.js";
 
@@ -42,7 +43,12 @@ export const CACHE_DIR = join(".cache", "packages");
 /** Versions whose change must rebuild everything (pinned in the root package.json). */
 const TOOLCHAIN = ["esbuild", "typescript", "@bufbuild/protobuf", "@bufbuild/protoc-gen-es", "@bufbuild/buf"];
 /** This build's own code: a change to how packages are built rebuilds them all. */
-const BUILD_CODE = ["scripts/build-packages.ts", "scripts/lib/codegen/package-graph.ts", "tsconfig.base.json"];
+const BUILD_CODE = [
+  "scripts/build-packages.ts",
+  "scripts/lib/codegen/package-graph.ts",
+  "scripts/lib/codegen/package-schemas.ts",
+  "tsconfig.base.json",
+];
 const KEEP_ENTRIES = 3;
 
 export interface BuildReport {
@@ -87,6 +93,7 @@ function packageKeys(
   all: WorkspacePackage[],
   plans: Map<string, PackageBuildPlan>,
   toolchain: string,
+  schemaInputs: string[],
 ): Map<string, string> {
   const keys = new Map<string, string>();
   const byName = new Map(all.map((ws) => [ws.name, ws]));
@@ -111,6 +118,8 @@ function packageKeys(
     h.update(`package.json ${sha256(readFileSync(join(root, ws.dir, "package.json")))}\n`);
     for (const m of plan?.modules ?? [])
       h.update(`${relative(root, m.src)} -> ${m.out} ${sha256(readFileSync(m.src))}\n`);
+    if (hasSchemaArtifacts(ws.packageJson))
+      for (const f of schemaInputs) h.update(`schema ${relative(root, f)} ${sha256(readFileSync(f))}\n`);
     for (const d of [...deps].sort()) if (byName.has(d) && d !== name) h.update(`dep ${d} ${keyOf(d)}\n`);
     const key = h.digest("hex").slice(0, 32);
     visiting.delete(name);
@@ -314,7 +323,9 @@ export async function buildPackages(
   const all = listWorkspacePackages(root);
   const allPlans = planPackageBuilds(root);
   const plans = new Map(allPlans.map((p) => [p.ws.name, p]));
-  const keys = packageKeys(root, all, plans, toolchainKey(root));
+  // The protos that packages with schema artifacts (@acme/schemas) carry are part of their key.
+  const schemaInputs = all.some((ws) => hasSchemaArtifacts(ws.packageJson)) ? await schemaArtifactInputs(root) : [];
+  const keys = packageKeys(root, all, plans, toolchainKey(root), schemaInputs);
   const selected = allPlans.filter((p) => !only || only.includes(p.ws.name) || only.includes(p.ws.dir));
   if (only) {
     const unknown = only.filter((n) => !all.some((ws) => ws.name === n || ws.dir === n));
@@ -360,6 +371,10 @@ export async function buildPackages(
       for (const p of todo) {
         const out = join(tmp, basename(p.ws.dir));
         mkdirSync(out, { recursive: true });
+        if (hasSchemaArtifacts(p.ws.packageJson)) {
+          const a = await writeSchemaArtifacts(root, out);
+          log(`  ${p.ws.name}: ${a.files} .proto files and a ${a.bytes}-byte descriptor set`);
+        }
         for (const bin of Object.values((p.ws.packageJson.bin as Record<string, string> | undefined) ?? {})) {
           const file = join(out, relative("dist", bin));
           if (existsSync(file)) chmodSync(file, 0o755);
