@@ -58,8 +58,24 @@ export default {
     ],
     ["@semantic-release/changelog", { changelogFile: "CHANGELOG.md", changelogTitle: "# Changelog" }],
     "./scripts/release/plugin.mjs",
-    // Attaches every package's .tgz to the GitHub release (`npm install <asset-url>` needs no registry).
+    // Attaches every package's .tgz to the GitHub release (`npm install <asset-url>` needs no registry), and
+    // @acme/schemas' descriptor set as acme-schemas-X.Y.Z.binpb (the bytes in its tarball; scripts/release/pack.ts).
     // Without a token there is no GitHub step at all, rather than one that fails.
-    ...(githubToken ? [["@semantic-release/github", { assets: [{ path: "build/release/*.tgz" }] }]] : []),
+    ...(githubToken
+      ? [
+          [
+            "@semantic-release/github",
+            {
+              assets: [
+                { path: "build/release/*.tgz" },
+                {
+                  path: "build/release/*.binpb",
+                  label: "FileDescriptorSet of every .proto in v${nextRelease.version}, with imports and source info",
+                },
+              ],
+            },
+          ],
+        ]
+      : []),
   ],
 };

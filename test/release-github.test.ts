@@ -1,8 +1,10 @@
 // The GitHub release step as release.config.mjs configures it, against a
 // mock of the GitHub API (the one mock our standards allow): every packed
-// .tgz is attached, and an attached asset installs with npm from its URL
-// without any registry.
+// .tgz is attached, and so is @acme/schemas' descriptor set (the bytes inside
+// its tarball, named for the version), and an attached asset installs with
+// npm from its URL without any registry.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -10,6 +12,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { after, before, test } from "node:test";
+import { fromBinary } from "@bufbuild/protobuf";
+import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
+import { listProtoPackages } from "../scripts/lib/codegen/protos.js";
 import { run } from "../scripts/lib/infra/exec.js";
 import { repoRoot } from "../scripts/lib/infra/repo.js";
 import { packRelease, releasablePackages } from "../scripts/release/pack.js";
@@ -20,6 +25,7 @@ let server: Server;
 let api: string;
 const releases: Record<string, unknown>[] = [];
 const assets = new Map<string, Buffer>();
+const labels = new Map<string, string>();
 let published = false;
 
 before(async () => {
@@ -49,6 +55,7 @@ before(async () => {
       if (req.method === "POST" && url.pathname === "/uploads/releases/7/assets") {
         const name = url.searchParams.get("name") ?? "";
         assets.set(name, body);
+        labels.set(name, url.searchParams.get("label") ?? "");
         return json(201, { browser_download_url: `${api}download/v1.2.3/${name}` });
       }
       if (req.method === "PATCH" && url.pathname === "/repos/acme/schemas/releases/7") {
@@ -72,7 +79,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test("with a GitHub token, the release carries every package's .tgz, and an asset installs from its URL", async () => {
+test("with a GitHub token, the release carries every package's .tgz and the schemas descriptor set, and an asset installs from its URL", async () => {
   process.env.GITHUB_TOKEN = "test-token";
   let config: { plugins: (string | [string, Record<string, unknown>])[] };
   try {
@@ -118,9 +125,26 @@ test("with a GitHub token, the release carries every package's .tgz, and an asse
     .filter((f) => f.endsWith(".tgz"))
     .sort();
   assert.equal(packed.length, releasablePackages(repoRoot).length);
-  assert.deepEqual([...assets.keys()].sort(), packed);
+  assert.deepEqual([...assets.keys()].sort(), [...packed, "acme-schemas-1.2.3.binpb"].sort());
   for (const f of packed)
     assert.ok(assets.get(f)!.equals(readFileSync(join(dir, "build", "release", f))), `${f} uploaded intact`);
+
+  // The descriptor set asset is the one published inside @acme/schemas@1.2.3, and decodes as a FileDescriptorSet.
+  const inTarball = execFileSync("tar", [
+    "-xzOf",
+    join(dir, "build", "release", "acme-schemas-1.2.3.tgz"),
+    "package/dist/image.binpb",
+  ]);
+  const binpb = assets.get("acme-schemas-1.2.3.binpb")!;
+  assert.ok(binpb.equals(inTarball), "the asset is the tarball's dist/image.binpb");
+  const set = fromBinary(FileDescriptorSetSchema, binpb);
+  const files = set.file.map((f) => f.name);
+  for (const own of listProtoPackages(repoRoot).flatMap((p) => p.files)) assert.ok(files.includes(own), own);
+  assert.ok(files.includes("google/api/annotations.proto") && files.includes("buf/validate/validate.proto"));
+  assert.equal(
+    labels.get("acme-schemas-1.2.3.binpb"),
+    "FileDescriptorSet of every .proto in v1.2.3, with imports and source info",
+  );
 
   const consumer = join(dir, "consumer");
   const env = cleanEnv();

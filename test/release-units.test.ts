@@ -35,6 +35,13 @@ test("the published package.json carries the release version and pins workspace 
   assert.deepEqual(out.peerDependencies, { "@bufbuild/protobuf": "^2.13.0", "@acme/monitoring": "1.4.0" });
   assert.equal(out.entryPoints, undefined);
   assert.equal(pj.version, "0.0.0-development", "the input is not modified");
+  // The build's own marker for @acme/schemas (scripts/lib/package-schemas.ts) is not published either.
+  const schemas = publishedPackageJson(
+    { name: "@acme/schemas", version: "0.0.0-development", schemaArtifacts: true },
+    "1.4.0",
+    new Set(),
+  );
+  assert.equal(schemas.schemaArtifacts, undefined);
 });
 
 test("dist-tags: channels map to tags; recovery never moves latest backwards", () => {
@@ -99,14 +106,17 @@ test("semantic-release config: branches, tag format, and the plugin chain withou
   ]);
 });
 
-test("semantic-release config: with a GitHub token the release gets every packed .tgz as an asset", async () => {
+test("semantic-release config: with a GitHub token the release gets every packed .tgz and the descriptor set as assets", async () => {
   for (const env of [{ GITHUB_TOKEN: "t" }, { GH_TOKEN: "t" }]) {
     const c = await loadConfig(env);
     const gh = c.plugins.find((p) => Array.isArray(p) && p[0] === "@semantic-release/github") as
       | [string, { assets: { path: string }[] }]
       | undefined;
     assert.ok(gh, `github plugin present with ${Object.keys(env)[0]}`);
-    assert.deepEqual(gh[1].assets, [{ path: "build/release/*.tgz" }]);
+    assert.deepEqual(
+      gh[1].assets.map((a) => a.path),
+      ["build/release/*.tgz", "build/release/*.binpb"],
+    );
   }
 });
 

@@ -8,6 +8,7 @@ import { basename, join } from "node:path";
 import { runOrThrow } from "../lib/infra/exec.js";
 import { replaceDirAtomic, siblingTempDir } from "../lib/infra/fs-atomic.js";
 import type { PackageJson } from "../lib/codegen/package-plan.js";
+import { hasSchemaArtifacts, SCHEMA_DESCRIPTOR_SET } from "../lib/codegen/package-schemas.js";
 import { listWorkspacePackages, type WorkspacePackage } from "../lib/infra/workspaces.js";
 import { ReleaseError } from "./errors.js";
 
@@ -26,6 +27,8 @@ export interface PackedPackage {
 export interface ReleaseManifest {
   version: string;
   packages: PackedPackage[];
+  /** Release assets beside the tarballs (the schema descriptor set), file names inside the release dir. */
+  assets?: string[];
   /** The build inputs hash (build-stamp.ts) the set was packed from, when known. */
   inputsHash?: string;
 }
@@ -56,8 +59,10 @@ export function releasablePackages(root: string): WorkspacePackage[] {
  */
 export function publishedPackageJson(pj: PackageJson, version: string, workspaceNames: Set<string>): PackageJson {
   const out: PackageJson = { ...pj, version };
-  // entryPoints maps export subpaths to repo sources for the build; it means nothing to consumers.
+  // entryPoints maps export subpaths to repo sources for the build; schemaArtifacts tells the build to
+  // write the protos and descriptor set (scripts/lib/package-schemas.ts). Neither means anything to consumers.
   delete out.entryPoints;
+  delete out.schemaArtifacts;
   for (const field of DEP_FIELDS) {
     const deps = pj[field] as Record<string, string> | undefined;
     if (!deps) continue;
@@ -119,6 +124,13 @@ export async function packRelease(
       const info = infos.find((x) => x.name === ws.name);
       if (!info) throw new Error(`npm pack did not report ${ws.name}`);
       manifest.packages.push({ ...unpackedEntry(ws.name, ws.dir, ws.packageJson), tarball: info.filename });
+      // The descriptor set goes beside the tarballs too, as a release asset of its own: the very bytes
+      // packed into the tarball (acme-schemas-1.4.0.tgz -> acme-schemas-1.4.0.binpb).
+      if (hasSchemaArtifacts(ws.packageJson)) {
+        const asset = info.filename.replace(/\.tgz$/, ".binpb");
+        cpSync(join(stage, basename(ws.dir), "dist", SCHEMA_DESCRIPTOR_SET), join(fresh, asset));
+        manifest.assets = [...(manifest.assets ?? []), asset];
+      }
     }
     writeFileSync(join(fresh, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
     replaceDirAtomic(fresh, outDir);
@@ -152,7 +164,8 @@ export function archivePackedRelease(root: string, manifest: ReleaseManifest, in
   const fresh = siblingTempDir(dest);
   try {
     mkdirSync(fresh, { recursive: true });
-    for (const p of manifest.packages) cpSync(join(src, p.tarball), join(fresh, p.tarball));
+    for (const f of [...manifest.packages.map((p) => p.tarball), ...(manifest.assets ?? [])])
+      cpSync(join(src, f), join(fresh, f));
     writeFileSync(join(fresh, "manifest.json"), `${JSON.stringify({ ...manifest, inputsHash }, null, 2)}\n`);
     replaceDirAtomic(fresh, dest);
     return dest;
