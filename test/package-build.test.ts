@@ -3,7 +3,7 @@
 // its package and dependents; toolchain -> everything), a corrupted cache
 // entry is rebuilt and never used, and a proto that imports another family's
 // proto yields a package that depends on that family's package and shares
-// its schema objects (identity) in ESM and CommonJS.
+// its schema objects (identity) in ESM and CommonJS, in its registry export too.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import {
@@ -125,21 +125,30 @@ describe("npm run build:packages: incremental, cached, cross-family", () => {
       writeFileSync(
         file,
         mod === "esm"
-          ? `import { OrderSchema } from "./dist/v1.js";\nimport { PaymentSchema, MoneySchema } from "@acme/payments/v1";\n`
-          : `const { OrderSchema } = require("./dist/v1.cjs");\nconst { PaymentSchema, MoneySchema } = require("@acme/payments/v1");\n`,
+          ? `import { OrderSchema, registry } from "./dist/v1.js";\nimport { PaymentSchema, MoneySchema, file_acme_payments_v1_payments } from "@acme/payments/v1";\n`
+          : `const { OrderSchema, registry } = require("./dist/v1.cjs");\nconst { PaymentSchema, MoneySchema, file_acme_payments_v1_payments } = require("@acme/payments/v1");\n`,
       );
       writeFileSync(
         file,
         readFileSync(file, "utf8") +
           `const f = (n) => OrderSchema.fields.find((x) => x.name === n).message;\n` +
-          `console.log(JSON.stringify({ payment: f("payment") === PaymentSchema, total: f("total") === MoneySchema, typeName: f("payment").typeName }));\n`,
+          `console.log(JSON.stringify({ payment: f("payment") === PaymentSchema, total: f("total") === MoneySchema, typeName: f("payment").typeName,\n` +
+          // The registry export holds payments' own descriptors too: the imported file, not a copy of it.
+          `  registryFile: registry.getFile("acme/payments/v1/payments.proto") === file_acme_payments_v1_payments,\n` +
+          `  registryMessage: registry.getMessage("acme.payments.v1.Payment") === PaymentSchema }));\n`,
       );
       return JSON.parse(execFileSync(process.execPath, [file], { encoding: "utf8" })) as unknown;
     };
     for (const mod of ["esm", "cjs"] as const) {
       assert.deepEqual(
         check(mod),
-        { payment: true, total: true, typeName: "acme.payments.v1.Payment" },
+        {
+          payment: true,
+          total: true,
+          typeName: "acme.payments.v1.Payment",
+          registryFile: true,
+          registryMessage: true,
+        },
         `${mod}: the field's schema is @acme/payments' own`,
       );
     }
@@ -152,7 +161,8 @@ describe("npm run build:packages: incremental, cached, cross-family", () => {
       "// PaymentService manages payments, now with a longer comment.",
     );
     assert.equal(repo.script("generate").code, 0);
-    assert.deepEqual(built(buildPackages().stdout), ["@acme/orders", "@acme/payments"]);
+    // @acme/schemas carries the .proto files, so a proto change rebuilds it too.
+    assert.deepEqual(built(buildPackages().stdout), ["@acme/orders", "@acme/payments", "@acme/schemas"]);
 
     // A hand-written source: its package and the packages that depend on it (platform uses grpc-health).
     const src = "packages/grpc-health/src/status-registry.ts";

@@ -2,7 +2,13 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, wri
 import { join, relative, sep } from "node:path";
 import { bin, runOrThrow } from "../infra/exec.js";
 import { writeFileAtomic } from "../infra/fs-atomic.js";
-import { barrelFor, isGeneratedReadme, planPackages } from "./package-plan.js";
+import {
+  barrelFor,
+  FILE_REGISTRY_MODULE,
+  fileRegistryModule,
+  isGeneratedReadme,
+  planPackages,
+} from "./package-plan.js";
 import { ensureProtoDeps, PROTO_DEPS } from "./proto-deps.js";
 import { listProtoPackages } from "./protos.js";
 import { repoRoot } from "../infra/repo.js";
@@ -30,9 +36,17 @@ export async function generateInto(base: string, root = repoRoot): Promise<strin
       rmSync(join(genDir, f.replace(/\.proto$/, "_pb.ts")), { force: true });
   }
   removeEmptyDirs(genDir);
-  for (const p of listProtoPackages(root)) {
-    writeFileSync(join(genDir, p.dir, "index.ts"), barrelFor(p));
+  const packages = listProtoPackages(root);
+  for (const p of packages) {
+    const consts = p.files.map((f) => {
+      const pb = join(genDir, f.replace(/\.proto$/, "_pb.ts"));
+      const m = /^export const (file_\w+): GenFile\b/m.exec(readFileSync(pb, "utf8"));
+      if (!m) throw new Error(`${relative(base, pb)}: protoc-gen-es wrote no \`export const file_...: GenFile\``);
+      return m[1];
+    });
+    writeFileSync(join(genDir, p.dir, "index.ts"), barrelFor(p, consts));
   }
+  if (packages.length) writeFileSync(join(genDir, FILE_REGISTRY_MODULE), fileRegistryModule());
   return genDir;
 }
 
