@@ -266,46 +266,79 @@ function service(bytes: Uint8Array): ServiceProto {
   return s;
 }
 
-/** A location only when it carries a leading, trailing or detached comment: the rest (the spans of every token) is most of the bytes. */
-function location(bytes: Uint8Array): Location | undefined {
-  let pathBytes: Uint8Array | undefined;
-  const unpacked: number[] = [];
+/**
+ * SourceCodeInfo's locations that carry a leading, trailing or detached
+ * comment. Most locations are the spans of single tokens, so this reads them
+ * in place with one reader, allocating nothing for a location until it has a
+ * comment: per-location readers and sub-arrays were a quarter of the plugin's
+ * time on googleapis, half of it in the garbage collector.
+ */
+function sourceCodeInfo(bytes: Uint8Array): { location: Location[] } {
+  const out: Location[] = [];
+  const r = new BinaryReader(bytes);
+  while (r.pos < r.len) {
+    const [no, wt] = r.tag();
+    if (no !== 1 || wt !== LEN) {
+      r.skip(wt, no);
+      continue;
+    }
+    const size = r.uint32();
+    const end = r.pos + size;
+    if (end > r.len) throw new RangeError("premature EOF");
+    const loc = location(r, end);
+    if (loc) out.push(loc);
+  }
+  return { location: out };
+}
+
+/** One Location, read from `r` up to `end`; undefined when it has no comment. */
+function location(r: Reader, end: number): Location | undefined {
+  let pathAt = -1;
+  let pathEnd = -1;
+  let unpacked: number[] | undefined;
   let leading: string | undefined;
   let trailing: string | undefined;
-  const detached: string[] = [];
-  each(bytes, (no, wt, r) => {
-    if (no === 1) {
-      if (wt === LEN)
-        pathBytes = r.bytes(); // decoded below, only when the location has a comment
-      else unpacked.push(r.int32());
-    } else if (no === 3 && wt === LEN) leading = r.string();
-    else if (no === 4 && wt === LEN) trailing = r.string();
-    else if (no === 6 && wt === LEN) detached.push(r.string());
-    else return false;
-    return true;
-  });
-  if (leading === undefined && trailing === undefined && !detached.length) return undefined;
-  const path = unpacked;
-  if (pathBytes) {
-    const r = new BinaryReader(pathBytes);
-    while (r.pos < r.len) path.push(r.int32());
+  let detached: string[] | undefined;
+  while (r.pos < end) {
+    const tag = r.uint32();
+    const no = tag >>> 3;
+    const wt = (tag & 7) as WireType;
+    if (no <= 0 || wt > 5) throw new Error(`illegal tag: field no ${no} wire type ${wt}`);
+    if (wt === LEN) {
+      const sizeAt = r.pos;
+      const size = r.uint32();
+      const next = r.pos + size;
+      if (next > end) throw new RangeError("premature EOF");
+      if (no === 1) {
+        // decoded below, only when the location has a comment
+        pathAt = r.pos;
+        pathEnd = next;
+      } else if (no === 3 || no === 4 || no === 6) {
+        r.pos = sizeAt; // string() reads the length itself
+        const text = r.string();
+        if (no === 3) leading = text;
+        else if (no === 4) trailing = text;
+        else (detached ??= []).push(text);
+      }
+      r.pos = next;
+    } else if (wt === WireType.Varint) {
+      const v = r.int32();
+      if (no === 1) (unpacked ??= []).push(v);
+    } else r.skip(wt, no);
+  }
+  if (r.pos !== end) throw new RangeError("premature EOF");
+  if (leading === undefined && trailing === undefined && !detached) return undefined;
+  const path = unpacked ?? [];
+  if (pathAt >= 0) {
+    r.pos = pathAt;
+    while (r.pos < pathEnd) path.push(r.int32());
+    r.pos = end;
   }
   const loc: Location = { path };
   if (leading !== undefined) loc.leadingComments = leading;
   if (trailing !== undefined) loc.trailingComments = trailing;
-  if (detached.length) loc.leadingDetachedComments = detached;
+  if (detached) loc.leadingDetachedComments = detached;
   return loc;
-}
-
-function sourceCodeInfo(bytes: Uint8Array): { location: Location[] } {
-  const out: Location[] = [];
-  each(bytes, (no, wt, r) => {
-    if (no !== 1 || wt !== LEN) return false;
-    const loc = location(r.bytes());
-    if (loc) out.push(loc);
-    return true;
-  });
-  return { location: out };
 }
 
 export function decodeFile(bytes: Uint8Array): FileProto {
