@@ -205,7 +205,7 @@ class Linker {
 
 /** Escaped, with a break opportunity after each dot and slash of a long name or path. */
 function wrappable(s: string): string {
-  return esc(s).replace(/([./])/g, "$1<wbr>");
+  return esc(s).replaceAll(".", ".<wbr>").replaceAll("/", "/<wbr>");
 }
 
 /** The visible "#" link to an element's own anchor. */
