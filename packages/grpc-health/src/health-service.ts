@@ -40,9 +40,13 @@ export function createHealthService(registry: HealthStatusRegistry): ServiceImpl
   };
 }
 
-/** Sends the current status at once, then each change, until the call ends or the registry ends all watches. */
+/**
+ * Sends the current status at once, then each change, until the call ends or the registry ends
+ * all watches. Only the latest change waits to be sent (as grpc-go): a client that reads slower
+ * than the status changes gets the status as it is now, and a watch holds one status, not a backlog.
+ */
 async function* watchStatus(registry: HealthStatusRegistry, service: string, ctx: HandlerContext) {
-  const pending: ServingStatus[] = [];
+  let pending: ServingStatus | undefined;
   let wake: (() => void) | undefined;
   let ended = false;
   const end = () => {
@@ -50,7 +54,7 @@ async function* watchStatus(registry: HealthStatusRegistry, service: string, ctx
     wake?.();
   };
   const unsubscribe = registry.subscribe(service, (s) => {
-    pending.push(s);
+    pending = s;
     wake?.();
   });
   const unregister = registry.onEndWatches(end);
@@ -59,11 +63,12 @@ async function* watchStatus(registry: HealthStatusRegistry, service: string, ctx
     let last = registry.getStatus(service) ?? ServingStatus.SERVICE_UNKNOWN;
     yield create(HealthCheckResponseSchema, { status: last });
     for (;;) {
-      while (pending.length === 0 && !ended) await new Promise<void>((r) => (wake = r));
+      while (pending === undefined && !ended) await new Promise<void>((r) => (wake = r));
       wake = undefined;
-      // Changes that came before the end are still sent (shutdown's NOT_SERVING above all).
-      if (pending.length === 0) return;
-      const next = pending.shift()!;
+      // A change that came before the end is still sent (shutdown's NOT_SERVING above all).
+      if (pending === undefined) return;
+      const next: ServingStatus = pending;
+      pending = undefined;
       if (next === last) continue;
       last = next;
       yield create(HealthCheckResponseSchema, { status: next });
