@@ -1,11 +1,16 @@
 /**
- * @acme/h2: a small HTTP/2 stack (RFC 9113, HPACK RFC 7541) and a gRPC-unary server and client
- * on top of it, as grpc-go speaks the wire. Private to this repository: @acme/httpgrpc bundles it.
+ * @acme/h2: a small HTTP/2 stack (RFC 9113, HPACK RFC 7541), a gRPC server (unary and
+ * server-streaming methods) and a gRPC-unary client on top of it, as grpc-go speaks the wire.
+ * Private to this repository: @acme/httpgrpc bundles it.
  */
 export {
+  attachGrpcServer,
   attachUnaryHandler,
   errorTrailers,
   MAX_STATUS_MESSAGE,
+  type GrpcMethod,
+  type GrpcServerOptions,
+  type ServerStreamImpl,
   type UnaryCall,
   type UnaryImpl,
   type UnaryServerLimits,
@@ -21,7 +26,8 @@ export {
   type EndpointOptions,
   type UnaryCallOptions,
 } from "./grpc/unary-client.js";
-export { SingleMessageReader } from "./grpc/framing.js";
+export { framedPieces, SingleMessageReader } from "./grpc/framing.js";
+export { connectServiceMethods } from "./grpc/connect-service.js";
 export {
   decodeBinaryHeader,
   decodeGrpcMessage,

@@ -1,5 +1,12 @@
 import { ConnectError, Code } from "@connectrpc/connect";
 
+/** One uncompressed gRPC message as pieces to send: its 5-byte prefix, then the message itself (not copied). */
+export function framedPieces(message: Uint8Array): Buffer[] {
+  const prefix = Buffer.alloc(5);
+  prefix.writeUInt32BE(message.byteLength, 1);
+  return [prefix, Buffer.from(message.buffer, message.byteOffset, message.byteLength)];
+}
+
 /** A piece shorter than this is copied: kept as a view, it would hold its whole socket read. */
 const MIN_VIEW_BYTES = 32 * 1024;
 

@@ -1,7 +1,7 @@
 /**
- * A minimal gRPC server for one unary method on our own HTTP/2 connection (h2/), used by
- * createHTTPServer. It speaks the gRPC wire protocol as grpc-go does: trailers-only error
- * responses carry grpc-status (any integer, e.g. 500), a percent-encoded grpc-message and
+ * A minimal gRPC server for unary and server-streaming methods on our own HTTP/2 connection
+ * (h2/), used by createHTTPServer. It speaks the gRPC wire protocol as grpc-go does: error
+ * trailers carry grpc-status (any integer, e.g. 500), a percent-encoded grpc-message and
  * grpc-status-details-bin (an unpadded-base64 google.rpc.Status whose code equals grpc-status).
  */
 import type * as net from "node:net";
@@ -28,6 +28,20 @@ export interface UnaryCall {
 
 /** Request message in, response message out, already framed (5-byte gRPC prefix included), in one or more pieces. */
 export type UnaryImpl = (request: Uint8Array, call: UnaryCall) => Promise<Uint8Array | readonly Uint8Array[]>;
+
+/**
+ * Request message in, response messages out, each framed as UnaryImpl's. The next message is
+ * pulled only once the last one went through flow control, so a client that does not read holds
+ * one message of its stream, not a queue. The iterable must end when `call.cancellation` fires:
+ * its return() is called only when it is suspended at a yield.
+ */
+export type ServerStreamImpl = (
+  request: Uint8Array,
+  call: UnaryCall,
+) => AsyncIterable<Uint8Array | readonly Uint8Array[]>;
+
+/** One method of a gRPC server: its kind and implementation. */
+export type GrpcMethod = { kind: "unary"; impl: UnaryImpl } | { kind: "server_streaming"; impl: ServerStreamImpl };
 
 /** The trailers of a failed call, with a google.rpc.Status mirroring grpc-status when there are details. */
 /** Longest status message sent, in UTF-16 code units. */
@@ -63,6 +77,13 @@ export interface UnaryServerOptions {
   impl: UnaryImpl;
 }
 
+export interface GrpcServerOptions {
+  /** The methods served, by path ("/package.Service/Method"); any other path gets UNIMPLEMENTED. */
+  methods: ReadonlyMap<string, GrpcMethod>;
+  /** Maximum size of a request message, for every method. */
+  maxMessageBytes: number;
+}
+
 export interface UnaryServerLimits {
   /** The largest request header list accepted. */
   maxHeaderListBytes: number;
@@ -75,6 +96,9 @@ const OK_HEADERS: readonly HeaderField[] = [
   ["content-type", "application/grpc"],
 ];
 const OK_TRAILERS: readonly HeaderField[] = [["grpc-status", "0"]];
+const OK_TRAILERS_ONLY: readonly HeaderField[] = [...OK_HEADERS, ...OK_TRAILERS];
+
+const asBuffer = (p: Uint8Array) => Buffer.from(p.buffer, p.byteOffset, p.byteLength);
 
 /** One call on the server: reads the request message, runs the method, answers. */
 class ServerCall implements StreamHandler {
@@ -83,15 +107,20 @@ class ServerCall implements StreamHandler {
   private timer: NodeJS.Timeout | undefined;
   private responded = false;
   private failed = false;
+  /** The peer reset the stream: nothing more is written on it. */
+  private gone = false;
+  /** A streaming call waiting for its last message to go through flow control. */
+  private sent: (() => void) | undefined;
 
   constructor(
     private readonly conn: H2ServerConnection,
     private readonly stream: H2Stream,
     private readonly headers: readonly HeaderField[],
-    private readonly o: UnaryServerOptions,
+    private readonly method: GrpcMethod | undefined,
+    maxMessageBytes: number,
     private readonly timeoutMs: number | undefined,
   ) {
-    this.reader = new SingleMessageReader(o.maxMessageBytes, "request message");
+    this.reader = new SingleMessageReader(maxMessageBytes, "request message");
     if (timeoutMs !== undefined) {
       this.timer = setTimeout(
         () => this.cancellation.cancel(new ConnectError("deadline exceeded", Code.DeadlineExceeded)),
@@ -119,8 +148,15 @@ class ServerCall implements StreamHandler {
   }
 
   onReset(): void {
+    this.gone = true;
     if (this.timer) clearTimeout(this.timer);
     if (!this.responded) this.cancellation.cancel(new ConnectError("the caller went away", Code.Canceled));
+  }
+
+  onSent(): void {
+    const sent = this.sent;
+    this.sent = undefined;
+    sent?.();
   }
 
   onEnd(): void {
@@ -139,22 +175,76 @@ class ServerCall implements StreamHandler {
     } catch (err) {
       return this.trailersOnly(err);
     }
-    this.o.impl(msg, { cancellation: this.cancellation, timeoutMs: this.timeoutMs, headers: this.headers }).then(
+    const call: UnaryCall = { cancellation: this.cancellation, timeoutMs: this.timeoutMs, headers: this.headers };
+    const m = this.method!;
+    if (m.kind === "server_streaming") {
+      this.runStream(m.impl, msg, call).catch((err) => this.trailersOnly(err));
+      return;
+    }
+    m.impl(msg, call).then(
       (out) => {
         if (this.cancellation.cancelled) return this.trailersOnly(this.cancellation.reason);
         this.done();
         if (this.conn.closed) return;
         this.conn.sendHeaders(this.stream, OK_HEADERS, false);
         const pieces = out instanceof Uint8Array ? [out] : out;
-        this.conn.sendData(
-          this.stream,
-          pieces.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength)),
-          true,
-          OK_TRAILERS,
-        );
+        this.conn.sendData(this.stream, pieces.map(asBuffer), true, OK_TRAILERS);
       },
       (err) => this.trailersOnly(this.cancellation.cancelled ? this.cancellation.reason : err),
     );
+  }
+
+  /**
+   * A server-streaming call: each message goes out once the one before it went through flow
+   * control (or the call ends), then the trailers. It ends on the iterable's end or error, the
+   * deadline, the peer's RST_STREAM and the connection's end.
+   */
+  private async runStream(impl: ServerStreamImpl, request: Uint8Array, call: UnaryCall): Promise<void> {
+    let messages: AsyncIterator<Uint8Array | readonly Uint8Array[]>;
+    try {
+      messages = impl(request, call)[Symbol.asyncIterator]();
+    } catch (err) {
+      return this.trailersOnly(err);
+    }
+    const stopWaiting = this.cancellation.onCancel(() => this.onSent());
+    let headersSent = false;
+    let finished = false;
+    let error: unknown;
+    try {
+      while (!this.cancellation.cancelled) {
+        const next = await messages.next();
+        if (next.done) {
+          finished = true;
+          break;
+        }
+        if (this.cancellation.cancelled) break;
+        if (!headersSent) this.conn.sendHeaders(this.stream, OK_HEADERS, false);
+        headersSent = true;
+        const pieces = next.value instanceof Uint8Array ? [next.value] : next.value;
+        this.conn.sendData(this.stream, pieces.map(asBuffer), false);
+        // Held by flow control or a backed-up socket: wait for onSent (or the call's end).
+        if (this.stream.out !== undefined && !this.cancellation.cancelled)
+          await new Promise<void>((resolve) => (this.sent = resolve));
+      }
+    } catch (err) {
+      finished = true; // an iterator that threw is done
+      error = err;
+    } finally {
+      stopWaiting();
+      // Stopped early (cancelled while suspended at a yield): let the iterable clean up.
+      if (!finished) messages.return?.().catch(() => {});
+    }
+    if (this.cancellation.cancelled) error = this.cancellation.reason;
+    this.done();
+    if (this.gone || this.conn.closed || this.stream.localEnded) return;
+    // A message still waits for window: trailers cannot overtake it, so the stream is reset.
+    if (this.stream.out !== undefined) return this.conn.reset(this.stream, ErrorCode.CANCEL);
+    if (!headersSent) {
+      if (error === undefined) this.conn.sendHeaders(this.stream, OK_TRAILERS_ONLY, true);
+      else this.trailersOnly(error);
+      return;
+    }
+    this.conn.sendHeaders(this.stream, error === undefined ? OK_TRAILERS : errorTrailers(error), true);
   }
 
   private done(): void {
@@ -165,7 +255,7 @@ class ServerCall implements StreamHandler {
   /** A trailers-only response (HEADERS with END_STREAM) carrying the error's status. */
   trailersOnly(err: unknown): void {
     this.done();
-    if (this.conn.closed || this.stream.localEnded) return;
+    if (this.gone || this.conn.closed || this.stream.localEnded) return;
     this.conn.sendHeaders(this.stream, [...OK_HEADERS, ...errorTrailers(err)], true);
     // The request may still be arriving: stop it (grpc-go does the same with RST_STREAM NO_ERROR).
     if (!this.stream.remoteEnded) this.conn.reset(this.stream, ErrorCode.NO_ERROR);
@@ -176,6 +266,14 @@ class ServerCall implements StreamHandler {
 export function attachUnaryHandler(
   server: net.Server,
   o: UnaryServerOptions & UnaryServerLimits,
+): Set<H2ServerConnection> {
+  return attachGrpcServer(server, { ...o, methods: new Map([[o.path, { kind: "unary", impl: o.impl }]]) });
+}
+
+/** Serves unary and server-streaming methods on every connection the server accepts. Returns the open connections. */
+export function attachGrpcServer(
+  server: net.Server,
+  o: GrpcServerOptions & UnaryServerLimits,
 ): Set<H2ServerConnection> {
   const connections = new Set<H2ServerConnection>();
   server.on("connection", (socket: net.Socket) => {
@@ -206,7 +304,7 @@ function startCall(
   s: H2Stream,
   headers: HeaderField[],
   endStream: boolean,
-  o: UnaryServerOptions,
+  o: GrpcServerOptions,
 ): void {
   const refuse = (status: string) => {
     conn.sendHeaders(s, [[":status", status]], true);
@@ -217,7 +315,9 @@ function startCall(
   if (ct !== "application/grpc" && ct !== "application/grpc+proto") return refuse("415");
   const rawTimeout = fieldValue(headers, "grpc-timeout");
   const timeoutMs = parseGrpcTimeout(rawTimeout);
-  const call = new ServerCall(conn, s, headers, o, timeoutMs);
+  const path = fieldValue(headers, ":path");
+  const method = path === undefined ? undefined : o.methods.get(path);
+  const call = new ServerCall(conn, s, headers, method, o.maxMessageBytes, timeoutMs);
   s.handler = call;
   // As grpc-go: a grpc-timeout that is not 1-8 digits and a unit is refused, not ignored.
   if (rawTimeout !== undefined && timeoutMs === undefined) {
@@ -225,7 +325,6 @@ function startCall(
       new ConnectError(`malformed grpc-timeout ${JSON.stringify(rawTimeout.slice(0, 32))}`, Code.Internal),
     );
   }
-  const path = fieldValue(headers, ":path");
-  if (path !== o.path) return call.trailersOnly(new ConnectError(`unknown method ${String(path)}`, Code.Unimplemented));
+  if (!method) return call.trailersOnly(new ConnectError(`unknown method ${String(path)}`, Code.Unimplemented));
   if (endStream) call.onEnd();
 }

@@ -70,6 +70,11 @@ export interface StreamHandler {
   onData(data: Buffer, endStream: boolean): void;
   /** The stream ended early: RST_STREAM from the peer, or the connection failed (`code` -1). */
   onReset(code: number, why: Error): void;
+  /**
+   * All the data of the last sendData() went to the connection (flow control let it through):
+   * a streaming sender sends its next message now, so a stream holds at most one unsent message.
+   */
+  onSent?(): void;
 }
 
 const IGNORE: StreamHandler = { onHeaders() {}, onData() {}, onReset() {} };
@@ -368,6 +373,7 @@ export abstract class H2Connection {
     s.outTrailers = undefined;
     if (trailers) this.sendHeaders(s, trailers, true);
     else if (end) this.endLocal(s);
+    else s.handler.onSent?.();
   }
 
   /** Ends a stream with RST_STREAM. */
