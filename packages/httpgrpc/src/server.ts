@@ -4,7 +4,8 @@
  * as httpgrpc.HTTP/Handle.
  *
  * Two ways to serve it:
- * - createHTTPServer(): a plaintext HTTP/2 gRPC server of its own (@acme/h2's unary server);
+ * - createHTTPServer(): a plaintext HTTP/2 gRPC server of its own (@acme/h2's gRPC server), which
+ *   also serves grpc.health.v1.Health on its port;
  * - httpgrpcRoutes() / createHTTPServiceImpl(): mount it on an existing Connect router.
  *
  * Why createHTTPServer is not built on @connectrpc/connect-node: a spike showed Connect does
@@ -31,7 +32,15 @@ import {
   type NodeCallInput,
   type NodeHandler,
 } from "./node-handler.js";
-import { attachUnaryHandler, Cancellation, metadataFromHeaders, recordFromFields } from "@acme/h2";
+import {
+  attachGrpcServer,
+  Cancellation,
+  connectServiceMethods,
+  type GrpcMethod,
+  metadataFromHeaders,
+  recordFromFields,
+} from "@acme/h2";
+import { createHealthService, Health, HealthStatusRegistry } from "@acme/grpc-health";
 import { decodeHTTPRequest, encodeHTTPResponsePieces } from "./wire/codec.js";
 import { observeHandle, traced } from "./tracing.js";
 
@@ -52,6 +61,11 @@ export interface HTTPServerOptions {
   handlerKind?: "auto" | "node" | "fetch";
   /** Called when the handler throws or fails; the caller gets HTTP 500. */
   onHandlerError?(err: unknown, req: HTTPRequest): void;
+  /**
+   * The statuses grpc.health.v1.Health serves on createHTTPServer's port (default: a new
+   * registry, where "" (the whole server) is SERVING). Pass one to share it with other servers.
+   */
+  health?: HealthStatusRegistry;
 }
 
 function invokerFor(
@@ -205,22 +219,28 @@ export function httpgrpcRoutes(handler: AnyHandler, options: HTTPServerOptions =
 export interface HTTPServer {
   /** The TCP server; each connection speaks HTTP/2 with prior knowledge (h2c). */
   readonly server: net.Server;
+  /** The statuses grpc.health.v1.Health serves on the port: setStatus(), shutdown(), resume(). */
+  readonly health: HealthStatusRegistry;
   /** Listens (default 127.0.0.1, a random port) and returns the bound address. */
   listen(port?: number, host?: string): Promise<AddressInfo>;
-  /** Stops accepting, ends open sessions, and resolves when closed. */
+  /**
+   * Stops accepting, turns every health status NOT_SERVING and ends Watch streams (after they
+   * are sent that), ends open sessions, and resolves when closed.
+   */
   close(): Promise<void>;
 }
 
-/** A plaintext HTTP/2 (h2c) gRPC server serving httpgrpc.HTTP/Handle for a handler. */
+/**
+ * A plaintext HTTP/2 (h2c) gRPC server serving httpgrpc.HTTP/Handle for a handler, and
+ * grpc.health.v1.Health (Check, Watch, List) on the same port, as a grpc-go/dskit backend does.
+ */
 export function createHTTPServer(handler: AnyHandler, options: HTTPServerOptions = {}): HTTPServer {
   const max = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const handle = createHandle(handler, options);
+  const health = options.health ?? new HealthStatusRegistry();
   const server = net.createServer();
-  const connections = attachUnaryHandler(server, {
-    path: "/httpgrpc.HTTP/Handle",
-    // Request metadata is small; 256 KiB leaves room for large tokens and cookies.
-    maxHeaderListBytes: 256 * 1024,
-    maxMessageBytes: max + MESSAGE_OVERHEAD_BYTES,
+  const handleMethod: GrpcMethod = {
+    kind: "unary",
     async impl(bytes, call) {
       let req: HTTPRequest;
       try {
@@ -244,9 +264,19 @@ export function createHTTPServer(handler: AnyHandler, options: HTTPServerOptions
       };
       return encodeHTTPResponsePieces(await traced(observeHandle(call.headers, req), () => handle(req, info)));
     },
+  };
+  const connections = attachGrpcServer(server, {
+    methods: new Map([
+      ["/httpgrpc.HTTP/Handle", handleMethod],
+      ...connectServiceMethods(Health, createHealthService(health)),
+    ]),
+    // Request metadata is small; 256 KiB leaves room for large tokens and cookies.
+    maxHeaderListBytes: 256 * 1024,
+    maxMessageBytes: max + MESSAGE_OVERHEAD_BYTES,
   });
   return {
     server,
+    health,
     listen(port = 0, host = "127.0.0.1") {
       return new Promise((resolve, reject) => {
         server.once("error", reject);
@@ -260,6 +290,9 @@ export function createHTTPServer(handler: AnyHandler, options: HTTPServerOptions
       return new Promise((resolve) => {
         if (!server.listening) return resolve();
         server.close(() => resolve());
+        // Watchers hear NOT_SERVING, then their streams end with OK, so the drain can finish.
+        health.shutdown();
+        health.endWatches();
         for (const c of connections) c.goaway();
         // Connections still busy after a grace period are cut.
         setTimeout(() => {
