@@ -32,7 +32,7 @@ import {
   WINDOW_UPDATE,
   type Frame,
 } from "./peer.js";
-import { rawFrame } from "./support.js";
+import { HTTP2_PREFACE, rawFrame } from "@acme/test-support/h2-frames";
 import { legitLoop, MiB } from "./targets.js";
 
 const COUNT = "/test.Stream/Count";
@@ -266,7 +266,7 @@ describe("server streaming against raw peers", () => {
     const window = 40_000; // two messages and part of a third
     const peer = await RawPeer.connect(srv.port, { preface: false });
     await peer.send(
-      Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1"),
+      HTTP2_PREFACE,
       rawFrame(SETTINGS, 0, 0, settingsPayload([[4, window]])),
       peer.headers(1, grpcRequest(COUNT)),
       rawFrame(DATA, END_STREAM, 1, grpcMessage(countRequest(10, size))),
@@ -296,7 +296,7 @@ describe("server streaming against raw peers", () => {
     const peer = await RawPeer.connect(srv.port, { preface: false, read: false });
     const n = srv.runs.length;
     await peer.send(
-      Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1"),
+      HTTP2_PREFACE,
       rawFrame(SETTINGS, 0, 0, settingsPayload([[4, 2 ** 31 - 1]])),
       rawFrame(WINDOW_UPDATE, 0, 0, u32(2 ** 31 - 1 - 65535)),
       peer.headers(1, grpcRequest(COUNT)),

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { after, before, describe, test } from "node:test";
 import { HealthStatusRegistry, ServingStatus } from "@acme/grpc-health";
-import { grpcJsHealthClient, officialHealthClient, streamReader, unary } from "../../platform/test/support.js";
+import { grpcJsHealthClient, officialHealthClient, streamReader, unary } from "@acme/test-support/platform-server";
 import { request, startBackend, startFront, type Backend } from "./support.js";
 
 type HealthClient = Awaited<ReturnType<typeof officialHealthClient>>;
