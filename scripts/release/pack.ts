@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { runOrThrow } from "../lib/infra/exec.js";
 import { replaceDirAtomic, siblingTempDir } from "../lib/infra/fs-atomic.js";
-import type { PackageJson } from "../lib/codegen/package-plan.js";
 import { hasSchemaArtifacts, SCHEMA_DESCRIPTOR_SET } from "../lib/codegen/package-schemas.js";
+import type { PackageJson } from "../lib/infra/workspaces.js";
 import { listWorkspacePackages, type WorkspacePackage } from "../lib/infra/workspaces.js";
 import { ReleaseError } from "./errors.js";
 

@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import semver from "semver";
 import { run, runOrThrow } from "../lib/infra/exec.js";
 import { showFile } from "../lib/infra/git.js";
-import type { PackageJson } from "../lib/codegen/package-plan.js";
+import type { PackageJson } from "../lib/infra/workspaces.js";
 import { buildInputsHash, buildPackagesOnce } from "./build-stamp.js";
 import { ReleaseError } from "./errors.js";
 import {

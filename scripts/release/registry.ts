@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run } from "../lib/infra/exec.js";
-import type { PackageJson } from "../lib/codegen/package-plan.js";
+import type { PackageJson } from "../lib/infra/workspaces.js";
 import { ReleaseError } from "./errors.js";
 
 export interface NpmContext {

@@ -3,7 +3,12 @@
 // decide the release type, so a break nobody declared is refused here,
 // before anything is tagged or published. What counts as a break is buf's
 // verdict under the repo's one stability rule (scripts/lib/schema/breaking-stability.ts).
-import { BreakingCheckError, breakingFindings, formatFindingText, type BreakingFinding } from "../lib/schema/breaking.js";
+import {
+  BreakingCheckError,
+  breakingFindings,
+  formatFindingText,
+  type BreakingFinding,
+} from "../lib/schema/breaking.js";
 import { familyOf, listProtoPackages } from "../lib/codegen/protos.js";
 import { readRepoConfig } from "../lib/infra/repo.js";
 import { ReleaseError } from "./errors.js";

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { listFamilies, type ProtoPackage } from "./protos.js";
 import { readRepoConfig, repoRoot, type RepoConfig } from "../infra/repo.js";
+import type { PackageJson } from "../infra/workspaces.js";
 
 /**
  * What `npm run generate` owns in packages/ (scripts/generate.ts, from the
@@ -21,16 +22,6 @@ const LEGACY_README_MARKS = [
 /** Whether a README was written by `npm run generate` (and so may be rewritten or removed by it). */
 export function isGeneratedReadme(text: string): boolean {
   return [GENERATED_README_MARK, ...LEGACY_README_MARKS].some((m) => text.startsWith(m));
-}
-
-export interface PackageJson {
-  name: string;
-  version: string;
-  description?: string;
-  type?: string;
-  entryPoints?: Record<string, string>;
-  exports?: Record<string, unknown>;
-  [key: string]: unknown;
 }
 
 export interface PlannedPackage {

@@ -1,7 +1,17 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { PackageJson } from "../codegen/package-plan.js";
 import { repoRoot } from "./repo.js";
+
+/** A package.json as the scripts read it: the fields they use, and everything else kept as is. */
+export interface PackageJson {
+  name: string;
+  version: string;
+  description?: string;
+  type?: string;
+  entryPoints?: Record<string, string>;
+  exports?: Record<string, unknown>;
+  [key: string]: unknown;
+}
 
 export interface WorkspacePackage {
   name: string;
