@@ -4,7 +4,7 @@
 // and <tree>/versions.json, newest first. The release workflow calls this.
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { publishDocs } from "./lib/docs/docs-publish.js";
+import { addVersionToDocsTree } from "./lib/docs/docs-publish.js";
 
 function main(): void {
   const { values } = parseArgs({
@@ -16,7 +16,11 @@ function main(): void {
       `missing ${missing.map((m) => `--${m}`).join(", ")}; usage: npm run docs:publish -- --site build/docs --version 1.2.3 --tree ../gh-pages`,
     );
   }
-  const r = publishDocs({ site: resolve(values.site!), version: values.version!, tree: resolve(values.tree!) });
+  const r = addVersionToDocsTree({
+    site: resolve(values.site!),
+    version: values.version!,
+    tree: resolve(values.tree!),
+  });
   const v = values.version!.replace(/^v/, "");
   console.log(
     `docs:publish: wrote ${values.tree}/v${v}/${r.updatedLatest ? ` and ${values.tree}/latest/` : ""}; versions: ${r.versions.map((x) => x.version + (x.latest ? " (latest)" : "")).join(", ")}`,

@@ -1,4 +1,4 @@
-// Versioned docs on release: publishDocs builds the site, lays it out with
+// Versioned docs on release: publishDocsToGhPages builds the site, lays it out with
 // the repo's `docs:publish` script in a gh-pages worktree (an orphan branch
 // the first time), commits and pushes to a real bare origin. The two docs
 // scripts here are stand-ins with the docs issue's interface.
@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { pathToFileURL } from "node:url";
-import { hasDocsPublish, publishDocs } from "../scripts/release/publish-docs.js";
+import { hasDocsPublish, publishDocsToGhPages } from "../scripts/release/gh-pages.js";
 import { cleanEnv } from "./support/release-repo.js";
 
 let root: string;
@@ -65,7 +65,7 @@ after(() => rmSync(root, { recursive: true, force: true }));
 
 test("the first release starts gh-pages as an orphan branch with vX.Y.Z/, latest/ and versions.json", async () => {
   assert.ok(hasDocsPublish(work));
-  const sha = await publishDocs({
+  const sha = await publishDocsToGhPages({
     version: "1.0.0",
     cwd: work,
     env,
@@ -86,7 +86,7 @@ test("the first release starts gh-pages as an orphan branch with vX.Y.Z/, latest
 });
 
 test("the next release adds its version and moves latest, keeping the older version", async () => {
-  await publishDocs({ version: "1.1.0", cwd: work, env, remote: pathToFileURL(origin).href, log: () => {} });
+  await publishDocsToGhPages({ version: "1.1.0", cwd: work, env, remote: pathToFileURL(origin).href, log: () => {} });
   assert.equal(git(origin, "rev-list", "--count", "gh-pages"), "2");
   assert.equal(git(origin, "show", "gh-pages:latest/index.html"), "<h1>docs 1.1.0</h1>");
   assert.equal(git(origin, "show", "gh-pages:v1.0.0/index.html"), "<h1>docs 1.0.0</h1>");
@@ -97,7 +97,7 @@ test("the next release adds its version and moves latest, keeping the older vers
 test("publishing the same version again changes nothing", async () => {
   const before = git(origin, "rev-parse", "gh-pages");
   assert.equal(
-    await publishDocs({ version: "1.1.0", cwd: work, env, remote: pathToFileURL(origin).href, log: () => {} }),
+    await publishDocsToGhPages({ version: "1.1.0", cwd: work, env, remote: pathToFileURL(origin).href, log: () => {} }),
     undefined,
   );
   assert.equal(git(origin, "rev-parse", "gh-pages"), before);

@@ -25,7 +25,7 @@ import {
   unpackedEntry,
   type ReleaseManifest,
 } from "./pack.js";
-import { BOT_IDENTITY, hasDocsPublish, publishDocs } from "./publish-docs.js";
+import { BOT_IDENTITY, hasDocsPublish, publishDocsToGhPages } from "./gh-pages.js";
 import { distTagOf, publishRelease, registriesOf, verifyPackedContent, verifyRegistries } from "./publish.js";
 import { missingFromRegistry, recoverRelease } from "./recover.js";
 import { addDistTag, publishRights, withToken, type NpmContext } from "./registry.js";
@@ -254,7 +254,7 @@ export async function success(cfg: PluginConfig, c: Context): Promise<void> {
   if (!next || !(cfg.docs ?? hasDocsPublish(c.cwd))) return;
   // A docs failure must not fail a release whose packages are already out; say so loudly instead.
   try {
-    await publishDocs({
+    await publishDocsToGhPages({
       version: next.version,
       cwd: c.cwd,
       env: c.env,

@@ -18,7 +18,7 @@ import {
   unpackedEntry,
   type ReleaseManifest,
 } from "./pack.js";
-import { hasDocsPublish, publishDocs } from "./publish-docs.js";
+import { hasDocsPublish, publishDocsToGhPages } from "./gh-pages.js";
 import { publishRelease, registriesOf, verifyRegistries, type PublishResult } from "./publish.js";
 import { isPublished, withToken, type NpmContext } from "./registry.js";
 import { verifyTagOnRemote, versionOfTag, withTagCheckout } from "./tag-checkout.js";
@@ -158,7 +158,7 @@ export async function recoverRelease(
       if (opts.docsRemote && hasDocsPublish(dir)) {
         // The packages are out; docs trouble is reported, not fatal (npm run release:docs retries it).
         try {
-          await publishDocs({ version, cwd: dir, env: opts.env, remote: opts.docsRemote, log });
+          await publishDocsToGhPages({ version, cwd: dir, env: opts.env, remote: opts.docsRemote, log });
         } catch (err) {
           log(
             `recover: docs for ${version} were NOT published: ${(err as Error).message}\nRe-run: npm run release:docs -- ${opts.tag}`,

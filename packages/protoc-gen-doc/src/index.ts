@@ -15,3 +15,9 @@ export { renderMarkdown } from "./render/markdown.js";
 export { renderSite, type NpmPackages, type SiteFile } from "./render/site.js";
 export { renderComment } from "./render/comment-markdown.js";
 export { decodeRequest, slimRequest } from "./request.js";
+export {
+  type PublishedVersion,
+  type PublishedVersionsGlobal,
+  VERSIONS_SCRIPT,
+  versionsScript,
+} from "./site/versions.js";

@@ -9,7 +9,7 @@ import { pathToFileURL } from "node:url";
 import { after, before, describe, it } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { npmPackagesFor } from "../../../scripts/lib/docs/docs-build.js";
-import { publishDocs } from "../../../scripts/lib/docs/docs-publish.js";
+import { addVersionToDocsTree } from "../../../scripts/lib/docs/docs-publish.js";
 import { repoRoot } from "../../../scripts/lib/infra/repo.js";
 import { serveStatic, type StaticServer } from "../../../scripts/lib/docs/static-server.js";
 import { artifactPath, launchChromium } from "@acme/test-support/chromium";
@@ -46,8 +46,8 @@ before(async () => {
   model = JSON.parse(readFileSync(join(json.outDir, "docs.json"), "utf8")) as Template;
   fixtureSite = fixtures.outDir;
   const tree = join(tmp, "tree");
-  publishDocs({ site: site.outDir, version: "1.0.0", tree });
-  publishDocs({ site: site.outDir, version: "1.1.0", tree });
+  addVersionToDocsTree({ site: site.outDir, version: "1.0.0", tree });
+  addVersionToDocsTree({ site: site.outDir, version: "1.1.0", tree });
   server = await serveStatic(tree);
   browser = await launchChromium();
 });
@@ -55,7 +55,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.close();
-  temps.forEach((d) => rmSync(d, { recursive: true, force: true }));
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
 });
 
 describe("docs site in Chromium", () => {

@@ -1,19 +1,11 @@
 import { cpSync, existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { type PublishedVersion, VERSIONS_SCRIPT, versionsScript } from "@acme/protoc-gen-doc";
 import semver from "semver";
 import { replaceDirAtomic, siblingTempDir, writeFileAtomic } from "../infra/fs-atomic.js";
 
-export interface VersionEntry {
-  version: string;
-  /** The version's directory in the tree, relative: "v1.2.3/". */
-  path: string;
-  prerelease: boolean;
-  /** Whether latest/ holds this version. */
-  latest: boolean;
-}
-
 /** Reads <tree>/versions.json; a missing file is an empty tree, a broken one is an error. */
-export function readVersions(tree: string): VersionEntry[] {
+export function readVersions(tree: string): PublishedVersion[] {
   const file = join(tree, "versions.json");
   if (!existsSync(file)) return [];
   let data: unknown;
@@ -25,11 +17,11 @@ export function readVersions(tree: string): VersionEntry[] {
   if (!Array.isArray(data) || !data.every((v) => v && typeof v.version === "string" && semver.valid(v.version))) {
     throw new Error(`${file}: expected an array of {"version": "X.Y.Z", ...}`);
   }
-  return data as VersionEntry[];
+  return data as PublishedVersion[];
 }
 
 /** Newest first; latest is the highest stable version, or the highest pre-release when there is no stable one. */
-export function orderVersions(versions: string[]): VersionEntry[] {
+export function orderVersions(versions: string[]): PublishedVersion[] {
   const sorted = [...new Set(versions)].sort((a, b) => semver.rcompare(a, b));
   const latest = sorted.find((v) => !semver.prerelease(v)) ?? sorted[0];
   return sorted.map((v) => ({
@@ -45,8 +37,8 @@ const REDIRECT = `<!doctype html>
 <body><main><p><a href="latest/index.html">Go to the latest API reference</a></p></main></body></html>
 `;
 
-export interface PublishResult {
-  versions: VersionEntry[];
+export interface DocsTreeResult {
+  versions: PublishedVersion[];
   updatedLatest: boolean;
 }
 
@@ -57,7 +49,7 @@ export interface PublishResult {
  * staged beside its target and swapped in by rename; versions.json is
  * written last, so a failure never lists a version whose files are missing.
  */
-export function publishDocs(opts: { site: string; version: string; tree: string }): PublishResult {
+export function addVersionToDocsTree(opts: { site: string; version: string; tree: string }): DocsTreeResult {
   const version = semver.valid(opts.version.replace(/^v/, ""));
   if (!version) throw new Error(`--version must be a semver version like 1.2.3, got ${JSON.stringify(opts.version)}`);
   if (!existsSync(join(opts.site, "index.html")))
@@ -83,7 +75,7 @@ export function publishDocs(opts: { site: string; version: string; tree: string 
     throw err;
   }
   const json = JSON.stringify(versions, null, 2);
-  writeFileAtomic(join(opts.tree, "versions.js"), `window.__PGD_VERSIONS__=${json.replace(/</g, "\\u003c")};\n`);
+  writeFileAtomic(join(opts.tree, VERSIONS_SCRIPT), versionsScript(versions));
   writeFileAtomic(join(opts.tree, "index.html"), REDIRECT);
   writeFileAtomic(join(opts.tree, "versions.json"), `${json}\n`);
   return { versions, updatedLatest };

@@ -6,17 +6,17 @@
 //
 // It reads three scripts the site ships as data (JSON would be blocked by
 // fetch() on file://):
-//   - versions.js, beside the published versions (window.__PGD_VERSIONS__);
+//   - versions.js, beside the published versions (window.__PGD_VERSIONS__; the contract is versions.ts);
 //   - assets/search-index.js (window.__PGD_SEARCH__), on first use of search;
 //   - assets/go-anchors.js (window.__PGD_GO_ANCHORS__), when a Go-era anchor names nothing here.
 
-/** @typedef {{ version: string, path: string, latest?: boolean, prerelease?: boolean }} PublishedVersion */
+/** @typedef {import("./versions.js").PublishedVersionsGlobal} PublishedVersionsGlobal */
 /** @typedef {[kind: string, name: string, full: string, href: string, text?: string]} SearchRow */
 /** @typedef {{ kind: string, name: string, full: string, href: string, text: string, lname: string, lfull: string, ltext: string }} Entry */
 /** @typedef {{ e: Entry, s: number, terms: string[] }} Hit */
 
 (() => {
-  /** @type {Window & { __PGD_VERSIONS__?: PublishedVersion[], __PGD_SEARCH__?: SearchRow[], __PGD_GO_ANCHORS__?: Record<string, string> }} */
+  /** @type {Window & PublishedVersionsGlobal & { __PGD_SEARCH__?: SearchRow[], __PGD_GO_ANCHORS__?: Record<string, string> }} */
   const win = window;
   const html = document.documentElement;
   const rootRel = html.getAttribute("data-root") || "";

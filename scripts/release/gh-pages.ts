@@ -21,7 +21,7 @@ export const BOT_IDENTITY = {
   GIT_COMMITTER_EMAIL: "semantic-release-bot@martynus.net",
 };
 
-export interface PublishDocsOptions {
+export interface PublishDocsToGhPagesOptions {
   version: string;
   cwd: string;
   env?: NodeJS.ProcessEnv;
@@ -38,7 +38,7 @@ export function hasDocsPublish(cwd: string): boolean {
 }
 
 /** Returns the gh-pages commit made, or undefined when the tree did not change. */
-export async function publishDocs(opts: PublishDocsOptions): Promise<string | undefined> {
+export async function publishDocsToGhPages(opts: PublishDocsToGhPagesOptions): Promise<string | undefined> {
   const { cwd, version } = opts;
   // CI runners have no git identity; an explicit one in the environment wins.
   const env = { ...BOT_IDENTITY, ...(opts.env ?? process.env), DOCS_VERSION: version };
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
   await withTagCheckout(tag, cwd, console.log, async (dir) => {
     // The docs plugin runs from its build; a fresh worktree has none.
     await buildPackagesOnce(dir, process.env);
-    await publishDocs({ version, cwd: dir, remote: values.remote ?? "origin", push: !values["no-push"] });
+    await publishDocsToGhPages({ version, cwd: dir, remote: values.remote ?? "origin", push: !values["no-push"] });
   });
 }
 
