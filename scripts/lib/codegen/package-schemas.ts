@@ -15,7 +15,7 @@ import { fromBinary } from "@bufbuild/protobuf";
 import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import { listTree } from "./codegen.js";
 import { bin, run } from "../infra/exec.js";
-import type { PackageJson } from "./package-plan.js";
+import type { PackageJson } from "../infra/workspaces.js";
 import { DEPS_DIR, ensureProtoDeps, PROTO_DEPS } from "./proto-deps.js";
 
 /** Where the artifacts land inside the package. */
