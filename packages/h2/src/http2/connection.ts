@@ -47,7 +47,10 @@ export class StreamError extends Error {
   }
 }
 
-/** How many closed stream ids are remembered, to tell late frames from protocol errors. */
+/**
+ * How many closed stream ids are remembered, to tell late frames from protocol errors: a ring
+ * indexed by id (one side's ids step by 2), so that closing a stream allocates nothing.
+ */
 const CLOSED_MEMORY = 1024;
 
 export interface ConnectionOptions {
@@ -119,8 +122,9 @@ export abstract class H2Connection {
   draining = false;
   protected peerMaxStreams = Infinity;
   protected readonly limits: H2Limits;
-  /** Closed streams, oldest first: true when we reset it, false when it ended or the peer reset it. */
-  protected readonly closedStreams = new Map<number, boolean>();
+  /** Closed stream ids by slot ((id >> 1) % CLOSED_MEMORY), and whether we reset each (1) or not (0). */
+  private readonly closedIds = new Int32Array(CLOSED_MEMORY);
+  private readonly closedResetByUs = new Uint8Array(CLOSED_MEMORY);
   private peerMaxFrame = DEFAULT_MAX_FRAME;
   private peerInitialWindow = DEFAULT_WINDOW;
   private connSendWindow = DEFAULT_WINDOW;
@@ -201,12 +205,16 @@ export abstract class H2Connection {
     );
   }
 
-  /** (Re)arms the idle timer when no stream is open. */
+  /**
+   * (Re)arms the idle timer when no stream is open. One timer per connection, refreshed rather
+   * than cleared and made again: a busy connection goes idle between most calls.
+   */
   private armIdle(): void {
     if (this.limits.idleTimeoutMs <= 0 || this.closed || this.streams.size > 0) return;
     if (this.idleTimer) this.idleTimer.refresh();
     else {
       this.idleTimer = setTimeout(() => {
+        // Fired while streams are open: the next armIdle (when the last one closes) starts over.
         if (this.streams.size > 0 || this.closed) return;
         this.goaway(ErrorCode.NO_ERROR, `idle for ${this.limits.idleTimeoutMs} ms`);
       }, this.limits.idleTimeoutMs);
@@ -409,8 +417,7 @@ export abstract class H2Connection {
   protected remove(s: H2Stream): void {
     if (this.streams.get(s.id) !== s) return;
     this.streams.delete(s.id);
-    this.closedStreams.set(s.id, s.resetByUs);
-    if (this.closedStreams.size > CLOSED_MEMORY) this.closedStreams.delete(this.closedStreams.keys().next().value!);
+    this.remember(s.id, s.resetByUs);
     this.blocked.delete(s);
     this.pendingSend -= s.outLeft;
     s.outLeft = 0;
@@ -515,10 +522,17 @@ export abstract class H2Connection {
     }
   }
 
-  /** Marks a stream id that never got a stream object as closed by our reset. */
-  protected remember(streamId: number): void {
-    this.closedStreams.set(streamId, true);
-    if (this.closedStreams.size > CLOSED_MEMORY) this.closedStreams.delete(this.closedStreams.keys().next().value!);
+  /** Remembers a closed stream id (one that never got a stream object counts as reset by us). */
+  protected remember(streamId: number, resetByUs = true): void {
+    const slot = (streamId >>> 1) % CLOSED_MEMORY;
+    this.closedIds[slot] = streamId;
+    this.closedResetByUs[slot] = resetByUs ? 1 : 0;
+  }
+
+  /** How a recently closed stream ended: true when we reset it, false otherwise, undefined if forgotten. */
+  protected closedByReset(streamId: number): boolean | undefined {
+    const slot = (streamId >>> 1) % CLOSED_MEMORY;
+    return this.closedIds[slot] === streamId ? this.closedResetByUs[slot] === 1 : undefined;
   }
 
   /**
@@ -676,7 +690,7 @@ export abstract class H2Connection {
     if (!s) {
       if (this.isIdle(streamId)) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `DATA on idle stream ${streamId}`);
       // Late DATA of a stream we reset is dropped; after the peer's END_STREAM it is an error (§5.1).
-      if (this.closedStreams.get(streamId) === true) return;
+      if (this.closedByReset(streamId) === true) return;
       throw new StreamError(ErrorCode.STREAM_CLOSED, `DATA on closed stream ${streamId}`);
     }
     if (s.remoteEnded) throw new StreamError(ErrorCode.STREAM_CLOSED, `DATA after END_STREAM on stream ${streamId}`);
@@ -726,7 +740,7 @@ export abstract class H2Connection {
         if (selfDependent) throw new StreamError(ErrorCode.PROTOCOL_ERROR, `stream ${streamId} depends on itself`);
         return this.onPeerStream(streamId, fields, endStream);
       }
-      const resetByUs = this.closedStreams.get(streamId);
+      const resetByUs = this.closedByReset(streamId);
       if (resetByUs === true) return; // late headers of a stream we reset
       if (resetByUs === false)
         throw new ConnectionError(ErrorCode.STREAM_CLOSED, `HEADERS on closed stream ${streamId}`);
@@ -839,8 +853,7 @@ export abstract class H2Connection {
   protected newStream(id: number): H2Stream {
     const s = new H2Stream(id, this.peerInitialWindow);
     this.streams.set(id, s);
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = undefined;
+    // The idle timer keeps running: when it fires, open streams make it do nothing.
     return s;
   }
 }
