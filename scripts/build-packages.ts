@@ -2,7 +2,8 @@
 // (.js), CommonJS (.cjs) and declarations for both (.d.ts, .d.cts), in about
 // one compiler pass for all of them:
 //   - JavaScript: esbuild, one process, file by file (no bundling), every
-//     package at once;
+//     package at once; only an executable (package.json "bin") is then
+//     bundled into one file;
 //   - declarations: ONE TypeScript program over every package being built,
 //     emitting declarations only (`npm run typecheck` does the type check).
 // Imports are rewritten per scripts/lib/codegen/package-graph.ts: another family's
