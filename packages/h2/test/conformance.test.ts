@@ -336,6 +336,63 @@ describe("§8 HTTP semantics: malformed requests are reset with PROTOCOL_ERROR, 
     await malformed(req([":path"]));
     await malformed(req([":path"]).toSpliced(0, 0, [":path", ""]));
   });
+  test("§8.1.1 content-length that is not a number, or twice with different values", async () => {
+    await malformed(req([], [["content-length", "7x"]]));
+    await malformed(req([], [["content-length", "-1"]]));
+    await malformed(
+      req(
+        [],
+        [
+          ["content-length", String(MSG.length)],
+          ["content-length", "1"],
+        ],
+      ),
+    );
+  });
+  test("§8.1.1 content-length on a request that ends with its headers", () =>
+    malformed(req([], [["content-length", "5"]])));
+  test("§8.1.1 more DATA than content-length", () =>
+    streamError(1, PROTOCOL_ERROR, (p) => [
+      p.headers(1, req([], [["content-length", String(MSG.length - 1)]])),
+      rawFrame(DATA, END_STREAM, 1, MSG),
+    ]));
+  test("§8.1.1 more DATA than content-length, before END_STREAM", () =>
+    streamError(1, PROTOCOL_ERROR, (p) => [
+      p.headers(1, req([], [["content-length", "2"]])),
+      rawFrame(DATA, 0, 1, MSG),
+    ]));
+  test("§8.1.1 less DATA than content-length, ended by DATA or by trailers", async () => {
+    await streamError(1, PROTOCOL_ERROR, (p) => [
+      p.headers(1, req([], [["content-length", String(MSG.length + 1)]])),
+      rawFrame(DATA, END_STREAM, 1, MSG),
+    ]);
+    await streamError(1, PROTOCOL_ERROR, (p) => [
+      p.headers(1, req([], [["content-length", String(MSG.length + 1)]])),
+      rawFrame(DATA, 0, 1, MSG),
+      p.headers(1, [["x-trailer", "1"]], END_HEADERS | END_STREAM),
+    ]);
+  });
+  test("§8.1.1 DATA that adds up to content-length (padding not counted) is answered", async () => {
+    const padded = Buffer.concat([Buffer.from([3]), MSG, Buffer.alloc(3)]);
+    const p = await run(
+      (x) => [
+        x.headers(1, req([], [["content-length", String(MSG.length)]])),
+        rawFrame(DATA, END_STREAM | PADDED, 1, padded),
+      ],
+      (x) => x.goaway !== undefined || x.frames.some((f) => f.type === HEADERS && (f.flags & END_STREAM) !== 0),
+    );
+    assert.equal(p.goaway, undefined);
+    assert.equal(
+      p.find((f) => f.type === RST_STREAM),
+      undefined,
+    );
+    assert.ok(
+      p.frames
+        .filter((f) => f.type === HEADERS)
+        .at(-1)!
+        .fields!.some(([k, v]) => k === "grpc-status" && v === "0"),
+    );
+  });
   test("a valid request is answered 200 with grpc-status 0", async () => {
     const p = await run(
       (x) => call(x, 1),
@@ -457,6 +514,33 @@ describe("the client end: responses are checked too (RFC 9113 §8.3.2, §5.1.1)"
       assert.ok(err instanceof TransportError, String(err));
       assert.equal(peer.find((f) => f.type === RST_STREAM && f.stream === 1)?.payload.readUInt32BE(0), PROTOCOL_ERROR);
     }
+  });
+  test("§8.1.1 a response whose DATA does not add up to its content-length: RST_STREAM PROTOCOL_ERROR, the call fails", async () => {
+    for (const declared of [MSG.length - 1, MSG.length + 1]) {
+      const { err, peer } = await against((p) => [
+        p.headers(1, [
+          [":status", "200"],
+          ["content-type", "application/grpc"],
+          ["content-length", String(declared)],
+        ]),
+        rawFrame(DATA, 0, 1, MSG),
+        p.headers(1, [["grpc-status", "0"]], END_HEADERS | END_STREAM),
+      ]);
+      assert.ok(err instanceof TransportError, String(err));
+      assert.equal(peer.find((f) => f.type === RST_STREAM && f.stream === 1)?.payload.readUInt32BE(0), PROTOCOL_ERROR);
+    }
+  });
+  test("§8.1.1 a response whose DATA adds up to its content-length is accepted", async () => {
+    const { err } = await against((p) => [
+      p.headers(1, [
+        [":status", "200"],
+        ["content-type", "application/grpc"],
+        ["content-length", String(MSG.length)],
+      ]),
+      rawFrame(DATA, 0, 1, MSG),
+      p.headers(1, [["grpc-status", "0"]], END_HEADERS | END_STREAM),
+    ]);
+    assert.equal(err, undefined);
   });
   test("HEADERS on a stream the client never opened: GOAWAY PROTOCOL_ERROR", async () => {
     const { peer } = await against((p) => [p.headers(2, [[":status", "200"]], END_HEADERS | END_STREAM)]);

@@ -91,6 +91,11 @@ export class H2ClientConnection extends H2Connection {
     // newPeerStreamId() has already refused every stream the server tries to open.
   }
 
+  protected override expectContent(s: H2Stream, fields: readonly HeaderField[]): void {
+    // A 304 declares the length of a representation it does not carry (RFC 9110 §8.6).
+    if (fields[0]?.[1] !== "304") super.expectContent(s, fields);
+  }
+
   protected override checkFields(s: H2Stream, fields: HeaderField[], endStream: boolean): string | null | undefined {
     if (s.headersSeen) {
       if (!endStream) return "trailers without END_STREAM";

@@ -33,6 +33,7 @@ import {
 } from "./frames.js";
 import { HeaderListTooLargeError, HpackDecoder, HpackEncoder, HpackError, type HeaderField } from "./hpack.js";
 import { DEFAULT_LIMITS, TokenBucket, type H2Limits } from "./limits.js";
+import { declaredContentLength } from "./fields.js";
 
 export type { HeaderField };
 
@@ -80,6 +81,14 @@ export interface StreamHandler {
   onSent?(): void;
 }
 
+/** §8.1.1: DATA that does not add up to the declared content-length makes the message malformed. */
+function contentLengthError(s: H2Stream): StreamError {
+  return new StreamError(
+    ErrorCode.PROTOCOL_ERROR,
+    `malformed message on stream ${s.id}: ${s.dataReceived}${s.remoteEnded ? "" : "+"} bytes of DATA against content-length ${s.contentLength}`,
+  );
+}
+
 const IGNORE: StreamHandler = { onHeaders() {}, onData() {}, onReset() {} };
 
 export class H2Stream {
@@ -92,6 +101,10 @@ export class H2Stream {
   remoteEnded = false;
   /** The peer's first header block (request or response headers) arrived. */
   headersSeen = false;
+  /** The content-length the peer declared (§8.1.1), or -1; DATA must add up to it exactly. */
+  contentLength = -1;
+  /** DATA payload received (padding excluded), for the content-length check. */
+  dataReceived = 0;
   /** We ended it with RST_STREAM: late frames from the peer are expected and dropped. */
   resetByUs = false;
   /** Bytes of `out` not sent yet. */
@@ -695,6 +708,9 @@ export abstract class H2Connection {
     }
     if (s.remoteEnded) throw new StreamError(ErrorCode.STREAM_CLOSED, `DATA after END_STREAM on stream ${streamId}`);
     if (!s.headersSeen) throw new StreamError(ErrorCode.PROTOCOL_ERROR, `DATA before HEADERS on stream ${streamId}`);
+    s.dataReceived += data.length;
+    if (s.contentLength >= 0 && (s.dataReceived > s.contentLength || (end && s.dataReceived !== s.contentLength)))
+      throw contentLengthError(s);
     s.recvUnacked += payload.length;
     if (s.recvUnacked > this.opts.streamWindow)
       throw new StreamError(ErrorCode.FLOW_CONTROL_ERROR, "the peer overran the stream window");
@@ -755,6 +771,8 @@ export abstract class H2Connection {
     if (problem === null) return; // an interim (1xx) response
     if (problem)
       throw new StreamError(ErrorCode.PROTOCOL_ERROR, `malformed header block on stream ${streamId}: ${problem}`);
+    if (!s.headersSeen) this.expectContent(s, fields);
+    if (endStream && s.contentLength >= 0 && s.dataReceived !== s.contentLength) throw contentLengthError(s);
     s.headersSeen = true;
     if (endStream) s.remoteEnded = true;
     s.handler.onHeaders(fields, endStream);
@@ -766,6 +784,18 @@ export abstract class H2Connection {
    * fine, null for an interim response to skip.
    */
   protected abstract checkFields(s: H2Stream, fields: HeaderField[], endStream: boolean): string | null | undefined;
+
+  /**
+   * Takes the content-length of the peer's first header block on `s` (§8.1.1); one that is not a
+   * number is malformed. The client end skips responses that carry none (304).
+   */
+  protected expectContent(s: H2Stream, fields: readonly HeaderField[]): void {
+    const n = declaredContentLength(fields);
+    if (n === undefined) return;
+    if (Number.isNaN(n))
+      throw new StreamError(ErrorCode.PROTOCOL_ERROR, `malformed header block on stream ${s.id}: a bad content-length`);
+    s.contentLength = n;
+  }
 
   /** Records a new peer-initiated stream id (before its stream object exists). */
   protected newPeerStreamId(_id: number): void {}

@@ -89,6 +89,22 @@ export function trailerFieldsProblem(fields: readonly HeaderField[]): string | u
   return undefined;
 }
 
+/**
+ * The content-length a header block declares (§8.1.1): undefined when none, NaN when it is not
+ * digits or its copies disagree (a malformed message).
+ */
+export function declaredContentLength(fields: readonly HeaderField[]): number | undefined {
+  let out: number | undefined;
+  for (let i = 0; i < fields.length; i++) {
+    if (fields[i][0] !== "content-length") continue;
+    const v = fields[i][1];
+    const n = /^\d{1,15}$/.test(v) ? Number(v) : Number.NaN;
+    if (out !== undefined && out !== n) return Number.NaN;
+    out = n;
+  }
+  return out;
+}
+
 function fieldOf(fields: readonly HeaderField[], name: string): string | undefined {
   for (let i = 0; i < fields.length; i++) if (fields[i][0] === name) return fields[i][1];
   return undefined;

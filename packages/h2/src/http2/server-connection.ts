@@ -1,6 +1,6 @@
 /** The server end of an HTTP/2 connection: accepts the client's streams; GOAWAY for shutdown. */
 import type { Socket } from "node:net";
-import { requestFieldsProblem, trailerFieldsProblem } from "./fields.js";
+import { declaredContentLength, requestFieldsProblem, trailerFieldsProblem } from "./fields.js";
 import { ConnectionError, ErrorCode } from "./frames.js";
 import { H2Connection, StreamError, type ConnectionOptions, type H2Stream, type HeaderField } from "./connection.js";
 
@@ -44,7 +44,12 @@ export class H2ServerConnection extends H2Connection {
       throw new StreamError(ErrorCode.REFUSED_STREAM, "too many response bytes waiting for the client to read");
     const problem = requestFieldsProblem(fields);
     if (problem) throw new StreamError(ErrorCode.PROTOCOL_ERROR, `malformed request on stream ${id}: ${problem}`);
+    // §8.1.1: content-length must be a number, and a request that ends with its headers has no content.
+    const declared = declaredContentLength(fields);
+    if (declared !== undefined && (Number.isNaN(declared) || (endStream && declared > 0)))
+      throw new StreamError(ErrorCode.PROTOCOL_ERROR, `malformed request on stream ${id}: a bad content-length`);
     const s = this.newStream(id);
+    if (declared !== undefined) s.contentLength = declared;
     s.headersSeen = true;
     if (endStream) s.remoteEnded = true;
     this.onStream(s, fields, endStream);
