@@ -25,6 +25,7 @@ test("every file test:quick leaves out exists, and the quick set is the rest", (
   );
   assert.ok(quick.includes("test/test-runner.test.ts") && quick.includes("packages/balancer/test/balancer.test.ts"));
   assert.deepEqual(selectTestFiles(all, ["grpc-health"], false), [
+    "packages/grpc-health/test/health-service.test.ts",
     "packages/grpc-health/test/status-registry.test.ts",
     "packages/grpc-health/test/wait-for-serving.test.ts",
   ]);
