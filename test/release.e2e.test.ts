@@ -10,12 +10,13 @@
 // with `npm run build:packages`; every later release reuses that build (or
 // the packed set a release archived) unless its sources changed.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { listTree } from "../scripts/lib/codegen/codegen.js";
 import { bin, run, type RunResult } from "../scripts/lib/infra/exec.js";
 import { repoRoot } from "../scripts/lib/infra/repo.js";
 import { listWorkspacePackages } from "../scripts/lib/infra/workspaces.js";
@@ -31,9 +32,9 @@ let releaserToken: string;
 let limitedToken: string;
 let packageNames: string[];
 
-/** What the scenarios need: greeter (the consumer's service) and payments (a second family), the docs plugin. */
+/** What the scenarios need: greeter (the consumer's service) and payments (a second family), the docs plugin, the protos. */
 const KEEP_PROTO = ["proto/acme/greeter", "proto/acme/payments"];
-const KEEP_PACKAGES = ["packages/greeter", "packages/payments", "packages/protoc-gen-doc"];
+const KEEP_PACKAGES = ["packages/greeter", "packages/payments", "packages/protoc-gen-doc", "packages/schemas"];
 /** A hand-written package depending on a generated one: its published dependency must be pinned to the release. */
 const KIT = {
   name: "@acme/greeter-kit",
@@ -94,6 +95,7 @@ before(async () => {
     "@acme/greeter-kit",
     "@acme/payments",
     "@acme/protoc-gen-doc",
+    "@acme/schemas",
   ]);
   // Packages are published in dependency order; "limited" may publish only the first.
   registry = await startVerdaccio({
@@ -294,12 +296,43 @@ test("releases: feat → 1.0.0, bad token and missing rights refused before a ta
     },
   );
 
-  await t.test("a consumer installs @acme/greeter@1.0.1, compiles under tsc --strict and calls a server", async () => {
-    const consumer = await makeConsumer("1.0.1");
-    const out = await run(process.execPath, ["dist/main.js"], { cwd: consumer });
-    assert.equal(out.code, 0, out.stderr);
-    assert.equal(out.stdout.trim(), "Hello, Ada! (stream: 1 2 3)");
-  });
+  await t.test(
+    "a consumer installs @acme/greeter@1.0.1, compiles under tsc --strict and calls a server; @acme/schemas@1.0.1 is tag v1.0.1's protos, and buf builds them",
+    async () => {
+      const consumer = await makeConsumer("1.0.1");
+      const out = await run(process.execPath, ["dist/main.js"], { cwd: consumer });
+      assert.equal(out.code, 0, out.stderr);
+      assert.equal(out.stdout.trim(), "Hello, Ada! (stream: 1 2 3)");
+
+      // @acme/schemas@1.0.1 holds exactly the .proto files of tag v1.0.1, and buf compiles them as installed.
+      const dir = join(repo.root, "consumer-schemas");
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, ".npmrc"), `@acme:registry=${registry.url}\n`);
+      writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "schemas-consumer", private: true }));
+      const install = await run("npm", ["install", "--no-audit", "--no-fund", "@acme/schemas@1.0.1"], {
+        cwd: dir,
+        env: cleanEnv(),
+      });
+      assert.equal(install.code, 0, install.stderr);
+      const protoDir = join(dir, "node_modules/@acme/schemas/dist/proto");
+      const tagged = repo.git("ls-tree", "-r", "--name-only", "v1.0.1", "--", "proto/").split("\n").filter(Boolean);
+      assert.ok(tagged.includes("proto/acme/payments/v1/payments.proto"), tagged.join(" "));
+      for (const f of tagged)
+        assert.ok(
+          readFileSync(join(protoDir, f.slice("proto/".length))).equals(
+            execFileSync("git", ["show", `v1.0.1:${f}`], { cwd: repo.dir }),
+          ),
+          `${f} is byte for byte the tag's`,
+        );
+      const shipped = listTree(protoDir).filter((f) => !/^(google|buf)\//.test(f));
+      assert.deepEqual(shipped.sort(), tagged.map((f) => f.slice("proto/".length)).sort(), "no other file of ours");
+      const built = await run(bin("buf", repoRoot), ["build", protoDir, "-o", join(dir, "image.binpb")], {
+        cwd: dir,
+        env: cleanEnv(),
+      });
+      assert.equal(built.code, 0, built.stderr);
+    },
+  );
 
   await t.test(
     "a foreign @acme/payments@1.1.0 already in the registry: the release fails naming both digests, nothing else is published",
