@@ -5,13 +5,16 @@
 // Needs `npm run build` first (it packs dist/).
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
+import { fromBinary } from "@bufbuild/protobuf";
+import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import { build } from "esbuild";
 import { bin, npmCommand } from "../scripts/lib/infra/exec.js";
+import { listProtoPackages } from "../scripts/lib/codegen/protos.js";
 import { repoRoot } from "../scripts/lib/infra/repo.js";
 import { listWorkspacePackages } from "../scripts/lib/infra/workspaces.js";
 import { startGreeterServer, type GreeterServer } from "@acme/test-support/greeter";
@@ -87,8 +90,17 @@ describe("packaging", () => {
     }
   });
 
-  it("passes attw (are the types wrong) for every tarball", async () => {
+  it("passes attw (are the types wrong) for every built tarball", async () => {
+    // A private package with no entry points (@acme/test-support: TypeScript sources for our own tests) is never
+    // built or published, so it has no JavaScript or declarations to check.
+    const built = new Set(
+      listWorkspacePackages()
+        .filter((ws) => ws.packageJson.private !== true || Object.keys(ws.packageJson.entryPoints ?? {}).length > 0)
+        .map((ws) => ws.name),
+    );
+    assert.ok(built.has("@acme/schemas") && built.has("@acme/greeter") && built.has("@acme/h2"));
     for (const [name, tgz] of tarballs) {
+      if (!built.has(name)) continue;
       // node10 resolution predates "exports" and cannot see subpaths like ./v1.
       const r = await exec(bin("attw"), [tgz, "--profile", "node16", "--format", "table-flipped"]).catch(
         (e) => e as { code: number; stdout: string },
@@ -249,6 +261,59 @@ try {
     );
     const { stdout } = await exec(process.execPath, [join(consumer, "call.js")], { cwd: consumer });
     assert.deepEqual(JSON.parse(stdout), { message: "Hello, newest!", httpgrpc: [200, "via httpgrpc /orders"] });
+  });
+
+  it("@acme/schemas installs from its tarball with every .proto of proto/ byte for byte, buf builds it, and its entry points name both", async () => {
+    const consumer = join(work, "schemas-consumer");
+    mkdirSync(consumer);
+    writeFileSync(
+      join(consumer, "package.json"),
+      JSON.stringify({
+        name: "schemas-consumer",
+        private: true,
+        dependencies: { "@acme/schemas": `file:${tarballs.get("@acme/schemas")}` },
+      }),
+    );
+    await runNpm(["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts"], consumer);
+    const installed = join(consumer, "node_modules/@acme/schemas");
+    const own = listProtoPackages().flatMap((p) => p.files);
+    for (const f of own)
+      assert.ok(
+        readFileSync(join(installed, "dist/proto", f)).equals(readFileSync(join(repoRoot, "proto", f))),
+        `${f} is the repo's own file`,
+      );
+    for (const f of ["google/api/annotations.proto", "google/rpc/status.proto", "buf/validate/validate.proto"])
+      assert.ok(existsSync(join(installed, "dist/proto", f)), `${f} is shipped`);
+    // buf over the installed include root alone: no buf.yaml, no .deps, no network.
+    const out = join(consumer, "rebuilt.binpb");
+    await exec(bin("buf"), ["build", join(installed, "dist/proto"), "-o", out], { cwd: consumer });
+    const names = (set: Uint8Array) => fromBinary(FileDescriptorSetSchema, set).file.map((f) => f.name);
+    const shipped = names(readFileSync(join(installed, "dist/image.binpb")));
+    for (const f of own) assert.ok(shipped.includes(f), `the descriptor set has ${f}`);
+    assert.deepEqual(
+      names(readFileSync(out)).sort(),
+      shipped.sort(),
+      "the shipped set covers what buf builds from the shipped files",
+    );
+    for (const mod of ["mjs", "cjs"]) {
+      const script = join(consumer, `paths.${mod}`);
+      writeFileSync(
+        script,
+        mod === "mjs"
+          ? `import { protoDir, descriptorSetPath, readDescriptorSet } from "@acme/schemas";\nconsole.log(JSON.stringify([protoDir, descriptorSetPath, readDescriptorSet().length]));\n`
+          : `const { protoDir, descriptorSetPath, readDescriptorSet } = require("@acme/schemas");\nconsole.log(JSON.stringify([protoDir, descriptorSetPath, readDescriptorSet().length]));\n`,
+      );
+      const { stdout } = await exec(process.execPath, [script], { cwd: consumer });
+      assert.deepEqual(
+        JSON.parse(stdout),
+        [
+          join(installed, "dist/proto"),
+          join(installed, "dist/image.binpb"),
+          readFileSync(join(installed, "dist/image.binpb")).length,
+        ],
+        mod,
+      );
+    }
   });
 
   it("bundles every generated entry point for the browser without Node built-ins", async () => {
