@@ -25,7 +25,7 @@ import { canonicalHeaderKey, hopByHopNames } from "./http-rules.js";
 import { DEFAULT_MAX_BODY_BYTES, MESSAGE_OVERHEAD_BYTES } from "./limits.js";
 import { GrpcEndpoint, TransportError, type UnaryCallOptions } from "@acme/h2";
 import type { Context } from "@opentelemetry/api";
-import { closeAfterUnreadBody } from "./lingering-close.js";
+import { closeAfterUnreadBody } from "@acme/h2/node-server";
 import { forwardedParent, observeHandleCall } from "./tracing.js";
 import { decodeHTTPResponse, decodeHTTPResponsePieces, encodeHTTPRequest } from "./wire/codec.js";
 

@@ -1,4 +1,3 @@
-import type * as http from "node:http";
 import type * as http2 from "node:http2";
 import type * as net from "node:net";
 import { Code, ConnectError } from "@connectrpc/connect";
@@ -82,36 +81,4 @@ export function closeWhenIdle(session: http2.Http2Session, handshakeTimeoutMs: n
     });
   });
   session.once("close", () => clearTimeout(timer));
-}
-
-/**
- * Makes an HTTP/1.1 response that goes out before its request body was read (a refused call, a
- * message over readMaxBytes) the last on its connection, or Node would read the rest of a body of
- * any declared size to find the next request. It is sent with `Connection: close`; Node then ends
- * the socket with destroySoon(), which resets the connection when unread data remains and can
- * take the response with it. So the close lingers: FIN after the response, then what the peer
- * still sends is read and dropped, up to `maxBytes` or `lingerMs`, until it closes.
- * (The same as @acme/httpgrpc's forwarder does for its 413.)
- */
-export function closeAfterUnreadBody(
-  req: http.IncomingMessage,
-  res: http.ServerResponse,
-  maxBytes: number,
-  lingerMs = 2_000,
-): void {
-  if (!res.headersSent) res.setHeader("connection", "close");
-  const socket = req.socket;
-  socket.destroySoon = () => {
-    if (socket.destroyed) return;
-    let dropped = 0;
-    socket.on("data", (chunk: Buffer) => {
-      dropped += chunk.length;
-      if (dropped > maxBytes) socket.destroy();
-    });
-    socket.end();
-    socket.resume();
-    const t = setTimeout(() => socket.destroy(), lingerMs);
-    t.unref();
-    socket.once("close", () => clearTimeout(t));
-  };
 }

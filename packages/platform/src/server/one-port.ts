@@ -2,8 +2,10 @@ import * as http from "node:http";
 import * as http2 from "node:http2";
 import * as net from "node:net";
 
+import { HTTP2_PREFACE } from "@acme/h2/node-server";
+
 /** The first bytes of every HTTP/2 connection with prior knowledge (RFC 9113 §3.4). */
-export const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+export { HTTP2_PREFACE };
 
 type Handler = (
   req: http.IncomingMessage | http2.Http2ServerRequest,

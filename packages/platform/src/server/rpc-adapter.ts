@@ -11,7 +11,7 @@ import {
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import type { UniversalServerRequest } from "@connectrpc/connect/protocol";
 import { authDecisionKey, type AuthDecision } from "./interceptors/auth-interceptor.js";
-import { closeAfterUnreadBody } from "./limits.js";
+import { closeAfterUnreadBody } from "@acme/h2/node-server";
 import type { Logger } from "./logger.js";
 
 type NodeRequest = http.IncomingMessage | http2.Http2ServerRequest;
