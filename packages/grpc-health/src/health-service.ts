@@ -7,6 +7,7 @@ import {
   HealthListResponseSchema,
 } from "./gen.js";
 import { type HealthStatusRegistry, MAX_LISTED_SERVICES } from "./status-registry.js";
+import { WatchFeed } from "@acme/watch";
 
 /**
  * The grpc.health.v1.Health implementation over a registry, for Connect's
@@ -46,36 +47,23 @@ export function createHealthService(registry: HealthStatusRegistry): ServiceImpl
  * than the status changes gets the status as it is now, and a watch holds one status, not a backlog.
  */
 async function* watchStatus(registry: HealthStatusRegistry, service: string, ctx: HandlerContext) {
-  let pending: ServingStatus | undefined;
-  let wake: (() => void) | undefined;
-  let ended = false;
-  const end = () => {
-    ended = true;
-    wake?.();
-  };
-  const unsubscribe = registry.subscribe(service, (s) => {
-    pending = s;
-    wake?.();
+  const feed = new WatchFeed<ServingStatus>({
+    subscribe: (push) => registry.subscribe(service, push),
+    onEndWatches: (end) => registry.onEndWatches(end),
+    signal: ctx.signal,
+    latestOnly: true,
   });
-  const unregister = registry.onEndWatches(end);
-  ctx.signal.addEventListener("abort", end, { once: true });
   try {
     let last = registry.getStatus(service) ?? ServingStatus.SERVICE_UNKNOWN;
     yield create(HealthCheckResponseSchema, { status: last });
-    for (;;) {
-      while (pending === undefined && !ended) await new Promise<void>((r) => (wake = r));
-      wake = undefined;
-      // A change that came before the end is still sent (shutdown's NOT_SERVING above all).
-      if (pending === undefined) return;
-      const next: ServingStatus = pending;
-      pending = undefined;
+    // A change that came before the end is still sent (shutdown's NOT_SERVING above all).
+    for (let changes = await feed.next(); changes; changes = await feed.next()) {
+      const next = changes[changes.length - 1];
       if (next === last) continue;
       last = next;
       yield create(HealthCheckResponseSchema, { status: next });
     }
   } finally {
-    unsubscribe();
-    unregister();
-    ctx.signal.removeEventListener("abort", end);
+    feed.close();
   }
 }

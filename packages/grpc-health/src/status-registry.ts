@@ -1,4 +1,5 @@
 import { HealthCheckResponse_ServingStatus as ServingStatus } from "./gen.js";
+import { WatchEnds } from "@acme/watch";
 
 /** Most services a List call reports before it answers RESOURCE_EXHAUSTED (gRFC A90). */
 export const MAX_LISTED_SERVICES = 100;
@@ -16,7 +17,7 @@ type Listener = (status: ServingStatus) => void;
 export class HealthStatusRegistry {
   readonly #statuses = new Map<string, ServingStatus>([["", ServingStatus.SERVING]]);
   readonly #listeners = new Map<string, Set<Listener>>();
-  readonly #onEndWatches = new Set<() => void>();
+  readonly #watchEnds = new WatchEnds();
   #shutDown = false;
 
   /** Sets the status of `service` ("" = the whole server); watchers hear of it if what they see changes. */
@@ -84,13 +85,12 @@ export class HealthStatusRegistry {
 
   /** Registers a callback run by endWatches(); returns the unregister function. */
   onEndWatches(cb: () => void): () => void {
-    this.#onEndWatches.add(cb);
-    return () => this.#onEndWatches.delete(cb);
+    return this.#watchEnds.add(cb);
   }
 
   /** Ends every open Watch stream cleanly (status OK): the server is going away. */
   endWatches(): void {
-    for (const cb of [...this.#onEndWatches]) cb();
+    this.#watchEnds.endAll();
   }
 
   #flip(shutDown: boolean): void {

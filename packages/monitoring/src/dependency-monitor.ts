@@ -9,6 +9,7 @@ import {
   Status,
 } from "./gen.js";
 import { runCheck, type CheckFn, type CheckOutcome } from "./run-check.js";
+import { WatchEnds } from "@acme/watch";
 
 export interface DependencyCheck {
   /** Unique within the service, e.g. "orders-db". */
@@ -56,7 +57,7 @@ const DEFAULT_TIMEOUT_MS = 2000;
 export class DependencyMonitor {
   readonly #entries = new Map<string, Entry>();
   readonly #listeners = new Set<() => void>();
-  readonly #onEndWatches = new Set<() => void>();
+  readonly #watchEnds = new WatchEnds();
   readonly #startedAt = timestampNow();
   readonly #opts: DependencyMonitorOptions;
   #started = false;
@@ -143,13 +144,12 @@ export class DependencyMonitor {
   }
 
   onEndWatches(cb: () => void): () => void {
-    this.#onEndWatches.add(cb);
-    return () => this.#onEndWatches.delete(cb);
+    return this.#watchEnds.add(cb);
   }
 
   /** Ends every open WatchStatus stream cleanly. */
   endWatches(): void {
-    for (const cb of [...this.#onEndWatches]) cb();
+    this.#watchEnds.endAll();
   }
 
   #schedule(e: Entry): void {

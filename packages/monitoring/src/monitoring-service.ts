@@ -2,6 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { type MonitoringService, WatchStatusResponseSchema } from "./gen.js";
 import type { DependencyMonitor } from "./dependency-monitor.js";
+import { WatchFeed } from "@acme/watch";
 
 /** The MonitoringService implementation over a monitor: `router.service(MonitoringService, createMonitoringService(monitor))`. */
 export function createMonitoringService(monitor: DependencyMonitor): ServiceImpl<typeof MonitoringService> {
@@ -17,32 +18,17 @@ export function createMonitoringService(monitor: DependencyMonitor): ServiceImpl
 
 /** The current status at once, then the full status after each change, until the call or the monitor ends it. */
 async function* watch(monitor: DependencyMonitor, ctx: HandlerContext) {
-  let dirty = false;
-  let ended = false;
-  let wake: (() => void) | undefined;
-  const end = () => {
-    ended = true;
-    wake?.();
-  };
-  const unsubscribe = monitor.subscribe(() => {
-    dirty = true;
-    wake?.();
+  // Changes that pile up while the client is slow are sent as one: the latest full status.
+  const feed = new WatchFeed<void>({
+    subscribe: (push) => monitor.subscribe(push),
+    onEndWatches: (end) => monitor.onEndWatches(end),
+    signal: ctx.signal,
+    latestOnly: true,
   });
-  const unregister = monitor.onEndWatches(end);
-  ctx.signal.addEventListener("abort", end, { once: true });
   try {
     yield create(WatchStatusResponseSchema, { status: monitor.status() });
-    for (;;) {
-      while (!dirty && !ended) await new Promise<void>((r) => (wake = r));
-      wake = undefined;
-      if (!dirty) return;
-      // Changes that pile up while the client is slow are sent as one: the latest full status.
-      dirty = false;
-      yield create(WatchStatusResponseSchema, { status: monitor.status() });
-    }
+    while (await feed.next()) yield create(WatchStatusResponseSchema, { status: monitor.status() });
   } finally {
-    unsubscribe();
-    unregister();
-    ctx.signal.removeEventListener("abort", end);
+    feed.close();
   }
 }
