@@ -97,6 +97,16 @@ export interface HTTPClient {
   handle(req: MessageInitShape<typeof HTTPRequestSchema>, opts?: CallOptions): Promise<HTTPResponse>;
   /** As handle(), but an httpgrpc error resolves with the response it carries. Transport failures still reject. */
   roundTrip(req: MessageInitShape<typeof HTTPRequestSchema>, opts?: CallOptions): Promise<HTTPResponse>;
+  /**
+   * As roundTrip(), but the response body stays in the pieces it arrived in, so that the forwarder
+   * writes it back without a copy; `parent` is the trace context of the call being forwarded.
+   * Optional for other implementations of HTTPClient: createForwarder falls back to roundTrip().
+   */
+  roundTripPieces?(
+    req: MessageInitShape<typeof HTTPRequestSchema>,
+    opts?: CallOptions,
+    parent?: Context,
+  ): Promise<{ resp: HTTPResponse; body: Uint8Array[] }>;
   readonly balancer: Balancer<GrpcEndpoint>;
   readonly maxBodyBytes: number;
   close(): Promise<void>;
@@ -202,15 +212,12 @@ export function createHTTPClient(options: HTTPClientOptions): HTTPClient {
     }
   }
 
-  const client: HTTPClient = {
-    handle,
-    roundTrip,
-    balancer,
-    maxBodyBytes: max,
-    close: () => balancer.close(),
-  };
-  // The forwarder's path: the body stays in the pieces it arrived in, written back without a copy.
-  pieceRoundTrips.set(client, async (init, opts, parent) => {
+  /** The forwarder's path: the body stays in the pieces it arrived in, written back without a copy. */
+  async function roundTripPieces(
+    init: MessageInitShape<typeof HTTPRequestSchema>,
+    opts: CallOptions = {},
+    parent?: Context,
+  ): Promise<{ resp: HTTPResponse; body: Uint8Array[] }> {
     let pieces: Buffer[];
     try {
       pieces = await send(init, opts, (c, bytes, o) => c.unaryPieces(HANDLE_PATH, bytes, o), parent);
@@ -229,16 +236,10 @@ export function createHTTPClient(options: HTTPClientOptions): HTTPClient {
     } catch (err) {
       throw malformed(err);
     }
-  });
-  return client;
-}
+  }
 
-type PieceRoundTrip = (
-  init: MessageInitShape<typeof HTTPRequestSchema>,
-  opts: CallOptions,
-  parent?: Context,
-) => Promise<{ resp: HTTPResponse; body: Uint8Array[] }>;
-const pieceRoundTrips = new WeakMap<HTTPClient, PieceRoundTrip>();
+  return { handle, roundTrip, roundTripPieces, balancer, maxBodyBytes: max, close: () => balancer.close() };
+}
 
 /** The HTTP status and short text for a call that failed without an httpgrpc response. */
 export function httpStatusForError(err: unknown): { status: number; message: string } {
@@ -399,8 +400,8 @@ export function createForwarder(
       const v = req.headers["x-scope-orgid"];
       return Array.isArray(v) ? v[0] : v;
     });
-  const roundTrip: PieceRoundTrip =
-    pieceRoundTrips.get(client) ??
+  const roundTrip: NonNullable<HTTPClient["roundTripPieces"]> =
+    client.roundTripPieces?.bind(client) ??
     (async (init, opts) => {
       const resp = await client.roundTrip(init, opts);
       return { resp, body: [resp.body] };

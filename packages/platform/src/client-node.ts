@@ -1,7 +1,8 @@
 // @acme/platform/client/node: createClient for Node on @connectrpc/connect-node,
 // with all three protocols and trace propagation from the call being served.
 import type { DescService } from "@bufbuild/protobuf";
-import { Code, ConnectError, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
+import type { ClosableTransport } from "@acme/balancer";
+import { Code, ConnectError, type Client, type Interceptor } from "@connectrpc/connect";
 import * as http from "node:http";
 import * as https from "node:https";
 import {
@@ -118,7 +119,7 @@ export function createClient<S extends DescService>(service: S, options: NodeCli
  * The transport createClient would use, for code that builds its own clients.
  * With several endpoints it has close(), which ends the balancer's connections.
  */
-export function createPlatformTransport(options: NodeClientOptions): Transport & { close?(): Promise<void> } {
+export function createPlatformTransport(options: NodeClientOptions): ClosableTransport {
   return buildTransport(options, {
     makeTransport: nodeTransport(options.httpVersion),
     interceptors: [refusedStreamIsUnavailable],

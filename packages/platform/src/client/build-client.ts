@@ -1,10 +1,6 @@
 import type { DescService } from "@bufbuild/protobuf";
-import {
-  createClient as createConnectClient,
-  type Client,
-  type Interceptor,
-  type Transport,
-} from "@connectrpc/connect";
+import type { ClosableTransport } from "@acme/balancer";
+import { createClient as createConnectClient, type Client, type Interceptor } from "@connectrpc/connect";
 import { context as otelContext, type Context } from "@opentelemetry/api";
 import { headersInterceptor } from "./header-interceptors.js";
 import type { BalanceFn, ClientOptions, TransportFactory } from "./options.js";
@@ -29,7 +25,7 @@ export interface Runtime {
 
 const activeContext = () => otelContext.active();
 
-export function buildTransport(options: ClientOptions, runtime: Runtime): Transport & { close?(): Promise<void> } {
+export function buildTransport(options: ClientOptions, runtime: Runtime): ClosableTransport {
   const protocol = options.protocol ?? "connect";
   if (!["grpc", "grpc-web", "connect"].includes(protocol)) {
     throw new Error(`createClient: protocol must be "grpc", "grpc-web" or "connect", got ${JSON.stringify(protocol)}`);
@@ -94,10 +90,10 @@ export function buildTransport(options: ClientOptions, runtime: Runtime): Transp
  * for hours (health Watch). A call's own timeoutMs, 0 included, wins.
  */
 export function withDefaultDeadlines(
-  transport: Transport & { close?(): Promise<void> },
+  transport: ClosableTransport,
   unaryMs: number,
   streamMs: number,
-): Transport & { close?(): Promise<void> } {
+): ClosableTransport {
   return {
     ...(transport.close && { close: () => transport.close!() }),
     unary: (method, signal, timeoutMs, header, input, contextValues) =>

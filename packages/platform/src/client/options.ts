@@ -1,4 +1,5 @@
 import type { Interceptor, Transport } from "@connectrpc/connect";
+import type { ClosableTransport } from "@acme/balancer";
 import type { RetryOptions } from "./retry-interceptor.js";
 import type { ValidatorOptions } from "../validation/validate.js";
 
@@ -43,7 +44,7 @@ export interface ClientOptions {
 export type TransportFactory = (
   baseUrl: string,
   init: { protocol: Protocol; binary: boolean; interceptors: Interceptor[] },
-) => Transport & { close?(): Promise<void> };
+) => ClosableTransport;
 
 /**
  * Spreads calls over several base URLs: the seam for @acme/balancer's
@@ -55,4 +56,4 @@ export type BalanceFn = (
   endpoints: string[],
   createTransport: (baseUrl: string) => Transport,
   options: { policy: ClientOptions["policy"]; maxAttempts: number },
-) => Transport & { close?(): Promise<void> };
+) => ClosableTransport;

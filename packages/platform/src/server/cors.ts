@@ -1,6 +1,5 @@
-import type * as http from "node:http";
-import type * as http2 from "node:http2";
 import { cors as connectCors } from "@connectrpc/connect";
+import type { NodeRequest, NodeResponse } from "./node-types.js";
 
 export interface CorsOptions {
   /** Origins allowed to call, e.g. ["https://app.example.com"], or "*" for any. */
@@ -18,15 +17,12 @@ const ALLOWED_HEADERS = [...connectCors.allowedHeaders, "Authorization", "Tracep
 const EXPOSED_HEADERS = [...connectCors.exposedHeaders, "X-Request-Id"].join(", ");
 const ALLOWED_METHODS = connectCors.allowedMethods.join(", ");
 
-type Req = http.IncomingMessage | http2.Http2ServerRequest;
-type Res = http.ServerResponse | http2.Http2ServerResponse;
-
 /**
  * Browsers on other origins: adds the CORS headers for allowed origins and
  * answers their preflights. Returns true when the request was a preflight
  * and has been answered.
  */
-export function applyCors(options: CorsOptions, req: Req, res: Res): boolean {
+export function applyCors(options: CorsOptions, req: NodeRequest, res: NodeResponse): boolean {
   const origin = req.headers.origin;
   if (typeof origin !== "string") return false;
   const allowed = options.origins === "*" || options.origins.includes(origin);

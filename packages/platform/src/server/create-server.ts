@@ -32,9 +32,7 @@ import {
 } from "./limits.js";
 import { createOnePortServers } from "./one-port.js";
 import { rpcAdapter } from "./rpc-adapter.js";
-
-type NodeRequest = http.IncomingMessage | http2.Http2ServerRequest;
-type NodeResponse = http.ServerResponse | http2.Http2ServerResponse;
+import type { NodeRequest, NodeResponse } from "./node-types.js";
 
 /** One service and its implementation; `defineService` keeps the two in step for the type checker. */
 export interface ServiceRegistration {
@@ -63,7 +61,10 @@ export interface CreateServerOptions {
   auth?: AuthOptions;
   /** Default: JSON lines on stderr. */
   logger?: Logger;
-  /** Deadline of unary calls that come without one (default 30 000 ms); `false` for none. */
+  /**
+   * Deadline of unary calls that come without one (default 30 000 ms); 0 for none, as a client's
+   * `timeoutMs`. (`false`, the old spelling of none, is still accepted but deprecated.)
+   */
   defaultTimeoutMs?: number | false;
   /** Default time shutdown() lets in-flight calls finish (10 000 ms). */
   shutdownTimeoutMs?: number;
@@ -165,7 +166,9 @@ export function createServer(options: CreateServerOptions = {}): PlatformServer 
     traceInterceptor(options.traceScope ?? true),
     loggingInterceptor(logger),
     errorInterceptor(logger),
-    deadlineInterceptor(options.defaultTimeoutMs === false ? undefined : (options.defaultTimeoutMs ?? 30_000)),
+    deadlineInterceptor(
+      options.defaultTimeoutMs === false ? undefined : (options.defaultTimeoutMs ?? 30_000) || undefined,
+    ),
     ...(options.auth ? [authInterceptor(options.auth, logger)] : []),
     ...(options.validate === false
       ? []

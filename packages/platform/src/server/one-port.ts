@@ -3,14 +3,10 @@ import * as http2 from "node:http2";
 import * as net from "node:net";
 
 import { HTTP2_PREFACE } from "@acme/h2/node-server";
+import type { NodeHandler as Handler } from "./node-types.js";
 
 /** The first bytes of every HTTP/2 connection with prior knowledge (RFC 9113 §3.4). */
 export { HTTP2_PREFACE };
-
-type Handler = (
-  req: http.IncomingMessage | http2.Http2ServerRequest,
-  res: http.ServerResponse | http2.Http2ServerResponse,
-) => void;
 
 export interface OnePortServers {
   listener: net.Server;

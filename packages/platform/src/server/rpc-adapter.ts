@@ -1,5 +1,4 @@
 import type * as http from "node:http";
-import type * as http2 from "node:http2";
 import {
   Code,
   ConnectError,
@@ -13,9 +12,7 @@ import type { UniversalServerRequest } from "@connectrpc/connect/protocol";
 import { authDecisionKey, type AuthDecision } from "./interceptors/auth-interceptor.js";
 import { closeAfterUnreadBody } from "@acme/h2/node-server";
 import type { Logger } from "./logger.js";
-
-type NodeRequest = http.IncomingMessage | http2.Http2ServerRequest;
-type NodeResponse = http.ServerResponse | http2.Http2ServerResponse;
+import type { NodeRequest, NodeResponse } from "./node-types.js";
 
 export interface RpcAdapterOptions extends ConnectRouterOptions {
   routes(router: ConnectRouter): void;
