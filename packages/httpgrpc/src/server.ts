@@ -16,7 +16,6 @@
  * needs little of Connect, so it is served on node:http2 directly, following grpc-go's wire format.
  */
 import * as net from "node:net";
-import type { AddressInfo } from "node:net";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import { errorFromHTTPResponse } from "./errors.js";
@@ -41,6 +40,7 @@ import {
   recordFromFields,
 } from "@acme/h2";
 import { createHealthService, Health, HealthStatusRegistry } from "@acme/grpc-health";
+import { DEFAULT_SHUTDOWN_TIMEOUT_MS, type ListenAddress, listenOn } from "@acme/h2/node-server";
 import { decodeHTTPRequest, encodeHTTPResponsePieces } from "./wire/codec.js";
 import { observeHandle, traced } from "./tracing.js";
 
@@ -66,6 +66,8 @@ export interface HTTPServerOptions {
    * registry, where "" (the whole server) is SERVING). Pass one to share it with other servers.
    */
   health?: HealthStatusRegistry;
+  /** Default time shutdown() and close() let in-flight calls finish (10 000 ms, as @acme/platform). */
+  shutdownTimeoutMs?: number;
 }
 
 function invokerFor(
@@ -221,12 +223,20 @@ export interface HTTPServer {
   readonly server: net.Server;
   /** The statuses grpc.health.v1.Health serves on the port: setStatus(), shutdown(), resume(). */
   readonly health: HealthStatusRegistry;
-  /** Listens (default 127.0.0.1, a random port) and returns the bound address. */
-  listen(port?: number, host?: string): Promise<AddressInfo>;
   /**
-   * Stops accepting, turns every health status NOT_SERVING and ends Watch streams (after they
-   * are sent that), ends open sessions, and resolves when closed.
+   * Listens (default 127.0.0.1, a random port) and resolves with the bound address, as
+   * @acme/platform's listen() does: `{ port, host, url }`. (`address` and `family`, from the
+   * AddressInfo it used to return, are still there but deprecated: use `host`.)
    */
+  listen(port?: number, host?: string): Promise<ListenAddress & { address: string; family: string }>;
+  /**
+   * Graceful shutdown: stops accepting, turns every health status NOT_SERVING and ends Watch
+   * streams (after they are sent that), sends GOAWAY on every connection, and gives in-flight
+   * calls up to `timeoutMs` (default the server's shutdownTimeoutMs, 10 000 ms, as
+   * @acme/platform) to finish before their connections are cut; resolves when closed.
+   */
+  shutdown(options?: { timeoutMs?: number }): Promise<void>;
+  /** shutdown() with the default timeout. */
   close(): Promise<void>;
 }
 
@@ -274,31 +284,28 @@ export function createHTTPServer(handler: AnyHandler, options: HTTPServerOptions
     maxHeaderListBytes: 256 * 1024,
     maxMessageBytes: max + MESSAGE_OVERHEAD_BYTES,
   });
+  const shutdown = ({ timeoutMs = options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS } = {}) =>
+    new Promise<void>((resolve) => {
+      if (!server.listening) return resolve();
+      server.close(() => resolve());
+      // Watchers hear NOT_SERVING, then their streams end with OK, so the drain can finish.
+      health.shutdown();
+      health.endWatches();
+      for (const c of connections) c.goaway();
+      // Connections still busy when the timeout runs out are cut.
+      setTimeout(() => {
+        for (const c of connections) c.destroy(new Error("server closed"));
+      }, timeoutMs).unref();
+    });
   return {
     server,
     health,
-    listen(port = 0, host = "127.0.0.1") {
-      return new Promise((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(port, host, () => {
-          server.off("error", reject);
-          resolve(server.address() as AddressInfo);
-        });
-      });
+    async listen(port = 0, host = "127.0.0.1") {
+      const at = await listenOn(server, port, host, "http");
+      const { family } = server.address() as net.AddressInfo;
+      return { ...at, address: at.host, family };
     },
-    close() {
-      return new Promise((resolve) => {
-        if (!server.listening) return resolve();
-        server.close(() => resolve());
-        // Watchers hear NOT_SERVING, then their streams end with OK, so the drain can finish.
-        health.shutdown();
-        health.endWatches();
-        for (const c of connections) c.goaway();
-        // Connections still busy after a grace period are cut.
-        setTimeout(() => {
-          for (const c of connections) c.destroy(new Error("server closed"));
-        }, 1000).unref();
-      });
-    },
+    shutdown,
+    close: () => shutdown(),
   };
 }

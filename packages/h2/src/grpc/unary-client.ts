@@ -21,6 +21,7 @@ import type { H2Limits } from "../http2/limits.js";
 import { H2ClientConnection } from "../http2/client-connection.js";
 import type { H2Stream, HeaderField, StreamHandler } from "../http2/connection.js";
 import { ErrorCode } from "../http2/frames.js";
+import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from "../node/listen.js";
 
 /** Flow-control windows: per stream, and per connection (shared by concurrent calls). */
 export const STREAM_WINDOW = 8 * 1024 * 1024;
@@ -272,8 +273,8 @@ export class GrpcEndpoint {
     this.conn = undefined;
     if (!c) return;
     c.goaway();
-    // Calls still running after a grace period are cut.
-    setTimeout(() => c.destroy(new Error("endpoint closed")), 2000).unref();
+    // Calls still running when the shutdown timeout runs out are cut (the servers' default, too).
+    setTimeout(() => c.destroy(new Error("endpoint closed")), DEFAULT_SHUTDOWN_TIMEOUT_MS).unref();
   }
 }
 

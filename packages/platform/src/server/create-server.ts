@@ -33,6 +33,7 @@ import {
 import { createOnePortServers } from "./one-port.js";
 import { rpcAdapter } from "./rpc-adapter.js";
 import type { NodeRequest, NodeResponse } from "./node-types.js";
+import { DEFAULT_SHUTDOWN_TIMEOUT_MS, type ListenAddress, listenOn } from "@acme/h2/node-server";
 
 /** One service and its implementation; `defineService` keeps the two in step for the type checker. */
 export interface ServiceRegistration {
@@ -128,7 +129,8 @@ export interface PlatformServer {
   readonly handler: (req: NodeRequest, res: NodeResponse) => void;
   /** HTTP requests being served right now. */
   readonly inFlight: number;
-  listen(port?: number, host?: string): Promise<{ port: number; host: string; url: string }>;
+  /** Listens (default 127.0.0.1, a random port) and resolves with the bound address, as @acme/httpgrpc's listen() does. */
+  listen(port?: number, host?: string): Promise<ListenAddress>;
   /**
    * Graceful shutdown: every health status goes NOT_SERVING, the port stops
    * accepting, Watch streams end cleanly, new calls are refused with
@@ -136,6 +138,8 @@ export interface PlatformServer {
    * their connections are cut.
    */
   shutdown(options?: ShutdownOptions): Promise<void>;
+  /** shutdown() with the defaults, as @acme/httpgrpc's close(). */
+  close(): Promise<void>;
 }
 
 export interface ShutdownOptions {
@@ -256,46 +260,40 @@ export function createServer(options: CreateServerOptions = {}): PlatformServer 
       return inFlight;
     },
 
-    listen(port = 0, host = "127.0.0.1") {
-      return new Promise((resolve, reject) => {
-        listener.once("error", reject);
-        listener.listen(port, host, () => {
-          listener.off("error", reject);
-          listening = true;
-          for (const r of registrations) health.setStatus(r.service.typeName, ServingStatus.SERVING);
-          monitoring.start();
-          const addr = listener.address() as net.AddressInfo;
-          const shownHost = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
-          logger.info("listening", { port: addr.port, host: addr.address, tls: !!options.tls });
-          resolve({
-            port: addr.port,
-            host: addr.address,
-            url: `${options.tls ? "https" : "http"}://${shownHost}:${addr.port}`,
-          });
-        });
-      });
+    async listen(port = 0, host = "127.0.0.1") {
+      const at = await listenOn(listener, port, host, options.tls ? "https" : "http");
+      listening = true;
+      for (const r of registrations) health.setStatus(r.service.typeName, ServingStatus.SERVING);
+      monitoring.start();
+      logger.info("listening", { port: at.port, host: at.host, tls: !!options.tls });
+      return at;
     },
 
-    shutdown({ timeoutMs = options.shutdownTimeoutMs ?? 10_000, notServingDelayMs = 0 } = {}) {
-      closing ??= (async () => {
-        health.shutdown();
-        if (notServingDelayMs > 0) await new Promise((r) => setTimeout(r, notServingDelayMs));
-        draining = true;
-        const closed = listening ? new Promise<void>((r) => listener.close(() => r())) : Promise.resolve();
-        for (const s of sessions) if (!s.closed) s.close();
-        http1?.closeIdleConnections();
-        health.endWatches();
-        monitoring.stop();
-        const drained = inFlight === 0 || (await waitFor((w) => idleWaiters.push(w), timeoutMs));
-        if (!drained) logger.warn("shutdown timed out; cutting in-flight calls", { inFlight, timeoutMs });
-        for (const s of sessions) s.destroy();
-        for (const s of sockets) s.destroy();
-        await closed;
-        logger.info("shut down", { drained });
-      })();
-      return closing;
-    },
+    shutdown,
+    close: () => shutdown(),
   };
+  function shutdown({
+    timeoutMs = options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS,
+    notServingDelayMs = 0,
+  }: ShutdownOptions = {}): Promise<void> {
+    closing ??= (async () => {
+      health.shutdown();
+      if (notServingDelayMs > 0) await new Promise((r) => setTimeout(r, notServingDelayMs));
+      draining = true;
+      const closed = listening ? new Promise<void>((r) => listener.close(() => r())) : Promise.resolve();
+      for (const s of sessions) if (!s.closed) s.close();
+      http1?.closeIdleConnections();
+      health.endWatches();
+      monitoring.stop();
+      const drained = inFlight === 0 || (await waitFor((w) => idleWaiters.push(w), timeoutMs));
+      if (!drained) logger.warn("shutdown timed out; cutting in-flight calls", { inFlight, timeoutMs });
+      for (const s of sessions) s.destroy();
+      for (const s of sockets) s.destroy();
+      await closed;
+      logger.info("shut down", { drained });
+    })();
+    return closing;
+  }
 }
 
 function track<T extends { once(event: "close", cb: () => void): unknown }>(set: Set<T>, item: T): void {
