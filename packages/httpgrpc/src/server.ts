@@ -13,7 +13,8 @@
  * grpc-js), so it is correct; but measured on loopback a Connect unary call cost ~3-5 ms and a
  * connection topped out at a few hundred calls/s, 5-10x a bare node:http2 round trip, which made
  * httpgrpc slower than the HTTP/1.1 proxies it replaces (bench/httpgrpc.ts). The one unary method
- * needs little of Connect, so it is served on node:http2 directly, following grpc-go's wire format.
+ * needs little of Connect, so it is served on @acme/h2 (our own bounded HTTP/2 stack), following
+ * grpc-go's wire format.
  */
 import * as net from "node:net";
 import { create } from "@bufbuild/protobuf";
