@@ -31,6 +31,8 @@ async function main(): Promise<number> {
       against: { type: "string" },
       "error-format": { type: "string", default: "text" },
       approved: { type: "boolean", default: false },
+      // The working tree's schema as npm run build compiled it once (scripts/lib/buf-image.ts).
+      image: { type: "string" },
     },
   });
   const format = values["error-format"];
@@ -46,7 +48,7 @@ async function main(): Promise<number> {
   const against = await pickAgainst(values.against);
   let findings: BreakingFinding[];
   try {
-    findings = await breakingFindings(against.ref);
+    findings = await breakingFindings(against.ref, undefined, values.image);
   } catch (err) {
     if (!(err instanceof SchemaCompileError)) throw err;
     // Always an error: no label or flag approves a schema that cannot be compiled.

@@ -1,30 +1,37 @@
-// npm run build: the main job. Runs each stage in order, prints its duration,
-// and stops at the first failing stage with that stage's own output.
+// npm run build [-- stage...]: the main job. Runs each stage in order, prints
+// its duration, and stops at the first failing stage with that stage's own output.
+// Compile once: the schema is compiled by `buf build` into one image first
+// (.cache/image/, scripts/lib/schema/buf-image.ts), and every stage that can take an
+// image (lint, breaking, generate, docs) gets `--image <file>` and reads it.
+// Each stage's script runs straight under node + tsx (not through `npm run`,
+// which costs a process per stage).
+import { delimiter, join, relative } from "node:path";
+import { describeImportCycles } from "./lib/codegen/codegen.js";
 import { run } from "./lib/infra/exec.js";
+import { repoRoot } from "./lib/infra/repo.js";
+import { buildBufImage, IMAGE_FILE } from "./lib/schema/buf-image.js";
 
 interface Stage {
   name: string;
   cmd: string;
   args: string[];
+  /** Takes `--image <file>`: the schema compiled once by this build. */
+  image?: boolean;
 }
 
-const npmRun = (script: string, ...args: string[]): [string, string[]] => [
-  "npm",
-  ["run", "-s", script, ...(args.length ? ["--", ...args] : [])],
-];
+const tsx = (script: string): { cmd: string; args: string[] } => ({
+  cmd: process.execPath,
+  args: ["--import", "tsx", script],
+});
 
 export const STAGES: Stage[] = [
-  { name: "lint", ...spread(npmRun("lint")) },
-  { name: "breaking", ...spread(npmRun("breaking")) },
-  { name: "generate", ...spread(npmRun("generate")) },
-  { name: "packages", ...spread(npmRun("build:packages")) },
-  { name: "typecheck", ...spread(npmRun("typecheck")) },
-  { name: "docs", ...spread(npmRun("docs")) },
+  { name: "lint", ...tsx("scripts/lint.ts"), image: true },
+  { name: "breaking", ...tsx("scripts/breaking.ts"), image: true },
+  { name: "generate", ...tsx("scripts/generate.ts"), image: true },
+  { name: "packages", ...tsx("scripts/build-packages.ts") },
+  { name: "typecheck", ...tsx("scripts/typecheck.ts") },
+  { name: "docs", ...tsx("scripts/docs.ts"), image: true },
 ];
-
-function spread([cmd, args]: [string, string[]]): { cmd: string; args: string[] } {
-  return { cmd, args };
-}
 
 const HEARTBEAT_MS = 15_000;
 const fmt = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`);
@@ -33,6 +40,21 @@ async function main(): Promise<number> {
   const only = process.argv.slice(2);
   const stages = only.length ? STAGES.filter((s) => only.includes(s.name)) : STAGES;
   const total = performance.now();
+  let image: string | undefined;
+  if (stages.some((s) => s.image)) {
+    const t = performance.now();
+    console.log("\n▶ image (buf build, once for every stage)");
+    try {
+      image = await buildBufImage(repoRoot, join(repoRoot, IMAGE_FILE));
+    } catch (err) {
+      const cycles = /cyclic import/.test((err as Error).message) ? describeImportCycles(repoRoot) : [];
+      console.error([(err as Error).message, ...cycles].join("\n"));
+      console.error(`\n✖ build failed: the schema does not compile (after ${fmt(performance.now() - t)}); see above.`);
+      return 1;
+    }
+    console.log(`✔ image (${fmt(performance.now() - t)}): ${relative(repoRoot, image)}`);
+  }
+  const env = { ...process.env, PATH: [join(repoRoot, "node_modules", ".bin"), process.env.PATH].join(delimiter) };
   for (const stage of stages) {
     console.log(`\n▶ ${stage.name}`);
     const t = performance.now();
@@ -41,7 +63,8 @@ async function main(): Promise<number> {
       () => console.log(`  … ${stage.name} still running (${fmt(performance.now() - t)})`),
       HEARTBEAT_MS,
     );
-    const r = await run(stage.cmd, stage.args, { echo: true }).finally(() => clearInterval(heartbeat));
+    const args = stage.image && image ? [...stage.args, "--image", image] : stage.args;
+    const r = await run(stage.cmd, args, { echo: true, env }).finally(() => clearInterval(heartbeat));
     const took = performance.now() - t;
     if (r.code !== 0) {
       console.error(

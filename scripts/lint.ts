@@ -1,15 +1,49 @@
 // npm run lint [-- --error-format github-actions]: buf lint, then the format
 // check. Both run even if the first fails, so one pass shows every problem.
+// With --image <file> (npm run build passes the image it compiled once), buf
+// lints that image instead of compiling proto/ again.
 import { parseArgs } from "node:util";
 import { bin, run } from "./lib/infra/exec.js";
 import { ensureProtoDeps } from "./lib/codegen/proto-deps.js";
+import { imageCheckConfig, parseImageFindings } from "./lib/schema/buf-image.js";
 
-const { values } = parseArgs({ options: { "error-format": { type: "string", default: "text" } } });
+const { values } = parseArgs({
+  options: { "error-format": { type: "string", default: "text" }, image: { type: "string" } },
+});
 const format = values["error-format"]!;
+
+async function lintImage(image: string) {
+  // An image's file names are relative to proto/: buf's findings are put back in the repo (proto/…).
+  const r = await run(bin("buf"), ["lint", image, "--config", imageCheckConfig(), "--error-format", "json"]);
+  const findings = r.code === 100 ? parseImageFindings(r.stdout) : [];
+  const lines = findings.map((f) =>
+    format === "github-actions"
+      ? `::error file=${f.path},line=${f.line},col=${f.column},endLine=${f.endLine},endColumn=${f.endColumn}::${f.message}`
+      : format === "json"
+        ? JSON.stringify({
+            path: f.path,
+            start_line: f.line,
+            start_column: f.column,
+            end_line: f.endLine,
+            end_column: f.endColumn,
+            type: f.rule,
+            message: f.message,
+          })
+        : `${f.path}:${f.line}:${f.column}:${f.message}`,
+  );
+  return {
+    code: r.code,
+    stdout: lines.length ? `${lines.join("\n")}\n` : r.code === 100 ? "" : r.stdout,
+    stderr: r.stderr,
+  };
+}
 
 // buf needs the third-party modules to resolve imports; lint ignores them (buf.yaml).
 await ensureProtoDeps();
-const lint = await run(bin("buf"), ["lint", "--error-format", format]);
+const lint =
+  values.image && ["text", "github-actions", "json"].includes(format)
+    ? await lintImage(values.image)
+    : await run(bin("buf"), ["lint", "--error-format", format]);
 process.stdout.write(lint.stdout);
 process.stderr.write(lint.stderr);
 

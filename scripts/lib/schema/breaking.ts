@@ -1,5 +1,7 @@
-import { rmSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { dirname, join } from "node:path";
+import { imageCheckConfig } from "./buf-image.js";
 import { bin, run } from "../infra/exec.js";
 import { checkoutSchemaAt, ensureProtoDeps } from "../codegen/proto-deps.js";
 import { isShallow, latestReleaseTag, refExists, resolveCommit } from "../infra/git.js";
@@ -83,8 +85,11 @@ function pathOf(f: { path?: string; type: string; message: string }): string | u
   return file ? `${MODULE_DIR}/${file}` : undefined;
 }
 
-/** Parses buf's --error-format json lines. */
-export function parseBufFindings(stdout: string): BreakingFinding[] {
+/**
+ * Parses buf's --error-format json lines. `prefix` is put before the paths of
+ * an image input, whose file names are relative to the module (acme/…).
+ */
+export function parseBufFindings(stdout: string, prefix = ""): BreakingFinding[] {
   const findings: BreakingFinding[] = [];
   for (const line of stdout.split("\n")) {
     if (!line.trim().startsWith("{")) continue;
@@ -97,7 +102,7 @@ export function parseBufFindings(stdout: string): BreakingFinding[] {
     };
     // A finding buf gives no file at all (none known today) is still reported, against the module.
     findings.push({
-      path: pathOf(f) ?? MODULE_DIR,
+      path: pathOf(f.path ? { ...f, path: prefix + f.path } : f) ?? MODULE_DIR,
       line: f.start_line ?? 1,
       column: f.start_column ?? 1,
       rule: f.type,
@@ -107,8 +112,50 @@ export function parseBufFindings(stdout: string): BreakingFinding[] {
   return findings;
 }
 
-/** Runs buf breaking against a git ref and returns its findings (empty when compatible). */
-export async function breakingFindings(ref: string, cwd = repoRoot): Promise<BreakingFinding[]> {
+/**
+ * The image of our module at a commit, compiled once and kept in
+ * .cache/image/ under the commit, buf's version and the dependency modules:
+ * a release tag's schema never changes, so later builds only read it.
+ */
+async function imageAt(sha: string, cwd: string): Promise<string> {
+  const version = (p: string) =>
+    existsSync(p) ? (JSON.parse(readFileSync(p, "utf8")) as { version: string }).version : "-";
+  const deps = ["googleapis", "protovalidate"]
+    .map((m) => join(cwd, ".deps", "proto", m, "SOURCE.json"))
+    .map((f) => (existsSync(f) ? readFileSync(f, "utf8") : "-"));
+  const key = createHash("sha256")
+    .update([sha, version(join(cwd, "node_modules", "@bufbuild", "buf", "package.json")), ...deps].join("\n"))
+    .digest("hex")
+    .slice(0, 24);
+  const out = join(cwd, ".cache", "image", `at-${key}.binpb`);
+  if (existsSync(out)) return out;
+  const at = await checkoutSchemaAt(sha, cwd);
+  try {
+    mkdirSync(dirname(out), { recursive: true });
+    const tmp = `${out}.tmp-${process.pid}`;
+    const r = await run(bin("buf", repoRoot), ["build", join(at, "proto"), "--error-format", "json", "-o", tmp], {
+      cwd,
+    });
+    if (r.code !== 0) {
+      rmSync(tmp, { force: true });
+      const errors = parseBufFindings(r.stdout);
+      throw errors.length
+        ? new SchemaCompileError(errors, sha)
+        : new BreakingCheckError(`buf build at ${sha} failed (exit ${r.code}):\n${(r.stderr || r.stdout).trim()}`);
+    }
+    renameSync(tmp, out);
+    return out;
+  } finally {
+    rmSync(at, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Runs buf breaking against a git ref and returns its findings (empty when compatible).
+ * Given `image` (the working tree compiled once by npm run build), buf compares
+ * it with the ref's image, itself compiled once per commit and cached.
+ */
+export async function breakingFindings(ref: string, cwd = repoRoot, image?: string): Promise<BreakingFinding[]> {
   if (!(await refExists(ref, cwd))) {
     const hint = (await isShallow(cwd))
       ? ` This clone is shallow, so older history and tags are missing: run \`git fetch --tags --unshallow origin\` (in GitHub Actions: actions/checkout with fetch-depth: 0 and fetch-tags: true).`
@@ -116,11 +163,32 @@ export async function breakingFindings(ref: string, cwd = repoRoot): Promise<Bre
     throw new BreakingCheckError(`git ref "${ref}" is not in this clone.${hint}`);
   }
   const sha = await resolveCommit(ref, cwd);
+  if (image) {
+    await ensureProtoDeps(cwd);
+    let old: string;
+    try {
+      old = await imageAt(sha, cwd);
+    } catch (err) {
+      if (err instanceof SchemaCompileError) throw new SchemaCompileError(err.errors, ref);
+      throw err;
+    }
+    const r = await run(
+      bin("buf", repoRoot),
+      ["breaking", image, "--against", old, "--config", imageCheckConfig(cwd), "--error-format", "json"],
+      { cwd },
+    );
+    if (r.code === 0) return [];
+    const findings = parseBufFindings(r.stdout, `${MODULE_DIR}/`);
+    if (r.code === 100 && findings.length) return findings;
+    throw new BreakingCheckError(
+      `buf breaking against ${ref} failed (exit ${r.code}):\n${(r.stderr || r.stdout).trim()}`,
+    );
+  }
   // Both sides are our module only (proto/): the third-party modules under
   // .deps/ are gitignored, so the old side is checked out with them beside it.
   await ensureProtoDeps(cwd);
   const against = await checkoutSchemaAt(sha, cwd);
-  let r;
+  let r: Awaited<ReturnType<typeof run>>;
   try {
     r = await run(
       bin("buf", repoRoot),
