@@ -2,21 +2,26 @@
 // with our protoc-gen-doc (buf.gen.docs.yaml): one page per proto package,
 // search, install snippets, and docs.json (protoc-gen-doc's JSON model).
 // The version shown comes from --version, else $DOCS_VERSION, else the root
-// package.json.
+// package.json. npm run build passes --image (the buf image it compiled once):
+// the plugin reads it, and an unchanged site is not rebuilt.
 import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { buildDocs } from "./lib/docs/docs-build.js";
 import { repoRoot } from "./lib/infra/repo.js";
 
-const { values } = parseArgs({ options: { version: { type: "string" } } });
+const { values } = parseArgs({ options: { version: { type: "string" }, image: { type: "string" } } });
 const version =
   values.version ??
   process.env.DOCS_VERSION ??
   (JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string }).version;
 
 try {
-  const r = await buildDocs({ version });
+  const r = await buildDocs({ version, image: values.image });
+  if (r.upToDate) {
+    console.log(`docs: ${relative(repoRoot, r.outDir)}/ is up to date (same schema, plugin and version)`);
+    process.exit(0);
+  }
   const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
   console.log(
     `docs: built ${relative(repoRoot, r.outDir)}/ for version ${version}: ${r.files} files, largest page ${r.largestPage.path} (${kb(r.largestPage.bytes)}), ${(r.ms / 1000).toFixed(1)} s`,

@@ -1,19 +1,33 @@
-// npm run generate: rewrites gen/ from proto/ (atomically) and syncs the
-// workspace package of every proto family under packages/.
-import { rmSync } from "node:fs";
+// npm run generate [-- --image <file>]: brings gen/ up to date with proto/
+// (incrementally, swapped in whole: scripts/lib/codegen/gen-incremental.ts) and syncs
+// the workspace package of every proto family under packages/. npm run build
+// passes the buf image it compiled once; alone, this compiles its own.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generateInto, pruneOrphanPackages, syncPackageFiles } from "./lib/codegen/codegen.js";
+import { describeImportCycles, pruneOrphanPackages, syncPackageFiles } from "./lib/codegen/codegen.js";
+import { generateFromImage } from "./lib/codegen/gen-incremental.js";
 import { npmCommand, run } from "./lib/infra/exec.js";
-import { replaceDirAtomic, siblingTempDir } from "./lib/infra/fs-atomic.js";
 import { repoRoot } from "./lib/infra/repo.js";
+import { buildBufImage, imageArg } from "./lib/schema/buf-image.js";
 
-export async function generate(root = repoRoot): Promise<void> {
-  const tmp = siblingTempDir(join(root, "gen"));
+async function compiledImage(root: string, dir: string): Promise<string> {
   try {
-    const fresh = await generateInto(tmp, root);
-    replaceDirAtomic(fresh, join(root, "gen"));
+    return await buildBufImage(root, join(dir, "image.binpb"));
+  } catch (err) {
+    // buf names only the file where it noticed the cycle; name every file of it, with the import lines.
+    const cycles = /cyclic import/.test((err as Error).message) ? describeImportCycles(root) : [];
+    if (cycles.length) (err as Error).message += `\n${cycles.join("\n")}`;
+    throw err;
+  }
+}
+
+export async function generate(root = repoRoot, image = imageArg()): Promise<void> {
+  const tmp = image ? undefined : mkdtempSync(join(tmpdir(), "acme-generate-"));
+  try {
+    await generateFromImage(image ?? (await compiledImage(root, tmp!)), root);
   } finally {
-    rmSync(tmp, { recursive: true, force: true });
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
   }
   const removed = pruneOrphanPackages(root);
   const changes = syncPackageFiles(root);

@@ -36,18 +36,27 @@ export async function generateInto(base: string, root = repoRoot): Promise<strin
       rmSync(join(genDir, f.replace(/\.proto$/, "_pb.ts")), { force: true });
   }
   removeEmptyDirs(genDir);
+  writeEntryPoints(genDir, root);
+  return genDir;
+}
+
+/**
+ * Writes what `buf generate` does not: one barrel index.ts per proto package
+ * and the registry helper they import, into the generated tree `genDir`.
+ */
+export function writeEntryPoints(genDir: string, root = repoRoot): void {
   const packages = listProtoPackages(root);
   for (const p of packages) {
     const consts = p.files.map((f) => {
       const pb = join(genDir, f.replace(/\.proto$/, "_pb.ts"));
       const m = /^export const (file_\w+): GenFile\b/m.exec(readFileSync(pb, "utf8"));
-      if (!m) throw new Error(`${relative(base, pb)}: protoc-gen-es wrote no \`export const file_...: GenFile\``);
+      if (!m) throw new Error(`${relative(genDir, pb)}: protoc-gen-es wrote no \`export const file_...: GenFile\``);
       return m[1];
     });
+    mkdirSync(join(genDir, p.dir), { recursive: true });
     writeFileSync(join(genDir, p.dir, "index.ts"), barrelFor(p, consts));
   }
   if (packages.length) writeFileSync(join(genDir, FILE_REGISTRY_MODULE), fileRegistryModule());
-  return genDir;
 }
 
 function removeEmptyDirs(dir: string): boolean {

@@ -9,9 +9,12 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
+import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
-import { delimiter, join, relative } from "node:path";
+import { delimiter, dirname, join, relative } from "node:path";
 import { parse } from "yaml";
+import { imageDigest } from "../schema/buf-image.js";
+import { listTree } from "../codegen/codegen.js";
 import { bin, runOrThrow } from "../infra/exec.js";
 import { replaceDirAtomic } from "../infra/fs-atomic.js";
 import { ensureProtoDeps } from "../codegen/proto-deps.js";
@@ -60,10 +63,25 @@ export interface DocsBuildResult {
   files: number;
   largestPage: { path: string; bytes: number };
   ms: number;
+  /** The site was already built from the same image, plugin, version and template: nothing done. */
+  upToDate?: boolean;
 }
 
-/** Builds the docs site with buf into a temp dir, then swaps it in as `<root>/<out>` in one rename. */
-export async function buildDocs(opts: { root?: string; version: string }): Promise<DocsBuildResult> {
+const DOCS_STATE = join(".cache", "docs", "state.json");
+const sha256 = (d: string | Uint8Array) => createHash("sha256").update(d).digest("hex");
+
+/** sha256 of every file of a built site, by path. */
+function siteManifest(dir: string): Record<string, string> {
+  return Object.fromEntries(listTree(dir).map((f) => [f, sha256(readFileSync(join(dir, f)))]));
+}
+
+/**
+ * Builds the docs site with buf into a temp dir, then swaps it in as `<root>/<out>` in one rename.
+ * Given the build's buf image, the plugin reads it instead of compiling proto/ again, and the build
+ * is skipped when the site on disk was made from the same image, plugin, version and template
+ * (checked file by file against the manifest kept in .cache/docs/).
+ */
+export async function buildDocs(opts: { root?: string; version: string; image?: string }): Promise<DocsBuildResult> {
   const root = opts.root ?? repoRoot;
   const t = performance.now();
   if (!existsSync(join(root, PLUGIN_BIN))) {
@@ -79,14 +97,45 @@ export async function buildDocs(opts: { root?: string; version: string }): Promi
       throw new Error(
         `${DOCS_TEMPLATE}: every protoc-gen-doc entry must share one out directory, got ${outs.join(", ")}`,
       );
+    const target = join(root, outs[0]);
+    const stateFile = join(root, DOCS_STATE);
+    const key = opts.image
+      ? sha256(
+          [
+            imageDigest(opts.image),
+            // The map's temp path changes every run; its content is what counts.
+            template.split(mapFile).join("<npm-packages>"),
+            readFileSync(mapFile, "utf8"),
+            sha256(readFileSync(join(root, PLUGIN_BIN))),
+            outs[0],
+          ].join("\n"),
+        )
+      : undefined;
+    if (key && existsSync(stateFile) && existsSync(target)) {
+      const prev = JSON.parse(readFileSync(stateFile, "utf8")) as { key: string; files: Record<string, string> };
+      const now = siteManifest(target);
+      const same =
+        prev.key === key &&
+        Object.keys(now).length === Object.keys(prev.files).length &&
+        Object.entries(now).every(([f, h]) => prev.files[f] === h);
+      if (same) return { outDir: target, ...siteStats(target), ms: performance.now() - t, upToDate: true };
+    }
     const staging = join(tmp, "out");
     mkdirSync(staging);
     const env = { ...process.env, PATH: [join(root, "node_modules", ".bin"), process.env.PATH].join(delimiter) };
-    await runOrThrow(bin("buf", root), ["generate", "--template", template, "-o", staging], { cwd: root, env });
-    const target = join(root, outs[0]);
+    // The template without its inputs: the image stands for proto/.
+    const args = opts.image
+      ? ["generate", opts.image, "--template", JSON.stringify({ ...JSON.parse(template), inputs: undefined })]
+      : ["generate", "--template", template];
+    await runOrThrow(bin("buf", root), [...args, "-o", staging], { cwd: root, env });
     const built = join(staging, outs[0]);
     mkdirSync(join(target, ".."), { recursive: true });
+    rmSync(stateFile, { force: true });
     replaceDirAtomic(built, target);
+    if (key) {
+      mkdirSync(dirname(stateFile), { recursive: true });
+      writeFileSync(stateFile, `${JSON.stringify({ key, files: siteManifest(target) })}\n`);
+    }
     const stats = siteStats(target);
     return { outDir: target, ...stats, ms: performance.now() - t };
   } finally {
