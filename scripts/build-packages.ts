@@ -4,8 +4,10 @@
 //   - JavaScript: esbuild, one process, file by file (no bundling), every
 //     package at once; only an executable (package.json "bin") is then
 //     bundled into one file;
-//   - declarations: ONE TypeScript program over every package being built,
-//     emitting declarations only (`npm run typecheck` does the type check).
+//   - declarations: file by file with no type checker (TypeScript's isolated
+//     declarations) for every package whose modules allow it (all generated
+//     code does), and ONE TypeScript program over the others, emitting
+//     declarations only (`npm run typecheck` does the type check).
 // Imports are rewritten per scripts/lib/codegen/package-graph.ts: another family's
 // generated code is imported by package name, private workspace packages are
 // compiled in.
@@ -32,7 +34,7 @@ import {
 import { availableParallelism } from "node:os";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { build, type Plugin } from "esbuild";
-import ts from "typescript";
+import type TS from "typescript";
 import { listTree } from "./lib/codegen/codegen.js";
 import { replaceDirAtomic } from "./lib/infra/fs-atomic.js";
 import { planPackageBuilds, specifierRefs, type PackageBuildPlan } from "./lib/codegen/package-graph.js";
@@ -190,7 +192,10 @@ function rewriteDeclaration(text: string, rewrite: (spec: string) => string): st
   return out + text.slice(at);
 }
 
-function compilerOptions(root: string, all: WorkspacePackage[]): ts.CompilerOptions {
+/** TypeScript, loaded only when something is to be built: a no-change run skips its start-up. */
+let ts: typeof TS;
+
+function compilerOptions(root: string, all: WorkspacePackage[]): TS.CompilerOptions {
   const cfg = ts.readConfigFile(join(root, "tsconfig.base.json"), ts.sys.readFile);
   if (cfg.error) throw new Error(ts.flattenDiagnosticMessageText(cfg.error.messageText, "\n"));
   const parsed = ts.parseJsonConfigFileContent(cfg.config, ts.sys, root);
@@ -217,7 +222,7 @@ function compilerOptions(root: string, all: WorkspacePackage[]): ts.CompilerOpti
   };
 }
 
-function formatDiagnostics(diags: readonly ts.Diagnostic[], root: string): string {
+function formatDiagnostics(diags: readonly TS.Diagnostic[], root: string): string {
   return ts.formatDiagnostics(diags, {
     getCanonicalFileName: (f) => f,
     getCurrentDirectory: () => root,
@@ -305,41 +310,71 @@ async function compile(
   );
 
   t = performance.now();
-  const options = compilerOptions(root, all);
-  const program = ts.createProgram({ rootNames: [...ownerOf.keys()], options });
+  ts = (await import("typescript")).default;
   const times = new Map<string, number>();
-  const errors: ts.Diagnostic[] = [];
-  const step = Math.max(1, Math.ceil(todo.length / 20));
-  let done = 0;
+  const errors: TS.Diagnostic[] = [];
+  const writeDeclaration = (p: PackageBuildPlan, m: PackageBuildPlan["modules"][number], text: string) => {
+    for (const [ext, jsExt] of [
+      [".d.ts", ".js"],
+      [".d.cts", ".cjs"],
+    ] as const) {
+      const file = join(tmp, outBase(p), `${m.out}${ext}`);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(
+        file,
+        rewriteDeclaration(text, (spec) => p.rewrite(m.src, spec, jsExt)),
+      );
+    }
+  };
+  // Declarations file by file without a type checker (isolated declarations, TypeScript's
+  // transpileDeclaration), for every package whose modules all allow it: generated code does,
+  // since protoc-gen-es annotates every export. The others go through one TypeScript program.
+  const options = compilerOptions(root, all);
+  const needProgram: PackageBuildPlan[] = [];
+  let isolated = 0;
   for (const p of todo) {
     const tp = performance.now();
+    const texts: string[] = [];
     for (const m of p.modules) {
-      const sf = program.getSourceFile(m.src);
-      if (!sf) throw new Error(`${relative(root, m.src)}: not in the declaration program`);
-      const r = program.emit(
-        sf,
-        (_name, text) => {
-          for (const [ext, jsExt] of [
-            [".d.ts", ".js"],
-            [".d.cts", ".cjs"],
-          ] as const) {
-            const file = join(tmp, outBase(p), `${m.out}${ext}`);
-            mkdirSync(dirname(file), { recursive: true });
-            writeFileSync(
-              file,
-              rewriteDeclaration(text, (spec) => p.rewrite(m.src, spec, jsExt)),
-            );
-          }
-        },
-        undefined,
-        true,
-      );
-      errors.push(...r.diagnostics);
+      const r = ts.transpileDeclaration(readFileSync(m.src, "utf8"), {
+        fileName: m.src,
+        compilerOptions: { ...options, isolatedDeclarations: true },
+        reportDiagnostics: true,
+      });
+      if (r.diagnostics?.length) break;
+      texts.push(r.outputText);
     }
+    if (texts.length !== p.modules.length) {
+      needProgram.push(p);
+      continue;
+    }
+    for (const [i, m] of p.modules.entries()) writeDeclaration(p, m, texts[i]);
     times.set(p.ws.name, performance.now() - tp);
-    done++;
-    if (done % step === 0 || done === todo.length)
-      log(`  declarations: ${done}/${todo.length} packages (${fmt(performance.now() - t)})`);
+    isolated++;
+  }
+  log(
+    `  declarations: ${isolated}/${todo.length} packages file by file (isolated declarations) in ${fmt(performance.now() - t)}`,
+  );
+  if (needProgram.length) {
+    t = performance.now();
+    const program = ts.createProgram({ rootNames: needProgram.flatMap((p) => p.modules.map((m) => m.src)), options });
+    const step = Math.max(1, Math.ceil(needProgram.length / 20));
+    let done = 0;
+    for (const p of needProgram) {
+      const tp = performance.now();
+      for (const m of p.modules) {
+        const sf = program.getSourceFile(m.src);
+        if (!sf) throw new Error(`${relative(root, m.src)}: not in the declaration program`);
+        const r = program.emit(sf, (_name, text) => writeDeclaration(p, m, text), undefined, true);
+        errors.push(...r.diagnostics);
+      }
+      times.set(p.ws.name, performance.now() - tp);
+      done++;
+      if (done % step === 0 || done === needProgram.length)
+        log(
+          `  declarations: ${done}/${needProgram.length} packages by one TypeScript program (${fmt(performance.now() - t)})`,
+        );
+    }
   }
   if (errors.length) throw new Error(`declarations failed:\n${formatDiagnostics(errors, root)}`);
   return times;
