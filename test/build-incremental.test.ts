@@ -1,0 +1,104 @@
+// Compile once and do only the work a change needs, in a temporary copy of
+// the repo: `npm run build` compiles the schema into one buf image that lint,
+// breaking, generate and docs read; generate regenerates only the changed
+// files (and the result equals a full generation: check:generated); docs are
+// not rebuilt when nothing they are made from changed; lint and breaking on
+// the image report the same file:line as on the sources.
+import assert from "node:assert/strict";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { makeTempRepo, type TempRepo } from "./support/temp-repo.js";
+
+const regenerated = (stdout: string) => {
+  const m = /generate: (\d+) of (\d+) files regenerated/.exec(stdout);
+  assert.ok(m, `no generate summary in:\n${stdout}`);
+  return { done: Number(m[1]), total: Number(m[2]) };
+};
+
+describe("npm run build: one buf image, incremental generate and docs", () => {
+  let repo: TempRepo;
+  const ok = (name: string, args: string[] = []) => {
+    const r = repo.script(name, args);
+    assert.equal(r.code, 0, `${name} ${args.join(" ")}:\n${r.stdout}${r.stderr}`);
+    return r;
+  };
+  const checkGenerated = () => ok("check-generated");
+
+  before(() => {
+    repo = makeTempRepo({ extraPaths: ["gen", "packages", "package-lock.json", "buf.gen.docs.yaml"] });
+  });
+  after(() => repo?.cleanup());
+
+  it("builds lint, breaking, generate and docs from one image, and a second build redoes nothing", () => {
+    const first = ok("build", ["lint", "breaking", "generate", "docs"]);
+    assert.match(first.stdout, /✔ image .*\.cache\/image\/working-tree\.binpb/);
+    assert.equal(first.stdout.match(/▶ image/g)?.length, 1, "the schema is compiled once for the four stages");
+    assert.ok(existsSync(join(repo.dir, "build/docs/index.html")));
+    const again = ok("build", ["lint", "breaking", "generate", "docs"]);
+    assert.equal(regenerated(again.stdout).done, 0);
+    assert.match(again.stdout, /docs: build\/docs\/ is up to date/);
+    checkGenerated();
+  });
+
+  it("regenerates only the changed file (and what imports it), equal to a full generation", () => {
+    repo.edit(
+      "proto/acme/payments/v1/payments.proto",
+      "// PaymentService manages payments.",
+      "// PaymentService manages payments, now with a longer comment.",
+    );
+    const r = ok("generate");
+    const { done, total } = regenerated(r.stdout);
+    assert.equal(done, 1, r.stdout);
+    assert.ok(total > 5);
+    assert.match(repo.read("gen/acme/payments/v1/payments_pb.ts"), /now with a longer comment/);
+    checkGenerated();
+    // The docs are made from the changed schema, so they are rebuilt.
+    const docs = ok("build", ["docs"]);
+    assert.doesNotMatch(docs.stdout, /up to date/);
+    assert.match(repo.read("build/docs/pkg/acme.payments.v1.html"), /now with a longer comment/);
+  });
+
+  it("regenerates a generated file that was edited or deleted, and drops the output of a deleted proto", () => {
+    const file = "gen/acme/greeter/v1/greeter_pb.ts";
+    const good = repo.read(file);
+    writeFileSync(join(repo.dir, file), `${good}\n// edited by hand\n`);
+    rmSync(join(repo.dir, "gen/acme/payments/v1/payments_pb.ts"));
+    assert.equal(regenerated(ok("generate").stdout).done, 2);
+    assert.equal(repo.read(file), good);
+    checkGenerated();
+
+    rmSync(join(repo.dir, "proto/acme/inventory"), { recursive: true });
+    ok("generate");
+    assert.ok(!existsSync(join(repo.dir, "gen/acme/inventory")), "the deleted package's code is gone");
+    checkGenerated();
+    repo.git("checkout", "-q", "--", "proto");
+    ok("generate");
+    checkGenerated();
+  });
+
+  it("lint and breaking on the image name the same file:line as on the sources", () => {
+    repo.write(
+      "proto/acme/greeter/v1/bad.proto",
+      'syntax = "proto3";\n\npackage acme.greeter.v1;\n\n// Doc.\nmessage bad_name {}\n',
+    );
+    const lint = repo.script("build", ["lint"]);
+    assert.equal(lint.code, 1);
+    assert.match(
+      lint.stdout,
+      /^proto\/acme\/greeter\/v1\/bad\.proto:6:9:Message name "bad_name" should be PascalCase/m,
+    );
+    rmSync(join(repo.dir, "proto/acme/greeter/v1/bad.proto"));
+
+    repo.edit("proto/acme/greeter/v1/greeter.proto", /\n\s*uint32 count = 2;/, "");
+    const viaImage = repo.script("build", ["breaking"]);
+    const direct = repo.script("breaking");
+    assert.equal(viaImage.code, 1);
+    assert.equal(direct.code, 1);
+    const finding =
+      /^proto\/acme\/greeter\/v1\/greeter\.proto:\d+:\d+: Previously present field "2" with name "count".*$/m;
+    assert.match(viaImage.stdout, finding);
+    assert.equal(viaImage.stdout.match(finding)?.[0], direct.stdout.match(finding)?.[0]);
+    repo.git("checkout", "-q", "--", "proto");
+  });
+});
