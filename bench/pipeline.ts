@@ -2,10 +2,12 @@
 // For each size N: a temporary copy of this repo (its configuration, scripts,
 // packages) plus N synthetic protos (scripts/synth-schema.ts, N/5 proto
 // packages, each its own npm package), committed to a throwaway git repo.
-// Then, timed stage by stage with peak RSS (GNU time):
-//   1. a cold `npm run build` (no dist/, no build cache);
-//   2. the same after a one-line comment change in one proto;
-//   3. the same after adding a field to one proto;
+// Then `npm run build`, timed whole with its peak RSS (GNU time) and stage by
+// stage from its log:
+//   1. cold (no dist/, no build cache, no gen/ state);
+//   2. again with no change;
+//   3. after a one-line comment change in one proto;
+//   4. after adding a field to one proto;
 // and, in the same run, the raw tool floor: buf lint + buf generate
 // (protoc-gen-es, strategy all) + one tsc over the generated tree + the docs
 // plugin. Prints one table; the README carries it.
@@ -16,7 +18,6 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { STAGES } from "../scripts/build.js";
 import { bin, run } from "../scripts/lib/infra/exec.js";
 import { editableFile, writeSyntheticProtos } from "../scripts/synth-schema.js";
 import { makeTempRepo } from "../test/support/temp-repo.js";
@@ -44,22 +45,14 @@ async function timed(cmd: string, args: string[], cwd: string): Promise<Timed & 
   return { seconds: Number(e), rssMb: Number(m) / 1024, stdout: r.stdout };
 }
 
+/** One `npm run build`, as a developer runs it: its wall time and peak RSS, and each stage's time from its log. */
 async function build(dir: string): Promise<BuildRun> {
+  const t = await timed("npm", ["run", "-s", "build"], dir);
   const stages = new Map<string, Timed>();
-  let packagesBuilt = 0;
-  for (const s of STAGES) {
-    const t = await timed(s.cmd, s.args, dir);
-    stages.set(s.name, t);
-    const m = /(\d+) packages: (\d+) to build/.exec(t.stdout);
-    if (s.name === "packages" && m) packagesBuilt = Number(m[2]);
-  }
-  const all = [...stages.values()];
-  return {
-    stages,
-    total: all.reduce((a, t) => a + t.seconds, 0),
-    peakRssMb: Math.max(...all.map((t) => t.rssMb)),
-    packagesBuilt,
-  };
+  for (const m of t.stdout.matchAll(/^✔ (\S+) \((\d+(?:\.\d+)?) (ms|s)\)/gm))
+    stages.set(m[1], { seconds: Number(m[2]) / (m[3] === "ms" ? 1000 : 1), rssMb: 0 });
+  const m = /(\d+) packages: (\d+) to build/.exec(t.stdout);
+  return { stages, total: t.seconds, peakRssMb: t.rssMb, packagesBuilt: m ? Number(m[2]) : 0 };
 }
 
 /** buf lint + buf generate (protoc-gen-es, strategy all) + one tsc over the generated tree + the docs plugin. */
@@ -138,15 +131,22 @@ async function benchSize(files: number): Promise<string[]> {
       rmSync(join(repo.dir, "packages", d, "dist"), { recursive: true, force: true });
     rmSync(join(repo.dir, ".cache"), { recursive: true, force: true });
     // The docs plugin must exist for the floor; the cold build below builds it anyway.
+    rmSync(join(repo.dir, "gen"), { recursive: true, force: true });
     const cold = await build(repo.dir);
     console.log(
       `  cold build ${s(cold.total)}: ${[...cold.stages].map(([n, t]) => `${n} ${s(t.seconds)}`).join(", ")}; peak RSS ${Math.round(cold.peakRssMb)} MB`,
+    );
+    const same = await build(repo.dir);
+    console.log(
+      `  no-change build ${s(same.total)} (${same.packagesBuilt} package(s) rebuilt): ${[...same.stages].map(([n, t]) => `${n} ${s(t.seconds)}`).join(", ")}`,
     );
 
     const file = join(repo.dir, "proto", editableFile(files));
     writeFileSync(file, readFileSync(file, "utf8").replace("// The id.", "// The id, now with a longer comment."));
     const comment = await build(repo.dir);
-    console.log(`  one-file comment change ${s(comment.total)} (${comment.packagesBuilt} package(s) rebuilt)`);
+    console.log(
+      `  one-file comment change ${s(comment.total)} (${comment.packagesBuilt} package(s) rebuilt): ${[...comment.stages].map(([n, t]) => `${n} ${s(t.seconds)}`).join(", ")}`,
+    );
 
     writeFileSync(
       file,
@@ -156,7 +156,9 @@ async function benchSize(files: number): Promise<string[]> {
       ),
     );
     const field = await build(repo.dir);
-    console.log(`  one-file field change ${s(field.total)} (${field.packagesBuilt} package(s) rebuilt)`);
+    console.log(
+      `  one-file field change ${s(field.total)} (${field.packagesBuilt} package(s) rebuilt): ${[...field.stages].map(([n, t]) => `${n} ${s(t.seconds)}`).join(", ")}`,
+    );
 
     const f = await floor(repo.dir);
     console.log(
@@ -165,8 +167,10 @@ async function benchSize(files: number): Promise<string[]> {
         .join(", ")}`,
     );
     const st = (n: string) => s(cold.stages.get(n)?.seconds ?? 0);
+    const rss = Math.max(cold.peakRssMb, same.peakRssMb, comment.peakRssMb, field.peakRssMb);
+    const pct = (x: number) => `${Math.round((100 * x) / cold.total)}%`;
     return [
-      `| ${files} | ${stats.packages} | ${st("lint")} | ${st("breaking")} | ${st("generate")} | ${st("packages")} | ${st("typecheck")} | ${st("docs")} | **${s(cold.total)}** | ${Math.round(Math.max(cold.peakRssMb, comment.peakRssMb, field.peakRssMb))} MB | ${s(comment.total)} (${comment.packagesBuilt}) | ${s(field.total)} (${field.packagesBuilt}) | ${s(f.total)} | ${(cold.total / f.total).toFixed(2)} |`,
+      `| ${files} | ${stats.packages} | ${st("image")} | ${st("lint")} | ${st("breaking")} | ${st("generate")} | ${st("packages")} | ${st("typecheck")} | ${st("docs")} | **${s(cold.total)}** | ${s(same.total)} (${same.packagesBuilt}) | ${s(comment.total)} (${comment.packagesBuilt}), ${pct(comment.total)} | ${s(field.total)} (${field.packagesBuilt}), ${pct(field.total)} | ${s(f.total)} | **${(cold.total / f.total).toFixed(2)}** | ${Math.round(rss)} MB |`,
     ];
   } finally {
     repo.cleanup();
@@ -184,12 +188,15 @@ async function main(): Promise<void> {
       .join(" ");
   console.log(`bench:pipeline on ${machine}; load ${load()}`);
   const rows: string[] = [];
-  for (const n of sizes) rows.push(...(await benchSize(n)));
+  for (const n of sizes) {
+    rows.push(...(await benchSize(n)));
+    console.log(`  row: ${rows[rows.length - 1]} (load ${load()})`);
+  }
   console.log(`\nmachine: ${machine}; load at the end ${load()}`);
   console.log(
     [
-      "| files | packages | lint | breaking | generate | packages | typecheck | docs | build (cold) | peak RSS | comment change (pkgs rebuilt) | field change (pkgs rebuilt) | floor | build / floor |",
-      "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+      "| files | proto pkgs | image | lint | breaking | generate | packages | typecheck | docs | full build | no change (pkgs rebuilt) | one-file comment change (pkgs), % of full | one-file field change (pkgs), % of full | floor | build / floor | peak RSS |",
+      "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
       ...rows,
     ].join("\n"),
   );
