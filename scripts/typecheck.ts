@@ -52,7 +52,9 @@ async function check(project: string): Promise<number> {
   const keyFile = join(repoRoot, CACHE, `${name}.key`);
   const key = typecheckKey(project);
   if (existsSync(keyFile) && readFileSync(keyFile, "utf8").trim() === key) {
-    console.log(`typecheck: ${project}: nothing changed since the last clean check (${Math.round(performance.now() - t)} ms)`);
+    console.log(
+      `typecheck: ${project}: nothing changed since the last clean check (${Math.round(performance.now() - t)} ms)`,
+    );
     return 0;
   }
   rmSync(keyFile, { force: true });

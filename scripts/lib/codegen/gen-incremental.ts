@@ -23,7 +23,6 @@ import {
   renameSync,
   rmSync,
   statSync,
-  writeFileSync,
 } from "node:fs";
 import { delimiter, dirname, join } from "node:path";
 import { toBinary } from "@bufbuild/protobuf";
@@ -40,7 +39,11 @@ export const GEN_STATE_DIR = join(".cache", "generate");
 const TEMPLATE = "buf.gen.yaml";
 /** Inputs of the key of every generated file besides its descriptor: a change here regenerates all. */
 const TOOLCHAIN = ["@bufbuild/buf", "@bufbuild/protoc-gen-es", "@bufbuild/protobuf"];
-const CODE = ["scripts/lib/codegen/gen-incremental.ts", "scripts/lib/codegen/codegen.ts", "scripts/lib/codegen/package-plan.ts"];
+const CODE = [
+  "scripts/lib/codegen/gen-incremental.ts",
+  "scripts/lib/codegen/codegen.ts",
+  "scripts/lib/codegen/package-plan.ts",
+];
 
 interface Input {
   directory?: string;
