@@ -68,12 +68,17 @@ describe("npm run build: one buf image, incremental generate and docs", () => {
     assert.equal(repo.read(file), good);
     checkGenerated();
 
-    rmSync(join(repo.dir, "proto/acme/inventory"), { recursive: true });
-    ok("generate");
-    assert.ok(!existsSync(join(repo.dir, "gen/acme/inventory")), "the deleted package's code is gone");
+    // A new file is generated; once deleted, its output goes.
+    repo.write(
+      "proto/acme/greeter/v1/extra.proto",
+      'syntax = "proto3";\n\npackage acme.greeter.v1;\n\n// Extra is new.\nmessage Extra {\n  // The id.\n  string id = 1;\n}\n',
+    );
+    assert.equal(regenerated(ok("generate").stdout).done, 1);
+    assert.ok(existsSync(join(repo.dir, "gen/acme/greeter/v1/extra_pb.ts")));
     checkGenerated();
-    repo.git("checkout", "-q", "--", "proto");
+    rmSync(join(repo.dir, "proto/acme/greeter/v1/extra.proto"));
     ok("generate");
+    assert.ok(!existsSync(join(repo.dir, "gen/acme/greeter/v1/extra_pb.ts")), "the deleted proto's code is gone");
     checkGenerated();
   });
 
