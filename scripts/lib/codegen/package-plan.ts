@@ -230,7 +230,8 @@ export function planPackages(root = repoRoot): PlannedPackage[] {
       entryPoints,
       exports: exportsFor(entryPoints),
       ...(entryPoints["."] ? { main: "./dist/index.cjs", module: "./dist/index.js", types: "./dist/index.d.cts" } : {}),
-      files: ["dist", "README.md"],
+      // dist/ and the README always; a hand-written package may ship more (protoc-gen-doc's browser script).
+      files: [...new Set(["dist", ...((existing?.files as string[] | undefined) ?? []), "README.md"])],
       license: cfg.license,
       repository: { type: "git", url: cfg.repositoryUrl, directory: dir },
       publishConfig: { access: "public" },
