@@ -10,7 +10,7 @@ import { replaceDirAtomic, siblingTempDir } from "../lib/infra/fs-atomic.js";
 import { hasSchemaArtifacts, SCHEMA_DESCRIPTOR_SET } from "../lib/codegen/package-schemas.js";
 import type { PackageJson } from "../lib/infra/workspaces.js";
 import { listWorkspacePackages, type WorkspacePackage } from "../lib/infra/workspaces.js";
-import { ReleaseError } from "./errors.js";
+import { releaseError } from "./errors.js";
 
 export const RELEASE_DIR = join("build", "release");
 const DEP_FIELDS = ["dependencies", "peerDependencies", "optionalDependencies", "devDependencies"] as const;
@@ -95,11 +95,7 @@ export async function packRelease(
   const packages = releasablePackages(root);
   const missing = packages.flatMap((p) => missingBuildOutputs(root, p));
   if (missing.length) {
-    throw new ReleaseError(
-      "ENOTBUILT",
-      `the packages are not built: ${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ` and ${missing.length - 5} more` : ""} missing`,
-      "Run `npm run build` (lint, breaking check, generate, build:packages, typecheck, docs) and `npm test` before releasing.",
-    );
+    throw releaseError("ENOTBUILT", { missing });
   }
   const names = new Set(listWorkspacePackages(root).map((p) => p.name));
   const fresh = siblingTempDir(outDir);

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { run, runOrThrow } from "../lib/infra/exec.js";
 import { buildInputsHash, buildPackagesOnce } from "./build-stamp.js";
 import { dedupeChangelogFile } from "./changelog.js";
-import { ReleaseError } from "./errors.js";
+import { releaseError } from "./errors.js";
 import {
   archivePackedRelease,
   missingBuildOutputs,
@@ -71,16 +71,11 @@ function manifestFor(c: Context): ReleaseManifest {
 
 export async function verifyConditions(_cfg: PluginConfig, c: Context): Promise<void> {
   const packages = releasablePackages(c.cwd);
-  if (packages.length === 0)
-    throw new ReleaseError("ENOPACKAGES", `no publishable workspace packages under ${join(c.cwd, "packages")}`);
+  if (packages.length === 0) throw releaseError("ENOPACKAGES", { dir: join(c.cwd, "packages") });
   // The release workflow runs `npm run build` and `npm test` before semantic-release; no dist/ means it did not.
   const missing = packages.flatMap((p) => missingBuildOutputs(c.cwd, p));
   if (missing.length) {
-    throw new ReleaseError(
-      "ENOTBUILT",
-      `the workspace packages are not built (${missing.length} files missing, e.g. ${missing[0]})`,
-      "Releases run after lint, build and tests have passed: run `npm run build` and `npm test`, then semantic-release.",
-    );
+    throw releaseError("ENOTBUILT", { missing });
   }
   const registries = await registriesOf(manifestFor(c), npmCtx(c));
   await verifyRegistries(registries.values(), npmCtx(c), (m) => c.logger.log(m));
@@ -98,15 +93,7 @@ async function verifyPublishRights(registries: Map<string, string>, c: Context):
   );
   const refused = answers.filter((a) => !a.allowed);
   if (refused.length) {
-    throw new ReleaseError(
-      "ENPMRIGHTS",
-      `the npm token may not publish ${refused.length} of ${answers.length} packages: ${refused.map((a) => a.name).join(", ")}`,
-      [
-        ...refused.map((a) => `${a.name} on ${a.registry}: ${a.why}`),
-        "",
-        "Nothing was tagged or published. Give the token's user publish rights to these packages (or use a token that has them), then re-run.",
-      ].join("\n"),
-    );
+    throw releaseError("ENPMRIGHTS", { refused, total: answers.length });
   }
   const unknown = answers.filter((a) => !a.known);
   if (unknown.length)
@@ -205,16 +192,14 @@ async function commitAndPushChangelog(c: Context): Promise<void> {
   if (push.code !== 0) {
     // --keep: back to the commit before, CHANGELOG.md included (it has no other local edit).
     const reset = await run("git", ["reset", "-q", "--keep", before], { cwd: c.cwd, env });
-    throw new ReleaseError(
-      "EPUSHCHANGELOG",
-      `pushing the release commit for ${next.gitTag} to ${c.branch.name} was refused: ${push.stderr.trim().split("\n").slice(-1)[0] || `git exit ${push.code}`}`,
-      [
-        reset.code === 0
-          ? "The local release commit was undone; nothing was tagged or published."
-          : `Undoing the local release commit failed (${reset.stderr.trim()}): run \`git reset --keep ${before}\` before re-running. Nothing was tagged or published.`,
-        `If another release run won the race, pull (git pull --ff-only) and re-run; otherwise check that the release may push to ${c.branch.name} (branch protection, credentials), then re-run.`,
-      ].join("\n"),
-    );
+    throw releaseError("EPUSHCHANGELOG", {
+      tag: next.gitTag,
+      branch: c.branch.name,
+      why: push.stderr.trim().split("\n").slice(-1)[0] || `git exit ${push.code}`,
+      undone: reset.code === 0,
+      undoError: reset.stderr.trim(),
+      before,
+    });
   }
   c.logger.log(`committed and pushed CHANGELOG.md for ${next.gitTag}`);
 }
@@ -223,11 +208,7 @@ export async function publish(_cfg: PluginConfig, c: Context) {
   const next = c.nextRelease!;
   const outDir = join(c.cwd, RELEASE_DIR);
   const manifest = readPackedRelease(outDir, next.version);
-  if (!manifest)
-    throw new ReleaseError(
-      "ENOTPACKED",
-      `no complete packed set for ${next.version} in ${outDir}; the prepare step did not run or failed`,
-    );
+  if (!manifest) throw releaseError("ENOTPACKED", { version: next.version, dir: outDir });
   const distTag = distTagOf(next.channel);
   const r = await publishRelease(manifest, outDir, { distTag, ctx: npmCtx(c), log: (m) => c.logger.log(m) });
   return { name: `npm (${distTag}): ${manifest.packages.length} packages at ${next.version}`, url: r.registries[0] };

@@ -5,7 +5,7 @@
 // digests; a listed version whose tarball the registry cannot serve is
 // republished (when asked to verify that).
 import { join } from "node:path";
-import { ReleaseError } from "./errors.js";
+import { type ReleaseError, releaseError } from "./errors.js";
 import type { ReleaseManifest } from "./pack.js";
 import {
   normalizeRegistry,
@@ -80,20 +80,15 @@ function digestOf(d: RegistryDist): string {
 }
 
 function mismatchError(mismatches: Mismatch[], version: string, anyPublished: boolean): ReleaseError {
-  const n = mismatches.length;
-  return new ReleaseError(
-    "EINTEGRITY",
-    `${n} package${n > 1 ? "s" : ""} already in the registry at ${version} with different content than ${tagOf(version)} builds: ${mismatches.map((m) => m.id).join(", ")}`,
-    [
-      ...mismatches.map((m) => `${m.id} in ${m.registry}:\n  registry has  ${m.theirs}\n  tag builds    ${m.ours}`),
-      "",
-      anyPublished
-        ? "Publishing stopped here; the packages listed as published above stay."
-        : "Nothing was published by this run.",
-      `What is in the registry at ${version} did not come from ${tagOf(version)} (a manual publish, another repository with the same names, or a build that is not reproducible).`,
-      "Find out where it came from. If it is wrong, remove it (npm unpublish, where the registry allows) and re-run; otherwise make a new release, so that each version means one content.",
-    ].join("\n"),
-  );
+  return releaseError("EINTEGRITY", {
+    ids: mismatches.map((m) => m.id),
+    version,
+    tag: tagOf(version),
+    comparisons: mismatches.map(
+      (m) => `${m.id} in ${m.registry}:\n  registry has  ${m.theirs}\n  tag builds    ${m.ours}`,
+    ),
+    anyPublished,
+  });
 }
 
 /** A packed package and what its registry holds at the version. */
@@ -204,11 +199,13 @@ export async function publishRelease(
       if (lost.has(c.id)) {
         const gone = await unpublishVersion(c.name, manifest.version, c.registry, ctx);
         if (!gone.ok) {
-          throw new ReleaseError(
-            "ELOSTTARBALL",
-            `${c.id} is listed in ${c.registry} but its tarball cannot be fetched, and the registry refuses to remove the version to publish it again: ${gone.why}`,
-            `Restore the tarball in the registry's storage (its digest is ${c.local.integrity}, the file is ${c.file}), or ask the registry's admins to remove the broken version, then re-run.`,
-          );
+          throw releaseError("ELOSTTARBALL", {
+            id: c.id,
+            registry: c.registry,
+            why: gone.why,
+            integrity: c.local.integrity,
+            file: c.file,
+          });
         }
       }
       const fresh = await publishTarball(

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run } from "../lib/infra/exec.js";
 import type { PackageJson } from "../lib/infra/workspaces.js";
-import { ReleaseError } from "./errors.js";
+import { type ReleaseError, releaseError } from "./errors.js";
 
 export interface NpmContext {
   cwd: string;
@@ -39,11 +39,7 @@ export function npmConfig(ctx: NpmContext): Promise<Record<string, unknown>> {
   let cached = configCache.get(ctx);
   if (!cached) {
     cached = npm(["config", "list", "--json"], ctx).then((r) => {
-      if (r.code !== 0)
-        throw new ReleaseError(
-          "ENPMCONFIG",
-          `npm config list failed in ${ctx.cwd}: ${firstErrorLine(r.stderr + r.stdout)}`,
-        );
+      if (r.code !== 0) throw releaseError("ENPMCONFIG", { cwd: ctx.cwd, why: firstErrorLine(r.stderr + r.stdout) });
       return JSON.parse(r.stdout) as Record<string, unknown>;
     });
     configCache.set(ctx, cached);
@@ -133,17 +129,9 @@ export async function whoami(registry: string, ctx: NpmContext): Promise<string>
   const unreachable = unreachableReason(out);
   const why = firstErrorLine(out);
   if (unreachable) {
-    throw new ReleaseError(
-      "ENPMREGISTRY",
-      `The npm registry ${registry} is unreachable (${unreachable}).`,
-      `Nothing was tagged or published. Check the registry URL (publishConfig.registry, the @scope:registry or registry npm config, NPM_CONFIG_REGISTRY) and the network.`,
-    );
+    throw releaseError("ENPMREGISTRY", { registry, why: unreachable });
   }
-  throw new ReleaseError(
-    "ENPMAUTH",
-    `npm whoami against ${registry} failed: the token is ${ctx.env.NPM_TOKEN ? "invalid or expired" : "missing"} (${why}).`,
-    `Nothing was tagged or published. Set NPM_TOKEN to a token that can publish to ${registry} (or configure npm auth for it), then re-run.`,
-  );
+  throw releaseError("ENPMAUTH", { registry, tokenSet: Boolean(ctx.env.NPM_TOKEN), why });
 }
 
 /** What a registry holds for name@version: its tarball's digests and URL. */
@@ -155,11 +143,11 @@ export interface RegistryDist {
 
 function viewError(name: string, version: string, registry: string, out: string): ReleaseError {
   const unreachable = unreachableReason(out);
-  return new ReleaseError(
-    "ENPMVIEW",
-    `cannot tell whether ${name}@${version} is in ${registry}: ${unreachable ? `the registry is unreachable (${unreachable})` : firstErrorLine(out)}`,
-    `Check the registry, then re-run; a guess could publish twice or skip a package.`,
-  );
+  return releaseError("ENPMVIEW", {
+    id: `${name}@${version}`,
+    registry,
+    why: unreachable ? `the registry is unreachable (${unreachable})` : firstErrorLine(out),
+  });
 }
 
 /** The registry's dist of name@version; undefined when it has no such version. Other errors throw: guessing could double-publish or skip. */
@@ -256,11 +244,10 @@ export async function publishRights(
       redirect: "manual",
     });
   } catch (err) {
-    throw new ReleaseError(
-      "ENPMREGISTRY",
-      `The npm registry ${registry} is unreachable (${unreachableReason(String((err as Error).cause ?? err)) ?? (err as Error).message}).`,
-      "Nothing was tagged or published.",
-    );
+    throw releaseError("ENPMREGISTRY", {
+      registry,
+      why: unreachableReason(String((err as Error).cause ?? err)) ?? (err as Error).message,
+    });
   }
   const text = (await res.text()).slice(0, 300);
   let why = `HTTP ${res.status}`;
@@ -297,11 +284,12 @@ export async function publishTarball(
   const out = r.stderr + r.stdout;
   if (/EPUBLISHCONFLICT|cannot publish over|previously published|E409/.test(out)) return false;
   const unreachable = unreachableReason(out);
-  throw new ReleaseError(
-    "ENPMPUBLISH",
-    `npm publish of ${name}@${version} to ${opts.registry} failed: ${unreachable ? `the registry is unreachable (${unreachable})` : firstErrorLine(out)}`,
-    `The packages published before it stay published. Re-run the release (or \`npm run release:recover -- ${tagOf(version)}\`) to publish only what is missing.`,
-  );
+  throw releaseError("ENPMPUBLISH", {
+    id: `${name}@${version}`,
+    registry: opts.registry,
+    why: unreachable ? `the registry is unreachable (${unreachable})` : firstErrorLine(out),
+    tag: tagOf(version),
+  });
 }
 
 /** Removes one version (to republish a lost tarball); false when the registry refuses. */
@@ -324,8 +312,11 @@ export async function addDistTag(
 ): Promise<void> {
   const r = await npm(["dist-tag", "add", `${name}@${version}`, distTag, "--registry", registry], ctx);
   if (r.code !== 0)
-    throw new ReleaseError(
-      "ENPMDISTTAG",
-      `npm dist-tag add ${name}@${version} ${distTag} on ${registry} failed: ${firstErrorLine(r.stderr + r.stdout)}`,
-    );
+    throw releaseError("ENPMDISTTAG", {
+      id: `${name}@${version}`,
+      distTag,
+      registry,
+      why: firstErrorLine(r.stderr + r.stdout),
+      tag: tagOf(version),
+    });
 }

@@ -11,7 +11,7 @@ import {
 } from "../lib/schema/breaking.js";
 import { familyOf, listProtoPackages } from "../lib/codegen/protos.js";
 import { readRepoConfig } from "../lib/infra/repo.js";
-import { ReleaseError } from "./errors.js";
+import { type ReleaseError, releaseError } from "./errors.js";
 
 export interface SafetyNetInput {
   /** The previous release tag, e.g. v1.4.0; undefined for the first release. */
@@ -58,22 +58,16 @@ function compatibleAlternatives(findings: BreakingFinding[]): string[] {
 }
 
 export function undeclaredBreakError(findings: BreakingFinding[], input: SafetyNetInput): ReleaseError {
-  const n = findings.length;
   const scope = findings[0] ? scopeOf(findings[0].path, input.cwd) : undefined;
-  return new ReleaseError(
-    "EBREAKINGSCHEMA",
-    `The schema has ${n} breaking change${n > 1 ? "s" : ""} since ${input.lastTag}, but the commits make this a ${input.releaseType} release (${input.nextVersion}), which must not break consumers.`,
-    [
-      `Breaking changes (buf breaking against ${input.lastTag}):`,
-      ...findings.map((f) => `  ${formatFindingText(f)}`),
-      "",
-      "Nothing was tagged or published. Either:",
-      `- declare the break, so this becomes a major release: mark a commit with \`!\` (e.g. \`feat${scope ? `(${scope})` : ""}!: <what changed>\`)`,
-      "  or add a footer to its message: `BREAKING CHANGE: <what breaks and how to migrate>`; or",
-      "- make the change compatible, which `npm run breaking` then passes:",
-      ...compatibleAlternatives(findings),
-    ].join("\n"),
-  );
+  return releaseError("EBREAKINGSCHEMA", {
+    count: findings.length,
+    lastTag: input.lastTag,
+    releaseType: input.releaseType,
+    nextVersion: input.nextVersion,
+    findings: findings.map(formatFindingText),
+    scope,
+    alternatives: compatibleAlternatives(findings),
+  });
 }
 
 /** Returns the findings (for the log) when the release may go ahead; throws when a break is undeclared. */
@@ -84,11 +78,7 @@ export async function checkSchemaSafety(input: SafetyNetInput): Promise<Breaking
     findings = await breakingFindings(input.lastTag, input.cwd);
   } catch (err) {
     if (err instanceof BreakingCheckError)
-      throw new ReleaseError(
-        "EBREAKINGCHECK",
-        `The schema safety net could not compare with ${input.lastTag}: ${err.message}`,
-        "Nothing was tagged or published.",
-      );
+      throw releaseError("EBREAKINGCHECK", { lastTag: input.lastTag, why: err.message });
     throw err;
   }
   if (findings.length && input.releaseType !== "major" && input.releaseType !== "premajor")

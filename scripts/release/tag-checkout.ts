@@ -7,12 +7,11 @@ import { join } from "node:path";
 import semver from "semver";
 import { run, runOrThrow } from "../lib/infra/exec.js";
 import { refExists, resolveCommit } from "../lib/infra/git.js";
-import { ReleaseError } from "./errors.js";
+import { releaseError } from "./errors.js";
 
 export function versionOfTag(tag: string): string {
   const v = semver.valid(tag.replace(/^v/, ""));
-  if (!v || !tag.startsWith("v"))
-    throw new ReleaseError("EBADTAG", `"${tag}" is not a release tag: expected vX.Y.Z, e.g. v1.4.0`);
+  if (!v || !tag.startsWith("v")) throw releaseError("EBADTAG", { tag, problem: "format" });
   return v;
 }
 
@@ -41,11 +40,7 @@ export async function verifyTagOnRemote(tag: string, remote: string, cwd: string
   const r = await run("git", ["ls-remote", "--tags", remote, `refs/tags/${tag}`, `refs/tags/${tag}^{}`], { cwd });
   const where = await describeRemote(remote, cwd);
   if (r.code !== 0) {
-    throw new ReleaseError(
-      "EREMOTETAG",
-      `cannot read the tags of ${where} to check ${tag}: ${r.stderr.trim().split("\n")[0]}`,
-      "Nothing was published. Check the remote and its credentials, then re-run.",
-    );
+    throw releaseError("EREMOTETAG", { tag, where, why: r.stderr.trim().split("\n")[0] });
   }
   const refs = new Map(
     r.stdout
@@ -58,22 +53,10 @@ export async function verifyTagOnRemote(tag: string, remote: string, cwd: string
   );
   const remoteCommit = refs.get(`refs/tags/${tag}^{}`) ?? refs.get(`refs/tags/${tag}`);
   if (!remoteCommit) {
-    throw new ReleaseError(
-      "ELOCALTAG",
-      `tag ${tag} exists only in this clone, not on ${where}: it is not a release, so nothing was published`,
-      [
-        `Its push was probably rejected by an earlier run. If ${tag} should be released, look at why the push failed, then`,
-        `delete the local tag and re-run the release, which tags again: git tag -d ${tag}`,
-        "If the tag was made by hand, delete it the same way.",
-      ].join("\n"),
-    );
+    throw releaseError("ELOCALTAG", { tag, where, remote, localCommit: local });
   }
   if (remoteCommit !== local) {
-    throw new ReleaseError(
-      "ELOCALTAG",
-      `tag ${tag} is on ${local.slice(0, 12)} here but on ${remoteCommit.slice(0, 12)} on ${where}; nothing was published`,
-      `The remote's tag is the release. Replace the local one with it: git tag -d ${tag} && git fetch ${remote} tag ${tag}`,
-    );
+    throw releaseError("ELOCALTAG", { tag, where, remote, localCommit: local, remoteCommit });
   }
 }
 
@@ -85,7 +68,7 @@ export async function withTagCheckout<T>(
 ): Promise<T> {
   versionOfTag(tag);
   if (!(await refExists(`refs/tags/${tag}`, cwd))) {
-    throw new ReleaseError("EBADTAG", `tag ${tag} is not in this clone`, "Fetch it first: git fetch --tags origin");
+    throw releaseError("EBADTAG", { tag, problem: "missing" });
   }
   if ((await resolveCommit(tag, cwd)) === (await resolveCommit("HEAD", cwd))) return fn(cwd);
   const worktree = mkdtempSync(join(tmpdir(), `release-${tag}-`));
