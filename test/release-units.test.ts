@@ -7,8 +7,8 @@ import { pathToFileURL } from "node:url";
 import { after, test } from "node:test";
 import { repoRoot } from "../scripts/lib/infra/repo.js";
 import { publishedPackageJson } from "../scripts/release/pack.js";
-import { distTagOf } from "../scripts/release/publish.js";
-import { defaultDistTag, versionOfTag } from "../scripts/release/recover.js";
+import { defaultDistTag, distTagOf } from "../scripts/release/dist-tags.js";
+import { versionOfTag } from "../scripts/release/recover.js";
 import { dedupeChangelog } from "../scripts/release/changelog.js";
 import { ReleaseError } from "../scripts/release/errors.js";
 import {

@@ -26,7 +26,8 @@ import {
   type ReleaseManifest,
 } from "./pack.js";
 import { BOT_IDENTITY, hasDocsPublish, publishDocsToGhPages } from "./gh-pages.js";
-import { distTagOf, publishRelease, registriesOf, verifyPackedContent, verifyRegistries } from "./publish.js";
+import { distTagOf } from "./dist-tags.js";
+import { publishRelease, registriesOf, verifyPackedContent, verifyRegistries } from "./publish.js";
 import { missingFromRegistry, recoverRelease } from "./recover.js";
 import { addDistTag, publishRights, withToken, type NpmContext } from "./registry.js";
 import { checkSchemaSafety } from "./safety-net.js";

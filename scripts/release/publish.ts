@@ -58,11 +58,6 @@ export async function verifyRegistries(registries: Iterable<string>, ctx: NpmCon
   }
 }
 
-/** The dist-tag of a semantic-release channel: the default channel is `latest`. */
-export function distTagOf(channel: string | null | undefined): string {
-  return channel || "latest";
-}
-
 /** Whether we are in GitHub Actions, where npm can sign provenance with the job's OIDC token. */
 export function provenanceAvailable(env: NodeJS.ProcessEnv): boolean {
   return env.GITHUB_ACTIONS === "true";

@@ -4,8 +4,7 @@
 // interrupted, and by hand: npm run release:recover -- vX.Y.Z [--dist-tag t] [--no-build] [--docs]
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import semver from "semver";
-import { run, runOrThrow } from "../lib/infra/exec.js";
+import { runOrThrow } from "../lib/infra/exec.js";
 import { showFile } from "../lib/infra/git.js";
 import type { PackageJson } from "../lib/infra/workspaces.js";
 import { buildInputsHash, buildPackagesOnce } from "./build-stamp.js";
@@ -20,7 +19,8 @@ import {
 } from "./pack.js";
 import { hasDocsPublish, publishDocsToGhPages } from "./gh-pages.js";
 import { publishRelease, registriesOf, verifyRegistries, type PublishResult } from "./publish.js";
-import { isPublished, withToken, type NpmContext } from "./registry.js";
+import { defaultDistTag } from "./dist-tags.js";
+import { isPublished, latestVersionOf, withToken, type NpmContext } from "./registry.js";
 import { verifyTagOnRemote, versionOfTag, withTagCheckout } from "./tag-checkout.js";
 
 export { versionOfTag };
@@ -42,27 +42,6 @@ export interface RecoverOptions {
   /** Download every version already listed, and republish what the registry cannot serve (default true). */
   verifyFetch?: boolean;
   log?: Log;
-}
-
-/**
- * The dist-tag for republishing `version`: a prerelease keeps its channel
- * (2.0.0-next.3 -> next); an older line than the registry's latest gets
- * release-N.x, so recovering a maintenance release never moves latest.
- */
-export function defaultDistTag(version: string, currentLatest: string | undefined): string {
-  const pre = semver.prerelease(version);
-  if (pre && typeof pre[0] === "string") return pre[0];
-  if (currentLatest && semver.valid(currentLatest) && semver.lt(version, currentLatest))
-    return `release-${semver.major(version)}.x`;
-  return "latest";
-}
-
-async function latestOf(name: string, registry: string, ctx: NpmContext): Promise<string | undefined> {
-  const r = await run("npm", ["view", name, "dist-tags.latest", "--prefer-online", "--registry", registry], {
-    cwd: ctx.cwd,
-    env: ctx.env,
-  });
-  return r.code === 0 && r.stdout.trim() ? r.stdout.trim() : undefined;
 }
 
 /**
@@ -146,7 +125,7 @@ export async function recoverRelease(
         const first = manifest.packages[0];
         distTag = defaultDistTag(
           version,
-          first ? await latestOf(first.name, registries.get(first.name)!, ctx) : undefined,
+          first ? await latestVersionOf(first.name, registries.get(first.name)!, ctx) : undefined,
         );
       }
       const result = await publishRelease(manifest, outDir, {

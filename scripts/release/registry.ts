@@ -25,6 +25,7 @@ export function nerfDart(registry: string): string {
   return `//${u.host}${u.pathname}`;
 }
 
+/** npm with the release's context: its cwd and environment, errors only in the log. */
 async function npm(args: string[], ctx: NpmContext) {
   return run("npm", args, {
     cwd: ctx.cwd,
@@ -319,4 +320,10 @@ export async function addDistTag(
       why: firstErrorLine(r.stderr + r.stdout),
       tag: tagOf(version),
     });
+}
+
+/** The registry's `latest` dist-tag of `name`, or undefined when it has none (or cannot say). */
+export async function latestVersionOf(name: string, registry: string, ctx: NpmContext): Promise<string | undefined> {
+  const r = await npm(["view", name, "dist-tags.latest", "--prefer-online", "--registry", registry], ctx);
+  return r.code === 0 && r.stdout.trim() ? r.stdout.trim() : undefined;
 }
