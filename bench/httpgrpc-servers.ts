@@ -11,7 +11,10 @@ import { createHTTPServer } from "@acme/httpgrpc/server";
 const bodies = new Map<number, Buffer>();
 function body(n: number): Buffer {
   let b = bodies.get(n);
-  if (!b) bodies.set(n, (b = Buffer.alloc(n, 120)));
+  if (!b) {
+    b = Buffer.alloc(n, 120);
+    bodies.set(n, b);
+  }
   return b;
 }
 

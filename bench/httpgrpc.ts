@@ -123,7 +123,7 @@ for (const [label, size] of sizes) {
       `${label} ${name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms (rounds: ${rs.map((x) => x.rps.toFixed(0)).join(", ")} req/s)\n`,
     );
   }
-  const g = got["httpgrpc"];
+  const g = got.httpgrpc;
   const nka = got["HTTP/1.1 proxy, no keep-alive"];
   const ka = got["HTTP/1.1 proxy, keep-alive"];
   const ok = (b: boolean) => (b ? "met" : "**missed**");

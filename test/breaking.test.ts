@@ -170,7 +170,7 @@ describe("npm run breaking", () => {
   });
 
   it("explains a shallow clone instead of crashing", () => {
-    repo.write("proto/acme/greeter/v1/greeter.proto", repo.read(GREETER) + "\n");
+    repo.write("proto/acme/greeter/v1/greeter.proto", `${repo.read(GREETER)}\n`);
     repo.commit("docs: touch");
     const parent = mkdtempSync(join(tmpdir(), "shallow-"));
     try {

@@ -37,7 +37,7 @@ describe("npm run generate / check:generated", () => {
   it("names hand edits and left-over files in gen/", () => {
     repo.write(
       "gen/acme/payments/v1/payments_pb.ts",
-      repo.read("gen/acme/payments/v1/payments_pb.ts") + "// edited by hand\n",
+      `${repo.read("gen/acme/payments/v1/payments_pb.ts")}// edited by hand\n`,
     );
     repo.write("gen/acme/payments/v1/old_pb.ts", "export {};\n");
     try {

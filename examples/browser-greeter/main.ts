@@ -24,7 +24,10 @@ async function demo(protocol: Protocol): Promise<void> {
 const status = document.getElementById("status")!;
 Promise.all(
   (["connect", "grpc-web"] as const).map((p) =>
-    demo(p).catch((err: Error) => (show(p, String(err), "error"), Promise.reject(err))),
+    demo(p).catch((err: Error) => {
+      show(p, String(err), "error");
+      throw err;
+    }),
   ),
 ).then(
   () => {

@@ -16,7 +16,7 @@ export interface NpmContext {
 
 /** A registry URL with exactly one trailing slash. */
 export function normalizeRegistry(url: string): string {
-  return url.replace(/\/+$/, "") + "/";
+  return `${url.replace(/\/+$/, "")}/`;
 }
 
 /** The `//host/path/` key npm uses for a registry's credentials in .npmrc. */

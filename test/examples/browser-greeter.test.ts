@@ -75,7 +75,12 @@ describe("browser demo in headless Chromium", () => {
     const seenMesh: (string | null)[] = [];
     const s = await startServer({
       fallback: staticFiles(dir),
-      interceptors: [(next) => (req) => (seenMesh.push(req.header.get("service")), next(req))],
+      interceptors: [
+        (next) => (req) => {
+          seenMesh.push(req.header.get("service"));
+          return next(req);
+        },
+      ],
     });
     servers.push(s);
     const r = await openDemo(s.url, "browser-greeter.png");

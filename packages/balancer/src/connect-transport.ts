@@ -8,7 +8,7 @@ import {
   type Transport,
   type UnaryResponse,
 } from "@connectrpc/connect";
-import { createBalancer, NoEndpointsError, type Balancer, type BalancerOptions } from "./balancer.js";
+import { createBalancer, NoEndpointsError, type Balancer, type BalancerOptions, type Lease } from "./balancer.js";
 import { classifyConnectFailure, deadlineSpent } from "./connect-failure.js";
 
 /** A transport and, optionally, how to close its connection. */
@@ -96,7 +96,7 @@ export function createBalancedTransport(options: BalancedTransportOptions): Bala
       input: AsyncIterable<MessageInitShape<I>>,
       contextValues?: ContextValues,
     ): Promise<StreamResponse<I, O>> {
-      let lease;
+      let lease: Lease<ClosableTransport>;
       try {
         lease = await balancer.pick();
       } catch (err) {

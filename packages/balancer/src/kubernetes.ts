@@ -159,9 +159,18 @@ export function watchEndpoints(
     );
     let failures = 0;
     const key = (s: EndpointSlice) => s.metadata?.name ?? "";
-    informer.on("add", (s) => (slices.set(key(s), s), emit()));
-    informer.on("update", (s) => (slices.set(key(s), s), emit()));
-    informer.on("delete", (s) => (slices.delete(key(s)), emit()));
+    informer.on("add", (s) => {
+      slices.set(key(s), s);
+      emit();
+    });
+    informer.on("update", (s) => {
+      slices.set(key(s), s);
+      emit();
+    });
+    informer.on("delete", (s) => {
+      slices.delete(key(s));
+      emit();
+    });
     let lastError: unknown;
     informer.on("error", (err) => {
       lastError = err;

@@ -148,7 +148,13 @@ test("retries: always after an unsent failure, after a sent one only when idempo
 test("DNS re-resolution adds and removes endpoints; a removed connection closes when idle", async () => {
   let answer = ["10.0.0.1", "10.0.0.2"];
   let lookups = 0;
-  const { b, opened } = fake("dns:///svc:9095", { lookup: async () => (lookups++, answer), resolveIntervalMs: 30 });
+  const { b, opened } = fake("dns:///svc:9095", {
+    lookup: async () => {
+      lookups++;
+      return answer;
+    },
+    resolveIntervalMs: 30,
+  });
   await b.ready();
   const addresses = () => b.endpoints().map((e) => e.address);
   assert.deepEqual(addresses(), ["10.0.0.1:9095", "10.0.0.2:9095"]);

@@ -75,7 +75,10 @@ export class HealthStatusRegistry {
   /** Calls `listener` with the status clients see each time it changes; returns the unsubscribe function. */
   subscribe(service: string, listener: Listener): () => void {
     let set = this.#listeners.get(service);
-    if (!set) this.#listeners.set(service, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.#listeners.set(service, set);
+    }
     set.add(listener);
     return () => {
       set.delete(listener);

@@ -324,7 +324,7 @@ test("round trips of all 256 octets, empty and long names and values", () => {
     ["x-all", ALL_OCTETS],
     ["x-empty", ""],
     ["x-long", ALL_OCTETS.repeat(1000)],
-    ["x-" + "n".repeat(300), "v"],
+    [`x-${"n".repeat(300)}`, "v"],
     ["x-all", ALL_OCTETS],
   ];
   for (let i = 0; i < 3; i++) assert.deepEqual(d.decode(e.encode(headers)), headers);
@@ -552,7 +552,7 @@ async function listen(server: http2.Http2Server): Promise<{ port: number; close(
 }
 
 /** Every octet HTTP allows in a field value (RFC 9110: VCHAR, obs-text, SP and HTAB but not at the ends). */
-const FIELD_OCTETS = "<" + range(0x20, 0x7e) + "\t" + range(0x80, 0xff) + ">";
+const FIELD_OCTETS = `<${range(0x20, 0x7e)}\t${range(0x80, 0xff)}>`;
 
 for (const serverTableSize of [4096, 256]) {
   test(`interop: our encoder → nghttp2 (its header table ${serverTableSize})`, async () => {
@@ -621,7 +621,7 @@ for (const serverTableSize of [4096, 256]) {
 }
 
 /** Each octet 1..255 behind nine "0"s (5-bit codes): Huffman is then shorter, so nghttp2 uses it for all of them. (Node cannot send octet 0.) */
-const HUFFMAN_OCTETS = Array.from({ length: 255 }, (_, i) => String.fromCharCode(i + 1) + "000000000").join("");
+const HUFFMAN_OCTETS = Array.from({ length: 255 }, (_, i) => `${String.fromCharCode(i + 1)}000000000`).join("");
 
 function responseHeaders(k: number): [http2.OutgoingHttpHeaders, HeaderField[]] {
   const fields: HeaderField[] = [

@@ -273,7 +273,11 @@ class TooLarge extends Error {}
 // For request objects without Node's headersDistinct getter (in-memory injections).
 function distinctFromRaw(raw: string[]): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  for (let i = 0; i + 1 < raw.length; i += 2) (out[raw[i].toLowerCase()] ??= []).push(raw[i + 1]);
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i].toLowerCase();
+    out[name] ??= [];
+    out[name].push(raw[i + 1]);
+  }
   return out;
 }
 
@@ -285,7 +289,7 @@ function distinctFromRaw(raw: string[]): Record<string, string[]> {
  */
 function forwardedHeaders(req: IncomingMessage): { key: string; values: string[] }[] {
   const distinct = req.headersDistinct ?? distinctFromRaw(req.rawHeaders);
-  const conn = req.headers["connection"];
+  const conn = req.headers.connection;
   const hop = hopByHopNames(conn === undefined ? undefined : [conn]);
   const out: { key: string; values: string[] }[] = [];
   for (const [k, v] of Object.entries(req.headers)) {
@@ -347,7 +351,7 @@ function sendText(res: ServerResponse, status: number, message: string): void {
     res.destroy();
     return;
   }
-  const body = Buffer.from(message + "\n");
+  const body = Buffer.from(`${message}\n`);
   const h: Record<string, string | number> = {
     "Content-Type": "text/plain; charset=utf-8",
     "Content-Length": body.length,

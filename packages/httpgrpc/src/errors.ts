@@ -64,7 +64,7 @@ export function httpResponseFromError(err: unknown): HTTPResponse | undefined {
     detail = raw[0];
   } else {
     const status = statusFromMetadata(err);
-    if (!status || status.details.length !== 1) return undefined;
+    if (status?.details.length !== 1) return undefined;
     detail = { type: status.details[0].typeUrl, value: status.details[0].value };
   }
   if (!isHTTPResponseType(detail.type)) return undefined;

@@ -5,7 +5,7 @@ import { BodyTooLargeError, type CapturedResponse, type NodeCallInput } from "./
 export type FetchHandler = (request: Request) => Response | Promise<Response>;
 
 function baseFor(headers: Record<string, string[]>): string {
-  const host = headers["host"]?.[0];
+  const host = headers.host?.[0];
   if (host && /^[A-Za-z0-9.\-:[\]]+$/.test(host)) return `http://${host}`;
   return "http://localhost";
 }

@@ -71,7 +71,7 @@ export function headersFromNode(
   drop: ReadonlySet<string> = new Set(),
 ): { key: string; values: string[] }[] {
   const out: { key: string; values: string[] }[] = [];
-  const conn = headers["connection"];
+  const conn = headers.connection;
   const hop = hopByHopNames(conn === undefined ? undefined : Array.isArray(conn) ? conn : [String(conn)]);
   for (const [k, v] of Object.entries(headers)) {
     if (v === undefined) continue;

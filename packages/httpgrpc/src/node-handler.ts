@@ -5,6 +5,8 @@ import type { HttpgrpcContext } from "./handler-context.js";
 import { attachContext } from "./handler-context.js";
 
 const serverResponseWrite = ServerResponse.prototype.write;
+/** A method called with `.call` on an instance, past its overloads (write/end have several). */
+type UntypedMethod = (...args: unknown[]) => unknown;
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => unknown;
 
@@ -106,14 +108,17 @@ export function createNodeInvoker(handler: NodeHandler): (input: NodeCallInput) 
               chunks.length = 0;
             } else chunks.push(buf);
           }
-          return (serverResponseWrite as Function).call(this, chunk ?? "", enc, cb) as boolean;
+          return (serverResponseWrite as UntypedMethod).call(this, chunk ?? "", enc, cb) as boolean;
         } as ServerResponse["write"];
         // end(chunk) becomes write(chunk) + end(), so the last chunk is captured on any prototype.
         res.end = function (this: ServerResponse, chunk?: unknown, enc?: unknown, cb?: unknown) {
           if (typeof chunk === "function") [cb, chunk] = [chunk, undefined];
           else if (typeof enc === "function") [cb, enc] = [enc, undefined];
           if (chunk != null) this.write(chunk as string, enc as BufferEncoding);
-          return ((Object.getPrototypeOf(this) as ServerResponse).end as Function).call(this, cb) as ServerResponse;
+          return ((Object.getPrototypeOf(this) as ServerResponse).end as UntypedMethod).call(
+            this,
+            cb,
+          ) as ServerResponse;
         } as ServerResponse["end"];
         const onAbort = () => {
           aborted = true;

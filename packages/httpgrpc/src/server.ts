@@ -270,7 +270,8 @@ export function createHTTPServer(handler: AnyHandler, options: HTTPServerOptions
         },
         // Built on first use: most calls never read it, and Headers objects are not cheap.
         get requestHeader() {
-          return (metadata ??= metadataFromHeaders(recordFromFields(call.headers)));
+          metadata ??= metadataFromHeaders(recordFromFields(call.headers));
+          return metadata;
         },
       };
       return encodeHTTPResponsePieces(await traced(observeHandle(call.headers, req), () => handle(req, info)));

@@ -50,7 +50,9 @@ export function observeHandle(fields: readonly (readonly [string, string])[], re
 
 const metadataSetter: TextMapSetter<Record<string, string>> & { has(c: Record<string, string>, key: string): boolean } =
   {
-    set: (c, key, value) => void (c[key] = value),
+    set: (c, key, value) => {
+      c[key] = value;
+    },
     has: (c, key) => key in c,
   };
 

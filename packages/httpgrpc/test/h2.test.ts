@@ -20,10 +20,10 @@ import { HTTP2_PREFACE, rawFrame } from "@acme/test-support/h2-frames";
 import { bytes, request, startBackend, startFront } from "./support.js";
 
 const protoPath = fileURLToPath(new URL("../../../proto/httpgrpc/httpgrpc.proto", import.meta.url));
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// The shape of what grpc-js builds from the .proto at run time.
 const pkg = grpc.loadPackageDefinition(
   loader.loadSync(protoPath, { keepCase: true, longs: Number, defaults: true }),
-) as any;
+) as { httpgrpc: { HTTP: grpc.ServiceClientConstructor } };
 
 interface GrpcReq {
   method: string;

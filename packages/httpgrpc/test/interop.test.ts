@@ -16,8 +16,8 @@ import { request, startBackend, startFront, type Backend } from "./support.js";
 
 const protoPath = fileURLToPath(new URL("../../../proto/httpgrpc/httpgrpc.proto", import.meta.url));
 const def = loader.loadSync(protoPath, { keepCase: true, longs: Number, defaults: true });
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const pkg = grpc.loadPackageDefinition(def) as any;
+// The shape of what grpc-js builds from the .proto at run time.
+const pkg = grpc.loadPackageDefinition(def) as { httpgrpc: { HTTP: grpc.ServiceClientConstructor } };
 // protobufjs root of the same proto, to encode the grpc-js server's HTTPResponse independently of our code.
 const root = protobuf.loadSync(protoPath);
 
@@ -26,12 +26,14 @@ interface GrpcReply {
   resp?: { Code: number; headers: { key: string; values: string[] }[]; body: Buffer };
 }
 
+type HTTPClient = grpc.Client & {
+  Handle(req: object, md: grpc.Metadata, cb: (err: grpc.ServiceError | null, resp: GrpcReply["resp"]) => void): void;
+};
+
 function call(client: grpc.Client, req: object, md = new grpc.Metadata()): Promise<GrpcReply> {
   return new Promise((resolve) =>
-    (client as unknown as { Handle: Function }).Handle(
-      req,
-      md,
-      (err: grpc.ServiceError | null, resp: GrpcReply["resp"]) => resolve({ err, resp }),
+    (client as HTTPClient).Handle(req, md, (err: grpc.ServiceError | null, resp: GrpcReply["resp"]) =>
+      resolve({ err, resp }),
     ),
   );
 }

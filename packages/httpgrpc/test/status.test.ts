@@ -57,7 +57,7 @@ test("encodeStatus of a small status is the exact proto3 wire bytes", () => {
   // 08 f4 03 = code 500; 12 04 "boom"; 1a 09 (0a 03 "t/x" 12 02 01 02)
   assert.equal(
     Buffer.from(got).toString("hex"),
-    "08f40312" + "04" + Buffer.from("boom").toString("hex") + "1a090a03742f78120201 02".replace(" ", ""),
+    `08f4031204${Buffer.from("boom").toString("hex")}${"1a090a03742f78120201 02".replace(" ", "")}`,
   );
   // Defaults are omitted, as by proto3 marshallers.
   assert.equal(encodeStatus({ code: 0, message: "", details: [] }).length, 0);

@@ -11,9 +11,10 @@ export interface CheckOutcome {
 /**
  * A dependency check: resolves when the dependency works (or resolves
  * "degraded" when it works but is impaired), throws when it does not. The
- * signal aborts when the check's timeout passes.
+ * signal aborts when the check's timeout passes. Any other value it resolves
+ * to (a probe's Response, a row) means it works: only "degraded" is read.
  */
-export type CheckFn = (signal: AbortSignal) => Promise<void | "degraded" | unknown>;
+export type CheckFn = (signal: AbortSignal) => Promise<unknown>;
 
 /**
  * Runs `check` with its own timeout. A check that ignores its signal and

@@ -12,7 +12,8 @@ export { TRACE_CONTEXT, type TraceContext };
 
 const KEY = Symbol.for("@acme/platform/trace-scope");
 const g = globalThis as { [KEY]?: AsyncLocalStorage<Context> };
-const storage: AsyncLocalStorage<Context> = (g[KEY] ??= new AsyncLocalStorage<Context>());
+g[KEY] ??= new AsyncLocalStorage<Context>();
+const storage: AsyncLocalStorage<Context> = g[KEY];
 
 /** The OpenTelemetry context of the call being handled, if any. */
 export function currentCallContext(): Context | undefined {

@@ -435,7 +435,10 @@ describe("attacks on the platform server (reference: plain node:http2 + connect-
             silentClosed: silent.filter((s) => s.closed).length,
             slowClosed: slow.filter((s) => s.closed).length,
             idleGoaway: undefined,
-            cleanup: () => [...silent, ...slow].forEach((s) => s.socket.destroy()) ?? idle.destroy(),
+            cleanup: () => {
+              for (const s of [...silent, ...slow]) s.socket.destroy();
+              idle.destroy();
+            },
           };
         },
         20,

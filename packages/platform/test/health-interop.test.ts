@@ -8,17 +8,20 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { Health, ServingStatus, waitForServing } from "@acme/grpc-health";
 import {
   grpcJsHealthClient,
+  type HealthClient,
+  type HealthStatus,
+  type HealthStatuses,
   officialHealthClient,
   startServer,
   streamReader,
-  unary,
   type Started,
+  unary,
 } from "@acme/test-support/platform-server";
 
 for (const flavour of ["grpc-health-check", "grpc-js"] as const) {
   describe(`health over gRPC, ${flavour} client`, () => {
     let s: Started;
-    let client: any;
+    let client: HealthClient;
     before(async () => {
       s = await startServer();
       client = flavour === "grpc-js" ? grpcJsHealthClient(s.port) : await officialHealthClient(s.port);
@@ -31,7 +34,7 @@ for (const flavour of ["grpc-health-check", "grpc-js"] as const) {
     test("Check: the whole server and the registered services are SERVING", async () => {
       assert.deepEqual(await unary(client, "check", { service: "" }), { status: "SERVING" });
       assert.equal(
-        (await unary<any>(client, "check", { service: "acme.greeter.v1.GreeterService" })).status,
+        (await unary<HealthStatus>(client, "check", { service: "acme.greeter.v1.GreeterService" })).status,
         "SERVING",
       );
     });
@@ -46,7 +49,7 @@ for (const flavour of ["grpc-health-check", "grpc-js"] as const) {
     test("Watch: SERVICE_UNKNOWN, then the real status, then every change; no repeats", async () => {
       const name = `watched.${flavour}`;
       const call = client.watch({ service: name });
-      const r = streamReader<any>(call);
+      const r = streamReader(call);
       assert.equal((await r.next()).status, "SERVICE_UNKNOWN");
       s.server.health.setStatus(name, ServingStatus.NOT_SERVING);
       assert.equal((await r.next()).status, "NOT_SERVING");
@@ -63,14 +66,14 @@ for (const flavour of ["grpc-health-check", "grpc-js"] as const) {
     });
 
     test("List: every status; more than 100 services gets RESOURCE_EXHAUSTED", async () => {
-      const listed = await unary<any>(client, "list", {});
+      const listed = await unary<HealthStatuses>(client, "list", {});
       assert.equal(listed.statuses[""].status, "SERVING");
       assert.equal(listed.statuses["acme.greeter.v1.GreeterService"].status, "SERVING");
       const before = Object.keys(listed.statuses).length;
       const extra = Array.from({ length: 100 - before }, (_, i) => `bulk.${flavour}.${i}`);
       for (const n of extra) s.server.health.setStatus(n, ServingStatus.SERVING);
       assert.equal(
-        Object.keys((await unary<any>(client, "list", {})).statuses).length,
+        Object.keys((await unary<HealthStatuses>(client, "list", {})).statuses).length,
         100,
         "exactly 100 is still listed",
       );
@@ -80,7 +83,7 @@ for (const flavour of ["grpc-health-check", "grpc-js"] as const) {
         (e: grpc.ServiceError) => e.code === grpc.status.RESOURCE_EXHAUSTED,
       );
       for (const n of [...extra, `bulk.${flavour}.one-too-many`]) s.server.health.clearStatus(n);
-      assert.equal(Object.keys((await unary<any>(client, "list", {})).statuses).length, before);
+      assert.equal(Object.keys((await unary<HealthStatuses>(client, "list", {})).statuses).length, before);
     });
 
     test("shutdown(): Watch streams see NOT_SERVING and end with OK; resume() undoes it", async () => {
@@ -88,12 +91,12 @@ for (const flavour of ["grpc-health-check", "grpc-js"] as const) {
       const own = await startServer();
       const c = flavour === "grpc-js" ? grpcJsHealthClient(own.port) : await officialHealthClient(own.port);
       try {
-        const r = streamReader<any>(c.watch({ service: "" }));
+        const r = streamReader(c.watch({ service: "" }));
         assert.equal((await r.next()).status, "SERVING");
         own.server.health.shutdown();
         assert.equal((await r.next()).status, "NOT_SERVING");
         assert.equal(
-          (await unary<any>(c, "check", { service: "acme.greeter.v1.GreeterService" })).status,
+          (await unary<HealthStatus>(c, "check", { service: "acme.greeter.v1.GreeterService" })).status,
           "NOT_SERVING",
         );
         own.server.health.resume();

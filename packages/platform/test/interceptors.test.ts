@@ -291,7 +291,12 @@ describe("deadline interceptor", () => {
     let grpcTimeout: string | null = null;
     const s = await startServer({
       services: h.services,
-      interceptors: [(next) => (req) => ((grpcTimeout = req.header.get("grpc-timeout")), next(req))],
+      interceptors: [
+        (next) => (req) => {
+          grpcTimeout = req.header.get("grpc-timeout");
+          return next(req);
+        },
+      ],
     });
     try {
       // The handler never answers, so only the client's 200 ms deadline ends the call.
@@ -385,9 +390,10 @@ describe("client", () => {
     const timeouts: Record<string, string | null> = {};
     const s = await startServer({
       interceptors: [
-        (next) => (req) => (
-          (timeouts[`${req.method.name}#${Object.keys(timeouts).length}`] = req.header.get("grpc-timeout")), next(req)
-        ),
+        (next) => (req) => {
+          timeouts[`${req.method.name}#${Object.keys(timeouts).length}`] = req.header.get("grpc-timeout");
+          return next(req);
+        },
       ],
     });
     try {

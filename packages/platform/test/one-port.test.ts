@@ -14,7 +14,14 @@ import Fastify from "fastify";
 import { expressFallback, fastifyFallback } from "@acme/platform/server";
 import { createClient } from "@acme/platform/client/node";
 import { GreeterService } from "@acme/greeter/v1";
-import { grpcJsHealthClient, startServer, unary, type Started } from "@acme/test-support/platform-server";
+import {
+  grpcJsHealthClient,
+  type HealthStatus,
+  officialHealthClient,
+  startServer,
+  type Started,
+  unary,
+} from "@acme/test-support/platform-server";
 
 const run = promisify(execFile);
 
@@ -61,7 +68,10 @@ describe("one port", () => {
   test("grpc-js reaches the same port", async () => {
     const c = grpcJsHealthClient(s.port);
     try {
-      assert.equal((await unary<any>(c, "check", { service: "acme.greeter.v1.GreeterService" })).status, "SERVING");
+      assert.equal(
+        (await unary<HealthStatus>(c, "check", { service: "acme.greeter.v1.GreeterService" })).status,
+        "SERVING",
+      );
     } finally {
       c.close();
     }
@@ -184,13 +194,12 @@ test("optional TLS: HTTP/1.1 and HTTP/2 negotiated by ALPN, and grpc-js with TLS
         httpVersion: "2",
         status: 200,
       });
-      const c = new (grpc.makeGenericClientConstructor((await import("grpc-health-check")).service as any, "Health"))(
-        `127.0.0.1:${s.port}`,
-        grpc.credentials.createSsl(cert),
-        { "grpc.ssl_target_name_override": "localhost", "grpc.default_authority": "localhost" },
-      ) as any;
+      const c = await officialHealthClient(s.port, grpc.credentials.createSsl(cert), {
+        "grpc.ssl_target_name_override": "localhost",
+        "grpc.default_authority": "localhost",
+      });
       try {
-        assert.equal((await unary<any>(c, "check", { service: "" })).status, "SERVING");
+        assert.equal((await unary<HealthStatus>(c, "check", { service: "" })).status, "SERVING");
       } finally {
         c.close();
       }

@@ -72,22 +72,39 @@ const bufCurl = (url: string, ...args: string[]) =>
 
 type Version = "v1" | "v1alpha";
 
+/** A ServerReflectionResponse as proto-loader decodes it (keepCase, oneofs): the fields these tests read. */
+interface ReflectionResponse {
+  valid_host: string;
+  original_request: { list_services?: string };
+  message_response: string;
+  list_services_response: { service: { name: string }[] };
+  file_descriptor_response: { file_descriptor_proto: Buffer[] };
+  all_extension_numbers_response: { base_type_name: string; extension_number: number[] };
+  error_response: { error_code: number; error_message: string };
+}
+
+type ReflectionClient = grpc.Client & {
+  ServerReflectionInfo(options: grpc.CallOptions): grpc.ClientDuplexStream<object, ReflectionResponse>;
+};
+
 /** A grpc-js reflection client; `ask` sends requests on one stream and collects one response per request. */
 function reflectionClient(port: number, version: Version) {
   const file = join(repoRoot, `node_modules/@grpc/reflection/build/proto/grpc/reflection/${version}/reflection.proto`);
   const def = protoLoader.loadSync(file, { keepCase: true, defaults: true, oneofs: true });
-  const pkg = grpc.loadPackageDefinition(def) as any;
+  const pkg = grpc.loadPackageDefinition(def) as {
+    grpc: { reflection: Record<Version, { ServerReflection: grpc.ServiceClientConstructor }> };
+  };
   const client = new pkg.grpc.reflection[version].ServerReflection(
     `127.0.0.1:${port}`,
     grpc.credentials.createInsecure(),
-  ) as grpc.Client & Record<string, any>;
+  ) as unknown as ReflectionClient;
   return {
     client,
-    ask(...requests: object[]): Promise<any[]> {
+    ask(...requests: object[]): Promise<ReflectionResponse[]> {
       return new Promise((resolve, reject) => {
         const call = client.ServerReflectionInfo({ deadline: Date.now() + 30_000 });
-        const got: any[] = [];
-        call.on("data", (m: any) => got.push(m));
+        const got: ReflectionResponse[] = [];
+        call.on("data", (m: ReflectionResponse) => got.push(m));
         call.on("error", reject);
         call.on("end", () => resolve(got));
         for (const r of requests) call.write(r);
@@ -98,15 +115,13 @@ function reflectionClient(port: number, version: Version) {
 }
 
 /** The files of a file_descriptor_response, decoded. */
-function decodeFiles(res: any) {
+function decodeFiles(res: ReflectionResponse) {
   assert.equal(
     res.message_response,
     "file_descriptor_response",
     `expected files, got ${JSON.stringify(res.error_response ?? res.message_response)}`,
   );
-  return (res.file_descriptor_response.file_descriptor_proto as Buffer[]).map((b) =>
-    fromBinary(FileDescriptorProtoSchema, b),
-  );
+  return res.file_descriptor_response.file_descriptor_proto.map((b) => fromBinary(FileDescriptorProtoSchema, b));
 }
 
 /** Links decoded files as a client would: every import and type reference must resolve, or this throws. */

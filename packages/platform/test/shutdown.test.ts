@@ -39,7 +39,7 @@ test("in-flight calls finish while new ones are refused; Watch streams end with 
     const h1Client = createClient(GreeterService, { baseUrl: s.url, protocol: "connect", retries: false });
     const monitorClient = createClient(MonitoringService, { baseUrl: s.url, protocol: "grpc" });
 
-    const watch = streamReader<any>(healthClient.watch({ service: "" }));
+    const watch = streamReader(healthClient.watch({ service: "" }));
     assert.equal((await watch.next()).status, "SERVING");
     const monitorStream = monitorClient.watchStatus({})[Symbol.asyncIterator]();
     assert.equal((await monitorStream.next()).value?.status?.status, Status.UP);

@@ -103,6 +103,12 @@ function thingService(): DescService {
 }
 
 const ThingService = thingService();
+
+/** A client of ThingService: the schema is built at run time, so its methods are typed here. */
+interface ThingClient {
+  createThing(req: object): Promise<{ count: number }>;
+  createThings(reqs: AsyncIterable<object>): Promise<{ count: number }>;
+}
 const Response = ThingService.method.createThing.output as DescMessage;
 const VALID = { name: "widget", quantity: 2, items: [{ sku: "a-1" }] };
 const INVALID = { name: "x", quantity: 0, items: [{ sku: "ok" }, { sku: "" }] };
@@ -148,7 +154,12 @@ describe("protovalidate in createServer (on by default)", () => {
 
   for (const protocol of ["grpc", "grpc-web", "connect"] as const) {
     test(`${protocol}: an invalid request is INVALID_ARGUMENT with every violated field, and the handler never runs`, async () => {
-      const client = createClient(ThingService, { baseUrl: s.url, protocol, retries: false, timeoutMs: 0 }) as any;
+      const client = createClient(ThingService, {
+        baseUrl: s.url,
+        protocol,
+        retries: false,
+        timeoutMs: 0,
+      }) as unknown as ThingClient;
       const before = seen.length;
       const err = await client.createThing(INVALID).then(
         () => assert.fail("accepted"),
@@ -171,14 +182,14 @@ describe("protovalidate in createServer (on by default)", () => {
       protocol: "grpc",
       retries: false,
       timeoutMs: 0,
-    }) as any;
+    }) as unknown as ThingClient;
     const res = await client.createThing(VALID);
     assert.equal(res.count, 1);
     assert.equal(seen.at(-1), "widget");
   });
 
   test("client streaming: each message is checked as it arrives; the first invalid one ends the call", async () => {
-    const client = createConnectClient(ThingService, createGrpcTransport({ baseUrl: s.url })) as any;
+    const client = createConnectClient(ThingService, createGrpcTransport({ baseUrl: s.url })) as unknown as ThingClient;
     const before = seen.length;
     async function* messages() {
       yield VALID;
@@ -219,7 +230,7 @@ describe("protovalidate turned off, and on the client", () => {
       protocol: "grpc",
       retries: false,
       timeoutMs: 0,
-    }) as any;
+    }) as unknown as ThingClient;
     assert.equal((await client.createThing(INVALID)).count, 1);
     assert.equal(seen.at(-1), "x");
   });
@@ -231,7 +242,7 @@ describe("protovalidate turned off, and on the client", () => {
       retries: false,
       validate: true,
       timeoutMs: 0,
-    }) as any;
+    }) as unknown as ThingClient;
     const calls = s.logger.lines.filter((l) => l.msg === "rpc").length;
     const before = seen.length;
     const err = await client.createThing(INVALID).then(

@@ -65,10 +65,11 @@ describe("the fast path for plain comments", () => {
       const comments = new Set<string>();
       for (const f of model.files) {
         for (const m of f.messages)
-          [m.description, ...m.fields.map((x) => x.description)].forEach((d) => comments.add(d));
-        for (const e of f.enums) [e.description, ...e.values.map((v) => v.description)].forEach((d) => comments.add(d));
+          for (const d of [m.description, ...m.fields.map((x) => x.description)]) comments.add(d);
+        for (const e of f.enums)
+          for (const d of [e.description, ...e.values.map((v) => v.description)]) comments.add(d);
         for (const s of f.services)
-          [s.description, ...s.methods.map((m) => m.description)].forEach((d) => comments.add(d));
+          for (const d of [s.description, ...s.methods.map((m) => m.description)]) comments.add(d);
       }
       comments.delete("");
       let same = 0;

@@ -36,7 +36,9 @@ before(async () => {
   model = JSON.parse(readFileSync(join(json.outDir, "docs.json"), "utf8")) as Template;
   markdown = readFileSync(join(md.outDir, "README.md"), "utf8");
 });
-after(() => outs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+after(() => {
+  for (const d of outs) rmSync(d, { recursive: true, force: true });
+});
 
 describe("protoc-gen-doc JSON model", () => {
   it("has protoc-gen-doc's top-level shape and excludes files by pattern", () => {

@@ -55,7 +55,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  temps.forEach((d) => rmSync(d, { recursive: true, force: true }));
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
 });
 
 /** Elements wider than their box: the page itself, and every table cell. */

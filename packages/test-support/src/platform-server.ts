@@ -49,29 +49,53 @@ export async function startServer(options: CreateServerOptions = {}): Promise<St
   return { server, url, port, logger, close: () => server.shutdown({ timeoutMs: 2000 }) };
 }
 
+/** grpc.health.v1 messages as these clients decode them (field names as in the proto, enums by name). */
+export interface HealthStatus {
+  status: string;
+}
+export interface HealthStatuses {
+  statuses: Record<string, HealthStatus>;
+}
+
+/** A grpc.health.v1.Health client, built by grpc-js at run time; unary methods are called through `unary`. */
+export type HealthClient = grpc.Client & {
+  watch(req: { service: string }): grpc.ClientReadableStream<HealthStatus>;
+};
+
 /** A plain grpc-js client for grpc.health.v1, from the repo's own proto file. */
-export function grpcJsHealthClient(port: number): grpc.Client & Record<string, any> {
+export function grpcJsHealthClient(port: number): HealthClient {
   const def = protoLoader.loadSync(join(repoRoot, "proto/grpc/health/v1/health.proto"), {
     keepCase: true,
     enums: String,
     defaults: true,
   });
-  const pkg = grpc.loadPackageDefinition(def) as any;
-  return new pkg.grpc.health.v1.Health(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  const pkg = grpc.loadPackageDefinition(def) as {
+    grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } };
+  };
+  return new pkg.grpc.health.v1.Health(
+    `127.0.0.1:${port}`,
+    grpc.credentials.createInsecure(),
+  ) as unknown as HealthClient;
 }
 
 /** grpc-node's official health client (grpc-health-check's service definition). */
-export async function officialHealthClient(port: number): Promise<grpc.Client & Record<string, any>> {
+export async function officialHealthClient(
+  port: number,
+  credentials = grpc.credentials.createInsecure(),
+  options?: grpc.ClientOptions,
+): Promise<HealthClient> {
   const { service } = await import("grpc-health-check");
-  const Ctor = grpc.makeGenericClientConstructor(service as any, "Health");
-  return new Ctor(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as any;
+  const Ctor = grpc.makeGenericClientConstructor(service, "Health");
+  return new Ctor(`127.0.0.1:${port}`, credentials, options) as unknown as HealthClient;
 }
 
-export function unary<T>(client: any, method: string, req: unknown): Promise<T> {
+type UnaryMethod<T> = (req: unknown, cb: (err: grpc.ServiceError | null, res: T) => void) => void;
+
+/** Calls the unary method `method` of a client grpc-js built at run time. */
+export function unary<T>(client: grpc.Client, method: string, req: unknown): Promise<T> {
+  const fn = (client as unknown as Record<string, UnaryMethod<T>>)[method];
   // No deadline: one a slow machine could hit would fail the test for the wrong reason.
-  return new Promise((resolve, reject) =>
-    client[method](req, (err: grpc.ServiceError | null, res: T) => (err ? reject(err) : resolve(res))),
-  );
+  return new Promise((resolve, reject) => fn.call(client, req, (err, res) => (err ? reject(err) : resolve(res))));
 }
 
 /**

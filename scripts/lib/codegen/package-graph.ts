@@ -163,7 +163,7 @@ export function planPackageBuilds(root = repoRoot, only?: string[]): PackageBuil
     const bundledEntry = (spec: string): string | undefined => {
       const [name, sub] = splitBare(spec);
       const dep = byName.get(name);
-      if (!dep || dep.packageJson.private !== true || dep === ws) return undefined;
+      if (dep?.packageJson.private !== true || dep === ws) return undefined;
       const src = entrySource(dep, sub);
       if (!src) throw new Error(`${ws.dir}: imports ${spec}, but ${dep.dir}/package.json has no entry point "${sub}"`);
       add(src, dep, `_bundled/${basename(dep.dir)}/`);
@@ -232,7 +232,7 @@ export function planPackageBuilds(root = repoRoot, only?: string[]): PackageBuil
         // A bare name stays as it is unless it names a private workspace package, which is compiled in.
         const [name, sub] = splitBare(spec);
         const dep = byName.get(name);
-        if (!dep || dep.packageJson.private !== true || dep === ws) return spec;
+        if (dep?.packageJson.private !== true || dep === ws) return spec;
         target = entrySource(dep, sub);
       }
       if (!target) target = resolveSource(importer, spec);

@@ -75,7 +75,7 @@ async function serveOne(root: string, req: IncomingMessage, res: ServerResponse)
     if (!path.endsWith("/")) {
       // Built from the resolved path inside the root, never from the request: a decoded "//host" would be
       // protocol-relative, an open redirect.
-      return void res.writeHead(301, { location: sitePath(root, asked) + "/" }).end();
+      return void res.writeHead(301, { location: `${sitePath(root, asked)}/` }).end();
     }
     const index = join(file, "index.html");
     const indexReal = await realpath(index).catch(() => undefined);
@@ -126,7 +126,7 @@ function inside(root: string, p: string): boolean {
 
 function sitePath(root: string, p: string): string {
   const rel = relative(root, p);
-  return rel === "" ? "" : "/" + rel.split(sep).map(encodeURIComponent).join("/");
+  return rel === "" ? "" : `/${rel.split(sep).map(encodeURIComponent).join("/")}`;
 }
 
 async function openOrNull(file: string) {

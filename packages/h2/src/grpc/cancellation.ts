@@ -41,7 +41,8 @@ export class Cancellation {
       f();
       return () => {};
     }
-    (this.listeners ??= []).push(f);
+    this.listeners ??= [];
+    this.listeners.push(f);
     return () => {
       const i = this.listeners?.indexOf(f) ?? -1;
       if (i >= 0) this.listeners!.splice(i, 1);

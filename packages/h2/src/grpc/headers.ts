@@ -16,7 +16,7 @@ export function encodeGrpcMessage(message: string): string {
     out +=
       b >= 0x20 && b <= 0x7e && b !== 0x25
         ? String.fromCharCode(b)
-        : "%" + b.toString(16).toUpperCase().padStart(2, "0");
+        : `%${b.toString(16).toUpperCase().padStart(2, "0")}`;
   }
   return out;
 }

@@ -139,7 +139,8 @@ class UnaryCall implements StreamHandler {
       try {
         this.reader.push(data);
       } catch (err) {
-        return this.cancel(err);
+        this.cancel(err);
+        return;
       }
     }
     if (endStream) this.complete();
@@ -159,23 +160,29 @@ class UnaryCall implements StreamHandler {
     if (grpcStatus === undefined) {
       if (this.status !== 200 && this.responseHeaders) {
         const h = recordFromFields(this.responseHeaders.filter(([k]) => !k.startsWith(":")));
-        return this.finish(
+        this.finish(
           new ConnectError(
             `HTTP ${this.status} from ${this.endpoint.address} (not a gRPC response)`,
             codeForHttpStatus(this.status ?? 0),
             h as HeadersInit,
           ),
         );
+        return;
       }
-      return this.finish(new ConnectError(`response from ${this.endpoint.address} without grpc-status`, Code.Internal));
+      this.finish(new ConnectError(`response from ${this.endpoint.address} without grpc-status`, Code.Internal));
+      return;
     }
     const code = Number(grpcStatus);
-    if (code !== 0) return this.finish(errorFromTrailers(code, recordFromFields(t!)));
+    if (code !== 0) {
+      this.finish(errorFromTrailers(code, recordFromFields(t!)));
+      return;
+    }
     let msg: Uint8Array | Buffer[];
     try {
       msg = this.pieces ? this.reader.finishPieces() : this.reader.finish();
     } catch (err) {
-      return this.finish(err);
+      this.finish(err);
+      return;
     }
     this.finish(undefined, msg);
   }

@@ -173,7 +173,8 @@ class ServerCall implements StreamHandler {
     try {
       msg = this.reader.finish();
     } catch (err) {
-      return this.trailersOnly(err);
+      this.trailersOnly(err);
+      return;
     }
     const call: UnaryCall = { cancellation: this.cancellation, timeoutMs: this.timeoutMs, headers: this.headers };
     const m = this.method!;
@@ -310,9 +311,15 @@ function startCall(
     conn.sendHeaders(s, [[":status", status]], true);
     if (!endStream) conn.reset(s, ErrorCode.NO_ERROR);
   };
-  if (fieldValue(headers, ":method") !== "POST") return refuse("405");
+  if (fieldValue(headers, ":method") !== "POST") {
+    refuse("405");
+    return;
+  }
   const ct = fieldValue(headers, "content-type") ?? "";
-  if (ct !== "application/grpc" && ct !== "application/grpc+proto") return refuse("415");
+  if (ct !== "application/grpc" && ct !== "application/grpc+proto") {
+    refuse("415");
+    return;
+  }
   const rawTimeout = fieldValue(headers, "grpc-timeout");
   const timeoutMs = parseGrpcTimeout(rawTimeout);
   const path = fieldValue(headers, ":path");
@@ -321,10 +328,14 @@ function startCall(
   s.handler = call;
   // As grpc-go: a grpc-timeout that is not 1-8 digits and a unit is refused, not ignored.
   if (rawTimeout !== undefined && timeoutMs === undefined) {
-    return call.trailersOnly(
+    call.trailersOnly(
       new ConnectError(`malformed grpc-timeout ${JSON.stringify(rawTimeout.slice(0, 32))}`, Code.Internal),
     );
+    return;
   }
-  if (!method) return call.trailersOnly(new ConnectError(`unknown method ${String(path)}`, Code.Unimplemented));
+  if (!method) {
+    call.trailersOnly(new ConnectError(`unknown method ${String(path)}`, Code.Unimplemented));
+    return;
+  }
   if (endStream) call.onEnd();
 }

@@ -54,7 +54,10 @@ export class H2ClientConnection extends H2Connection {
    * limit), or `fail` if this connection ends first.
    */
   whenOpen(start: () => void, fail: (err: Error) => void): void {
-    if (this.waiting.length === 0 && this.canOpen) return start();
+    if (this.waiting.length === 0 && this.canOpen) {
+      start();
+      return;
+    }
     this.waiting.push({ start, fail });
     this.serveWaiting();
   }

@@ -585,7 +585,8 @@ export abstract class H2Connection {
   private dispatch(type: number, flags: number, streamId: number, payload: Buffer): void {
     switch (type) {
       case FrameType.DATA:
-        return this.onDataFrame(flags, streamId, payload);
+        this.onDataFrame(flags, streamId, payload);
+        return;
       case FrameType.HEADERS: {
         if (streamId === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "HEADERS on stream 0");
         const block = unpad(type, flags, payload);
@@ -594,7 +595,10 @@ export abstract class H2Connection {
         const selfDependent =
           (flags & Flag.PRIORITY) !== 0 &&
           (payload.readUInt32BE(flags & Flag.PADDED ? 1 : 0) & 0x7fffffff) === streamId;
-        if (flags & Flag.END_HEADERS) return this.onHeaderBlock(streamId, endStream, block, selfDependent);
+        if (flags & Flag.END_HEADERS) {
+          this.onHeaderBlock(streamId, endStream, block, selfDependent);
+          return;
+        }
         this.headerBlock = {
           streamId,
           endStream,
@@ -653,7 +657,8 @@ export abstract class H2Connection {
         return;
       }
       case FrameType.SETTINGS:
-        return this.onSettings(flags, streamId, payload);
+        this.onSettings(flags, streamId, payload);
+        return;
       case FrameType.PUSH_PROMISE:
         throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "PUSH_PROMISE although SETTINGS_ENABLE_PUSH is 0");
       case FrameType.PING:
@@ -676,7 +681,8 @@ export abstract class H2Connection {
         return;
       }
       case FrameType.WINDOW_UPDATE:
-        return this.onWindowUpdate(streamId, payload);
+        this.onWindowUpdate(streamId, payload);
+        return;
       default:
         // Unknown frame types are ignored (§5.5), within the budget of frames that carry nothing.
         this.calm(this.emptyBucket, "frames that carry nothing (unknown types)");
@@ -754,7 +760,8 @@ export abstract class H2Connection {
         // A new stream: the id and the request's validity are checked by the server end.
         this.newPeerStreamId(streamId);
         if (selfDependent) throw new StreamError(ErrorCode.PROTOCOL_ERROR, `stream ${streamId} depends on itself`);
-        return this.onPeerStream(streamId, fields, endStream);
+        this.onPeerStream(streamId, fields, endStream);
+        return;
       }
       const resetByUs = this.closedByReset(streamId);
       if (resetByUs === true) return; // late headers of a stream we reset

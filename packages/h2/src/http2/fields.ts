@@ -7,6 +7,7 @@ import type { HeaderField } from "./hpack.js";
 
 // §8.2.1: a name never holds 0x00-0x20, uppercase 0x41-0x5a, or 0x7f-0xff; a colon only as
 // the first character of a pseudo-header.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is this check's purpose (§8.2.1).
 const BAD_NAME_CHAR = /[\x00-\x20A-Z\x7f-\xff]/;
 // §8.2.1: a value never holds NUL, CR or LF, and neither starts nor ends with SP or HTAB. The
 // second rule is checked on requests only, as node:http2 does: grpc-go keeps spaces in

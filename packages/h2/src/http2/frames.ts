@@ -21,6 +21,7 @@ export enum FrameType {
 
 export enum Flag {
   END_STREAM = 0x1,
+  // biome-ignore lint/suspicious/noDuplicateEnumValues: flags are per frame type (§6): ACK (SETTINGS, PING) is END_STREAM's bit.
   ACK = 0x1,
   END_HEADERS = 0x4,
   PADDED = 0x8,

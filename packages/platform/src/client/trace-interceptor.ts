@@ -1,4 +1,4 @@
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, type Interceptor, type StreamResponse, type UnaryResponse } from "@connectrpc/connect";
 import type { Context } from "@opentelemetry/api";
 import { headersSetter, observeClientCall } from "@acme/telemetry";
 import { hookStream } from "../stream-hooks.js";
@@ -30,7 +30,7 @@ export function clientTraceInterceptor(protocol: Protocol, baseUrl: string, pare
     const served = parent.getValue(TRACE_CONTEXT) as TraceContext | undefined;
     if (served && !req.header.has("x-request-id")) req.header.set("x-request-id", served.requestId);
     const fail = (err: unknown) => rpc.end(ConnectError.from(err, Code.Unknown).code, err);
-    let res;
+    let res: UnaryResponse | StreamResponse;
     try {
       res = await next(req);
     } catch (err) {

@@ -13,7 +13,7 @@ export const jsonLogger: Logger = {
 };
 
 function write(level: string, msg: string, fields?: Record<string, unknown>): void {
-  process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }) + "\n");
+  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })}\n`);
 }
 
 /** Discards everything. */

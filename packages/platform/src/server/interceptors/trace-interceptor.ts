@@ -1,4 +1,4 @@
-import type { Interceptor } from "@connectrpc/connect";
+import type { Interceptor, StreamResponse, UnaryResponse } from "@connectrpc/connect";
 import { ConnectError } from "@connectrpc/connect";
 import { headersGetter, observeServerCall, type RpcSystem } from "@acme/telemetry";
 import { hookStream } from "../../stream-hooks.js";
@@ -41,7 +41,7 @@ export function traceInterceptor(scope = true): Interceptor {
     const ctx = rpc.context.setValue(TRACE_CONTEXT, trace);
     const inCall = <R>(fn: () => R): R => runInCall(ctx, scope, fn);
     const fail = (err: unknown) => rpc.end(ConnectError.from(err).code, err);
-    let res;
+    let res: UnaryResponse | StreamResponse;
     try {
       res = await inCall(() => next(req));
     } catch (err) {

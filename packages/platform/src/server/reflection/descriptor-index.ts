@@ -52,7 +52,10 @@ export function createDescriptorIndex(services: Iterable<DescService>): Descript
         }
         case "extension": {
           let byNumber = extensions.get(t.extendee.typeName);
-          if (!byNumber) extensions.set(t.extendee.typeName, (byNumber = new Map()));
+          if (!byNumber) {
+            byNumber = new Map();
+            extensions.set(t.extendee.typeName, byNumber);
+          }
           byNumber.set(t.number, file);
           break;
         }
@@ -91,7 +94,10 @@ export function createDescriptorIndex(services: Iterable<DescService>): Descript
     },
     encode(file) {
       let bytes = encoded.get(file);
-      if (!bytes) encoded.set(file, (bytes = toBinary(FileDescriptorProtoSchema, file.proto)));
+      if (!bytes) {
+        bytes = toBinary(FileDescriptorProtoSchema, file.proto);
+        encoded.set(file, bytes);
+      }
       return bytes;
     },
   };
