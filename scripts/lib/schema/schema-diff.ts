@@ -103,15 +103,15 @@ export function schemaElements(img: SchemaImage): Map<string, SchemaElement> {
           break;
         case "message":
           add({ ...base, kind: "message", name: t.typeName, deprecated: t.deprecated });
-          t.fields.forEach((f) =>
+          for (const f of t.fields) {
             add({
               ...base,
               kind: "field",
               name: `${t.typeName}.${f.name}`,
               deprecated: f.deprecated,
               detail: fieldDetail(f),
-            }),
-          );
+            });
+          }
           break;
         case "enum":
           add({ ...base, kind: "enum", name: t.typeName, deprecated: t.deprecated });
