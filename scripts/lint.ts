@@ -1,8 +1,10 @@
 // npm run lint [-- --error-format github-actions]: buf lint, then the format
-// check. Both run even if the first fails, so one pass shows every problem.
-// With --image <file> (npm run build passes the image it compiled once), buf
-// lints that image instead of compiling proto/ again.
+// check of the .proto files, then Biome (format and lint of all TypeScript and
+// JavaScript, per biome.jsonc). All three run even if one fails, so one pass
+// shows every problem. With --image <file> (npm run build passes the image it
+// compiled once), buf lints that image instead of compiling proto/ again.
 import { parseArgs } from "node:util";
+import { biomeFindings, runBiome } from "./lib/infra/biome.js";
 import { bin, run } from "./lib/infra/exec.js";
 import { ensureProtoDeps } from "./lib/codegen/proto-deps.js";
 import { imageCheckConfig, parseImageFindings } from "./lib/schema/buf-image.js";
@@ -40,6 +42,7 @@ async function lintImage(image: string) {
 
 // buf needs the third-party modules to resolve imports; lint ignores them (buf.yaml).
 await ensureProtoDeps();
+const biome = runBiome(["ci", "."], { github: format === "github-actions" });
 const lint =
   values.image && ["text", "github-actions", "json"].includes(format)
     ? await lintImage(values.image)
@@ -61,6 +64,20 @@ if (formatFailed) {
   if (format === "text") process.stdout.write(fmt.stdout);
   if (!files.length) process.stderr.write(fmt.stderr || fmt.stdout);
 }
+
+const ts = await biome;
+const tsFindings = biomeFindings(ts);
+if (tsFindings !== 0) {
+  process.stdout.write(ts.stdout);
+  process.stderr.write(ts.stderr);
+}
+
 if (lint.code !== 0) console.error(`lint: buf lint found problems (exit ${lint.code})`);
 if (formatFailed) console.error("lint: some .proto files are not formatted; `npm run format` fixes them");
-process.exit(lint.code !== 0 || formatFailed ? 1 : 0);
+if (tsFindings !== 0) {
+  console.error(
+    `lint: Biome found ${tsFindings === undefined ? "problems" : `${tsFindings} problem(s)`} in TypeScript/JavaScript; ` +
+      "`npm run format` fixes formatting, `npx biome check --write <file>` the safe lint fixes",
+  );
+}
+process.exit(lint.code !== 0 || formatFailed || tsFindings !== 0 ? 1 : 0);

@@ -1,6 +1,7 @@
 // The commit conventions, through real git commits: husky installed the way
 // `npm ci` does it (the prepare script), the pre-commit hook running buf over
-// the staged .proto files, and commitlint with scopes derived from proto/.
+// the staged .proto files and Biome over the staged TypeScript, and commitlint
+// with scopes derived from proto/.
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -35,6 +36,7 @@ function copyRepo(target: string): void {
     "scripts",
     "packages",
     ".husky",
+    "biome.jsonc",
     "buf.yaml",
     "package.json",
     "commitlint.config.mjs",
@@ -100,6 +102,46 @@ test("pre-commit checks what is staged, not the working tree", () => {
   const r = commit("feat(greeter): greeting style");
   assert.equal(r.code, 0, r.out);
   git("checkout", "HEAD", "--", GREETER);
+});
+
+const CODE = "scripts/lib/staged-example.ts";
+
+/** Stages `content` as CODE, tries to commit, then puts the index and working tree back as they were. */
+function commitCode(content: string, workingTree?: string) {
+  writeFileSync(join(dir, CODE), content);
+  git("add", CODE);
+  if (workingTree !== undefined) writeFileSync(join(dir, CODE), workingTree);
+  const r = commit("chore: add an example");
+  git("reset", "-q", "--", CODE);
+  rmSync(join(dir, CODE));
+  if (git("cat-file", "-e", `HEAD:${CODE}`).status === 0) git("checkout", "HEAD", "--", CODE);
+  return r;
+}
+
+test("pre-commit refuses a staged .ts file that Biome would reformat, naming the file and the fix", () => {
+  const r = commitCode("export const answer = {a:1}\n");
+  assert.notEqual(r.code, 0);
+  assert.match(r.out, /^scripts\/lib\/staged-example\.ts format/m);
+  assert.match(r.out, new RegExp(`npx biome check --write ${CODE} && git add ${CODE}`));
+  assert.match(r.out, /pre-commit: commit refused/);
+});
+
+test("pre-commit refuses a staged .ts file with a Biome lint finding, with file:line and the rule", () => {
+  const r = commitCode("export const echo = (x: any) => x;\n");
+  assert.notEqual(r.code, 0);
+  assert.match(r.out, /^scripts\/lib\/staged-example\.ts:1:\d+ lint\/suspicious\/noExplicitAny/m);
+  assert.match(r.out, /pre-commit: commit refused/);
+});
+
+test("pre-commit lets a clean staged .ts file through, judging what is staged, not the working tree", () => {
+  const clean = "export const echo = (x: unknown) => x;\n";
+  const r = commitCode(clean, "export const echo = (x: any) =>   x\n");
+  assert.equal(r.code, 0, r.out);
+  assert.equal(git("show", `HEAD:${CODE}`).stdout, clean);
+  // And the other way round: a clean working tree does not excuse a bad staged file.
+  const bad = commitCode("export const echo2 = (x: any) => x;\n", clean);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.out, /noExplicitAny/);
 });
 
 test("commit-msg rejects a message that is not a conventional commit", () => {

@@ -10,14 +10,14 @@ function bufLint(cwd: string): { code: number; stdout: string } {
   return { code: r.status ?? 1, stdout: r.stdout };
 }
 
-describe("npm run lint (buf lint + buf format)", () => {
+describe("npm run lint (buf lint + buf format + Biome)", () => {
   let repo: TempRepo;
   before(() => {
     repo = makeTempRepo();
   });
   after(() => repo.cleanup());
 
-  it("passes on the repository's protos", () => {
+  it("passes on the repository's protos and TypeScript", () => {
     const r = repo.script("lint");
     assert.equal(r.code, 0, r.stdout + r.stderr);
   });
@@ -64,6 +64,59 @@ describe("npm run lint (buf lint + buf format)", () => {
       assert.match(r.stderr, /npm run format/);
     } finally {
       repo.git("checkout", "-q", "--", "proto");
+    }
+  });
+
+  // Unformatted (missing semicolons), a warning (an explicit any) and an info (string concatenation).
+  const BAD_TS = 'let greeting = "hi"\nexport const shout = (x: any) => greeting + "!" + x\n';
+
+  it("runs Biome over the TypeScript: format, warnings and infos all fail, each with file:line and the rule", () => {
+    repo.write("scripts/lib/bad.ts", BAD_TS);
+    try {
+      const r = repo.script("lint");
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(r.stdout, /^scripts\/lib\/bad\.ts:2:\d+ lint\/suspicious\/noExplicitAny/m);
+      assert.match(r.stdout, /^scripts\/lib\/bad\.ts:2:\d+ lint\/style\/useTemplate/m);
+      assert.match(r.stdout, /^scripts\/lib\/bad\.ts format/m);
+      assert.match(r.stderr, /Biome found 4 problem\(s\).*npm run format/);
+    } finally {
+      repo.git("clean", "-fdq", "scripts");
+    }
+  });
+
+  it("fails on an info-level Biome finding alone (Biome itself exits 0 on one)", () => {
+    repo.write("scripts/lib/concat.ts", 'export const shout = (x: string) => "hi " + x;\n');
+    try {
+      const r = repo.script("lint");
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(r.stdout, /^scripts\/lib\/concat\.ts:1:\d+ lint\/style\/useTemplate/m);
+    } finally {
+      repo.git("clean", "-fdq", "scripts");
+    }
+  });
+
+  it("reports Biome's findings as GitHub annotations with repo-relative paths", () => {
+    repo.write("scripts/lib/bad.ts", BAD_TS);
+    try {
+      const r = repo.script("lint", ["--error-format", "github-actions"]);
+      assert.equal(r.code, 1);
+      assert.match(r.stdout, /^::warning title=lint\/suspicious\/noExplicitAny,file=scripts\/lib\/bad\.ts,line=2,/m);
+      assert.match(r.stdout, /^::notice title=lint\/style\/useTemplate,file=scripts\/lib\/bad\.ts,line=2,/m);
+      assert.match(r.stdout, /^::error title=format,file=scripts\/lib\/bad\.ts,line=1,/m);
+    } finally {
+      repo.git("clean", "-fdq", "scripts");
+    }
+  });
+
+  it("npm run format fixes the TypeScript formatting", () => {
+    repo.write("scripts/lib/ugly.ts", "export const  answer =  {a:1}\n");
+    try {
+      const r = spawnSync("npm", ["run", "-s", "format"], { cwd: repo.dir, encoding: "utf8" });
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      assert.equal(repo.read("scripts/lib/ugly.ts"), "export const answer = { a: 1 };\n");
+      assert.equal(repo.script("lint").code, 0);
+    } finally {
+      repo.git("clean", "-fdq", "scripts");
     }
   });
 

@@ -1,11 +1,14 @@
 // The pre-commit hook (.husky/pre-commit): buf format and buf lint over the
-// staged .proto files only. It checks the staged content, not the working
-// tree, so what passes is exactly what gets committed: the index's proto/
-// tree is copied to a temp dir (imports need the whole module) and buf runs
-// there, with findings reported under their repo paths.
+// staged .proto files, and Biome (format and lint) over the staged TypeScript
+// and JavaScript. It checks the staged content, not the working tree, so what
+// passes is exactly what gets committed: the index's files are copied to a
+// temp dir (for buf the whole proto/ tree, as imports need the module; for
+// Biome the staged files and biome.jsonc) and the tools run there, with
+// findings reported under their repo paths.
 import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { BIOME_EXTENSIONS, biomeFindings, runBiome } from "../lib/infra/biome.js";
 import { bin, run, runOrThrow } from "../lib/infra/exec.js";
 import { DEPS_DIR, ensureProtoDeps } from "../lib/codegen/proto-deps.js";
 import { repoRoot } from "../lib/infra/repo.js";
@@ -64,16 +67,61 @@ export async function checkStagedProtos(cwd: string, toolsRoot = repoRoot): Prom
   }
 }
 
+export interface StagedCodeResult {
+  files: string[];
+  /** Biome's report of its findings; empty when there are none. */
+  output: string;
+  ok: boolean;
+}
+
+/** Staged (added, copied, modified, renamed) files Biome checks, by extension, repo-relative. */
+export async function stagedCodeFiles(cwd: string): Promise<string[]> {
+  const out = await git(["diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR"], cwd);
+  return out.split("\0").filter((f) => BIOME_EXTENSIONS.some((ext) => f.endsWith(ext)));
+}
+
+/** Biome's format and lint checks over the staged TypeScript/JavaScript, as staged, with the staged biome.jsonc. */
+export async function checkStagedCode(cwd: string, toolsRoot = repoRoot): Promise<StagedCodeResult> {
+  const files = await stagedCodeFiles(cwd);
+  if (files.length === 0) return { files, output: "", ok: true };
+  const snapshot = mkdtempSync(join(tmpdir(), "pre-commit-biome-"));
+  try {
+    const config = (await git(["ls-files", "-z", "--cached", "--", "biome.json", "biome.jsonc"], cwd))
+      .split("\0")
+      .filter(Boolean);
+    // Paths on stdin: a large commit's file list could outgrow the command line.
+    await runOrThrow("git", ["checkout-index", "-z", "--stdin", `--prefix=${snapshot}/`], {
+      cwd,
+      input: [...config, ...files].join("\0"),
+    });
+    // The snapshot is no git repository: the files are the staged ones, so no ignore file applies.
+    // Files that biome.jsonc excludes (gen/, fixtures) are left alone, as in npm run lint.
+    const r = await runBiome(["check", "--vcs-enabled=false", "--no-errors-on-unmatched", "."], {
+      cwd: snapshot,
+      toolsRoot,
+    });
+    const findings = biomeFindings(r);
+    return { files, output: findings === 0 ? "" : (r.stdout + r.stderr).trim(), ok: findings === 0 };
+  } finally {
+    rmSync(snapshot, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<number> {
   const cwd = process.cwd();
-  const r = await checkStagedProtos(cwd);
-  if (r.ok) return 0;
-  if (r.lintOutput) console.error(`buf lint (staged .proto files):\n${r.lintOutput}\n`);
-  for (const f of r.unformatted)
+  const [protos, code] = await Promise.all([checkStagedProtos(cwd), checkStagedCode(cwd)]);
+  if (protos.ok && code.ok) return 0;
+  if (protos.lintOutput) console.error(`buf lint (staged .proto files):\n${protos.lintOutput}\n`);
+  for (const f of protos.unformatted)
     console.error(`${f}: not formatted (buf format); fix with: npx buf format -w ${f} && git add ${f}`);
-  console.error(
-    "\npre-commit: commit refused; fix the staged .proto files above (or bypass with git commit --no-verify).",
-  );
+  if (!code.ok) {
+    console.error(`Biome (staged TypeScript/JavaScript):\n${code.output}\n`);
+    console.error(
+      "Biome found problems in the staged files above; formatting and the safe lint fixes: " +
+        `npx biome check --write ${code.files.join(" ")} && git add ${code.files.join(" ")}`,
+    );
+  }
+  console.error("\npre-commit: commit refused; fix the staged files above (or bypass with git commit --no-verify).");
   return 1;
 }
 

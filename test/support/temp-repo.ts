@@ -1,5 +1,5 @@
 // A throwaway git repository holding a copy of this repo's schema tooling
-// (proto/, buf configs, scripts/, package.json) with node_modules linked, so
+// (proto/, buf and Biome configs, scripts/, package.json) with node_modules linked, so
 // tests run the real scripts and the real buf against real git history.
 import { execFileSync, spawnSync } from "node:child_process";
 import {
@@ -28,6 +28,7 @@ export const GIT_ENV = {
 
 const DEFAULT_PATHS = [
   "proto",
+  "biome.jsonc",
   "buf.yaml",
   "buf.gen.yaml",
   "package.json",
