@@ -72,6 +72,7 @@ export default {
                 { path: "build/release/*.tgz" },
                 {
                   path: "build/release/*.binpb",
+                  // biome-ignore lint/suspicious/noTemplateCurlyInString: semantic-release fills in ${nextRelease.version} (a lodash template).
                   label: "FileDescriptorSet of every .proto in v${nextRelease.version}, with imports and source info",
                 },
               ],

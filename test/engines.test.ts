@@ -8,7 +8,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import semver from "semver";
-import { consumerEngineConflicts, repoEngineConflicts, resolveInLock, type Lockfile } from "../scripts/lib/infra/engines.js";
+import {
+  consumerEngineConflicts,
+  repoEngineConflicts,
+  resolveInLock,
+  type Lockfile,
+} from "../scripts/lib/infra/engines.js";
 import { npmCommand, run } from "../scripts/lib/infra/exec.js";
 import { repoRoot } from "../scripts/lib/infra/repo.js";
 import { listWorkspacePackages } from "../scripts/lib/infra/workspaces.js";

@@ -318,12 +318,18 @@ function location(r: Reader, end: number): Location | undefined {
         const text = r.string();
         if (no === 3) leading = text;
         else if (no === 4) trailing = text;
-        else (detached ??= []).push(text);
+        else {
+          detached ??= [];
+          detached.push(text);
+        }
       }
       r.pos = next;
     } else if (wt === WireType.Varint) {
       const v = r.int32();
-      if (no === 1) (unpacked ??= []).push(v);
+      if (no === 1) {
+        unpacked ??= [];
+        unpacked.push(v);
+      }
     } else r.skip(wt, no);
   }
   if (r.pos !== end) throw new RangeError("premature EOF");

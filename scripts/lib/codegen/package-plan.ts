@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { listFamilies, type ProtoPackage } from "./protos.js";
-import { readRepoConfig, repoRoot } from "../infra/repo.js";
+import { readRepoConfig, repoRoot, type RepoConfig } from "../infra/repo.js";
 import type { PackageJson } from "../infra/workspaces.js";
 
 /**
@@ -82,7 +82,13 @@ function lowerFirst(s: string): string {
   return s.charAt(0).toLowerCase() + s.slice(1);
 }
 
-function familyReadme(name: string, protoPackages: ProtoPackage[], root: string, extraPeers: string[] = []): string {
+function familyReadme(
+  cfg: RepoConfig,
+  name: string,
+  protoPackages: ProtoPackage[],
+  root: string,
+  extraPeers: string[] = [],
+): string {
   const lines = [
     GENERATED_README_MARK,
     `# ${name}`,
@@ -248,7 +254,7 @@ export function planPackages(root = repoRoot): PlannedPackage[] {
       packageJson: orderKeys(pj),
       readme:
         ownReadme && protoPackages.length
-          ? familyReadme(pj.name, protoPackages, root, Object.keys(importedPeers).sort())
+          ? familyReadme(cfg, pj.name, protoPackages, root, Object.keys(importedPeers).sort())
           : undefined,
     });
   }
