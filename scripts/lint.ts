@@ -67,10 +67,8 @@ if (formatFailed) {
 
 const ts = await biome;
 const tsFindings = biomeFindings(ts);
-if (tsFindings !== 0) {
-  process.stdout.write(ts.stdout);
-  process.stderr.write(ts.stderr);
-}
+// Biome's text report goes to its stderr; here it joins buf's findings on stdout.
+if (tsFindings !== 0) process.stdout.write(ts.stdout + ts.stderr);
 
 if (lint.code !== 0) console.error(`lint: buf lint found problems (exit ${lint.code})`);
 if (formatFailed) console.error("lint: some .proto files are not formatted; `npm run format` fixes them");
