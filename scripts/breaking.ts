@@ -31,7 +31,7 @@ async function main(): Promise<number> {
       against: { type: "string" },
       "error-format": { type: "string", default: "text" },
       approved: { type: "boolean", default: false },
-      // The working tree's schema as npm run build compiled it once (scripts/lib/buf-image.ts).
+      // The working tree's schema as npm run build compiled it once (scripts/lib/schema/buf-image.ts).
       image: { type: "string" },
     },
   });

@@ -60,7 +60,7 @@ export function releasablePackages(root: string): WorkspacePackage[] {
 export function publishedPackageJson(pj: PackageJson, version: string, workspaceNames: Set<string>): PackageJson {
   const out: PackageJson = { ...pj, version };
   // entryPoints maps export subpaths to repo sources for the build; schemaArtifacts tells the build to
-  // write the protos and descriptor set (scripts/lib/package-schemas.ts). Neither means anything to consumers.
+  // write the protos and descriptor set (scripts/lib/codegen/package-schemas.ts). Neither means anything to consumers.
   delete out.entryPoints;
   delete out.schemaArtifacts;
   for (const field of DEP_FIELDS) {
