@@ -67,7 +67,14 @@ async function floor(dir: string): Promise<{ total: number; parts: Record<string
           local: bin("protoc-gen-es"),
           out: join(out, "gen"),
           strategy: "all",
-          opt: ["target=ts", "import_extension=js"],
+          // As buf.gen.yaml: third-party imports generated too, buf/validate from
+          // @bufbuild/protovalidate, so that the tree type-checks.
+          include_imports: true,
+          opt: [
+            "target=ts",
+            "import_extension=js",
+            "rewrite_imports=./buf/validate/*_pb.js:@bufbuild/protovalidate/gen",
+          ],
         },
       ],
     });
