@@ -1,10 +1,18 @@
-// npm run build [-- stage...]: the main job. Runs each stage in order, prints
-// its duration, and stops at the first failing stage with that stage's own output.
+// npm run build [-- stage...]: the main job. Runs the stages below, prints
+// each one's duration, and on a failure reports the failing stage with its own output.
 // Compile once: the schema is compiled by `buf build` into one image first
 // (.cache/image/, scripts/lib/schema/buf-image.ts), and every stage that can take an
 // image (lint, breaking, generate, docs) gets `--image <file>` and reads it.
 // Each stage's script runs straight under node + tsx (not through `npm run`,
 // which costs a process per stage).
+// Parallel and bounded: a stage starts as soon as the stages it needs are done,
+// with at most one stage per core running (lint and breaking need only the image,
+// so they run beside generate → packages → typecheck; docs needs the plugin that
+// packages builds). While more than one stage runs, each output line is prefixed
+// with its stage's name. After a failure no new stage starts; the ones already
+// running finish (nothing is left half-written), then the build exits with the
+// failing stage's code.
+import { availableParallelism } from "node:os";
 import { delimiter, join, relative } from "node:path";
 import { describeImportCycles } from "./lib/codegen/codegen.js";
 import { run } from "./lib/infra/exec.js";
@@ -17,6 +25,8 @@ interface Stage {
   args: string[];
   /** Takes `--image <file>`: the schema compiled once by this build. */
   image?: boolean;
+  /** The stages whose results this one reads (when they run in the same build). */
+  needs: string[];
 }
 
 const tsx = (script: string): { cmd: string; args: string[] } => ({
@@ -25,12 +35,14 @@ const tsx = (script: string): { cmd: string; args: string[] } => ({
 });
 
 export const STAGES: Stage[] = [
-  { name: "lint", ...tsx("scripts/lint.ts"), image: true },
-  { name: "breaking", ...tsx("scripts/breaking.ts"), image: true },
-  { name: "generate", ...tsx("scripts/generate.ts"), image: true },
-  { name: "packages", ...tsx("scripts/build-packages.ts") },
-  { name: "typecheck", ...tsx("scripts/typecheck.ts") },
-  { name: "docs", ...tsx("scripts/docs.ts"), image: true },
+  { name: "lint", ...tsx("scripts/lint.ts"), image: true, needs: [] },
+  { name: "breaking", ...tsx("scripts/breaking.ts"), image: true, needs: [] },
+  { name: "generate", ...tsx("scripts/generate.ts"), image: true, needs: [] },
+  { name: "packages", ...tsx("scripts/build-packages.ts"), needs: ["generate"] },
+  // Tests and examples import the packages by name: their declarations come from packages.
+  { name: "typecheck", ...tsx("scripts/typecheck.ts"), needs: ["packages"] },
+  // The docs plugin (@acme/protoc-gen-doc) runs from its build.
+  { name: "docs", ...tsx("scripts/docs.ts"), image: true, needs: ["packages"] },
 ];
 
 const HEARTBEAT_MS = 15_000;
@@ -55,7 +67,33 @@ async function main(): Promise<number> {
     console.log(`✔ image (${fmt(performance.now() - t)}): ${relative(repoRoot, image)}`);
   }
   const env = { ...process.env, PATH: [join(repoRoot, "node_modules", ".bin"), process.env.PATH].join(delimiter) };
-  for (const stage of stages) {
+  const slots = Math.max(1, Math.min(availableParallelism(), stages.length));
+  const selected = new Set(stages.map((s) => s.name));
+  const done = new Set<string>();
+  const running = new Set<string>();
+  // When a core is free, the stage that most others wait for starts first (generate before lint).
+  const dependents = (name: string): number =>
+    stages.filter((s) => s.needs.includes(name)).reduce((n, s) => n + 1 + dependents(s.name), 0);
+  const waiting = [...stages].sort((a, b) => dependents(b.name) - dependents(a.name));
+  let failed: { stage: Stage; code: number; took: number } | undefined;
+
+  /** A child's output, live; prefixed with the stage's name while stages overlap. */
+  const echo = (name: string, write: (s: string) => void) => {
+    let partial = "";
+    return {
+      data(d: string) {
+        const lines = (partial + d).split("\n");
+        partial = lines.pop()!;
+        for (const l of lines) write(slots > 1 ? `${name} │ ${l}\n` : `${l}\n`);
+      },
+      end() {
+        if (partial) write(slots > 1 ? `${name} │ ${partial}\n` : `${partial}\n`);
+        partial = "";
+      },
+    };
+  };
+
+  const runStage = async (stage: Stage): Promise<void> => {
     console.log(`\n▶ ${stage.name}`);
     const t = performance.now();
     // A silent stage (tsc, buf) says it is still alive, so a long build never looks hung.
@@ -63,16 +101,49 @@ async function main(): Promise<number> {
       () => console.log(`  … ${stage.name} still running (${fmt(performance.now() - t)})`),
       HEARTBEAT_MS,
     );
+    const out = echo(stage.name, (l) => process.stdout.write(l));
+    const err = echo(stage.name, (l) => process.stderr.write(l));
     const args = stage.image && image ? [...stage.args, "--image", image] : stage.args;
-    const r = await run(stage.cmd, args, { echo: true, env }).finally(() => clearInterval(heartbeat));
+    const r = await run(stage.cmd, args, { env, onStdout: out.data, onStderr: err.data }).finally(() => {
+      clearInterval(heartbeat);
+      out.end();
+      err.end();
+    });
     const took = performance.now() - t;
     if (r.code !== 0) {
-      console.error(
-        `\n✖ build failed at stage "${stage.name}" after ${fmt(took)} (exit ${r.code}); the stage's output is above.`,
-      );
-      return r.code;
-    }
-    console.log(`✔ ${stage.name} (${fmt(took)})`);
+      failed ??= { stage, code: r.code, took };
+      console.error(`✖ ${stage.name} failed after ${fmt(took)} (exit ${r.code})`);
+    } else console.log(`✔ ${stage.name} (${fmt(took)})`);
+  };
+
+  await new Promise<void>((resolve) => {
+    const next = () => {
+      while (!failed && running.size < slots) {
+        const i = waiting.findIndex((s) => s.needs.every((n) => !selected.has(n) || done.has(n)));
+        if (i < 0) break;
+        const [stage] = waiting.splice(i, 1);
+        running.add(stage.name);
+        runStage(stage)
+          .catch((e: Error) => {
+            // The stage could not even start (e.g. node missing): a failure like any other.
+            failed ??= { stage, code: 1, took: 0 };
+            console.error(`✖ ${stage.name} could not run: ${e.message}`);
+          })
+          .then(() => {
+            running.delete(stage.name);
+            done.add(stage.name);
+            next();
+          });
+      }
+      if (running.size === 0) resolve();
+    };
+    next();
+  });
+  if (failed) {
+    console.error(
+      `\n✖ build failed at stage "${failed.stage.name}" after ${fmt(failed.took)} (exit ${failed.code}); the stage's output is above.`,
+    );
+    return failed.code;
   }
   console.log(`\nbuild: ${stages.length} stages done in ${fmt(performance.now() - total)}`);
   return 0;

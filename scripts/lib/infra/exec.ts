@@ -15,6 +15,9 @@ export interface RunOptions {
   input?: string;
   /** Stream the child's output to ours as well as capturing it. */
   echo?: boolean;
+  /** Called with each chunk of the child's output as it arrives (as well as capturing it). */
+  onStdout?: (chunk: string) => void;
+  onStderr?: (chunk: string) => void;
 }
 
 /** Runs a command without a shell and captures its output; never throws on a non-zero exit. */
@@ -30,10 +33,12 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
     child.stdout!.setEncoding("utf8").on("data", (d: string) => {
       stdout += d;
       if (opts.echo) process.stdout.write(d);
+      opts.onStdout?.(d);
     });
     child.stderr!.setEncoding("utf8").on("data", (d: string) => {
       stderr += d;
       if (opts.echo) process.stderr.write(d);
+      opts.onStderr?.(d);
     });
     child.on("error", reject);
     child.on("close", (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr }));
