@@ -7,7 +7,8 @@ import { parseArgs } from "node:util";
 import { biomeFindings, runBiome } from "./lib/infra/biome.js";
 import { bin, run } from "./lib/infra/exec.js";
 import { ensureProtoDeps } from "./lib/codegen/proto-deps.js";
-import { imageCheckConfig, parseImageFindings } from "./lib/schema/buf-image.js";
+import { imageCheckConfig, parseImageFindings, readBufImage } from "./lib/schema/buf-image.js";
+import { checkKey, checkState, ownFileDigests, pathArgs, planCheck } from "./lib/schema/check-cache.js";
 
 const { values } = parseArgs({
   options: { "error-format": { type: "string", default: "text" }, image: { type: "string" } },
@@ -15,8 +16,23 @@ const { values } = parseArgs({
 const format = values["error-format"]!;
 
 async function lintImage(image: string) {
+  // Only the files changed since the last clean lint, and those sharing their package or directory.
+  const config = imageCheckConfig();
+  const files = ownFileDigests(readBufImage(image));
+  const key = checkKey([config]);
+  const state = checkState("lint");
+  const plan = planCheck(state.read(), key, files, { neighbours: true, fullOnRemoval: false });
+  if (plan.kind === "none") {
+    console.log(`lint: buf lint: none of the ${files.length} files changed since the last clean lint`);
+    return { code: 0, stdout: "", stderr: "" };
+  }
+  if (plan.kind === "paths")
+    console.log(
+      `lint: buf lint: ${plan.paths.length} of ${files.length} files (changed since the last clean lint, or sharing a package or directory with one)`,
+    );
   // An image's file names are relative to proto/: buf's findings are put back in the repo (proto/…).
-  const r = await run(bin("buf"), ["lint", image, "--config", imageCheckConfig(), "--error-format", "json"]);
+  const r = await run(bin("buf"), ["lint", image, "--config", config, "--error-format", "json", ...pathArgs(plan)]);
+  if (r.code === 0) state.recordClean(key, files);
   const findings = r.code === 100 ? parseImageFindings(r.stdout) : [];
   const lines = findings.map((f) =>
     format === "github-actions"

@@ -3,7 +3,8 @@
 // breaking, generate and docs read; generate regenerates only the changed
 // files (and the result equals a full generation: check:generated); docs are
 // not rebuilt when nothing they are made from changed; lint and breaking on
-// the image report the same file:line as on the sources.
+// the image report the same file:line as on the sources, and ask buf only about
+// what changed since their last clean run.
 import assert from "node:assert/strict";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -104,6 +105,19 @@ describe("npm run build: one buf image, incremental generate and docs", () => {
       /^proto\/acme\/greeter\/v1\/greeter\.proto:\d+:\d+: Previously present field "2" with name "count".*$/m;
     assert.match(viaImage.stdout, finding);
     assert.equal(viaImage.stdout.match(finding)?.[0], direct.stdout.match(finding)?.[0]);
+    repo.git("checkout", "-q", "--", "proto");
+  });
+
+  it("lint asks buf only about the files changed since its last clean run, and their package", () => {
+    ok("build", ["lint", "breaking"]);
+    const again = ok("build", ["lint", "breaking"]);
+    assert.match(again.stdout, /buf lint: none of the \d+ files changed since the last clean lint/);
+    const file = "proto/acme/payments/v1/payments.proto";
+    repo.edit(file, "// The payments service:", "// The payments service (edited):");
+    const one = ok("build", ["lint", "breaking"]);
+    const m = /buf lint: (\d+) of (\d+) files/.exec(one.stdout);
+    assert.ok(m, one.stdout);
+    assert.ok(Number(m[1]) >= 1 && Number(m[1]) < Number(m[2]), one.stdout);
     repo.git("checkout", "-q", "--", "proto");
   });
 });

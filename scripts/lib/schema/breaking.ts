@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
-import { imageCheckConfig } from "./buf-image.js";
+import { imageCheckConfig, imageDigest, readBufImage } from "./buf-image.js";
+import { checkKey, checkState, ownFileDigests, pathArgs, planCheck } from "./check-cache.js";
 import { bin, run } from "../infra/exec.js";
 import { checkoutSchemaAt, ensureProtoDeps } from "../codegen/proto-deps.js";
 import { isShallow, latestReleaseTag, refExists, resolveCommit } from "../infra/git.js";
@@ -172,12 +173,23 @@ export async function breakingFindings(ref: string, cwd = repoRoot, image?: stri
       if (err instanceof SchemaCompileError) throw new SchemaCompileError(err.errors, ref);
       throw err;
     }
+    // Only the files changed since the last clean check against this same image (check-cache.ts).
+    const config = imageCheckConfig(cwd);
+    const files = ownFileDigests(readBufImage(image), cwd);
+    const key = checkKey([config, `against ${imageDigest(old)}`], cwd);
+    const state = checkState("breaking", cwd);
+    const plan = planCheck(state.read(), key, files, { neighbours: false, fullOnRemoval: true });
+    if (plan.kind === "none") return [];
+    const paths = plan.kind === "paths" ? [...pathArgs(plan), "--exclude-imports"] : [];
     const r = await run(
       bin("buf", repoRoot),
-      ["breaking", image, "--against", old, "--config", imageCheckConfig(cwd), "--error-format", "json"],
+      ["breaking", image, "--against", old, "--config", config, "--error-format", "json", ...paths],
       { cwd },
     );
-    if (r.code === 0) return [];
+    if (r.code === 0) {
+      state.recordClean(key, files);
+      return [];
+    }
     const findings = parseBufFindings(r.stdout, `${MODULE_DIR}/`);
     if (r.code === 100 && findings.length) return findings;
     throw new BreakingCheckError(
