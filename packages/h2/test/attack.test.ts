@@ -27,6 +27,7 @@ import {
   SETTINGS_TIMEOUT,
   settingsPayload,
   u32,
+  WINDOW_UPDATE,
   type Frame,
 } from "./peer.js";
 import { HTTP2_PREFACE, rawFrame } from "@acme/test-support/h2-frames";
@@ -304,6 +305,76 @@ describe("attacks on the server", () => {
     }
   });
 
+  test("a peer that sends messages it never completes, as far as flow control lets it: held bytes bounded, the peer never stalled, legit calls succeed; node:http2 reference", async (t) => {
+    // Each stream declares a 4 MiB message and sends all of it but its last byte, so the method
+    // never gets it to consume. maxBufferedRecvBytes is 8 MiB here (64 MiB by default), so that
+    // the row moves little data: 20 streams, 80 MiB offered, more than the 64 MiB connection
+    // window, which must therefore reopen as refused streams' bytes are dropped.
+    const cap = 8 * MiB;
+    for (const make of [() => ourServer({ maxBufferedRecvBytes: cap }), () => nodeServer()]) {
+      const target = await make();
+      try {
+        const mem = memorySampler();
+        const legit = legitLoop(() => target.legit());
+        t.after(() => legit.stop());
+        const peer = await RawPeer.connect(target.port, {
+          keep: (f) => f.type === WINDOW_UPDATE || f.type === SETTINGS || f.type === RST_STREAM || f.type === PING,
+        });
+        let held = 0;
+        const r = await incompleteMessages(peer, 20, 4 * MiB, () => (held = Math.max(held, target.buffered?.() ?? 0)));
+        const grown = mem.stop() / MiB;
+        // The connection is still open, stream 1's message still held: what stays after a GC.
+        const retained = mem.retained() / MiB;
+        const calls = await legit.stop();
+        t.diagnostic(
+          `${target.kind}: ${(r.sent / MiB).toFixed(1)} MiB sent, ${r.refused} streams refused (${r.resets} reset in all), ${r.stalled} stalled by a shut window, goaway ${peer.goaway?.code ?? "none"}, most held ${(held / MiB).toFixed(1)} MiB, memory peak +${grown.toFixed(1)} MiB, retained +${retained.toFixed(1)} MiB`,
+        );
+        assert.deepEqual(calls.failed, [], "every legitimate call succeeded during the attack");
+        if (target.kind === "ours") {
+          assert.equal(peer.goaway, undefined, `no GOAWAY (${peer.goaway?.debug})`);
+          // Refusing the stream that goes over the bound gives its bytes back: the windows never
+          // shut on a peer that keeps to them (no deadlock), and what is held stays under the bound.
+          assert.equal(r.stalled, 0, "the peer was never stalled by a window that did not reopen");
+          assert.equal(r.refused, 19, "every stream after the first was refused as it went over the bound");
+          assert.ok(r.sent > 64 * MiB, `${r.sent} bytes sent: more than the connection window`);
+          assert.ok(held >= 4 * MiB && held <= cap, `at most ${held} bytes held (bound ${cap})`);
+          assert.ok(retained < 24, `retained ${retained.toFixed(1)} MiB (bound: 8 MiB held + buffers)`);
+          assert.ok(grown < 96, `memory peak +${grown.toFixed(1)} MiB, garbage of the 80 MiB offered included`);
+        }
+        peer.close();
+      } finally {
+        await target.close();
+      }
+    }
+  });
+
+  test("SETTINGS-ACK timeout: a peer that never acknowledges our SETTINGS gets GOAWAY SETTINGS_TIMEOUT and is closed", async () => {
+    const target = await ourServer({ settingsAckTimeoutMs: 100 });
+    try {
+      const peer = await RawPeer.connect(target.port, { ackSettings: false, keep: onlyGoaway });
+      await peer.whenClosed;
+      assert.equal(peer.goaway?.code, SETTINGS_TIMEOUT);
+      assert.match(peer.goaway!.debug, /SETTINGS were not acknowledged/);
+      await target.legit();
+    } finally {
+      await target.close();
+    }
+  });
+
+  test("SETTINGS-ACK timeout: a peer that acknowledges is not cut (it ends idle, GOAWAY NO_ERROR, well after the ACK timeout)", async () => {
+    // The idle timer starts after the ACK timer and runs longer: were the ACK timer left
+    // running, SETTINGS_TIMEOUT would come first.
+    const target = await ourServer({ settingsAckTimeoutMs: 100, idleTimeoutMs: 400 });
+    try {
+      const peer = await RawPeer.connect(target.port, { keep: onlyGoaway });
+      await peer.whenClosed;
+      assert.equal(peer.goaway?.code, NO_ERROR, `GOAWAY ${peer.goaway?.code}: ${peer.goaway?.debug}`);
+      assert.match(peer.goaway!.debug, /idle/);
+    } finally {
+      await target.close();
+    }
+  });
+
   test("handshake timeout: 50 silent connections get GOAWAY SETTINGS_TIMEOUT and are closed; so does node:http2 with its timeout", async () => {
     for (const make of [() => ourServer({ handshakeTimeoutMs: 100 }), () => nodeServer((s) => s.setTimeout(100))]) {
       const target = await make();
@@ -462,3 +533,118 @@ describe("attacks on the client, from a hostile backend", () => {
     });
   }
 });
+
+describe("the client's SETTINGS-ACK timeout", () => {
+  test("a backend that never acknowledges our SETTINGS gets GOAWAY SETTINGS_TIMEOUT; the call fails", async () => {
+    const hostile = await hostileServer(() => {}, { ackSettings: false });
+    const client = new GrpcEndpoint(`127.0.0.1:${hostile.port}`, {
+      maxResponseBytes: MiB,
+      maxHeaderListBytes: 1 << 16,
+      keepAliveMs: 15_000,
+      limits: { settingsAckTimeoutMs: 100 },
+    });
+    try {
+      const err = await client.unary(ECHO_PATH, grpcMessage(Buffer.from("x"))).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      const peer = await hostile.firstPeer;
+      await peer.whenClosed;
+      assert.ok(err instanceof TransportError, `the call failed with a TransportError: ${String(err)}`);
+      assert.match(String(err), /SETTINGS_TIMEOUT|not acknowledged/);
+      assert.equal(peer.goaway?.code, SETTINGS_TIMEOUT);
+    } finally {
+      client.close();
+      await hostile.close();
+    }
+  });
+});
+
+/**
+ * A peer that keeps to the flow-control windows exactly (SETTINGS_INITIAL_WINDOW_SIZE,
+ * WINDOW_UPDATE, as the server grants them) and fills `streams` streams, one after another, with
+ * messages of `size` bytes that it never completes. A stream ends when it was sent all but its
+ * last byte, reset, or stalled: no window to send on even once the server has answered a PING
+ * sent after everything before it (so the server has granted all it ever will until something is
+ * consumed). The peer must keep the frames of type WINDOW_UPDATE, SETTINGS, RST_STREAM and PING.
+ */
+async function incompleteMessages(
+  peer: RawPeer,
+  streams: number,
+  size: number,
+  afterFrame: () => void = () => {},
+): Promise<{ sent: number; refused: number; resets: number; stalled: number }> {
+  let seen = 0;
+  let conn = 65_535;
+  let initial = 65_535;
+  let settings = false;
+  const granted = new Map<number, number>();
+  const used = new Map<number, number>();
+  const reset = new Map<number, number>();
+  const acks = new Set<string>();
+  const update = () => {
+    for (; seen < peer.frames.length; seen++) {
+      const f = peer.frames[seen];
+      if (f.type === WINDOW_UPDATE) {
+        const inc = f.payload.readUInt32BE(0) & 0x7fffffff;
+        if (f.stream === 0) conn += inc;
+        else granted.set(f.stream, (granted.get(f.stream) ?? 0) + inc);
+      } else if (f.type === SETTINGS && f.flags === 0) {
+        settings = true;
+        for (let off = 0; off + 6 <= f.payload.length; off += 6)
+          if (f.payload.readUInt16BE(off) === 4) initial = f.payload.readUInt32BE(off + 2);
+      } else if (f.type === RST_STREAM) reset.set(f.stream, f.payload.readUInt32BE(0));
+      else if (f.type === PING && f.flags === 1) acks.add(f.payload.toString("latin1"));
+    }
+  };
+  const streamWindow = (id: number) => initial + (granted.get(id) ?? 0) - (used.get(id) ?? 0);
+  await peer.until(() => {
+    update();
+    return settings;
+  });
+  const FRAME = 16 * 1024; // SETTINGS_MAX_FRAME_SIZE's least value: fits every server
+  const chunk = Buffer.alloc(FRAME, 7);
+  let sent = 0;
+  let stalled = 0;
+  let probes = 0;
+  const gone = () => peer.closed || peer.goaway !== undefined;
+  for (let k = 0; k < streams && !gone(); k++) {
+    const id = 2 * k + 1;
+    await peer.send(peer.headers(id, grpcRequest(ECHO_PATH)));
+    const prefix = Buffer.alloc(5);
+    prefix.writeUInt32BE(size, 1);
+    for (let off = 0, left = 5 + size - 1; left > 0 && !gone(); ) {
+      const n = Math.min(left, FRAME);
+      const room = () => {
+        update();
+        return reset.has(id) || gone() || (conn >= n && streamWindow(id) >= n);
+      };
+      if (!room()) {
+        const probe = `probe${String(probes++).padStart(3, "0")}`;
+        await peer.send(rawFrame(PING, 0, 0, Buffer.from(probe, "latin1")));
+        await peer.until(() => room() || acks.has(probe));
+        if (!room()) {
+          stalled++;
+          break;
+        }
+      }
+      if (reset.has(id) || gone()) break;
+      const payload = off === 0 ? Buffer.concat([prefix, chunk.subarray(0, n - 5)]) : chunk.subarray(0, n);
+      conn -= n;
+      used.set(id, (used.get(id) ?? 0) + n);
+      sent += n;
+      off += n;
+      left -= n;
+      await peer.send(rawFrame(DATA, 0, id, payload));
+      afterFrame();
+    }
+  }
+  // Answered after every frame before it: the last stream's RST_STREAM, if any, has arrived.
+  await peer.send(rawFrame(PING, 0, 0, Buffer.from("lastone!", "latin1")));
+  await peer.until(() => {
+    update();
+    return acks.has("lastone!");
+  });
+  const refused = [...reset.values()].filter((code) => code === REFUSED_STREAM).length;
+  return { sent, refused, resets: reset.size, stalled };
+}

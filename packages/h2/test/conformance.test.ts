@@ -8,6 +8,7 @@ import { after, before, describe, test } from "node:test";
 import { GrpcEndpoint, TransportError } from "../src/grpc/unary-client.js";
 import type { HeaderField } from "../src/http2/hpack.js";
 import {
+  ACK,
   COMPRESSION_ERROR,
   CONTINUATION,
   DATA,
@@ -299,6 +300,94 @@ describe("§6 frame definitions", () => {
       p.headers(1, grpcRequest(ECHO_PATH)),
       rawFrame(CONTINUATION, END_HEADERS, 1),
     ]));
+});
+
+describe("§6.5.3 settings synchronization", () => {
+  test("a SETTINGS ACK when none is due: PROTOCOL_ERROR (as nghttp2)", () =>
+    // The peer acknowledges our one SETTINGS by itself; a second ACK acknowledges nothing.
+    connectionError(PROTOCOL_ERROR, () => [rawFrame(SETTINGS, ACK, 0)]));
+});
+
+describe("§6.9 flow control: receive windows reopen as DATA is consumed, not as it arrives", () => {
+  const MiB = 1024 * 1024;
+  const windowUpdates = (p: RawPeer) => p.frames.filter((f) => f.type === WINDOW_UPDATE);
+
+  test("incomplete messages reopen no window; a message handed to the method reopens the connection window by its size", async () => {
+    // 9 streams each hold a 4 MiB message but its last byte: 36 MiB, over half the 64 MiB
+    // connection window (where a window reopened on arrival is given back) and over half of each
+    // 8 MiB stream window, under maxBufferedRecvBytes (48 MiB here: 3/4 of the window).
+    const p = await RawPeer.connect(server.port, {
+      keep: (f) => f.type === WINDOW_UPDATE || f.type === PING || f.type === RST_STREAM || f.type === SETTINGS,
+    });
+    try {
+      assert.ok(await p.until(() => p.frames.some((f) => f.type === SETTINGS && f.flags === 0)), "server SETTINGS");
+      const size = 4 * MiB;
+      const prefix = Buffer.alloc(5);
+      prefix.writeUInt32BE(size, 1);
+      const chunk = Buffer.alloc(16 * 1024, 7);
+      const streams = [1, 3, 5, 7, 9, 11, 13, 15, 17];
+      for (const id of streams) {
+        await p.send(p.headers(id, grpcRequest(ECHO_PATH)), rawFrame(DATA, 0, id, prefix));
+        for (let left = size - 1; left > 0; left -= chunk.length)
+          await p.send(rawFrame(DATA, 0, id, chunk.subarray(0, Math.min(left, chunk.length))));
+      }
+      await p.send(PING_PROBE);
+      assert.ok(await p.until(() => pingAcked(p)), "PING answered after all the DATA");
+      assert.equal(p.goaway, undefined);
+      assert.equal(
+        p.find((f) => f.type === RST_STREAM),
+        undefined,
+        "no stream refused",
+      );
+      // Only the connection window's widening at the start (64 MiB - 65,535).
+      assert.deepEqual(
+        windowUpdates(p).map((f) => [f.stream, f.payload.readUInt32BE(0)]),
+        [[0, 64 * MiB - 65_535]],
+        "no WINDOW_UPDATE for bytes not consumed",
+      );
+      // The last byte of stream 1: the message goes to the method, which consumes 5 + 4 MiB.
+      await p.send(rawFrame(DATA, END_STREAM, 1, Buffer.from([7])));
+      assert.ok(await p.until(() => windowUpdates(p).length > 1), "a WINDOW_UPDATE once the message was consumed");
+      const [reopened] = windowUpdates(p).slice(1);
+      assert.equal(reopened.stream, 0);
+      assert.equal(reopened.payload.readUInt32BE(0), 5 + size, "the connection window reopens by the message");
+    } finally {
+      p.close();
+    }
+  });
+
+  test("a message larger than the stream window goes through both ways (the window widens to the accepted size)", async () => {
+    const big = await ourServer(undefined, 16 * MiB);
+    const client = new GrpcEndpoint(`127.0.0.1:${big.port}`, {
+      maxResponseBytes: 16 * MiB,
+      maxHeaderListBytes: 1 << 16,
+      keepAliveMs: 15_000,
+    });
+    try {
+      // 12 MiB: over the 8 MiB stream window both ways, sent by our client and by node:http2.
+      const payload = Buffer.alloc(12 * MiB, 3);
+      const out = await client.unary(ECHO_PATH, grpcMessage(payload));
+      assert.equal(Buffer.compare(Buffer.from(out), payload), 0, "our client: the echo, whole");
+      const session = http2.connect(`http://127.0.0.1:${big.port}`);
+      try {
+        const req = session.request({ ":method": "POST", ":path": ECHO_PATH, "content-type": "application/grpc" });
+        let got = 0;
+        req.on("data", (c: Buffer) => (got += c.length));
+        req.end(grpcMessage(payload));
+        await new Promise((resolve, reject) => {
+          req.on("end", resolve);
+          req.on("error", reject);
+          req.on("close", resolve);
+        });
+        assert.equal(got, 5 + payload.length, "node:http2 client: the echo, whole");
+      } finally {
+        session.close();
+      }
+    } finally {
+      client.close();
+      await big.close();
+    }
+  });
 });
 
 describe("§8 HTTP semantics: malformed requests are reset with PROTOCOL_ERROR, and no handler runs", () => {

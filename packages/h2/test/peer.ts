@@ -67,7 +67,9 @@ export function grpcMessage(payload: Uint8Array): Buffer {
 
 /**
  * One end of a raw HTTP/2 connection. Frames received are kept only when `keep` says so (a
- * flood's answers are counted, not kept); a GOAWAY is always kept.
+ * flood's answers are counted, not kept); a GOAWAY is always kept. Like any real peer it
+ * acknowledges the SETTINGS it reads (unless `ackSettings` is false), so that our end's
+ * SETTINGS-ACK timeout is not what ends a test's connection.
  */
 export class RawPeer {
   readonly encoder = new HpackEncoder();
@@ -84,6 +86,7 @@ export class RawPeer {
   constructor(
     readonly socket: net.Socket,
     private readonly keep: (f: Frame) => boolean = () => true,
+    private readonly ackSettings = true,
   ) {
     socket.on("data", (c: Buffer) => this.onData(c));
     socket.on("error", () => {});
@@ -99,12 +102,13 @@ export class RawPeer {
   /** Connects to a server and sends the client preface and an empty SETTINGS. */
   static async connect(
     port: number,
-    opts: { read?: boolean; keep?: (f: Frame) => boolean; preface?: boolean } = {},
+    opts: { read?: boolean; keep?: (f: Frame) => boolean; preface?: boolean; ackSettings?: boolean } = {},
   ): Promise<RawPeer> {
     const socket = net.connect({ host: "127.0.0.1", port });
     await once(socket, "connect");
     if (opts.read === false) socket.pause();
-    const peer = new RawPeer(socket, opts.keep);
+    // A peer that sends no preface cannot send an ACK either: it would be taken for a bad preface.
+    const peer = new RawPeer(socket, opts.keep, opts.ackSettings ?? opts.preface !== false);
     if (opts.preface !== false) socket.write(Buffer.concat([HTTP2_PREFACE, rawFrame(SETTINGS, 0, 0)]));
     return peer;
   }
@@ -173,6 +177,8 @@ export class RawPeer {
 
   private onFrame(f: Frame): void {
     this.received++;
+    if (f.type === SETTINGS && !(f.flags & ACK) && this.ackSettings && !this.socket.destroyed)
+      this.socket.write(rawFrame(SETTINGS, ACK, 0));
     if (f.type === GOAWAY) {
       this.goaway = {
         lastStream: f.payload.readUInt32BE(0) & 0x7fffffff,
@@ -233,7 +239,7 @@ export function grpcRequest(path: string, extra: HeaderField[] = []): HeaderFiel
  */
 export async function hostileServer(
   onPeer: (peer: RawPeer) => void | Promise<void>,
-  opts: { read?: boolean } = {},
+  opts: { read?: boolean; ackSettings?: boolean } = {},
 ): Promise<{
   port: number;
   peers: RawPeer[];
@@ -251,7 +257,7 @@ export async function hostileServer(
       preface = Buffer.concat([preface, c]);
       if (preface.length < HTTP2_PREFACE.length) return;
       socket.off("data", onData);
-      const peer = new RawPeer(socket);
+      const peer = new RawPeer(socket, undefined, opts.ackSettings);
       peers.push(peer);
       const rest = preface.subarray(HTTP2_PREFACE.length);
       socket.write(rawFrame(SETTINGS, 0, 0));

@@ -19,6 +19,8 @@ export interface Target {
   runs: number;
   /** One legitimate call; throws when it fails. */
   legit(): Promise<void>;
+  /** Ours: DATA bytes held unconsumed now, summed over the server's connections. */
+  buffered?(): number;
   close(): Promise<void>;
 }
 
@@ -26,12 +28,12 @@ export interface Target {
  * Our unary server. The method answers a 4-byte request with that many bytes (so a peer can ask
  * for large responses) and echoes anything else.
  */
-export async function ourServer(limits?: Partial<H2Limits>): Promise<Target> {
+export async function ourServer(limits?: Partial<H2Limits>, maxMessageBytes = 4 * 1024 * 1024): Promise<Target> {
   const server = net.createServer();
   const t: Target = { kind: "ours", port: 0, runs: 0, legit: async () => {}, close: async () => {} };
   const connections = attachUnaryHandler(server, {
     path: ECHO_PATH,
-    maxMessageBytes: 4 * 1024 * 1024,
+    maxMessageBytes,
     maxHeaderListBytes: 256 * 1024,
     limits,
     async impl(req) {
@@ -43,6 +45,11 @@ export async function ourServer(limits?: Partial<H2Limits>): Promise<Target> {
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
   t.port = (server.address() as net.AddressInfo).port;
+  t.buffered = () => {
+    let n = 0;
+    for (const c of connections) n += c.bufferedRecvBytes;
+    return n;
+  };
   const client = new GrpcEndpoint(`127.0.0.1:${t.port}`, {
     maxResponseBytes: 4 * 1024 * 1024,
     maxHeaderListBytes: 256 * 1024,
@@ -148,8 +155,11 @@ const used = () => {
   return m.heapUsed + m.arrayBuffers;
 };
 
-/** Samples heap + ArrayBuffer memory while an attack runs; stop() returns the peak growth in bytes. */
-export function memorySampler(): { stop(): number } {
+/**
+ * Samples heap + ArrayBuffer memory while an attack runs; stop() returns the peak growth in bytes
+ * (garbage not yet collected included), retained() the growth that survives a full GC now.
+ */
+export function memorySampler(): { stop(): number; retained(): number } {
   gc();
   const base = used();
   let peak = base;
@@ -159,6 +169,10 @@ export function memorySampler(): { stop(): number } {
       clearInterval(timer);
       peak = Math.max(peak, used());
       return peak - base;
+    },
+    retained() {
+      gc();
+      return used() - base;
     },
   };
 }

@@ -67,6 +67,16 @@ export class SingleMessageReader {
     this.bodyLen += rest;
   }
 
+  /** Bytes taken so far, the 5-byte prefix included. */
+  get received(): number {
+    return this.headLen + this.bodyLen;
+  }
+
+  /** Bytes still needed to complete the message (at most maxBytes + 5, the prefix included). */
+  get missing(): number {
+    return this.headLen < 5 ? 5 - this.headLen : this.expected - this.bodyLen;
+  }
+
   /** The message once the stream ended; throws when it was cut short. */
   finish(): Uint8Array {
     this.check();

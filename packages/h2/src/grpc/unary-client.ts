@@ -19,7 +19,7 @@ import {
 } from "./headers.js";
 import type { H2Limits } from "../http2/limits.js";
 import { H2ClientConnection } from "../http2/client-connection.js";
-import type { H2Stream, HeaderField, StreamHandler } from "../http2/connection.js";
+import { StreamError, type H2Stream, type HeaderField, type StreamHandler } from "../http2/connection.js";
 import { ErrorCode } from "../http2/frames.js";
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from "../node/listen.js";
 
@@ -142,14 +142,19 @@ class UnaryCall implements StreamHandler {
         this.cancel(err);
         return;
       }
+      // The response is consumed only once complete: let the rest of a message the reader
+      // accepted (within maxResponseBytes) through, even past the stream window.
+      if (!endStream) this.conn.want(this.stream!, this.reader.missing);
     }
     if (endStream) this.complete();
   }
 
   onReset(code: number, why: Error): void {
     if (this.settled) return;
-    // A connection that never completed its handshake, or a stream the server refused: never processed.
-    const sent = this.conn.ready && code !== ErrorCode.REFUSED_STREAM;
+    // A connection that never completed its handshake, or a stream the server refused: never
+    // processed. A StreamError is our own reset (e.g. REFUSED_STREAM for too many buffered
+    // response bytes): the server did process that call.
+    const sent = this.conn.ready && (code !== ErrorCode.REFUSED_STREAM || why instanceof StreamError);
     this.finish(new TransportError(`call to ${this.endpoint.address} failed: ${why.message}`, sent, { cause: why }));
   }
 
@@ -184,6 +189,8 @@ class UnaryCall implements StreamHandler {
       this.finish(err);
       return;
     }
+    // Handed to the caller: the bytes are consumed, the connection window reopens by them.
+    if (this.stream) this.conn.consume(this.stream, this.reader.received);
     this.finish(undefined, msg);
   }
 }

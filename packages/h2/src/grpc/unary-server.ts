@@ -143,6 +143,9 @@ class ServerCall implements StreamHandler {
         this.trailersOnly(err);
         return;
       }
+      // The request's window reopens only once it is handed to the method (run()): let the rest
+      // of a message the reader accepted (within maxMessageBytes) through, even past the window.
+      if (!endStream) this.conn.want(this.stream, this.reader.missing);
     }
     if (endStream) this.onEnd();
   }
@@ -176,6 +179,8 @@ class ServerCall implements StreamHandler {
       this.trailersOnly(err);
       return;
     }
+    // Handed to the method: the bytes are consumed, the connection window reopens by them.
+    this.conn.consume(this.stream, this.reader.received);
     const call: UnaryCall = { cancellation: this.cancellation, timeoutMs: this.timeoutMs, headers: this.headers };
     const m = this.method!;
     if (m.kind === "server_streaming") {

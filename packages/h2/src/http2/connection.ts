@@ -2,6 +2,12 @@
  * One HTTP/2 connection (RFC 9113), the part both ends share: frames in and out, SETTINGS,
  * PING, GOAWAY, RST_STREAM, HPACK, and flow control in both directions.
  *
+ * Receive windows reopen as DATA is consumed, not as it arrives: a stream's owner calls consume()
+ * once it has handed the bytes on (a gRPC message to its handler), and bytes nobody will consume
+ * (padding, frames of closed streams, the data of a stream that ends early) are released at once.
+ * So a peer can make us hold at most a stream window per stream and the connection window (in
+ * fact maxBufferedRecvBytes) per connection, whatever its handlers do.
+ *
  * Why not node:http2: a gRPC call through it costs ~120 µs of client and ~75 µs of server CPU
  * in Node 20 (a Duplex stream, several events and AsyncResource.bind per call), which made the
  * httpgrpc forwarder slower than the HTTP/1.1 proxies it replaces. Unary gRPC needs a small,
@@ -70,7 +76,10 @@ export interface ConnectionOptions {
 /** What a stream's owner hears from the peer. */
 export interface StreamHandler {
   onHeaders(fields: HeaderField[], endStream: boolean): void;
-  /** `data` is only valid during the call. */
+  /**
+   * `data` is only valid during the call. The window it took reopens once the owner calls
+   * consume() for it (or the stream ends); want() lets a message larger than the window through.
+   */
   onData(data: Buffer, endStream: boolean): void;
   /** The stream ended early: RST_STREAM from the peer, or the connection failed (`code` -1). */
   onReset(code: number, why: Error): void;
@@ -94,8 +103,11 @@ const IGNORE: StreamHandler = { onHeaders() {}, onData() {}, onReset() {} };
 export class H2Stream {
   handler: StreamHandler = IGNORE;
   sendWindow: number;
-  recvUnacked = 0;
-  /** DATA bytes received for a message not complete yet (counted against maxBufferedRecvBytes). */
+  /** What the peer may still send on this stream (its view of our stream window). */
+  recvWindow = 0;
+  /** Bytes consumed (or padding) not yet given back to the stream window. */
+  recvConsumed = 0;
+  /** DATA bytes received and not consumed yet (counted against maxBufferedRecvBytes). */
   recvHeld = 0;
   localEnded = false;
   remoteEnded = false;
@@ -141,7 +153,17 @@ export abstract class H2Connection {
   private peerMaxFrame = DEFAULT_MAX_FRAME;
   private peerInitialWindow = DEFAULT_WINDOW;
   private connSendWindow = DEFAULT_WINDOW;
-  private connRecvUnacked = 0;
+  /** Our connection window (HTTP/2 starts every connection at 65,535; we only ever widen it). */
+  private readonly connRecvSize: number;
+  /** What the peer may still send on the connection. */
+  private connRecvWindow: number;
+  /** Bytes consumed or dropped, not yet given back to the connection window. */
+  private recvReleased = 0;
+  /** The most DATA held unconsumed on the connection: maxBufferedRecvBytes, under the window. */
+  private readonly recvHeldCap: number;
+  /** Our SETTINGS frames the peer has not acknowledged yet. */
+  private settingsUnacked = 0;
+  private settingsAckTimer: NodeJS.Timeout | undefined;
   private readonly encoder = new HpackEncoder();
   private readonly decoder = new HpackDecoder();
   private readonly reader: FrameReader;
@@ -176,6 +198,9 @@ export abstract class H2Connection {
     this.pingBucket = new TokenBucket(this.limits.pings);
     this.settingsBucket = new TokenBucket(this.limits.settings);
     this.emptyBucket = new TokenBucket(this.limits.emptyFrames);
+    this.connRecvSize = Math.max(DEFAULT_WINDOW, opts.connectionWindow);
+    this.connRecvWindow = this.connRecvSize;
+    this.recvHeldCap = Math.min(this.limits.maxBufferedRecvBytes, Math.floor((this.connRecvSize * 3) / 4));
     this.prefaceLeft = isServer ? HTTP2_PREFACE.length : 0;
     this.reader = new FrameReader(opts.maxFrameSize, (t, f, s, p) => this.onFrame(t, f, s, p));
     socket.on("data", (chunk: Buffer) => this.onSocketData(chunk));
@@ -194,8 +219,19 @@ export abstract class H2Connection {
     if (isServer) settings.push([Setting.MAX_CONCURRENT_STREAMS, this.limits.maxConcurrentStreams]);
     else settings.push([Setting.ENABLE_PUSH, 0]);
     this.write(settingsFrame(settings));
-    if (opts.connectionWindow > DEFAULT_WINDOW)
-      this.write(windowUpdateFrame(0, opts.connectionWindow - DEFAULT_WINDOW));
+    this.settingsUnacked = 1;
+    if (this.limits.settingsAckTimeoutMs > 0) {
+      this.settingsAckTimer = setTimeout(() => {
+        this.connectionError(
+          new ConnectionError(
+            ErrorCode.SETTINGS_TIMEOUT,
+            `our SETTINGS were not acknowledged within ${this.limits.settingsAckTimeoutMs} ms`,
+          ),
+        );
+      }, this.limits.settingsAckTimeoutMs);
+      this.settingsAckTimer.unref();
+    }
+    if (this.connRecvSize > DEFAULT_WINDOW) this.write(windowUpdateFrame(0, this.connRecvSize - DEFAULT_WINDOW));
     if (this.limits.handshakeTimeoutMs > 0) {
       this.handshakeTimer = setTimeout(() => {
         const what = this.prefaceLeft > 0 ? "the connection preface" : "the first SETTINGS";
@@ -208,6 +244,11 @@ export abstract class H2Connection {
       }, this.limits.handshakeTimeoutMs);
       this.handshakeTimer.unref();
     }
+  }
+
+  /** DATA bytes received and not consumed yet, summed over streams (at most maxBufferedRecvBytes). */
+  get bufferedRecvBytes(): number {
+    return this.recvHeld;
   }
 
   /** The largest number of CONTINUATION frames accepted after one HEADERS frame. */
@@ -435,8 +476,13 @@ export abstract class H2Connection {
     this.pendingSend -= s.outLeft;
     s.outLeft = 0;
     s.out = undefined;
-    this.recvHeld -= s.recvHeld;
-    s.recvHeld = 0;
+    // What the stream held unconsumed is dropped with it: the connection window gets it back.
+    if (s.recvHeld > 0) {
+      this.recvHeld -= s.recvHeld;
+      this.recvReleased += s.recvHeld;
+      s.recvHeld = 0;
+      this.returnConnectionWindow();
+    }
     this.onStreamRemoved();
     this.endIfIdle();
     this.armIdle();
@@ -467,7 +513,55 @@ export abstract class H2Connection {
 
   private clearTimers(): void {
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
+    if (this.settingsAckTimer) clearTimeout(this.settingsAckTimer);
     if (this.idleTimer) clearTimeout(this.idleTimer);
+  }
+
+  // ---- receive windows ----
+
+  /**
+   * The owner of `s` consumed `n` bytes of its DATA (handed them on): the stream and connection
+   * windows reopen by them. Bytes of a stream already gone were released when it ended.
+   */
+  consume(s: H2Stream, n: number): void {
+    if (this.closed || this.streams.get(s.id) !== s) return;
+    n = Math.min(n, s.recvHeld);
+    if (n <= 0) return;
+    s.recvHeld -= n;
+    this.recvHeld -= n;
+    this.recvReleased += n;
+    s.recvConsumed += n;
+    // After END_STREAM the peer sends no more DATA on it: no stream window to give back.
+    if (!s.remoteEnded && s.recvConsumed >= this.opts.streamWindow / 2) {
+      this.write(windowUpdateFrame(s.id, s.recvConsumed));
+      s.recvWindow += s.recvConsumed;
+      s.recvConsumed = 0;
+    }
+    this.returnConnectionWindow();
+  }
+
+  /**
+   * The owner of `s` must take `n` more bytes before it can consume any (the rest of a message
+   * whose size it has accepted): the stream window is widened to let them through, else a message
+   * larger than the window would wait for ever. The owner bounds `n` (the message size limit).
+   */
+  want(s: H2Stream, n: number): void {
+    if (n <= s.recvWindow || s.remoteEnded || this.closed || this.streams.get(s.id) !== s) return;
+    this.write(windowUpdateFrame(s.id, n - s.recvWindow));
+    s.recvWindow = n;
+  }
+
+  /**
+   * Gives released bytes back to the peer's connection window once it has less than half of it
+   * left. The held bytes stay under recvHeldCap (3/4 of the window), so the peer always has room
+   * to finish the messages it started: no deadlock, whatever it interleaves.
+   */
+  private returnConnectionWindow(): void {
+    const n = this.recvReleased;
+    if (n === 0 || this.closed || this.connRecvWindow >= this.connRecvSize / 2) return;
+    this.recvReleased = 0;
+    this.connRecvWindow += n;
+    this.write(windowUpdateFrame(0, n));
   }
 
   /**
@@ -692,16 +786,20 @@ export abstract class H2Connection {
 
   private onDataFrame(flags: number, streamId: number, payload: Buffer): void {
     if (streamId === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "DATA on stream 0");
-    // Flow control counts the whole payload, padding included.
-    // The connection window reopens as DATA is taken in: what streams hold for incomplete
-    // messages is bounded by maxBufferedRecvBytes instead, which cannot deadlock.
-    this.connRecvUnacked += payload.length;
-    if (this.connRecvUnacked > this.opts.connectionWindow)
+    // Flow control counts the whole payload, padding included. It is released (given back once
+    // the peer used half the window) unless a stream takes it, and then once its owner consumes it.
+    this.connRecvWindow -= payload.length;
+    if (this.connRecvWindow < 0)
       throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "the peer overran the connection window");
-    if (this.connRecvUnacked >= this.opts.connectionWindow / 2) {
-      this.writeControl(windowUpdateFrame(0, this.connRecvUnacked));
-      this.connRecvUnacked = 0;
+    this.recvReleased += payload.length;
+    try {
+      this.streamData(flags, streamId, payload);
+    } finally {
+      this.returnConnectionWindow();
     }
+  }
+
+  private streamData(flags: number, streamId: number, payload: Buffer): void {
     const data = unpad(FrameType.DATA, flags, payload);
     const end = (flags & Flag.END_STREAM) !== 0;
     if (payload.length === 0 && !end) this.calm(this.emptyBucket, "empty DATA frames");
@@ -717,26 +815,20 @@ export abstract class H2Connection {
     s.dataReceived += data.length;
     if (s.contentLength >= 0 && (s.dataReceived > s.contentLength || (end && s.dataReceived !== s.contentLength)))
       throw contentLengthError(s);
-    s.recvUnacked += payload.length;
-    if (s.recvUnacked > this.opts.streamWindow)
-      throw new StreamError(ErrorCode.FLOW_CONTROL_ERROR, "the peer overran the stream window");
-    if (!end && s.recvUnacked >= this.opts.streamWindow / 2) {
-      this.writeControl(windowUpdateFrame(s.id, s.recvUnacked));
-      s.recvUnacked = 0;
-    }
-    if (end) {
-      s.remoteEnded = true;
-      this.recvHeld -= s.recvHeld;
-      s.recvHeld = 0;
-    } else {
-      s.recvHeld += data.length;
-      this.recvHeld += data.length;
-      if (this.recvHeld > this.limits.maxBufferedRecvBytes) {
-        throw new StreamError(
-          ErrorCode.REFUSED_STREAM,
-          `over ${this.limits.maxBufferedRecvBytes} bytes of incomplete messages buffered on the connection`,
-        );
-      }
+    s.recvWindow -= payload.length;
+    if (s.recvWindow < 0) throw new StreamError(ErrorCode.FLOW_CONTROL_ERROR, "the peer overran the stream window");
+    // Padding is consumed here: no owner ever sees it.
+    s.recvConsumed += payload.length - data.length;
+    this.recvReleased -= data.length;
+    s.recvHeld += data.length;
+    this.recvHeld += data.length;
+    if (end) s.remoteEnded = true;
+    // A complete message is consumed next; an incomplete one may have to give way (see recvHeldCap).
+    else if (this.recvHeld > this.recvHeldCap) {
+      throw new StreamError(
+        ErrorCode.REFUSED_STREAM,
+        `over ${this.recvHeldCap} bytes of incomplete messages buffered on the connection`,
+      );
     }
     s.handler.onData(data, end);
     if (end && s.localEnded) this.remove(s);
@@ -811,6 +903,9 @@ export abstract class H2Connection {
     if (streamId !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "SETTINGS on a stream");
     if (flags & Flag.ACK) {
       if (payload.length !== 0) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "SETTINGS ACK with a payload");
+      if (this.settingsUnacked === 0)
+        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "a SETTINGS ACK without SETTINGS to acknowledge");
+      if (--this.settingsUnacked === 0 && this.settingsAckTimer) clearTimeout(this.settingsAckTimer);
       return;
     }
     if (payload.length % 6 !== 0) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "SETTINGS of the wrong size");
@@ -889,6 +984,7 @@ export abstract class H2Connection {
   /** Opens a stream object with the peer's initial window (the caller sends its HEADERS). */
   protected newStream(id: number): H2Stream {
     const s = new H2Stream(id, this.peerInitialWindow);
+    s.recvWindow = this.opts.streamWindow;
     this.streams.set(id, s);
     // The idle timer keeps running: when it fires, open streams make it do nothing.
     return s;

@@ -42,9 +42,12 @@ export interface H2Limits {
    */
   maxPendingSendBytes: number;
   /**
-   * Request or response bytes received on streams whose message is not complete yet, summed
-   * over the connection. The stream whose DATA goes over it is reset with REFUSED_STREAM (it was
-   * not processed, so a client may retry it). Default 64 MiB.
+   * DATA bytes received and not consumed yet (messages not complete, so not handed on), summed
+   * over the connection. Flow control already bounds them by the connection window, which reopens
+   * only as bytes are consumed; this is lower, so that streams holding incomplete messages can
+   * never use up the whole window and stall every other stream (a peer that interleaves large
+   * messages would otherwise deadlock). The stream whose DATA goes over it is reset with
+   * REFUSED_STREAM, its bytes released. Default 64 MiB, and at most 3/4 of the connection window.
    */
   maxBufferedRecvBytes: number;
   /**
@@ -57,6 +60,12 @@ export interface H2Limits {
    * SETTINGS_TIMEOUT and close. Default 10 s; 0 = none.
    */
   handshakeTimeoutMs: number;
+  /**
+   * Our SETTINGS must be acknowledged within this many ms (RFC 9113 §6.5.3), else GOAWAY
+   * SETTINGS_TIMEOUT and close. A SETTINGS ACK when none is due is a PROTOCOL_ERROR, as in
+   * nghttp2. Default 10 s; 0 = none.
+   */
+  settingsAckTimeoutMs: number;
   /**
    * A connection without open streams for this many ms is closed with GOAWAY NO_ERROR. Default
    * 5 minutes on a server, none (0) on a client.
@@ -83,6 +92,7 @@ export const DEFAULT_LIMITS: Readonly<H2Limits> = Object.freeze({
   maxBufferedRecvBytes: 64 * 1024 * 1024,
   writeHighWaterBytes: 1024 * 1024,
   handshakeTimeoutMs: 10_000,
+  settingsAckTimeoutMs: 10_000,
   idleTimeoutMs: 300_000,
   closeGraceMs: 1000,
 });
