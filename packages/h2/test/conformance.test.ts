@@ -356,6 +356,80 @@ describe("§6.9 flow control: receive windows reopen as DATA is consumed, not as
     }
   });
 
+  test("the client end too: incomplete responses reopen no window; a response handed to the caller reopens it by its size", async () => {
+    const size = 4 * MiB;
+    const streams = [1, 3, 5, 7, 9, 11, 13, 15, 17];
+    let check: ((p: RawPeer) => Promise<void>) | undefined;
+    const backend = await hostileServer(async (p) => {
+      // Every request first, then 4 MiB of each response but its last byte: 36 MiB.
+      await p.until(() => p.frames.filter((f) => f.type === HEADERS).length >= streams.length);
+      const prefix = Buffer.alloc(5);
+      prefix.writeUInt32BE(size, 1);
+      const chunk = Buffer.alloc(16 * 1024, 7);
+      for (const id of streams) {
+        await p.send(
+          p.headers(id, [
+            [":status", "200"],
+            ["content-type", "application/grpc"],
+          ]),
+          rawFrame(DATA, 0, id, prefix),
+        );
+        for (let left = size - 1; left > 0; left -= chunk.length)
+          await p.send(rawFrame(DATA, 0, id, chunk.subarray(0, Math.min(left, chunk.length))));
+      }
+      await check?.(p);
+    });
+    const client = new GrpcEndpoint(`127.0.0.1:${backend.port}`, {
+      maxResponseBytes: size,
+      maxHeaderListBytes: 1 << 16,
+      keepAliveMs: 15_000,
+    });
+    try {
+      const checked = new Promise<void>((resolve, reject) => {
+        check = async (p) => {
+          try {
+            await p.send(PING_PROBE);
+            assert.ok(await p.until(() => pingAcked(p)), "PING answered after all the DATA");
+            assert.deepEqual(
+              windowUpdates(p).map((f) => [f.stream, f.payload.readUInt32BE(0)]),
+              [[0, 64 * MiB - 65_535]],
+              "no WINDOW_UPDATE for response bytes not consumed",
+            );
+            await p.send(
+              rawFrame(DATA, 0, 1, Buffer.from([7])),
+              p.headers(1, [["grpc-status", "0"]], END_HEADERS | END_STREAM),
+            );
+            assert.ok(
+              await p.until(() => windowUpdates(p).length > 1),
+              "a WINDOW_UPDATE once the response was consumed",
+            );
+            const [reopened] = windowUpdates(p).slice(1);
+            assert.equal(reopened.stream, 0);
+            assert.equal(reopened.payload.readUInt32BE(0), 5 + size, "the connection window reopens by the response");
+            resolve();
+          } catch (err) {
+            reject(err);
+          } finally {
+            p.close();
+          }
+        };
+      });
+      const calls = streams.map(() =>
+        client.unary(ECHO_PATH, MSG).then(
+          (r) => r.length,
+          (e: unknown) => e,
+        ),
+      );
+      await checked;
+      const [first, ...rest] = await Promise.all(calls);
+      assert.equal(first, size, "the completed response reached its caller");
+      for (const e of rest) assert.ok(e instanceof TransportError, String(e));
+    } finally {
+      client.close();
+      await backend.close();
+    }
+  });
+
   test("a message larger than the stream window goes through both ways (the window widens to the accepted size)", async () => {
     const big = await ourServer(undefined, 16 * MiB);
     const client = new GrpcEndpoint(`127.0.0.1:${big.port}`, {
