@@ -560,6 +560,63 @@ describe("the client's SETTINGS-ACK timeout", () => {
   });
 });
 
+describe("the client's bound on buffered response bytes", () => {
+  test("a backend whose responses never complete: the call that goes over maxBufferedRecvBytes is reset REFUSED_STREAM and fails as sent (never retried as unsent)", async () => {
+    const backend = await hostileServer(async (p) => {
+      await p.until(() => p.frames.filter((f) => f.type === HEADERS).length >= 2);
+      const prefix = Buffer.alloc(5);
+      prefix.writeUInt32BE(MiB, 1);
+      for (const id of [1, 3]) {
+        await p.send(
+          p.headers(id, [
+            [":status", "200"],
+            ["content-type", "application/grpc"],
+          ]),
+          rawFrame(DATA, 0, id, Buffer.concat([prefix, Buffer.alloc(16_000)])),
+        );
+        for (let k = 0; k < 40; k++) await p.send(rawFrame(DATA, 0, id, Buffer.alloc(16_000)));
+      }
+    });
+    const client = new GrpcEndpoint(`127.0.0.1:${backend.port}`, {
+      maxResponseBytes: MiB,
+      maxHeaderListBytes: 1 << 16,
+      keepAliveMs: 15_000,
+      limits: { maxBufferedRecvBytes: MiB },
+    });
+    try {
+      // 656 kB of each response, never ended: the second (stream 3) goes over 1 MiB held.
+      const settle = (p: Promise<Uint8Array>) =>
+        p.then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      const first = settle(client.unary(ECHO_PATH, grpcMessage(Buffer.from("a")), { timeoutMs: 600_000 }));
+      const second = await settle(client.unary(ECHO_PATH, grpcMessage(Buffer.from("b")), { timeoutMs: 600_000 }));
+      const peer = await backend.firstPeer;
+      assert.ok(second instanceof TransportError, `the second call failed: ${String(second)}`);
+      assert.equal(second.sent, true, "the backend did process the call: it must not be retried as unsent");
+      assert.match(second.message, /incomplete messages buffered/);
+      assert.ok(
+        await peer.until(() => peer.frames.some((f) => f.type === RST_STREAM && f.stream === 3)),
+        "stream 3 reset",
+      );
+      assert.equal(peer.find((f) => f.type === RST_STREAM && f.stream === 3)!.payload.readUInt32BE(0), REFUSED_STREAM);
+      assert.equal(
+        peer.find((f) => f.type === RST_STREAM && f.stream === 1),
+        undefined,
+        "stream 1 kept",
+      );
+      // The first call ends with the connection.
+      peer.close();
+      assert.ok((await first) instanceof TransportError);
+      peer.close();
+    } finally {
+      client.close();
+      await backend.close();
+    }
+  });
+});
+
 /**
  * A peer that keeps to the flow-control windows exactly (SETTINGS_INITIAL_WINDOW_SIZE,
  * WINDOW_UPDATE, as the server grants them) and fills `streams` streams, one after another, with
