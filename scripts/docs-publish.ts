@@ -2,9 +2,11 @@
 // Puts one version's docs site into a docs tree (e.g. a gh-pages worktree):
 // <tree>/vX.Y.Z/, <tree>/latest/ (when X.Y.Z is the newest stable version),
 // and <tree>/versions.json, newest first. The release workflow calls this.
+// The layout and the versions contract are the plugin's (@acme/protoc-gen-doc/site,
+// beside the browser script that reads them): this is its command line.
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { addVersionToDocsTree } from "./lib/docs/docs-publish.js";
+import { addVersionToDocsTree } from "@acme/protoc-gen-doc/site";
 
 function main(): void {
   const { values } = parseArgs({

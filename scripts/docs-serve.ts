@@ -1,10 +1,11 @@
 // npm run docs:serve [-- --dir build/docs --port 8080]: serves the built docs
-// site on 127.0.0.1 and prints its URL. Ctrl-C stops it.
+// site on 127.0.0.1 and prints its URL. Ctrl-C stops it. The server is the
+// plugin's (@acme/protoc-gen-doc/site), so the plugin must be built, as for npm run docs.
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { repoRoot } from "./lib/infra/repo.js";
-import { serveStatic } from "./lib/docs/static-server.js";
+import { serveStatic } from "@acme/protoc-gen-doc/site";
 
 const { values } = parseArgs({ options: { dir: { type: "string" }, port: { type: "string" } } });
 const dir = resolve(values.dir ?? join(repoRoot, "build", "docs"));

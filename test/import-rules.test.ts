@@ -59,10 +59,6 @@ const NOT_YET_MOVED = [
   'packages/platform/test/reflection.test.ts: "../../../scripts/lib/infra/repo.js"',
   'packages/protoc-gen-doc/test/comment.test.ts: "../../../scripts/lib/docs/docs-build.js"',
   'packages/protoc-gen-doc/test/site-googleapis.test.ts: "../../../scripts/lib/docs/docs-build.js"',
-  'packages/protoc-gen-doc/test/site.test.ts: "../../../scripts/lib/docs/docs-build.js"',
-  'packages/protoc-gen-doc/test/site.test.ts: "../../../scripts/lib/docs/docs-publish.js"',
-  'packages/protoc-gen-doc/test/site.test.ts: "../../../scripts/lib/docs/static-server.js"',
-  'packages/protoc-gen-doc/test/site.test.ts: "../../../scripts/lib/infra/repo.js"',
   'packages/protoc-gen-doc/test/support/capture-request.ts: "../../../../scripts/lib/infra/exec.js"',
   'packages/protoc-gen-doc/test/support/run-plugin.ts: "../../../../scripts/lib/infra/exec.js"',
 ];

@@ -8,12 +8,12 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { after, before, describe, it } from "node:test";
 import type { Browser, Page } from "playwright-core";
-import { npmPackagesFor } from "../../../scripts/lib/docs/docs-build.js";
-import { addVersionToDocsTree } from "../../../scripts/lib/docs/docs-publish.js";
-import { repoRoot } from "../../../scripts/lib/infra/repo.js";
-import { serveStatic, type StaticServer } from "../../../scripts/lib/docs/static-server.js";
 import { artifactPath, launchChromium } from "@acme/test-support/chromium";
+import { repoRoot } from "@acme/test-support/repo";
 import type { Template } from "../src/model.js";
+import type { NpmPackages } from "../src/render/site.js";
+import { addVersionToDocsTree } from "../src/site/docs-tree.js";
+import { serveStatic, type StaticServer } from "../src/site/static-server.js";
 import { runPlugin } from "./support/run-plugin.js";
 
 let browser: Browser;
@@ -33,7 +33,13 @@ before(async () => {
   const tmp = mkdtempSync(join(tmpdir(), "pgd-site-"));
   temps.push(tmp);
   const npmFile = join(tmp, "npm.json");
-  writeFileSync(npmFile, JSON.stringify(npmPackagesFor()));
+  // The npm names of the packages the install snippets are checked on; the repository's own map
+  // (npmPackagesFor, which npm run docs passes) is tested in test/docs-build.test.ts.
+  const npm: NpmPackages = {
+    "acme.greeter.v1": { npm: "@acme/greeter", subpath: "./v1" },
+    "acme.payments.v1": { npm: "@acme/payments", subpath: "./v1" },
+  };
+  writeFileSync(npmFile, JSON.stringify(npm));
   const [site, json, fixtures] = await Promise.all([
     runPlugin(["html", "index.html", "version=1.1.0", `npm_packages=${npmFile}`], {
       cwd: repoRoot,

@@ -1,5 +1,5 @@
 // The versions contract of a published docs tree (<tree>/vX.Y.Z/, <tree>/latest/):
-// the release writes versions.js beside the versions, and the site's browser
+// addVersionToDocsTree (docs-tree.ts) writes versions.js beside the versions, and the site's browser
 // script (browser.js, which imports these types) reads it to fill the version
 // switcher. A script rather than JSON, because fetch() is blocked on file://.
 

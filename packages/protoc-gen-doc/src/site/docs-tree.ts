@@ -1,8 +1,11 @@
-import { cpSync, existsSync, readFileSync, rmSync, statSync } from "node:fs";
+// The versioned docs tree a release publishes into (the gh-pages branch): <tree>/vX.Y.Z/ for every
+// version, <tree>/latest/, a redirecting index.html, and the versions contract of versions.ts
+// (versions.json, and versions.js, which the site's browser script reads for its version switcher).
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type PublishedVersion, VERSIONS_SCRIPT, versionsScript } from "@acme/protoc-gen-doc";
 import semver from "semver";
-import { replaceDirAtomic, siblingTempDir, writeFileAtomic } from "../infra/fs-atomic.js";
+import { moveIntoTree } from "./move-into-tree.js";
+import { type PublishedVersion, VERSIONS_SCRIPT, versionsScript } from "./versions.js";
 
 /** Reads <tree>/versions.json; a missing file is an empty tree, a broken one is an error. */
 export function readVersions(tree: string): PublishedVersion[] {
@@ -45,9 +48,10 @@ export interface DocsTreeResult {
 /**
  * Writes `site` into `tree` as v<version>/ and, when it is the newest stable
  * version, as latest/; then versions.json (and versions.js, the same list as
- * a script so pages opened from file:// can read it). Each directory is
- * staged beside its target and swapped in by rename; versions.json is
- * written last, so a failure never lists a version whose files are missing.
+ * a script so pages opened from file:// can read it). Everything is staged in
+ * one directory inside the tree and moved into place by rename, all or
+ * nothing, versions.json last: a failure never lists a version whose files
+ * are missing, and leaves the tree as it was.
  */
 export function addVersionToDocsTree(opts: { site: string; version: string; tree: string }): DocsTreeResult {
   const version = semver.valid(opts.version.replace(/^v/, ""));
@@ -60,23 +64,21 @@ export function addVersionToDocsTree(opts: { site: string; version: string; tree
   const versions = orderVersions([...previous.map((v) => v.version), version]);
   const updatedLatest = versions.find((v) => v.latest)?.version === version;
 
-  const targets = [`v${version}`, ...(updatedLatest ? ["latest"] : [])];
-  const staged: [string, string][] = [];
+  mkdirSync(opts.tree, { recursive: true });
+  // Inside the tree, so that every rename stays on one filesystem.
+  const stage = mkdtempSync(join(opts.tree, ".publish-"));
   try {
-    for (const name of targets) {
-      const target = join(opts.tree, name);
-      const tmp = siblingTempDir(target);
-      cpSync(opts.site, tmp, { recursive: true });
-      staged.push([tmp, target]);
-    }
-    for (const [tmp, target] of staged) replaceDirAtomic(tmp, target);
-  } catch (err) {
-    for (const [tmp] of staged) rmSync(tmp, { recursive: true, force: true });
-    throw err;
+    const dirs = [`v${version}`, ...(updatedLatest ? ["latest"] : [])];
+    for (const dir of dirs) cpSync(opts.site, join(stage, dir), { recursive: true });
+    const files: [string, string][] = [
+      [VERSIONS_SCRIPT, versionsScript(versions)],
+      ["index.html", REDIRECT],
+      ["versions.json", `${JSON.stringify(versions, null, 2)}\n`],
+    ];
+    for (const [name, text] of files) writeFileSync(join(stage, name), text);
+    moveIntoTree(stage, opts.tree, [...dirs, ...files.map(([name]) => name)]);
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
   }
-  const json = JSON.stringify(versions, null, 2);
-  writeFileAtomic(join(opts.tree, VERSIONS_SCRIPT), versionsScript(versions));
-  writeFileAtomic(join(opts.tree, "index.html"), REDIRECT);
-  writeFileAtomic(join(opts.tree, "versions.json"), `${json}\n`);
   return { versions, updatedLatest };
 }
