@@ -17,7 +17,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { PLUGIN_BIN, siteStats, writeGoogleapisCorpus } from "../scripts/lib/docs/docs-build.js";
+import { writeGoogleapisCorpus } from "@acme/test-support/googleapis";
+import { PLUGIN_BIN, siteStats } from "../scripts/lib/docs/docs-build.js";
 import { bin, runOrThrow } from "../scripts/lib/infra/exec.js";
 import { repoRoot } from "../scripts/lib/infra/repo.js";
 import { writeSyntheticSchema } from "../scripts/synth-schema.js";

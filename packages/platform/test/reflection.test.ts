@@ -13,8 +13,8 @@ import { create, createFileRegistry, fromBinary, type DescMessage, type DescServ
 import { FileDescriptorProtoSchema, FileDescriptorSetSchema, type FileDescriptorProto } from "@bufbuild/protobuf/wkt";
 import { defineService } from "@acme/platform/server";
 import { greeterImpl, GreeterService } from "@acme/test-support/greeter";
-import { bin, run, runOrThrow } from "../../../scripts/lib/infra/exec.js";
-import { repoRoot } from "../../../scripts/lib/infra/repo.js";
+import { bin, run, runOrThrow } from "@acme/test-support/exec";
+import { repoRoot } from "@acme/test-support/repo";
 import { startServer, type Started } from "@acme/test-support/platform-server";
 
 // A schema three files deep, with a custom option (an extension), compiled

@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { writeGoogleapisCorpus } from "../../../scripts/lib/docs/docs-build.js";
+import { writeGoogleapisCorpus } from "@acme/test-support/googleapis";
 import type { Template } from "../src/model.js";
 import { linkReferences, plainText, renderComment, renderMarkdown } from "../src/render/comment-markdown.js";
 import { runPlugin } from "./support/run-plugin.js";

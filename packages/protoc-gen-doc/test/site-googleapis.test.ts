@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { after, before, describe, it } from "node:test";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { writeGoogleapisCorpus } from "../../../scripts/lib/docs/docs-build.js";
+import { writeGoogleapisCorpus } from "@acme/test-support/googleapis";
 import { artifactPath, launchChromium } from "@acme/test-support/chromium";
 import type { Template } from "../src/model.js";
 import { runPlugin } from "./support/run-plugin.js";

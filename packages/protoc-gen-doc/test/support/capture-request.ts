@@ -2,7 +2,7 @@
 // plugin that only saves its stdin.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { bin, runOrThrow } from "../../../../scripts/lib/infra/exec.js";
+import { bin, runOrThrow } from "@acme/test-support/exec";
 import { FIXTURES } from "./run-plugin.js";
 
 /** Runs buf generate on the fixtures with a capturing plugin in `dir` and returns the request's bytes. */

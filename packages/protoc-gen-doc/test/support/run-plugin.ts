@@ -4,7 +4,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { bin, runOrThrow } from "../../../../scripts/lib/infra/exec.js";
+import { bin, runOrThrow } from "@acme/test-support/exec";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const PLUGIN_SRC = join(here, "..", "..", "src", "protoc-gen-doc.ts");
