@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
-import { imageCheckConfig, imageDigest, readBufImage } from "./buf-image.js";
+import { bufJsonFindings, imageCheckConfig, imageDigest, MODULE_DIR, readBufImage } from "./buf-image.js";
 import { checkKey, checkState, ownFileDigests, pathArgs, planCheck } from "./check-cache.js";
 import { bin, run } from "../infra/exec.js";
 import { checkoutSchemaAt, ensureProtoDeps } from "../codegen/proto-deps.js";
@@ -72,9 +72,6 @@ export class SchemaCompileError extends BreakingCheckError {
   }
 }
 
-/** buf's module directory: paths in its findings start with it, but a deleted file's name does not. */
-const MODULE_DIR = "proto";
-
 /**
  * A deleted (or renamed) file comes from buf with no path, only its name
  * inside the module in the message: `Previously present file "acme/x/v1/x.proto"
@@ -91,26 +88,14 @@ function pathOf(f: { path?: string; type: string; message: string }): string | u
  * an image input, whose file names are relative to the module (acme/…).
  */
 export function parseBufFindings(stdout: string, prefix = ""): BreakingFinding[] {
-  const findings: BreakingFinding[] = [];
-  for (const line of stdout.split("\n")) {
-    if (!line.trim().startsWith("{")) continue;
-    const f = JSON.parse(line) as {
-      path?: string;
-      start_line?: number;
-      start_column?: number;
-      type: string;
-      message: string;
-    };
-    // A finding buf gives no file at all (none known today) is still reported, against the module.
-    findings.push({
-      path: pathOf(f.path ? { ...f, path: prefix + f.path } : f) ?? MODULE_DIR,
-      line: f.start_line ?? 1,
-      column: f.start_column ?? 1,
-      rule: f.type,
-      message: f.message,
-    });
-  }
-  return findings;
+  // A finding buf gives no file at all (none known today) is still reported, against the module.
+  return bufJsonFindings(stdout).map((f) => ({
+    path: pathOf(f.path ? { ...f, path: prefix + f.path } : f) ?? MODULE_DIR,
+    line: f.start_line ?? 1,
+    column: f.start_column ?? 1,
+    rule: f.type,
+    message: f.message,
+  }));
 }
 
 /**

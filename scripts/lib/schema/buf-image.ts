@@ -98,30 +98,35 @@ export interface ImageFinding {
   message: string;
 }
 
+/** One line of buf's `--error-format json` output, as buf writes it (lint and breaking alike). */
+export interface BufJsonFinding {
+  path?: string;
+  start_line?: number;
+  start_column?: number;
+  end_line?: number;
+  end_column?: number;
+  type: string;
+  message: string;
+}
+
+/** The findings in buf's `--error-format json` output: one JSON object a line; any other line is passed over. */
+export function bufJsonFindings(stdout: string): BufJsonFinding[] {
+  return stdout
+    .split("\n")
+    .filter((line) => line.trim().startsWith("{"))
+    .map((line) => JSON.parse(line) as BufJsonFinding);
+}
+
 export function parseImageFindings(stdout: string): ImageFinding[] {
-  const out: ImageFinding[] = [];
-  for (const line of stdout.split("\n")) {
-    if (!line.trim().startsWith("{")) continue;
-    const f = JSON.parse(line) as {
-      path?: string;
-      start_line?: number;
-      start_column?: number;
-      end_line?: number;
-      end_column?: number;
-      type: string;
-      message: string;
-    };
-    out.push({
-      path: f.path ? `${MODULE_DIR}/${f.path}` : MODULE_DIR,
-      line: f.start_line ?? 1,
-      column: f.start_column ?? 1,
-      endLine: f.end_line ?? f.start_line ?? 1,
-      endColumn: f.end_column ?? f.start_column ?? 1,
-      rule: f.type,
-      message: f.message,
-    });
-  }
-  return out;
+  return bufJsonFindings(stdout).map((f) => ({
+    path: f.path ? `${MODULE_DIR}/${f.path}` : MODULE_DIR,
+    line: f.start_line ?? 1,
+    column: f.start_column ?? 1,
+    endLine: f.end_line ?? f.start_line ?? 1,
+    endColumn: f.end_column ?? f.start_column ?? 1,
+    rule: f.type,
+    message: f.message,
+  }));
 }
 
 /** The `--image <file>` argument a stage was given by `npm run build`, if any. */

@@ -1,4 +1,12 @@
-import { toBinary, type DescField, type DescFile } from "@bufbuild/protobuf";
+import {
+  toBinary,
+  type DescEnum,
+  type DescField,
+  type DescFile,
+  type DescMessage,
+  type DescMethod,
+  type DescService,
+} from "@bufbuild/protobuf";
 import { nestedTypes } from "@bufbuild/protobuf/reflect";
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import type { SchemaImage } from "./schema-image.js";
@@ -79,6 +87,27 @@ function scalarName(type: number): string {
   return SCALARS[type] ?? `type ${type}`;
 }
 
+/** A type's member (method, field or enum value), its kind, and its detail for the summary. */
+type Member = [kind: ElementKind, member: { name: string; deprecated: boolean }, detail: string];
+
+function membersOf(t: DescService | DescMessage | DescEnum): Member[] {
+  switch (t.kind) {
+    case "service":
+      return t.methods.map((m): Member => ["method", m, methodDetail(m)]);
+    case "message":
+      return t.fields.map((f): Member => ["field", f, fieldDetail(f)]);
+    case "enum":
+      return t.values.map((v): Member => ["enum value", v, `${v.name} = ${v.number}`]);
+  }
+}
+
+/** The method as it reads in a .proto file, e.g. "(stream Req) returns (Res)". */
+function methodDetail(m: DescMethod): string {
+  const clientStreams = m.methodKind === "client_streaming" || m.methodKind === "bidi_streaming";
+  const serverStreams = m.methodKind === "server_streaming" || m.methodKind === "bidi_streaming";
+  return `(${clientStreams ? "stream " : ""}${m.input.typeName}) returns (${serverStreams ? "stream " : ""}${m.output.typeName})`;
+}
+
 /** Every service, method, message, field, enum and enum value of the repo's own files, by full name. */
 export function schemaElements(img: SchemaImage): Map<string, SchemaElement> {
   const out = new Map<string, SchemaElement>();
@@ -86,48 +115,10 @@ export function schemaElements(img: SchemaImage): Map<string, SchemaElement> {
   for (const file of ownFiles(img)) {
     const base = { pkg: file.proto.package, file: file.proto.name };
     for (const t of nestedTypes(file)) {
-      switch (t.kind) {
-        case "service":
-          add({ ...base, kind: "service", name: t.typeName, deprecated: t.deprecated });
-          for (const m of t.methods) {
-            const io = `${m.methodKind === "client_streaming" || m.methodKind === "bidi_streaming" ? "stream " : ""}${m.input.typeName}`;
-            const out = `${m.methodKind === "server_streaming" || m.methodKind === "bidi_streaming" ? "stream " : ""}${m.output.typeName}`;
-            add({
-              ...base,
-              kind: "method",
-              name: `${t.typeName}.${m.name}`,
-              deprecated: m.deprecated,
-              detail: `(${io}) returns (${out})`,
-            });
-          }
-          break;
-        case "message":
-          add({ ...base, kind: "message", name: t.typeName, deprecated: t.deprecated });
-          for (const f of t.fields) {
-            add({
-              ...base,
-              kind: "field",
-              name: `${t.typeName}.${f.name}`,
-              deprecated: f.deprecated,
-              detail: fieldDetail(f),
-            });
-          }
-          break;
-        case "enum":
-          add({ ...base, kind: "enum", name: t.typeName, deprecated: t.deprecated });
-          for (const v of t.values) {
-            add({
-              ...base,
-              kind: "enum value",
-              name: `${t.typeName}.${v.name}`,
-              deprecated: v.deprecated,
-              detail: `${v.name} = ${v.number}`,
-            });
-          }
-          break;
-        case "extension":
-          break;
-      }
+      if (t.kind === "extension") continue;
+      add({ ...base, kind: t.kind, name: t.typeName, deprecated: t.deprecated });
+      for (const [kind, m, detail] of membersOf(t))
+        add({ ...base, kind, name: `${t.typeName}.${m.name}`, deprecated: m.deprecated, detail });
     }
   }
   return out;
