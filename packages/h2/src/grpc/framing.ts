@@ -19,7 +19,8 @@ const MIN_VIEW_BYTES = 32 * 1024;
  * caller that can use them as they are, such as the forwarder writing a large body back.
  */
 export class SingleMessageReader {
-  private head = Buffer.alloc(5);
+  /** The 5-byte prefix, when it arrives split over chunks (rare: usually it is read in place). */
+  private head: Buffer | undefined;
   private headLen = 0;
   private body: Buffer | undefined;
   private bodyLen = 0;
@@ -36,14 +37,21 @@ export class SingleMessageReader {
   push(chunk: Buffer): void {
     let off = 0;
     if (this.headLen < 5) {
-      const n = Math.min(5 - this.headLen, chunk.length);
-      chunk.copy(this.head, this.headLen, 0, n);
-      this.headLen += n;
-      off = n;
-      if (this.headLen < 5) return;
-      if (this.head[0] !== 0)
+      let head: Buffer;
+      if (this.headLen === 0 && chunk.length >= 5) {
+        head = chunk;
+        this.headLen = off = 5;
+      } else {
+        head = this.head ??= Buffer.alloc(5);
+        const n = Math.min(5 - this.headLen, chunk.length);
+        chunk.copy(head, this.headLen, 0, n);
+        this.headLen += n;
+        off = n;
+        if (this.headLen < 5) return;
+      }
+      if (head[0] !== 0)
         throw new ConnectError(`${this.what} is compressed; compression is not supported`, Code.Unimplemented);
-      const expected = this.head.readUInt32BE(1);
+      const expected = head.readUInt32BE(1);
       if (expected > this.maxBytes) {
         throw new ConnectError(
           `${this.what} of ${expected} bytes is larger than the limit of ${this.maxBytes} bytes`,
