@@ -23,11 +23,13 @@ import { httpResponseFromError } from "./errors.js";
 import type { HTTPRequestSchema, HTTPResponse } from "./gen.js";
 import { canonicalHeaderKey, hopByHopNames } from "./http-rules.js";
 import { DEFAULT_MAX_BODY_BYTES, MESSAGE_OVERHEAD_BYTES } from "./limits.js";
-import { GrpcEndpoint, TransportError, type UnaryCallOptions } from "@acme/h2";
+import { Cancellation, GrpcEndpoint, TransportError, type UnaryCallOptions } from "@acme/h2";
 import type { Context } from "@opentelemetry/api";
 import { closeAfterUnreadBody } from "@acme/h2/node-server";
 import { forwardedParent, observeHandleCall } from "./tracing.js";
 import { decodeHTTPResponse, decodeHTTPResponsePieces, encodeHTTPRequest } from "./wire/codec.js";
+
+export { Cancellation };
 
 const HANDLE_PATH = "/httpgrpc.HTTP/Handle";
 
@@ -82,6 +84,11 @@ export interface HTTPClientOptions
 
 export interface CallOptions {
   signal?: AbortSignal;
+  /**
+   * As `signal`, with plain callbacks (no AbortController per call): what the forwarder uses.
+   * `new Cancellation()`, then `cancel(reason)` to stop the call.
+   */
+  cancellation?: Cancellation;
   /** Deadline of this call, in ms (sent as grpc-timeout). */
   timeoutMs?: number;
   /** gRPC metadata, e.g. { "x-scope-orgid": "tenant-1" }. */
@@ -161,7 +168,7 @@ export function createHTTPClient(options: HTTPClientOptions): HTTPClient {
     const rpc = observeHandleCall(method, metadata, req.headers, parent);
     const bytes = encodeHTTPRequest(req);
     const timeoutMs = (opts.timeoutMs ?? defaultTimeoutMs) || undefined;
-    const o = { signal: opts.signal, timeoutMs, metadata };
+    const o = { signal: opts.signal, cancellation: opts.cancellation, timeoutMs, metadata };
     let startedAt = 0;
     try {
       const out = await balancer.run(
@@ -288,7 +295,8 @@ function distinctFromRaw(raw: string[]): Record<string, string[]> {
  * with ", " are taken from the raw headers only while req.headers still holds exactly that join.
  */
 function forwardedHeaders(req: IncomingMessage): { key: string; values: string[] }[] {
-  const distinct = req.headersDistinct ?? distinctFromRaw(req.rawHeaders);
+  // Built only for a value that could be a join (Node builds headersDistinct on first use).
+  let distinct: Record<string, string[] | undefined> | undefined;
   const conn = req.headers.connection;
   const hop = hopByHopNames(conn === undefined ? undefined : [conn]);
   const out: { key: string; values: string[] }[] = [];
@@ -296,7 +304,9 @@ function forwardedHeaders(req: IncomingMessage): { key: string; values: string[]
     if (v === undefined || k === "host" || hop.has(k)) continue;
     let values: string[];
     if (Array.isArray(v)) values = v;
+    else if (!v.includes(k === "cookie" ? ";" : ",")) values = [v];
     else {
+      distinct ??= req.headersDistinct ?? distinctFromRaw(req.rawHeaders);
       const d = distinct[k];
       values = d && d.length > 1 && d.join(k === "cookie" ? "; " : ", ") === v ? d : [v];
     }
@@ -305,6 +315,8 @@ function forwardedHeaders(req: IncomingMessage): { key: string; values: string[]
   return out;
 }
 
+const NO_BODY = new Uint8Array(0);
+
 function readBody(req: IncomingMessage, max: number): Promise<Uint8Array> {
   const pre = (req as { body?: unknown }).body;
   // A body parser ran before us: use what it read.
@@ -312,7 +324,12 @@ function readBody(req: IncomingMessage, max: number): Promise<Uint8Array> {
     const b = typeof pre === "string" ? Buffer.from(pre) : pre;
     return b.byteLength > max ? Promise.reject(new TooLarge()) : Promise.resolve(b);
   }
-  const declared = Number(req.headers["content-length"]);
+  const length = req.headers["content-length"];
+  // HTTP/1.1 (RFC 9112 §6.3): a request with neither Content-Length nor Transfer-Encoding has no
+  // body. Most requests (GETs) are answered without waiting for the stream's 'end'.
+  if (req.httpVersionMajor === 1 && req.headers["transfer-encoding"] === undefined && (length ?? "0") === "0")
+    return Promise.resolve(NO_BODY);
+  const declared = Number(length);
   if (declared > max) return Promise.reject(new TooLarge());
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -382,6 +399,8 @@ export function writeHTTPResponse(
   if (!noBody) res.setHeader("Content-Length", length);
   res.writeHead(status);
   if (noBody || body.length <= 1) return void res.end(noBody ? undefined : body[0]);
+  // The pieces go out in one writev: end() uncorks.
+  res.cork();
   for (const b of body) res.write(b);
   res.end();
 }
@@ -407,7 +426,8 @@ export function createForwarder(
   const roundTrip: NonNullable<HTTPClient["roundTripPieces"]> =
     client.roundTripPieces?.bind(client) ??
     (async (init, opts) => {
-      const resp = await client.roundTrip(init, opts);
+      // Another HTTPClient may know only `signal`.
+      const resp = await client.roundTrip(init, { ...opts, signal: opts?.signal ?? opts?.cancellation?.signal });
       return { resp, body: [resp.body] };
     });
   return (req, res) => {
@@ -424,9 +444,9 @@ export function createForwarder(
         return sendText(res, 400, "could not read the request body");
       }
       const headers = forwardedHeaders(req);
-      const ac = new AbortController();
+      const cancellation = new Cancellation();
       const onClose = () => {
-        if (!res.writableFinished) ac.abort(new Error("client went away"));
+        if (!res.writableFinished) cancellation.cancel(new Error("client went away"));
       };
       res.once("close", onClose);
       const tenant = tenantOf(req);
@@ -435,16 +455,16 @@ export function createForwarder(
         const out = await roundTrip(
           { method: req.method ?? "GET", url, headers, body },
           {
-            signal: ac.signal,
+            cancellation,
             timeoutMs: options.timeoutMs,
             headers: tenant ? { "x-scope-orgid": tenant } : undefined,
           },
           forwardedParent(req.headers),
         );
-        if (ac.signal.aborted) return;
+        if (cancellation.cancelled) return;
         writeHTTPResponse(res, out.resp, out.body);
       } catch (err) {
-        if (ac.signal.aborted) return;
+        if (cancellation.cancelled) return;
         const { status, message } = httpStatusForError(err);
         sendText(res, status, message);
       } finally {
