@@ -1,5 +1,18 @@
-import { ServerResponse, type IncomingMessage } from "node:http";
-import inject from "light-my-request";
+/**
+ * Runs a Node (req, res) handler in memory: a real http.IncomingMessage and http.ServerResponse
+ * (so Express, which swaps their prototypes for its own, and any middleware find what they
+ * expect), joined by a socket that goes nowhere. The response body is captured as the handler
+ * writes it; what ServerResponse itself writes (the HTTP/1.1 head and framing) is dropped.
+ *
+ * Why not light-my-request (Fastify's inject), used before: per call it parsed the URL with
+ * WHATWG URL (which also rewrote it: "/a/../b" became "/b"), made a Writable and an event
+ * emitter per call, built three RegExps per response, decoded the body to a string and went
+ * through setImmediate twice. With Node's ServerResponse it was the largest part of the
+ * backend's CPU per call in bench/httpgrpc.ts (see the README's httpgrpc benchmark section).
+ */
+import { EventEmitter } from "node:events";
+import { IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import type { Cancellation } from "@acme/h2";
 import type { HttpgrpcContext } from "./handler-context.js";
 import { attachContext } from "./handler-context.js";
@@ -16,49 +29,6 @@ export interface CapturedResponse {
   body: Uint8Array;
 }
 
-// Header names Node's HTTP parser keeps only the first of (http.IncomingMessage "message.headers").
-const SINGLE_VALUE_HEADERS = new Set([
-  "age",
-  "authorization",
-  "content-length",
-  "content-type",
-  "etag",
-  "expires",
-  "from",
-  "host",
-  "if-modified-since",
-  "if-unmodified-since",
-  "last-modified",
-  "location",
-  "max-forwards",
-  "proxy-authorization",
-  "referer",
-  "retry-after",
-  "server",
-  "user-agent",
-]);
-
-/**
- * Presents a header sent several times as Node's HTTP server would: every occurrence in
- * rawHeaders, and in headers the first one, an array (set-cookie) or the values joined.
- * light-my-request 6.6 (the last whose dependencies run on Node 20: 6.8 needs cookie@2, Node 22)
- * would join them into one raw header.
- */
-function presentRepeatedHeaders(req: IncomingMessage, sent: Record<string, string[]>): void {
-  const raw: string[] = [];
-  for (const [name, value] of Object.entries(req.headers)) {
-    const values = sent[name];
-    if (!values || values.length < 2) {
-      raw.push(name, String(value));
-      continue;
-    }
-    for (const v of values) raw.push(name, v);
-    if (name === "set-cookie") req.headers[name] = [...values];
-    else req.headers[name] = SINGLE_VALUE_HEADERS.has(name) ? values[0] : values.join(name === "cookie" ? "; " : ", ");
-  }
-  req.rawHeaders = raw;
-}
-
 export class BodyTooLargeError extends Error {
   override name = "BodyTooLargeError";
 }
@@ -66,6 +36,7 @@ export class BodyTooLargeError extends Error {
 export interface NodeCallInput {
   method: string;
   url: string;
+  /** Lowercase names; without content-length and hop-by-hop headers. */
   headers: Record<string, string[]>;
   body: Uint8Array;
   ctx: HttpgrpcContext;
@@ -74,89 +45,220 @@ export interface NodeCallInput {
 }
 
 /**
- * Runs a Node (req, res) handler in memory with light-my-request (Fastify's `inject`) and
- * captures its response, never holding more than maxResponseBytes of body.
+ * The connection an in-memory request and response share, as far as Node's http classes and
+ * middleware look at one: addresses (Express's req.ip and req.protocol), the state
+ * ServerResponse reads before writing, and writes, which are dropped (the body was captured
+ * before them). It counts as readable, as a live connection does (on-finished, and so
+ * body-parser, take a request on an unreadable socket for one already read), but never yields
+ * data: the request body is already in the request. Timeouts set on it do nothing: the call's
+ * deadline bounds the handler instead.
  */
+class InMemorySocket extends EventEmitter {
+  readonly remoteAddress = "127.0.0.1";
+  readonly remoteFamily = "IPv4";
+  readonly remotePort = 0;
+  readonly localAddress = "127.0.0.1";
+  readonly localPort = 0;
+  readonly readable = true;
+  readonly _paused = false;
+  writable = true;
+  destroyed = false;
+  readonly writableLength = 0;
+  readonly writableHighWaterMark = 16 * 1024;
+  readonly writableCorked = 0;
+  /** ServerResponse.end() writes `corked` here directly. */
+  readonly _writableState = { corked: 0 };
+  /** The response using the socket (set by ServerResponse.assignSocket). */
+  _httpMessage: ServerResponse | null = null;
+
+  write(_data: unknown, encoding?: unknown, cb?: unknown): boolean {
+    const done = typeof encoding === "function" ? encoding : cb;
+    if (typeof done === "function") process.nextTick(done as () => void);
+    return true;
+  }
+  cork(): void {}
+  uncork(): void {}
+  /** IncomingMessage resumes its socket when read. */
+  resume(): this {
+    return this;
+  }
+  pause(): this {
+    return this;
+  }
+  setTimeout(): this {
+    return this;
+  }
+  setNoDelay(): this {
+    return this;
+  }
+  setKeepAlive(): this {
+    return this;
+  }
+  ref(): this {
+    return this;
+  }
+  unref(): this {
+    return this;
+  }
+  address(): { address: string; family: string; port: number } {
+    return { address: this.localAddress, family: "IPv4", port: this.localPort };
+  }
+  end(): this {
+    return this.destroy();
+  }
+  destroySoon(): void {
+    this.destroy();
+  }
+  /** 'close' follows on the next tick, as a socket's does; ServerResponse turns it into its own 'close'. */
+  destroy(): this {
+    if (this.destroyed) return this;
+    this.destroyed = true;
+    this.writable = false;
+    process.nextTick(() => this.emit("close", false));
+    return this;
+  }
+}
+
+/**
+ * Node's own header parsing (http.IncomingMessage's rawHeaders → headers), so a header sent
+ * several times reaches the handler as from Node's HTTP server: every occurrence in rawHeaders,
+ * and in headers the first one (content-type, host and the other single-value names), an array
+ * (set-cookie) or the values joined ("; " for cookie, ", " otherwise). req.headers and
+ * req.headersDistinct are built from it on first use.
+ */
+type WithHeaderLines = IncomingMessage & { _addHeaderLines(raw: string[], n: number): void };
+
+function requestFor(input: NodeCallInput, socket: InMemorySocket): IncomingMessage {
+  const req = new IncomingMessage(socket as unknown as Socket);
+  req.method = input.method;
+  req.url = input.url;
+  req.httpVersionMajor = 1;
+  req.httpVersionMinor = 1;
+  req.httpVersion = "1.1";
+  const raw: string[] = [];
+  const headers = input.headers;
+  for (const name in headers) for (const v of headers[name]) raw.push(name, v);
+  // As light-my-request did before: HTTP/1.1 requires a Host, and handlers build URLs from it
+  // (the forwarder does not send the client's).
+  if (!headers.host) raw.push("host", "localhost:80");
+  const n = input.body.byteLength;
+  if (n > 0) raw.push("content-length", String(n));
+  (req as WithHeaderLines)._addHeaderLines(raw, raw.length);
+  req.complete = true;
+  if (n > 0) req.push(Buffer.from(input.body.buffer, input.body.byteOffset, n));
+  req.push(null);
+  return req;
+}
+
+/** Runs a Node (req, res) handler per call and captures its response, never holding more than maxResponseBytes of body. */
 export function createNodeInvoker(handler: NodeHandler): (input: NodeCallInput) => Promise<CapturedResponse> {
   return (input) =>
     new Promise<CapturedResponse>((resolve, reject) => {
       let overflow = false;
       let aborted = false;
+      let settled = false;
       let written = 0;
       const chunks: Uint8Array[] = [];
-      const dispatch = (req: IncomingMessage, res: ServerResponse) => {
-        attachContext(req, input.ctx);
-        presentRepeatedHeaders(req, input.headers);
-        // The body is captured here, by instance methods, rather than by light-my-request:
-        // - light-my-request copies every chunk and decodes the whole body to a string (res.payload),
-        //   10% of the backend's CPU at 256 KiB in bench/httpgrpc.ts;
-        // - Express replaces res's prototype with its own (based on http.ServerResponse), which drops
-        //   light-my-request's capturing methods. light-my-request avoids that by re-parenting
-        //   Express's shared prototypes onto its own classes when given the app itself, which breaks
-        //   every real Express server in the same process (and the same app served over HTTP too).
-        //   Instance methods survive the prototype swap, so no prototype is touched here.
-        // Past the limit, data is dropped, not buffered; the call fails below.
-        res.write = function (this: ServerResponse, chunk: unknown, enc?: unknown, cb?: unknown) {
-          if (chunk != null && (this as { _hasBody?: boolean })._hasBody !== false && !overflow) {
-            const buf =
-              typeof chunk === "string"
-                ? Buffer.from(chunk, typeof enc === "string" ? (enc as BufferEncoding) : "utf8")
-                : (chunk as Uint8Array);
-            written += buf.byteLength;
-            if (written > input.maxResponseBytes) {
-              overflow = true;
-              chunks.length = 0;
-            } else chunks.push(buf);
-          }
-          return (serverResponseWrite as UntypedMethod).call(this, chunk ?? "", enc, cb) as boolean;
-        } as ServerResponse["write"];
-        // end(chunk) becomes write(chunk) + end(), so the last chunk is captured on any prototype.
-        res.end = function (this: ServerResponse, chunk?: unknown, enc?: unknown, cb?: unknown) {
-          if (typeof chunk === "function") [cb, chunk] = [chunk, undefined];
-          else if (typeof enc === "function") [cb, enc] = [enc, undefined];
-          if (chunk != null) this.write(chunk as string, enc as BufferEncoding);
-          return ((Object.getPrototypeOf(this) as ServerResponse).end as UntypedMethod).call(
-            this,
-            cb,
-          ) as ServerResponse;
-        } as ServerResponse["end"];
-        const onAbort = () => {
-          aborted = true;
-          (req as { aborted?: boolean }).aborted = true;
-          req.emit("aborted");
-          if (!req.destroyed) req.emit("close");
-          res.destroy();
-        };
-        res.once("close", input.cancellation.onCancel(onAbort));
-        return handler(req, res);
+      const socket = new InMemorySocket();
+      const req = requestFor(input, socket);
+      attachContext(req, input.ctx);
+      const res = new ServerResponse(req);
+      // writeHead(status, headers) on a response with no header set yet writes those headers
+      // straight into the HTTP/1.1 head, out of getHeaders(); once a header map exists, it
+      // stores them there.
+      res.setHeader("x-httpgrpc", "");
+      res.removeHeader("x-httpgrpc");
+      res.assignSocket(socket as unknown as Socket);
+
+      const fail = (err: unknown) => {
+        if (settled) return;
+        settled = true;
+        reject(err);
+        res.destroy();
       };
-      inject(
-        dispatch as never,
-        {
-          method: input.method as "GET",
-          url: input.url,
-          headers: input.headers,
-          payload:
-            input.body.byteLength > 0
-              ? Buffer.from(input.body.buffer, input.body.byteOffset, input.body.byteLength)
-              : undefined,
-          validate: false,
-        },
-        (err, res) => {
-          if (aborted) return reject(input.cancellation.reason ?? new Error("aborted"));
-          if (err || !res) return reject(err ?? new Error("no response"));
-          if (overflow) return reject(new BodyTooLargeError(`response body exceeds ${input.maxResponseBytes} bytes`));
-          const raw = res.raw.res as ServerResponse;
-          const names = raw.getHeaderNames();
-          const headers: { key: string; values: string[] }[] = [];
-          for (const n of names) {
-            const v = raw.getHeader(n);
-            if (v === undefined) continue;
-            headers.push({ key: n, values: Array.isArray(v) ? v.map(String) : [String(v)] });
-          }
-          const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, written);
-          resolve({ status: res.statusCode, headers, body });
-        },
-      );
+      // Past the limit, data is dropped, not buffered; the call fails at the end.
+      const capture = (r: ServerResponse, chunk: unknown, enc: unknown) => {
+        if (chunk == null || overflow || (r as { _hasBody?: boolean })._hasBody === false) return;
+        const buf =
+          typeof chunk === "string"
+            ? Buffer.from(chunk, typeof enc === "string" ? (enc as BufferEncoding) : "utf8")
+            : (chunk as Uint8Array);
+        written += buf.byteLength;
+        if (written > input.maxResponseBytes) {
+          overflow = true;
+          chunks.length = 0;
+        } else chunks.push(buf);
+      };
+      // The body is captured by instance methods: Express replaces res's prototype with its own
+      // (based on http.ServerResponse), and instance methods survive that. Each chunk is taken
+      // after ServerResponse took it, so a write it refuses (after end, or once destroyed) or
+      // ignores (HEAD, 204, 304) is not captured.
+      res.write = function (this: ServerResponse, chunk: unknown, enc?: unknown, cb?: unknown) {
+        const open = !this.writableEnded && !this.destroyed;
+        const ok = (serverResponseWrite as UntypedMethod).call(this, chunk ?? "", enc, cb) as boolean;
+        if (open) capture(this, chunk, enc);
+        return ok;
+      } as ServerResponse["write"];
+      res.end = function (this: ServerResponse, chunk?: unknown, enc?: unknown, cb?: unknown) {
+        if (typeof chunk === "function") [cb, chunk] = [chunk, undefined];
+        else if (typeof enc === "function") [cb, enc] = [enc, undefined];
+        const open = !this.writableEnded && !this.destroyed;
+        const out = ((Object.getPrototypeOf(this) as ServerResponse).end as UntypedMethod).call(
+          this,
+          chunk,
+          enc,
+          cb,
+        ) as ServerResponse;
+        if (open) capture(this, chunk, enc);
+        return out;
+      } as ServerResponse["end"];
+
+      // As Node's HTTP server on 'finish': an unread request body is drained (so req ends and
+      // closes), and the response closes on the next tick.
+      res.once("finish", () => {
+        if (req.readableFlowing === null) req.resume();
+        socket.destroy();
+        if (settled) return;
+        settled = true;
+        if (overflow) return reject(new BodyTooLargeError(`response body exceeds ${input.maxResponseBytes} bytes`));
+        const headers: { key: string; values: string[] }[] = [];
+        for (const name of res.getHeaderNames()) {
+          const v = res.getHeader(name);
+          if (v === undefined) continue;
+          headers.push({ key: name, values: Array.isArray(v) ? v.map(String) : [String(v)] });
+        }
+        const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, written);
+        resolve({ status: res.statusCode, headers, body });
+      });
+      // Closed before it finished: the call was cancelled, or the handler destroyed the response.
+      res.once("close", () => {
+        if (settled) return; // (an Error made for nothing costs its stack trace)
+        fail(
+          aborted
+            ? (input.cancellation.reason ?? new Error("aborted"))
+            : new Error("the handler closed the response before finishing it"),
+        );
+      });
+      // ServerResponse reports misuse (a write after end) as 'error', which would crash the
+      // process unheard: the call fails instead, unless it was answered already.
+      res.on("error", fail);
+      const onAbort = () => {
+        aborted = true;
+        (req as { aborted?: boolean }).aborted = true;
+        req.emit("aborted");
+        if (!req.destroyed) req.emit("close");
+        res.destroy();
+      };
+      res.once("close", input.cancellation.onCancel(onAbort));
+
+      let result: unknown;
+      try {
+        result = handler(req, res);
+      } catch (err) {
+        return fail(err);
+      }
+      // An async handler that rejects fails the call (unless it answered already).
+      if (result !== null && typeof result === "object" && typeof (result as PromiseLike<unknown>).then === "function")
+        (result as PromiseLike<unknown>).then(undefined, fail);
     });
 }
