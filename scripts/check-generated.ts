@@ -57,13 +57,13 @@ export function lockfileProblems(root = repoRoot): string[] {
 export async function checkGenerated(root = repoRoot): Promise<string[]> {
   const tmp = siblingTempDir(join(root, ".check-generated"));
   try {
-    const fresh = await generateInto(tmp, root);
+    const { genDir: fresh, schema } = await generateInto(tmp, root);
     const d = diffTrees(fresh, join(root, "gen"));
     return [
       ...d.stale.map((f) => `gen/${f}: stale`),
       ...d.missing.map((f) => `gen/${f}: missing`),
       ...d.extra.map((f) => `gen/${f}: not generated from any proto (left over)`),
-      ...pendingPackageFiles(root).map((c) => `${c.path}: ${c.created ? "missing" : "stale"}`),
+      ...pendingPackageFiles(schema, root).map((c) => `${c.path}: ${c.created ? "missing" : "stale"}`),
       ...lockfileProblems(root),
     ];
   } finally {

@@ -1,19 +1,19 @@
 // npm run generate [-- --image <file>]: brings gen/ up to date with proto/
 // (incrementally, swapped in whole: scripts/lib/codegen/gen-incremental.ts) and syncs
 // the workspace package of every proto family under packages/. npm run build
-// passes the buf image it compiled once; alone, this compiles its own.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+// passes the buf image it compiled once; alone, it takes the working tree's
+// image (scripts/lib/schema/image-registry.ts: compiled once per content of proto/).
 import { describeImportCycles, pruneOrphanPackages, syncPackageFiles } from "./lib/codegen/codegen.js";
 import { generateFromImage } from "./lib/codegen/gen-incremental.js";
 import { npmCommand, run } from "./lib/infra/exec.js";
 import { repoRoot } from "./lib/infra/repo.js";
-import { buildBufImage, imageArg } from "./lib/schema/buf-image.js";
+import { imageArg } from "./lib/schema/buf-image.js";
+import { readSchemaImage, workingTreeImage } from "./lib/schema/image-registry.js";
 
-async function compiledImage(root: string, dir: string): Promise<string> {
+/** The working tree's image, compiled unless proto/ is as it was at the last compile. */
+async function compiledImage(root: string): Promise<string> {
   try {
-    return await buildBufImage(root, join(dir, "image.binpb"));
+    return await workingTreeImage(root);
   } catch (err) {
     // buf names only the file where it noticed the cycle; name every file of it, with the import lines.
     const cycles = /cyclic import/.test((err as Error).message) ? describeImportCycles(root) : [];
@@ -23,14 +23,11 @@ async function compiledImage(root: string, dir: string): Promise<string> {
 }
 
 export async function generate(root = repoRoot, image = imageArg()): Promise<void> {
-  const tmp = image ? undefined : mkdtempSync(join(tmpdir(), "acme-generate-"));
-  try {
-    await generateFromImage(image ?? (await compiledImage(root, tmp!)), root);
-  } finally {
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
-  }
-  const removed = pruneOrphanPackages(root);
-  const changes = syncPackageFiles(root);
+  const imagePath = image ?? (await compiledImage(root));
+  const schema = readSchemaImage(imagePath);
+  await generateFromImage(imagePath, root, console.log, schema);
+  const removed = pruneOrphanPackages(schema, root);
+  const changes = syncPackageFiles(schema, root);
   for (const dir of removed) console.log(`removed ${dir} (its proto package is gone)`);
   for (const c of changes) console.log(`${c.created ? "created" : "updated"} ${c.path}`);
   if (removed.length || changes.some((c) => c.created && c.path.endsWith("package.json"))) {

@@ -13,20 +13,21 @@ import { addCodeowner, planServiceScaffold, ScaffoldError } from "./lib/codegen/
 const USAGE =
   "usage: npm run new:service -- <org>.<domain>.<version> <Name>Service   e.g. npm run new:service -- acme.shipping.v1 ShipmentService";
 
-export function newService(args: string[], root = repoRoot): string[] {
+export async function newService(args: string[], root = repoRoot): Promise<string[]> {
   if (args.length !== 2) throw new ScaffoldError(`expected 2 arguments, got ${args.length}.\n${USAGE}`);
   const { protoOrg, scope } = readRepoConfig(root);
   const plan = planServiceScaffold(args[0], args[1], protoOrg);
   if (existsSync(join(root, plan.path))) {
     throw new ScaffoldError(`${plan.path} already exists; add the service to it by hand, or pick another package`);
   }
-  const existing = listProtoPackages(root).find((p) => p.name === plan.pkg);
+  const packages = await listProtoPackages(root);
+  const existing = packages.find((p) => p.name === plan.pkg);
   if (existing)
     throw new ScaffoldError(
       `proto package ${plan.pkg} already exists in proto/${existing.files[0]}; add the service there`,
     );
   const pkgJson = join(root, "packages", plan.family, "package.json");
-  if (existsSync(pkgJson) && !listProtoPackages(root).some((p) => p.family === plan.family)) {
+  if (existsSync(pkgJson) && !packages.some((p) => p.family === plan.family)) {
     throw new ScaffoldError(
       `packages/${plan.family} already holds a hand-written package, which ${plan.pkg} would be published as; pick another domain`,
     );
@@ -48,7 +49,7 @@ export function newService(args: string[], root = repoRoot): string[] {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   try {
-    const written = newService(process.argv.slice(2));
+    const written = await newService(process.argv.slice(2));
     for (const w of written) console.log(`created ${w}`);
     console.log(
       "\nNext: replace the <...> placeholders, then\n" +

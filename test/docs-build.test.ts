@@ -19,8 +19,8 @@ function declaredPackages(dir = join(repoRoot, "proto")): Set<string> {
   return out;
 }
 
-test("npmPackagesFor names every proto package of proto/ by the workspace package that exports it", () => {
-  const map = npmPackagesFor();
+test("npmPackagesFor names every proto package of proto/ by the workspace package that exports it", async () => {
+  const map = await npmPackagesFor();
   const declared = declaredPackages();
   assert.ok(declared.has("acme.greeter.v1"), "proto/ is read");
   assert.deepEqual(Object.keys(map).sort(), [...declared].sort());

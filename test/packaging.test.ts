@@ -276,7 +276,7 @@ try {
     );
     await runNpm(["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts"], consumer);
     const installed = join(consumer, "node_modules/@acme/schemas");
-    const own = listProtoPackages().flatMap((p) => p.files);
+    const own = (await listProtoPackages()).flatMap((p) => p.files);
     for (const f of own)
       assert.ok(
         readFileSync(join(installed, "dist/proto", f)).equals(readFileSync(join(repoRoot, "proto", f))),

@@ -28,7 +28,7 @@ const load = async (spec: string) => (await import(spec)) as Record<string, unkn
 describe("the registry export of each generated entry point", () => {
   it("holds exactly its files and their transitive imports, with the generated descriptors themselves", async () => {
     const image = await buildSchemaImage(undefined);
-    const packages = listProtoPackages();
+    const packages = await listProtoPackages(undefined, image);
     assert.ok(packages.length >= 6, "every family is covered");
     for (const p of packages) {
       const spec = specifier(p.family, p.subpath);

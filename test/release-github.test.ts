@@ -139,7 +139,7 @@ test("with a GitHub token, the release carries every package's .tgz and the sche
   assert.ok(binpb.equals(inTarball), "the asset is the tarball's dist/image.binpb");
   const set = fromBinary(FileDescriptorSetSchema, binpb);
   const files = set.file.map((f) => f.name);
-  for (const own of listProtoPackages(repoRoot).flatMap((p) => p.files)) assert.ok(files.includes(own), own);
+  for (const own of (await listProtoPackages(repoRoot)).flatMap((p) => p.files)) assert.ok(files.includes(own), own);
   assert.ok(files.includes("google/api/annotations.proto") && files.includes("buf/validate/validate.proto"));
   assert.equal(
     labels.get("acme-schemas-1.2.3.binpb"),

@@ -9,7 +9,7 @@ import {
   formatFindingText,
   type BreakingFinding,
 } from "../lib/schema/breaking.js";
-import { familyOf, listProtoPackages } from "../lib/codegen/protos.js";
+import { familyOfDir } from "../lib/codegen/protos.js";
 import { readRepoConfig } from "../lib/infra/repo.js";
 import { type ReleaseError, releaseError } from "./errors.js";
 
@@ -23,16 +23,17 @@ export interface SafetyNetInput {
 }
 
 /**
- * The commit scope for a proto file: its family (proto/acme/greeter/v1/x.proto -> greeter).
- * A deleted file is no longer in the tree: its directory names the package then.
+ * The commit scope for a proto file: its family (proto/acme/greeter/v1/x.proto -> greeter), from
+ * its directory, which names its package (buf lint), even for a file the tree no longer has.
  */
 function scopeOf(path: string, cwd: string): string | undefined {
-  const rel = path.replace(/^proto\//, "");
+  const dir = path
+    .replace(/^proto\//, "")
+    .split("/")
+    .slice(0, -1)
+    .join("/");
   try {
-    const found = listProtoPackages(cwd).find((p) => p.files.includes(rel))?.family;
-    if (found) return found;
-    const dirs = rel.split("/").slice(0, -1);
-    return dirs.length ? familyOf(dirs.join("."), readRepoConfig(cwd).protoOrg).family || undefined : undefined;
+    return dir ? familyOfDir(dir, readRepoConfig(cwd).protoOrg) || undefined : undefined;
   } catch {
     return undefined;
   }

@@ -10,17 +10,21 @@ import {
   planPackages,
 } from "./package-plan.js";
 import { ensureProtoDeps, PROTO_DEPS } from "./proto-deps.js";
-import { listProtoPackages } from "./protos.js";
-import { repoRoot } from "../infra/repo.js";
+import { protoPackagesOf, type ProtoPackage } from "./protos.js";
+import { readRepoConfig, repoRoot } from "../infra/repo.js";
+import { type SchemaImage, workingTreeSchema } from "../schema/image-registry.js";
 
 /**
  * Runs buf generate (buf.gen.yaml) with every output under `base`, then adds
- * one barrel index.ts per proto package. Nothing is written outside `base`.
- * Returns the generated gen/ tree's path (`base`/gen).
+ * one barrel index.ts per proto package. Nothing is written outside `base`
+ * (but the working tree's image, kept under .cache/image/). Returns the
+ * generated gen/ tree's path (`base`/gen) and the schema it was made from.
  */
-export async function generateInto(base: string, root = repoRoot): Promise<string> {
+export async function generateInto(base: string, root = repoRoot): Promise<{ genDir: string; schema: SchemaImage }> {
   await ensureProtoDeps(root);
+  let schema: SchemaImage;
   try {
+    schema = await workingTreeSchema(root);
     await runOrThrow(bin("buf", root), ["generate", "--template", "buf.gen.yaml", "-o", base], { cwd: root });
   } catch (err) {
     // buf names only the file where it noticed the cycle; name every file of it, with the import lines.
@@ -36,16 +40,15 @@ export async function generateInto(base: string, root = repoRoot): Promise<strin
       rmSync(join(genDir, f.replace(/\.proto$/, "_pb.ts")), { force: true });
   }
   removeEmptyDirs(genDir);
-  writeEntryPoints(genDir, root);
-  return genDir;
+  writeEntryPoints(genDir, protoPackagesOf(schema, readRepoConfig(root).protoOrg));
+  return { genDir, schema };
 }
 
 /**
  * Writes what `buf generate` does not: one barrel index.ts per proto package
  * and the registry helper they import, into the generated tree `genDir`.
  */
-export function writeEntryPoints(genDir: string, root = repoRoot): void {
-  const packages = listProtoPackages(root);
+export function writeEntryPoints(genDir: string, packages: ProtoPackage[]): void {
   for (const p of packages) {
     const consts = p.files.map((f) => {
       const pb = join(genDir, f.replace(/\.proto$/, "_pb.ts"));
@@ -107,10 +110,10 @@ export interface PackageFileChange {
   created: boolean;
 }
 
-/** The package.json and README files that `npm run generate` would write, and only those that differ. */
-export function pendingPackageFiles(root = repoRoot): PackageFileChange[] {
+/** The package.json and README files that `npm run generate` would write for `schema`, and only those that differ. */
+export function pendingPackageFiles(schema: SchemaImage, root = repoRoot): PackageFileChange[] {
   const changes: PackageFileChange[] = [];
-  for (const plan of planPackages(root)) {
+  for (const plan of planPackages(schema, root)) {
     const files: [string, string][] = [[`${plan.dir}/package.json`, `${JSON.stringify(plan.packageJson, null, 2)}\n`]];
     if (plan.readme) files.push([`${plan.dir}/README.md`, plan.readme]);
     for (const [rel, content] of files) {
@@ -123,15 +126,15 @@ export function pendingPackageFiles(root = repoRoot): PackageFileChange[] {
 }
 
 /** Writes the pending package files; returns them. */
-export function syncPackageFiles(root = repoRoot): PackageFileChange[] {
-  const changes = pendingPackageFiles(root);
+export function syncPackageFiles(schema: SchemaImage, root = repoRoot): PackageFileChange[] {
+  const changes = pendingPackageFiles(schema, root);
   for (const c of changes) writeFileAtomic(join(root, c.path), c.content);
   return changes;
 }
 
 /** Removes package dirs whose proto package is gone and which hold nothing hand-written. */
-export function pruneOrphanPackages(root = repoRoot): string[] {
-  const planned = new Set(planPackages(root).map((p) => p.dir));
+export function pruneOrphanPackages(schema: SchemaImage, root = repoRoot): string[] {
+  const planned = new Set(planPackages(schema, root).map((p) => p.dir));
   const removed: string[] = [];
   const pkgRoot = join(root, "packages");
   if (!existsSync(pkgRoot)) return removed;
@@ -155,7 +158,10 @@ const PROTO_IMPORT_LINE = /^\s*import\s+(?:public\s+|weak\s+)?"([^"]+)"\s*;/;
 
 /**
  * Every import cycle among the files under proto/, each as one line naming
- * every file in it with the line of its import, e.g.
+ * every file in it with the line of its import. The one place that reads
+ * .proto text: it runs only after buf refused to compile the schema (a cycle
+ * leaves no image to read), because buf names only the file where it noticed
+ * the cycle. E.g.
  * "import cycle: proto/a.proto:3 imports b.proto, proto/b.proto:4 imports a.proto".
  */
 export function describeImportCycles(root = repoRoot): string[] {

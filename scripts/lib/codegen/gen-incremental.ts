@@ -30,10 +30,12 @@ import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import { parse } from "yaml";
 import { bin, runOrThrow } from "../infra/exec.js";
 import { replaceDirAtomic, siblingTempDir, writeFileAtomic } from "../infra/fs-atomic.js";
-import { repoRoot } from "../infra/repo.js";
-import { MODULE_DIR, readBufImage } from "../schema/buf-image.js";
+import { readRepoConfig, repoRoot } from "../infra/repo.js";
+import { MODULE_DIR } from "../schema/buf-image.js";
+import { readSchemaImage, type SchemaImage } from "../schema/image-registry.js";
 import { listTree, writeEntryPoints } from "./codegen.js";
 import { PROTO_DEPS } from "./proto-deps.js";
+import { protoPackagesOf } from "./protos.js";
 
 export const GEN_STATE_DIR = join(".cache", "generate");
 const TEMPLATE = "buf.gen.yaml";
@@ -93,10 +95,14 @@ function hashPaths(root: string, paths: string[]): string {
   return h.digest("hex");
 }
 
-/** Generated file names (relative to gen/) of the image, with each one's key. */
-function unitKeys(imagePath: string, skip: Set<string>): Map<string, { proto: string; key: string }> {
-  const set = readBufImage(imagePath);
-  const byName = new Map(set.file.map((f) => [f.name, f]));
+/**
+ * The generated file (relative to gen/) of every file of the schema, with
+ * its key: the hash of its descriptor and of its imports' keys. Files in
+ * `skip` and the well-known types yield none.
+ */
+export function unitKeys(schema: SchemaImage, skip: Set<string>): Map<string, { proto: string; key: string }> {
+  const files = [...schema.registry.files].map((f) => f.proto);
+  const byName = new Map(files.map((f) => [f.name, f]));
   const keys = new Map<string, string>();
   const keyOf = (name: string): string => {
     const done = keys.get(name);
@@ -111,7 +117,7 @@ function unitKeys(imagePath: string, skip: Set<string>): Map<string, { proto: st
     return k;
   };
   const units = new Map<string, { proto: string; key: string }>();
-  for (const f of set.file) {
+  for (const f of files) {
     // Well-known types are not generated (buf's include_wkt is off); a module whose npm package ships its code is dropped.
     if (f.name.startsWith("google/protobuf/") || skip.has(f.name)) continue;
     units.set(f.name.replace(/\.proto$/, "_pb.ts"), { proto: f.name, key: keyOf(f.name) });
@@ -120,13 +126,15 @@ function unitKeys(imagePath: string, skip: Set<string>): Map<string, { proto: st
 }
 
 /**
- * Brings gen/ up to date with the image (see the file comment). `log` gets
- * one line saying how much was regenerated.
+ * Brings gen/ up to date with the image (see the file comment); `schema` is
+ * the image decoded, when the caller has it already. `log` gets one line
+ * saying how much was regenerated.
  */
 export async function generateFromImage(
   imagePath: string,
   root = repoRoot,
   log: (s: string) => void = console.log,
+  schema: SchemaImage = readSchemaImage(imagePath),
 ): Promise<GenerateReport> {
   const template = parse(readFileSync(join(root, TEMPLATE), "utf8")) as Template;
   const own = (template.inputs ?? []).filter((i) => i.directory === MODULE_DIR);
@@ -179,7 +187,7 @@ export async function generateFromImage(
 
   const skip = new Set<string>();
   for (const m of PROTO_DEPS.filter((d) => d.generatedByNpm)) for (const f of (await m.files(root)).keys()) skip.add(f);
-  const units = unitKeys(imagePath, skip);
+  const units = unitKeys(schema, skip);
   const genDir = join(root, "gen");
   const fresh = (out: string, key: string) => {
     const old = state?.units[out];
@@ -224,7 +232,7 @@ export async function generateFromImage(
       place(from, join(next, out), !regenerated.has(out));
       newState.units[out] = { key: u.key, sha: sha256(readFileSync(join(next, out))) };
     }
-    writeEntryPoints(next, root);
+    writeEntryPoints(next, protoPackagesOf(schema, readRepoConfig(root).protoOrg));
     replaceDirAtomic(next, genDir);
     writeFileAtomic(stateFile, `${JSON.stringify(newState)}\n`);
   } finally {

@@ -15,8 +15,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import ts from "typescript";
 import { buildEntries } from "./package-plan.js";
-import { listProtoPackages, type ProtoPackage } from "./protos.js";
-import { readRepoConfig, repoRoot } from "../infra/repo.js";
+import { repoRoot } from "../infra/repo.js";
 import { listWorkspacePackages, type WorkspacePackage } from "../infra/workspaces.js";
 
 /** Where a source file lands: in some package's dist/, or as an import of another package. */
@@ -90,28 +89,30 @@ function relSpecifier(fromOut: string, toOut: string, ext: string): string {
   return r + ext;
 }
 
+/** The family package that publishes a generated directory, and the entry point its barrel is. */
 interface Owner {
   ws: WorkspacePackage;
-  protoPackage?: ProtoPackage;
+  subpath: string;
 }
 
 /** Plans the build of every workspace package (or those named in `only`). */
 export function planPackageBuilds(root = repoRoot, only?: string[]): PackageBuildPlan[] {
-  const { scope } = readRepoConfig(root);
   const all = listWorkspacePackages(root);
   const byName = new Map(all.map((ws) => [ws.name, ws]));
   const byDir = new Map(all.map((ws) => [ws.dir.slice("packages/".length), ws]));
   const genRoot = join(root, "gen");
-  // gen/<dir>/<file>.ts -> the proto package (and so the family package) that owns it.
-  const protoByGenDir = new Map<string, ProtoPackage>();
-  for (const p of listProtoPackages(root)) protoByGenDir.set(p.dir, p);
-  const ownerOfGen = (abs: string): Owner | undefined => {
-    const p = protoByGenDir.get(toPosix(relative(genRoot, dirname(abs))));
-    const ws = p && byName.get(`${scope}/${p.family}`);
-    return ws && p ? { ws, protoPackage: p } : undefined;
-  };
-  const familySpecifier = (o: Owner) =>
-    `${o.ws.name}${o.protoPackage!.subpath === "." ? "" : o.protoPackage!.subpath.slice(1)}`;
+  // gen/<dir>/<file>.ts -> the family package with an entry point at gen/<dir>/index.ts (the barrel
+  // `npm run generate` writes for the proto package there, see package-plan.ts).
+  const ownerByGenDir = new Map<string, Owner>();
+  for (const ws of all) {
+    for (const [subpath, src] of Object.entries(ws.packageJson.entryPoints ?? {})) {
+      const abs = resolve(root, ws.dir, src);
+      if (abs.startsWith(genRoot + sep) && basename(abs) === "index.ts")
+        ownerByGenDir.set(toPosix(relative(genRoot, dirname(abs))), { ws, subpath });
+    }
+  }
+  const ownerOfGen = (abs: string): Owner | undefined => ownerByGenDir.get(toPosix(relative(genRoot, dirname(abs))));
+  const familySpecifier = (o: Owner) => `${o.ws.name}${o.subpath === "." ? "" : o.subpath.slice(1)}`;
   const entrySource = (ws: WorkspacePackage, sub: string): string | undefined => {
     const src = ws.packageJson.entryPoints?.[sub];
     return src ? resolve(root, ws.dir, src) : undefined;
@@ -144,7 +145,7 @@ export function planPackageBuilds(root = repoRoot, only?: string[]): PackageBuil
         const o = ownerOfGen(src);
         // Generated code no family package publishes (third-party protos): compiled into its importer.
         if (!o) return `${prefix}_gen/${toPosix(relative(genRoot, src)).replace(/\.tsx?$/, "")}`;
-        const entry = buildEntries({ [o!.protoPackage!.subpath]: "" });
+        const entry = buildEntries({ [o.subpath]: "" });
         return `${prefix}${Object.keys(entry)[0]}/${basename(src).replace(/\.tsx?$/, "")}`;
       }
       const srcDir = join(homeDir, "src");

@@ -1,7 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { listFamilies, type ProtoPackage } from "./protos.js";
+import type { DescService } from "@bufbuild/protobuf";
+import { familiesOf, protoPackagesOf, type ProtoPackage } from "./protos.js";
 import { readRepoConfig, repoRoot, type RepoConfig } from "../infra/repo.js";
+import { importsWithLines, type SchemaImage } from "../schema/image-registry.js";
 import type { PackageJson } from "../infra/workspaces.js";
 
 /**
@@ -60,22 +62,14 @@ export function buildEntries(entryPoints: Record<string, string>): Record<string
   return Object.fromEntries(Object.entries(entryPoints).map(([sub, src]) => [entryName(sub), src]));
 }
 
-function services(root: string, p: ProtoPackage): string[] {
-  const out: string[] = [];
-  for (const f of p.files) {
-    for (const m of readFileSync(join(root, "proto", f), "utf8").matchAll(/^\s*service\s+(\w+)/gm)) out.push(m[1]);
-  }
-  return out;
+/** The services of a proto package, in file and declaration order. */
+function services(schema: SchemaImage, p: ProtoPackage): DescService[] {
+  return p.files.flatMap((f) => schema.registry.getFile(f)?.services ?? []);
 }
 
-function firstRpc(root: string, p: ProtoPackage, service: string): string | undefined {
-  for (const f of p.files) {
-    const src = readFileSync(join(root, "proto", f), "utf8");
-    const body = src.slice(src.search(new RegExp(`^\\s*service\\s+${service}\\b`, "m")));
-    const m = /rpc\s+(\w+)\s*\(\s*(\w+)\s*\)\s*returns\s*\(\s*(stream\s+)?\w+/.exec(body);
-    if (m) return m[1];
-  }
-  return undefined;
+/** The rpc a README example calls: the first one a client calls with one request message (unary or server streaming). */
+function exampleRpc(service: DescService): string | undefined {
+  return service.methods.find((m) => m.methodKind === "unary" || m.methodKind === "server_streaming")?.name;
 }
 
 function lowerFirst(s: string): string {
@@ -86,7 +80,7 @@ function familyReadme(
   cfg: RepoConfig,
   name: string,
   protoPackages: ProtoPackage[],
-  root: string,
+  schema: SchemaImage,
   extraPeers: string[] = [],
 ): string {
   const lines = [
@@ -114,10 +108,11 @@ function familyReadme(
     "",
     `Each entry point also exports \`registry\`, a \`@bufbuild/protobuf\` \`FileRegistry\` of its files and every file they import, made of the generated descriptors themselves: for reflection (\`registry.getFile(name)\`, \`getService\`, \`getExtension\`), dynamic messages and JSON with \`Any\`. The \`.proto\` files and a descriptor set of the whole schema are in \`${cfg.scope}/schemas\`.`,
   ];
-  const withService = protoPackages.find((p) => services(root, p).length > 0);
+  const withService = protoPackages.find((p) => services(schema, p).length > 0);
   if (withService) {
-    const svc = services(root, withService)[0];
-    const rpc = firstRpc(root, withService, svc) ?? "Method";
+    const service = services(schema, withService)[0];
+    const svc = service.name;
+    const rpc = exampleRpc(service) ?? "Method";
     const imp = `${name}${withService.subpath === "." ? "" : withService.subpath.slice(1)}`;
     lines.push(
       "",
@@ -153,10 +148,10 @@ function familyReadme(
   return lines.join("\n");
 }
 
-/** The desired state of every workspace package, from proto/ and the repo config. */
-export function planPackages(root = repoRoot): PlannedPackage[] {
+/** The desired state of every workspace package, from the schema (proto/ compiled) and the repo config. */
+export function planPackages(schema: SchemaImage, root = repoRoot): PlannedPackage[] {
   const cfg = readRepoConfig(root);
-  const families = listFamilies(root);
+  const families = familiesOf(protoPackagesOf(schema, cfg.protoOrg));
   const pkgRoot = join(root, "packages");
   const dirs = new Set<string>(families.keys());
   if (existsSync(pkgRoot)) {
@@ -167,7 +162,7 @@ export function planPackages(root = repoRoot): PlannedPackage[] {
   const rootPkg = readJson(join(root, "package.json"));
   const ownerOfFile = new Map<string, ProtoPackage>();
   for (const list of families.values()) for (const p of list) for (const f of p.files) ownerOfFile.set(f, p);
-  const familyEdges = crossFamilyEdges(root, families, ownerOfFile);
+  const familyEdges = crossFamilyEdges(schema, families, ownerOfFile);
   const plans: PlannedPackage[] = [];
   for (const d of [...dirs].sort()) {
     const dir = `packages/${d}`;
@@ -254,21 +249,19 @@ export function planPackages(root = repoRoot): PlannedPackage[] {
       packageJson: orderKeys(pj),
       readme:
         ownReadme && protoPackages.length
-          ? familyReadme(cfg, pj.name, protoPackages, root, Object.keys(importedPeers).sort())
+          ? familyReadme(cfg, pj.name, protoPackages, schema, Object.keys(importedPeers).sort())
           : undefined,
     });
   }
   return plans;
 }
 
-const PROTO_IMPORT = /^\s*import\s+(?:public\s+|weak\s+)?"([^"]+)"\s*;/;
-
-/** Where a proto of one family imports a proto of another: the first such import line. */
-type FamilyEdges = Map<string, Map<string, string>>; // family -> imported family -> "proto/x.proto:3"
+/** Where a proto of one family imports a proto of another: the first such import. */
+type FamilyEdges = Map<string, Map<string, string>>; // family -> imported family -> "proto/x.proto:3 imports ..."
 
 /** For every family, the other families its protos import, each with the import that says so. */
 function crossFamilyEdges(
-  root: string,
+  schema: SchemaImage,
   families: Map<string, ProtoPackage[]>,
   ownerOfFile: Map<string, ProtoPackage>,
 ): FamilyEdges {
@@ -276,14 +269,12 @@ function crossFamilyEdges(
   for (const [family, list] of families) {
     const out = new Map<string, string>();
     for (const f of list.flatMap((p) => p.files)) {
-      readFileSync(join(root, "proto", f), "utf8")
-        .split("\n")
-        .forEach((line, i) => {
-          const m = PROTO_IMPORT.exec(line);
-          const owner = m && ownerOfFile.get(m[1]);
-          if (owner && owner.family !== family && !out.has(owner.family))
-            out.set(owner.family, `proto/${f}:${i + 1} imports "${m[1]}"`);
-        });
+      const file = schema.registry.getFile(f);
+      for (const dep of file ? importsWithLines(file) : []) {
+        const owner = ownerOfFile.get(dep.name);
+        if (owner && owner.family !== family && !out.has(owner.family))
+          out.set(owner.family, `proto/${f}:${dep.line} imports "${dep.name}"`);
+      }
     }
     edges.set(family, out);
   }
@@ -458,7 +449,7 @@ function generatedPackageImports(
       const name = spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0];
       if (name === "@bufbuild/protobuf") continue;
       if (!pinned[name])
-        throw new Error(`$file: generated code imports $name, which the root package.json does not pin`);
+        throw new Error(`${file}: generated code imports ${name}, which the root package.json does not pin`);
       out[name] = `^${pinned[name]}`;
     }
   }

@@ -1,6 +1,5 @@
-import { readdirSync, readFileSync } from "node:fs";
-import { join, relative, sep } from "node:path";
 import { readRepoConfig, repoRoot } from "../infra/repo.js";
+import { ownFileDescs, type SchemaImage, workingTreeSchema } from "../schema/image-registry.js";
 
 /** A proto package as found under proto/, e.g. acme.greeter.v1. */
 export interface ProtoPackage {
@@ -19,7 +18,6 @@ export interface ProtoPackage {
 }
 
 const VERSION = /^v\d+((alpha|beta)\d+)?$/;
-const PACKAGE_STMT = /^\s*package\s+([A-Za-z_][\w.]*)\s*;/m;
 
 /** Whether a version like v1beta1 promises no stability, so breaking checks skip it (buf's rule, see breaking-stability.ts). */
 export { isUnstableVersion } from "../schema/breaking-stability.js";
@@ -40,33 +38,30 @@ export function familyOf(pkg: string, protoOrg: string): Pick<ProtoPackage, "fam
   return { family, version, subpath: version ? `./${version}` : "." };
 }
 
-function walk(dir: string, out: string[]): string[] {
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) walk(p, out);
-    else if (e.name.endsWith(".proto")) out.push(p);
-  }
-  return out;
+/**
+ * The family of the proto files in a directory under proto/, e.g.
+ * "acme/greeter/v1" -> greeter, read from the path alone: buf lint's
+ * PACKAGE_DIRECTORY_MATCH (in STANDARD) makes every file's package its
+ * directory. For what must work without compiling the schema (the commit hook,
+ * a file the release no longer has).
+ */
+export function familyOfDir(dir: string, protoOrg: string): string {
+  return familyOf(dir.split("/").filter(Boolean).join("."), protoOrg).family;
 }
 
-/** Every proto package under `protoDir`, grouped from the `package` statement of each file. */
-export function listProtoPackages(root = repoRoot): ProtoPackage[] {
-  const protoDir = join(root, "proto");
-  const { protoOrg } = readRepoConfig(root);
+/**
+ * Every proto package of the schema's own files, each with its files in name
+ * order, from the compiled descriptors (`package` of each file).
+ */
+export function protoPackagesOf(schema: SchemaImage, protoOrg: string): ProtoPackage[] {
   const byName = new Map<string, ProtoPackage>();
-  for (const abs of walk(protoDir, []).sort()) {
-    const rel = relative(protoDir, abs).split(sep).join("/");
-    const m = PACKAGE_STMT.exec(readFileSync(abs, "utf8"));
-    if (!m) throw new Error(`proto/${rel}: no package statement; every file needs one (buf lint PACKAGE_DEFINED)`);
-    const name = m[1];
+  for (const file of ownFileDescs(schema)) {
+    const rel = file.proto.name;
+    const name = file.proto.package;
+    if (!name) throw new Error(`proto/${rel}: no package statement; every file needs one (buf lint PACKAGE_DEFINED)`);
     let p = byName.get(name);
     if (!p) {
-      p = {
-        name,
-        files: [],
-        dir: rel.slice(0, rel.lastIndexOf("/") + 1).replace(/\/$/, ""),
-        ...familyOf(name, protoOrg),
-      };
+      p = { name, files: [], dir: rel.slice(0, Math.max(rel.lastIndexOf("/"), 0)), ...familyOf(name, protoOrg) };
       byName.set(name, p);
     }
     p.files.push(rel);
@@ -74,10 +69,10 @@ export function listProtoPackages(root = repoRoot): ProtoPackage[] {
   return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** Proto packages grouped by npm family, families sorted by name. */
-export function listFamilies(root = repoRoot): Map<string, ProtoPackage[]> {
+/** Proto packages grouped by npm family, families sorted by name; throws when two would share an entry point. */
+export function familiesOf(packages: ProtoPackage[]): Map<string, ProtoPackage[]> {
   const families = new Map<string, ProtoPackage[]>();
-  for (const p of listProtoPackages(root)) {
+  for (const p of packages) {
     const list = families.get(p.family) ?? [];
     const clash = list.find((q) => q.subpath === p.subpath);
     if (clash) {
@@ -89,4 +84,14 @@ export function listFamilies(root = repoRoot): Map<string, ProtoPackage[]> {
     families.set(p.family, list);
   }
   return new Map([...families.entries()].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** Every proto package under proto/, from `schema` or else the working tree's image. */
+export async function listProtoPackages(root = repoRoot, schema?: SchemaImage): Promise<ProtoPackage[]> {
+  return protoPackagesOf(schema ?? (await workingTreeSchema(root)), readRepoConfig(root).protoOrg);
+}
+
+/** Proto packages grouped by npm family, from `schema` or else the working tree's image. */
+export async function listFamilies(root = repoRoot, schema?: SchemaImage): Promise<Map<string, ProtoPackage[]>> {
+  return familiesOf(await listProtoPackages(root, schema));
 }

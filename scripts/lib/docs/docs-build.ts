@@ -18,16 +18,20 @@ import { bin, runOrThrow } from "../infra/exec.js";
 import { replaceDirAtomic } from "../infra/fs-atomic.js";
 import { ensureProtoDeps } from "../codegen/proto-deps.js";
 import { listProtoPackages } from "../codegen/protos.js";
+import { readSchemaImage, type SchemaImage } from "../schema/image-registry.js";
 import { readRepoConfig, repoRoot } from "../infra/repo.js";
 
 export const DOCS_TEMPLATE = "buf.gen.docs.yaml";
 export const PLUGIN_BIN = "packages/protoc-gen-doc/dist/protoc-gen-doc.js";
 
-/** npm package and export subpath of every proto package, for the docs' install snippets. */
-export function npmPackagesFor(root = repoRoot): Record<string, { npm: string; subpath: string }> {
+/** npm package and export subpath of every proto package (of `schema`, else the working tree's), for the docs' install snippets. */
+export async function npmPackagesFor(
+  root = repoRoot,
+  schema?: SchemaImage,
+): Promise<Record<string, { npm: string; subpath: string }>> {
   const { scope } = readRepoConfig(root);
   return Object.fromEntries(
-    listProtoPackages(root).map((p) => [p.name, { npm: `${scope}/${p.family}`, subpath: p.subpath }]),
+    (await listProtoPackages(root, schema)).map((p) => [p.name, { npm: `${scope}/${p.family}`, subpath: p.subpath }]),
   );
 }
 
@@ -90,7 +94,8 @@ export async function buildDocs(opts: { root?: string; version: string; image?: 
   const tmp = mkdtempSync(join(tmpdir(), "acme-docs-"));
   try {
     const mapFile = join(tmp, "npm-packages.json");
-    writeFileSync(mapFile, JSON.stringify(npmPackagesFor(root)));
+    const schema = opts.image ? readSchemaImage(opts.image) : undefined;
+    writeFileSync(mapFile, JSON.stringify(await npmPackagesFor(root, schema)));
     const { template, outs } = docsTemplate(root, [`version=${opts.version}`, `npm_packages=${mapFile}`]);
     if (outs.length !== 1)
       throw new Error(
