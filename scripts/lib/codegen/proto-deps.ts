@@ -7,8 +7,9 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { createRegistry, type DescFile } from "@bufbuild/protobuf";
-import { runOrThrow } from "../infra/exec.js";
+import { createRegistry, type DescFile, fromBinary } from "@bufbuild/protobuf";
+import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
+import { bin, runOrThrow } from "../infra/exec.js";
 import { replaceDirAtomic, siblingTempDir } from "../infra/fs-atomic.js";
 import { printProtoFile } from "./proto-print.js";
 import { repoRoot } from "../infra/repo.js";
@@ -56,23 +57,30 @@ const GOOGLEAPIS_ROOTS = [
   "google/rpc/status.proto",
 ];
 
-const IMPORT = /^\s*import\s+(?:public\s+|weak\s+)?"([^"]+)"\s*;/gm;
-
+/**
+ * The roots and every file they import, as buf resolves them: an image of the
+ * roots (built from the package's directory as a module of its own) holds
+ * exactly those files, so no import is followed by reading .proto text.
+ */
 async function googleapisFiles(root: string): Promise<Map<string, string>> {
   const base = packageDir(root, "google-proto-files");
-  const files = new Map<string, string>();
-  const queue = [...GOOGLEAPIS_ROOTS];
-  while (queue.length) {
-    const f = queue.shift()!;
-    if (files.has(f) || f.startsWith("google/protobuf/")) continue;
-    const abs = join(base, f);
-    if (!existsSync(abs))
+  for (const f of GOOGLEAPIS_ROOTS) {
+    if (!existsSync(join(base, f)))
       throw new Error(`google-proto-files ${pinnedVersion(root, "google-proto-files")} has no ${f}`);
-    const src = readFileSync(abs, "utf8");
-    files.set(f, src);
-    for (const m of src.matchAll(IMPORT)) queue.push(m[1]);
   }
-  return files;
+  const tmp = mkdtempSync(join(tmpdir(), "googleapis-"));
+  try {
+    const image = join(tmp, "image.binpb");
+    const args = ["build", ".", "--config", JSON.stringify({ version: "v2" }), "-o", image];
+    await runOrThrow(bin("buf", root), [...args, ...GOOGLEAPIS_ROOTS.flatMap((f) => ["--path", f])], { cwd: base });
+    const files = new Map<string, string>();
+    for (const f of fromBinary(FileDescriptorSetSchema, readFileSync(image)).file) {
+      if (!f.name.startsWith("google/protobuf/")) files.set(f.name, readFileSync(join(base, f.name), "utf8"));
+    }
+    return files;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 async function protovalidateFiles(root: string): Promise<Map<string, string>> {
