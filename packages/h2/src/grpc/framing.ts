@@ -1,4 +1,5 @@
 import { ConnectError, Code } from "@connectrpc/connect";
+import type { H2Connection, H2Stream } from "../http2/connection.js";
 
 /** One uncompressed gRPC message as pieces to send: its 5-byte prefix, then the message itself (not copied). */
 export function framedPieces(message: Uint8Array): Buffer[] {
@@ -83,6 +84,23 @@ export class SingleMessageReader {
   /** Bytes still needed to complete the message (at most maxBytes + 5, the prefix included). */
   get missing(): number {
     return this.headLen < 5 ? 5 - this.headLen : this.expected - this.bodyLen;
+  }
+
+  /**
+   * A DATA frame of a unary call's `stream`, into the message. While the stream goes on, the connection is asked
+   * to let the rest of the message through, even past the stream window: the message is consumed only once it is
+   * complete. A bad message (too large, compressed, a second one) is returned, not thrown, for the call to end with;
+   * undefined when the bytes were taken.
+   */
+  takeData(data: Buffer, endStream: boolean, conn: H2Connection, stream: H2Stream): unknown {
+    if (data.length === 0) return undefined;
+    try {
+      this.push(data);
+    } catch (err) {
+      return err;
+    }
+    if (!endStream) conn.want(stream, this.missing);
+    return undefined;
   }
 
   /** The message once the stream ended; throws when it was cut short. */

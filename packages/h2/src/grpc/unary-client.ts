@@ -148,18 +148,9 @@ class UnaryCall implements StreamHandler {
   }
 
   onData(data: Buffer, endStream: boolean): void {
-    if (!this.settled && data.length > 0) {
-      try {
-        this.reader.push(data);
-      } catch (err) {
-        this.cancel(err);
-        return;
-      }
-      // The response is consumed only once complete: let the rest of a message the reader
-      // accepted (within maxResponseBytes) through, even past the stream window.
-      if (!endStream) this.conn.want(this.stream!, this.reader.missing);
-    }
-    if (endStream) this.complete();
+    const err = this.settled ? undefined : this.reader.takeData(data, endStream, this.conn, this.stream!);
+    if (err !== undefined) this.cancel(err);
+    else if (endStream) this.complete();
   }
 
   onReset(code: number, why: Error): void {

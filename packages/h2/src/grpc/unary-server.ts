@@ -135,19 +135,12 @@ class ServerCall implements StreamHandler {
   }
 
   onData(data: Buffer, endStream: boolean): void {
-    if (!this.failed && data.length > 0) {
-      try {
-        this.reader.push(data);
-      } catch (err) {
-        this.failed = true;
-        this.trailersOnly(err);
-        return;
-      }
-      // The request's window reopens only once it is handed to the method (run()): let the rest
-      // of a message the reader accepted (within maxMessageBytes) through, even past the window.
-      if (!endStream) this.conn.want(this.stream, this.reader.missing);
-    }
-    if (endStream) this.onEnd();
+    // The request is consumed once it is handed to the method (run()).
+    const err = this.failed ? undefined : this.reader.takeData(data, endStream, this.conn, this.stream);
+    if (err !== undefined) {
+      this.failed = true;
+      this.trailersOnly(err);
+    } else if (endStream) this.onEnd();
   }
 
   onReset(): void {

@@ -178,9 +178,15 @@ export function writeFrameHeader(
   buf.writeUInt32BE(streamId, off + 5);
 }
 
+/** A frame with its header written and `length` payload bytes, at FRAME_HEADER, still to fill in. */
+function newFrame(length: number, type: FrameType, flags: number, streamId: number): Buffer {
+  const b = Buffer.allocUnsafe(FRAME_HEADER + length);
+  writeFrameHeader(b, 0, length, type, flags, streamId);
+  return b;
+}
+
 export function settingsFrame(settings: readonly (readonly [id: number, value: number])[]): Buffer {
-  const b = Buffer.allocUnsafe(FRAME_HEADER + 6 * settings.length);
-  writeFrameHeader(b, 0, 6 * settings.length, FrameType.SETTINGS, 0, 0);
+  const b = newFrame(6 * settings.length, FrameType.SETTINGS, 0, 0);
   let off = FRAME_HEADER;
   for (const [id, value] of settings) {
     b.writeUInt16BE(id, off);
@@ -191,30 +197,26 @@ export function settingsFrame(settings: readonly (readonly [id: number, value: n
 }
 
 export function windowUpdateFrame(streamId: number, increment: number): Buffer {
-  const b = Buffer.allocUnsafe(FRAME_HEADER + 4);
-  writeFrameHeader(b, 0, 4, FrameType.WINDOW_UPDATE, 0, streamId);
+  const b = newFrame(4, FrameType.WINDOW_UPDATE, 0, streamId);
   b.writeUInt32BE(increment, FRAME_HEADER);
   return b;
 }
 
 export function rstStreamFrame(streamId: number, code: number): Buffer {
-  const b = Buffer.allocUnsafe(FRAME_HEADER + 4);
-  writeFrameHeader(b, 0, 4, FrameType.RST_STREAM, 0, streamId);
+  const b = newFrame(4, FrameType.RST_STREAM, 0, streamId);
   b.writeUInt32BE(code, FRAME_HEADER);
   return b;
 }
 
 export function pingFrame(data: Buffer, ack: boolean): Buffer {
-  const b = Buffer.allocUnsafe(FRAME_HEADER + 8);
-  writeFrameHeader(b, 0, 8, FrameType.PING, ack ? Flag.ACK : 0, 0);
+  const b = newFrame(8, FrameType.PING, ack ? Flag.ACK : 0, 0);
   data.copy(b, FRAME_HEADER, 0, 8);
   return b;
 }
 
 export function goawayFrame(lastStreamId: number, code: number, debug = ""): Buffer {
   const d = Buffer.from(debug, "utf8");
-  const b = Buffer.allocUnsafe(FRAME_HEADER + 8 + d.length);
-  writeFrameHeader(b, 0, 8 + d.length, FrameType.GOAWAY, 0, 0);
+  const b = newFrame(8 + d.length, FrameType.GOAWAY, 0, 0);
   b.writeUInt32BE(lastStreamId, FRAME_HEADER);
   b.writeUInt32BE(code, FRAME_HEADER + 4);
   d.copy(b, FRAME_HEADER + 8);
