@@ -111,6 +111,7 @@ export interface PluginRequest {
 
 type Reader = BinaryReader;
 const LEN = WireType.LengthDelimited;
+const VARINT = WireType.Varint;
 
 /** Reads a message's fields: `on` returns false for a field it did not consume, which is then skipped (or kept as unknown). */
 function each(bytes: Uint8Array, on: (no: number, wt: WireType, r: Reader) => boolean, unknown?: UnknownField[]): void {
@@ -123,14 +124,38 @@ function each(bytes: Uint8Array, on: (no: number, wt: WireType, r: Reader) => bo
   }
 }
 
-function features(bytes: Uint8Array): FeatureSet {
-  const f: FeatureSet = {};
+/**
+ * What the docs read of one message: field number → [wire type, property, reader], and `true` last for a
+ * repeated field (its values are appended to the array). A field not listed, or on another wire type, is skipped.
+ */
+type Fields<T> = Readonly<
+  Record<number, readonly [wireType: WireType, key: keyof T, read: (r: Reader) => unknown, repeated?: true]>
+>;
+
+/** Decodes a message into `into` by its table of fields. */
+function decode<T extends object>(bytes: Uint8Array, into: T, fields: Fields<T>): T {
+  const target = into as Record<keyof T, unknown>;
   each(bytes, (no, wt, r) => {
-    if (no === 1 && wt === WireType.Varint) f.fieldPresence = r.int32();
-    else return false;
+    const f = fields[no];
+    if (f === undefined || f[0] !== wt) return false;
+    if (f[3]) (target[f[1]] as unknown[]).push(f[2](r));
+    else target[f[1]] = f[2](r);
     return true;
   });
-  return f;
+  return into;
+}
+
+// Readers of one field's value, for the tables.
+const string = (r: Reader) => r.string();
+const int32 = (r: Reader) => r.int32();
+const bool = (r: Reader) => r.bool();
+/** A nested message, decoded by `decodeMessage`. */
+const nested = (decodeMessage: (bytes: Uint8Array) => unknown) => (r: Reader) => decodeMessage(r.bytes());
+/** An *Options message, with the field numbers of its kind. */
+const optionsOf = (n: OptionNumbers) => (r: Reader) => options(r.bytes(), n);
+
+function features(bytes: Uint8Array): FeatureSet {
+  return decode<FeatureSet>(bytes, {}, { 1: [VARINT, "fieldPresence", int32] });
 }
 
 /** Field numbers of deprecated / features / map_entry / idempotency_level in each *Options message. */
@@ -167,104 +192,72 @@ function options(bytes: Uint8Array, n: OptionNumbers): Options {
   return o;
 }
 
+const FIELD: Fields<FieldProto> = {
+  1: [LEN, "name", string],
+  2: [LEN, "extendee", string],
+  3: [VARINT, "number", int32],
+  4: [VARINT, "label", int32],
+  5: [VARINT, "type", int32],
+  6: [LEN, "typeName", string],
+  7: [LEN, "defaultValue", string],
+  8: [LEN, "options", optionsOf(FIELD_OPTIONS)],
+  9: [VARINT, "oneofIndex", int32],
+  10: [LEN, "jsonName", string],
+  17: [VARINT, "proto3Optional", bool],
+};
+
 function field(bytes: Uint8Array): FieldProto {
-  const f: FieldProto = { name: "", number: 0, label: 0, type: 0 };
-  each(bytes, (no, wt, r) => {
-    if (wt === LEN) {
-      if (no === 1) f.name = r.string();
-      else if (no === 2) f.extendee = r.string();
-      else if (no === 6) f.typeName = r.string();
-      else if (no === 7) f.defaultValue = r.string();
-      else if (no === 8) f.options = options(r.bytes(), FIELD_OPTIONS);
-      else if (no === 10) f.jsonName = r.string();
-      else return false;
-    } else if (wt === WireType.Varint) {
-      if (no === 3) f.number = r.int32();
-      else if (no === 4) f.label = r.int32();
-      else if (no === 5) f.type = r.int32();
-      else if (no === 9) f.oneofIndex = r.int32();
-      else if (no === 17) f.proto3Optional = r.bool();
-      else return false;
-    } else return false;
-    return true;
-  });
-  return f;
+  return decode<FieldProto>(bytes, { name: "", number: 0, label: 0, type: 0 }, FIELD);
 }
+
+const ENUM_VALUE: Fields<EnumValueProto> = {
+  1: [LEN, "name", string],
+  2: [VARINT, "number", int32],
+  3: [LEN, "options", optionsOf(ENUM_VALUE_OPTIONS)],
+};
+
+const ENUM: Fields<EnumProto> = {
+  1: [LEN, "name", string],
+  2: [LEN, "value", nested((b) => decode<EnumValueProto>(b, { name: "", number: 0 }, ENUM_VALUE)), true],
+  3: [LEN, "options", optionsOf(ENUM_OPTIONS)],
+};
 
 function enumType(bytes: Uint8Array): EnumProto {
-  const e: EnumProto = { name: "", value: [] };
-  each(bytes, (no, wt, r) => {
-    if (wt !== LEN) return false;
-    if (no === 1) e.name = r.string();
-    else if (no === 2) {
-      const v: EnumValueProto = { name: "", number: 0 };
-      each(r.bytes(), (vno, vwt, vr) => {
-        if (vno === 1 && vwt === LEN) v.name = vr.string();
-        else if (vno === 2 && vwt === WireType.Varint) v.number = vr.int32();
-        else if (vno === 3 && vwt === LEN) v.options = options(vr.bytes(), ENUM_VALUE_OPTIONS);
-        else return false;
-        return true;
-      });
-      e.value.push(v);
-    } else if (no === 3) e.options = options(r.bytes(), ENUM_OPTIONS);
-    else return false;
-    return true;
-  });
-  return e;
+  return decode<EnumProto>(bytes, { name: "", value: [] }, ENUM);
 }
+
+const MESSAGE: Fields<MessageProto> = {
+  1: [LEN, "name", string],
+  2: [LEN, "field", nested(field), true],
+  3: [LEN, "nestedType", nested(message), true],
+  4: [LEN, "enumType", nested(enumType), true],
+  6: [LEN, "extension", nested(field), true],
+  7: [LEN, "options", optionsOf(MESSAGE_OPTIONS)],
+  8: [LEN, "oneofDecl", nested((b) => decode<OneofProto>(b, { name: "" }, { 1: [LEN, "name", string] })), true],
+};
 
 function message(bytes: Uint8Array): MessageProto {
-  const m: MessageProto = { name: "", field: [], nestedType: [], enumType: [], extension: [], oneofDecl: [] };
-  each(bytes, (no, wt, r) => {
-    if (wt !== LEN) return false;
-    if (no === 1) m.name = r.string();
-    else if (no === 2) m.field.push(field(r.bytes()));
-    else if (no === 3) m.nestedType.push(message(r.bytes()));
-    else if (no === 4) m.enumType.push(enumType(r.bytes()));
-    else if (no === 6) m.extension.push(field(r.bytes()));
-    else if (no === 7) m.options = options(r.bytes(), MESSAGE_OPTIONS);
-    else if (no === 8) {
-      const o: OneofProto = { name: "" };
-      each(r.bytes(), (ono, owt, or) => {
-        if (ono === 1 && owt === LEN) o.name = or.string();
-        else return false;
-        return true;
-      });
-      m.oneofDecl.push(o);
-    } else return false;
-    return true;
-  });
-  return m;
+  return decode<MessageProto>(
+    bytes,
+    { name: "", field: [], nestedType: [], enumType: [], extension: [], oneofDecl: [] },
+    MESSAGE,
+  );
 }
 
-function service(bytes: Uint8Array): ServiceProto {
-  const s: ServiceProto = { name: "", method: [] };
-  each(bytes, (no, wt, r) => {
-    if (wt !== LEN) return false;
-    if (no === 1) s.name = r.string();
-    else if (no === 2) {
-      const m: MethodProto = { name: "" };
-      each(r.bytes(), (mno, mwt, mr) => {
-        if (mwt === LEN) {
-          if (mno === 1) m.name = mr.string();
-          else if (mno === 2) m.inputType = mr.string();
-          else if (mno === 3) m.outputType = mr.string();
-          else if (mno === 4) m.options = options(mr.bytes(), METHOD_OPTIONS);
-          else return false;
-        } else if (mwt === WireType.Varint) {
-          if (mno === 5) m.clientStreaming = mr.bool();
-          else if (mno === 6) m.serverStreaming = mr.bool();
-          else return false;
-        } else return false;
-        return true;
-      });
-      s.method.push(m);
-    } else if (no === 3) s.options = options(r.bytes(), SERVICE_OPTIONS);
-    else return false;
-    return true;
-  });
-  return s;
-}
+const METHOD: Fields<MethodProto> = {
+  1: [LEN, "name", string],
+  2: [LEN, "inputType", string],
+  3: [LEN, "outputType", string],
+  4: [LEN, "options", optionsOf(METHOD_OPTIONS)],
+  5: [VARINT, "clientStreaming", bool],
+  6: [VARINT, "serverStreaming", bool],
+};
+
+const SERVICE: Fields<ServiceProto> = {
+  1: [LEN, "name", string],
+  2: [LEN, "method", nested((b) => decode<MethodProto>(b, { name: "" }, METHOD)), true],
+  3: [LEN, "options", optionsOf(SERVICE_OPTIONS)],
+};
 
 /**
  * SourceCodeInfo's locations that carry a leading, trailing or detached
@@ -347,6 +340,20 @@ function location(r: Reader, end: number): Location | undefined {
   return loc;
 }
 
+const FILE: Fields<FileProto> = {
+  1: [LEN, "name", string],
+  2: [LEN, "package", string],
+  3: [LEN, "dependency", string, true],
+  4: [LEN, "messageType", nested(message), true],
+  5: [LEN, "enumType", nested(enumType), true],
+  6: [LEN, "service", nested((b) => decode<ServiceProto>(b, { name: "", method: [] }, SERVICE)), true],
+  7: [LEN, "extension", nested(field), true],
+  8: [LEN, "options", optionsOf(FILE_OPTIONS)],
+  9: [LEN, "sourceCodeInfo", (r) => sourceCodeInfo(r.bytes())],
+  12: [LEN, "syntax", string],
+  14: [VARINT, "edition", int32],
+};
+
 export function decodeFile(bytes: Uint8Array): FileProto {
   const f: FileProto = {
     name: "",
@@ -359,24 +366,7 @@ export function decodeFile(bytes: Uint8Array): FileProto {
     syntax: "",
     edition: 0,
   };
-  each(bytes, (no, wt, r) => {
-    if (wt === LEN) {
-      if (no === 1) f.name = r.string();
-      else if (no === 2) f.package = r.string();
-      else if (no === 3) f.dependency.push(r.string());
-      else if (no === 4) f.messageType.push(message(r.bytes()));
-      else if (no === 5) f.enumType.push(enumType(r.bytes()));
-      else if (no === 6) f.service.push(service(r.bytes()));
-      else if (no === 7) f.extension.push(field(r.bytes()));
-      else if (no === 8) f.options = options(r.bytes(), FILE_OPTIONS);
-      else if (no === 9) f.sourceCodeInfo = sourceCodeInfo(r.bytes());
-      else if (no === 12) f.syntax = r.string();
-      else return false;
-    } else if (wt === WireType.Varint && no === 14) f.edition = r.int32();
-    else return false;
-    return true;
-  });
-  return f;
+  return decode(bytes, f, FILE);
 }
 
 /**
@@ -385,14 +375,13 @@ export function decodeFile(bytes: Uint8Array): FileProto {
  * Malformed bytes throw, with the position, from the wire reader.
  */
 export function decodePluginRequest(bytes: Uint8Array): PluginRequest {
-  const req: PluginRequest = { fileToGenerate: [], parameter: "", protoFile: [] };
-  each(bytes, (no, wt, r) => {
-    if (wt !== LEN) return false;
-    if (no === 1) req.fileToGenerate.push(r.string());
-    else if (no === 2) req.parameter = r.string();
-    else if (no === 15) req.protoFile.push(decodeFile(r.bytes()));
-    else return false;
-    return true;
-  });
-  return req;
+  return decode<PluginRequest>(
+    bytes,
+    { fileToGenerate: [], parameter: "", protoFile: [] },
+    {
+      1: [LEN, "fileToGenerate", string, true],
+      2: [LEN, "parameter", string],
+      15: [LEN, "protoFile", nested(decodeFile), true],
+    },
+  );
 }

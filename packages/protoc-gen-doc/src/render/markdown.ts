@@ -11,13 +11,10 @@ const anchor = (s: string) => s.replace(/\//g, "_").replace(/[^A-Za-z0-9_-]/g, "
 
 // In a table cell: one line, pipes escaped, and HTML kept inert (outside code spans).
 function cell(text: string): string {
-  const oneLine = text.replace(/\r?\n+/g, " ").replace(/\|/g, "\\|");
-  return oneLine
-    .split("`")
-    .map((part, i) => (i % 2 === 0 ? part.replace(/</g, "&lt;").replace(/>/g, "&gt;") : part))
-    .join("`");
+  return block(text.replace(/\r?\n+/g, " ").replace(/\|/g, "\\|"));
 }
 
+// HTML kept inert outside code spans.
 function block(text: string): string {
   return text
     .split("`")
@@ -46,14 +43,19 @@ function deprecated(d: boolean): string {
   return d ? "**Deprecated.** " : "";
 }
 
-function message(m: Message, known: Set<string>): string[] {
-  const out = [
-    `<a name="${anchor(m.fullName)}"></a>`,
+/** The start of a message's, enum's or service's section: its anchor, its name and its description. */
+function sectionHead(x: { fullName: string; longName: string; deprecated: boolean; description: string }): string[] {
+  return [
+    `<a name="${anchor(x.fullName)}"></a>`,
     "",
-    `### ${m.longName}`,
-    deprecated(m.deprecated) + block(m.description),
+    `### ${x.longName}`,
+    deprecated(x.deprecated) + block(x.description),
     "",
   ];
+}
+
+function message(m: Message, known: Set<string>): string[] {
+  const out = sectionHead(m);
   if (m.hasFields) {
     out.push("| Field | Type | Label | Description |", "| ----- | ---- | ----- | ----------- |");
     for (const f of m.fields) {
@@ -83,11 +85,7 @@ function extensionTable(exts: File["extensions"]): string[] {
 
 function enumSection(e: Enum): string[] {
   return [
-    `<a name="${anchor(e.fullName)}"></a>`,
-    "",
-    `### ${e.longName}`,
-    deprecated(e.deprecated) + block(e.description),
-    "",
+    ...sectionHead(e),
     "| Name | Number | Description |",
     "| ---- | ------ | ----------- |",
     ...e.values.map((v) => `| ${v.name} | ${v.number} | ${deprecated(v.deprecated)}${cell(v.description)} |`),
@@ -96,13 +94,7 @@ function enumSection(e: Enum): string[] {
 }
 
 function serviceSection(s: Service, known: Set<string>): string[] {
-  const out = [
-    `<a name="${anchor(s.fullName)}"></a>`,
-    "",
-    `### ${s.longName}`,
-    deprecated(s.deprecated) + block(s.description),
-    "",
-  ];
+  const out = sectionHead(s);
   out.push(
     "| Method Name | Request Type | Response Type | Description |",
     "| ----------- | ------------ | ------------- | ------------|",

@@ -479,12 +479,9 @@ ${section(
 )}
 ${p.extensions.length ? `<section id="extensions" aria-labelledby="h-extensions"><h2 id="h-extensions">Extensions</h2>${extensionsTable(p.extensions, link)}</section>` : ""}
 ${files}`;
-  return layout({
-    title: `${p.name} · ${siteTitle(opts)}`,
+  return sitePage(opts, {
+    title: p.name,
     root: "../",
-    version: opts.version ?? "",
-    siteTitle: siteTitle(opts),
-    indexHref: `../${opts.indexFile}`,
     nav: packageNav(p, `../${opts.indexFile}`),
     main,
     description: summaryOf(p.description),
@@ -493,6 +490,24 @@ ${files}`;
 }
 
 const siteTitle = (opts: SiteOptions) => opts.title ?? "API reference";
+
+/**
+ * A page of the site: the layout with the site's title, version and index link filled in from the options.
+ * `root` leads from the page back to the site root; `title` (if any) comes before the site's title.
+ */
+function sitePage(
+  opts: SiteOptions,
+  o: { title?: string; root: string; nav: string; main: string; description?: string; page: string },
+): string {
+  const site = siteTitle(opts);
+  return layout({
+    ...o,
+    title: o.title === undefined ? site : `${o.title} · ${site}`,
+    version: opts.version ?? "",
+    siteTitle: site,
+    indexHref: `${o.root}${opts.indexFile}`,
+  });
+}
 
 function indexPage(pkgs: PackageDocs[], symbols: SymbolTable, opts: SiteOptions): string {
   const link = new Linker(symbols, "", opts.indexFile);
@@ -522,16 +537,7 @@ ${items}
     "Packages",
     `<ul>${pkgs.map((p) => `<li><a href="${pagePath(p.name)}">${wrappable(p.name || "(no package)")}</a></li>`).join("")}</ul>`,
   );
-  return layout({
-    title: siteTitle(opts),
-    root: "",
-    version: opts.version ?? "",
-    siteTitle: siteTitle(opts),
-    indexHref: opts.indexFile,
-    nav,
-    main,
-    page: "index",
-  });
+  return sitePage(opts, { root: "", nav, main, page: "index" });
 }
 
 function scalarsPage(model: Template, opts: SiteOptions): string {
@@ -557,16 +563,7 @@ function scalarsPage(model: Template, opts: SiteOptions): string {
 ${rows}
 </tbody></table></div>`;
   const nav = `<nav class="sidebar" aria-label="Site"><p><a href="${opts.indexFile}">All packages</a></p></nav>`;
-  return layout({
-    title: `Scalar value types · ${siteTitle(opts)}`,
-    root: "",
-    version: opts.version ?? "",
-    siteTitle: siteTitle(opts),
-    indexHref: opts.indexFile,
-    nav,
-    main,
-    page: "scalars",
-  });
+  return sitePage(opts, { title: "Scalar value types", root: "", nav, main, page: "scalars" });
 }
 
 // A script, not JSON: fetch() is blocked on file://. "<" is escaped so no
