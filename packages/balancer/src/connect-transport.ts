@@ -1,15 +1,8 @@
 import type { DescMessage, DescMethodStreaming, DescMethodUnary, MessageInitShape } from "@bufbuild/protobuf";
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
-import {
-  Code,
-  ConnectError,
-  type ContextValues,
-  type StreamResponse,
-  type Transport,
-  type UnaryResponse,
-} from "@connectrpc/connect";
-import { createBalancer, NoEndpointsError, type Balancer, type BalancerOptions, type Lease } from "./balancer.js";
-import { classifyConnectFailure, deadlineSpent } from "./connect-failure.js";
+import type { ContextValues, StreamResponse, Transport, UnaryResponse } from "@connectrpc/connect";
+import { createBalancer, type Balancer, type BalancerOptions, type Lease } from "./balancer.js";
+import { classifyFailure, deadlineSpent, toConnectError } from "./transport-failure.js";
 
 /** A transport and, optionally, how to close its connection. */
 export type ClosableTransport = Transport & { close?(): Promise<void> | void };
@@ -41,12 +34,6 @@ function isIdempotent(method: { idempotency?: MethodOptions_IdempotencyLevel }):
   );
 }
 
-function toConnectError(err: unknown): unknown {
-  return err instanceof NoEndpointsError
-    ? new ConnectError(err.message, Code.Unavailable, undefined, undefined, err)
-    : err;
-}
-
 /**
  * A Connect Transport that spreads calls over every resolved endpoint of `target`.
  * Unary calls are retried on another endpoint when nothing was sent, or when the method
@@ -58,7 +45,7 @@ export function createBalancedTransport(options: BalancedTransportOptions): Bala
     ...rest,
     connect: (address) => createTransport(`${scheme}://${address}${pathPrefix}`),
     close: (t) => t.close?.(),
-    classify: classifyConnectFailure,
+    classify: classifyFailure,
   });
   return {
     balancer,
@@ -81,7 +68,7 @@ export function createBalancedTransport(options: BalancedTransportOptions): Bala
           {
             idempotent: isIdempotent(method),
             signal,
-            classify: (err) => (deadlineSpent(err, startedAt, timeoutMs) ? "timeout" : classifyConnectFailure(err)),
+            classify: (err) => (deadlineSpent(err, startedAt, timeoutMs) ? "timeout" : classifyFailure(err)),
           },
         );
       } catch (err) {
@@ -106,8 +93,8 @@ export function createBalancedTransport(options: BalancedTransportOptions): Bala
       try {
         res = await lease.conn.stream(method, signal, timeoutMs, header, input, contextValues);
       } catch (err) {
-        lease.release(classifyConnectFailure(err) === "none" ? "neutral" : "failure");
-        throw err;
+        lease.release(classifyFailure(err) === "none" ? "neutral" : "failure");
+        throw toConnectError(err);
       }
       const l = lease;
       const messages = res.message;
@@ -117,8 +104,8 @@ export function createBalancedTransport(options: BalancedTransportOptions): Bala
         try {
           for await (const m of messages) yield m as never;
         } catch (err) {
-          outcome = classifyConnectFailure(err) === "none" ? "neutral" : "failure";
-          throw err;
+          outcome = classifyFailure(err) === "none" ? "neutral" : "failure";
+          throw toConnectError(err);
         } finally {
           l.release(outcome);
         }

@@ -12,7 +12,7 @@
  *     resolveIntervalMs: 30_000,                        // dns targets: every A/AAAA record, re-resolved
  *     ejectBackoff: { initialMs: 250, maxMs: 10_000, multiplier: 2, jitter: 0.2 },
  *     maxAttempts: 3,
- *     classify: (err) => "none" | "unsent" | "sent",    // how a failure relates to the endpoint
+ *     classify: (err) => "none" | "unsent" | "sent",    // how a failure relates to the endpoint, e.g. classifyFailure
  *   });
  *   await b.run((conn, address, attempt) => call(conn), { idempotent: true, signal });
  *   const lease = await b.pick(); try { ... } finally { lease.release("ok" | "failure" | "neutral"); }
@@ -39,6 +39,8 @@
  * close: () => sessionManager.abort() }`) is closed when its endpoint goes away; plain connect-node
  * transports release their HTTP/2 session after idleConnectionTimeoutMs instead.
  * Errors: no endpoints → ConnectError Code.Unavailable; bad targets throw TargetError at creation.
+ * Transport failures are read in one place, transport-failure.ts: classifyFailure (counted against
+ * the endpoint? safe to send again?) and toConnectError (the code callers see).
  */
 export { createBalancer, NoEndpointsError } from "./balancer.js";
 export type { Balancer, BalancerOptions, EndpointState, FailureKind, Lease, Policy, RunOptions } from "./balancer.js";
@@ -53,7 +55,15 @@ export {
   type Target,
 } from "./resolver.js";
 export { readyAddresses, type KubernetesOptions, type KubernetesTarget } from "./kubernetes.js";
-export { classifyConnectFailure, deadlineSpent } from "./connect-failure.js";
+export {
+  classifyFailure,
+  deadlineSpent,
+  H2_FAILURES,
+  NODE_FAILURES,
+  toConnectError,
+  type FailureRule,
+  type TransportFailure,
+} from "./transport-failure.js";
 export {
   createBalancedTransport,
   type BalancedTransport,
