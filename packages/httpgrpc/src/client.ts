@@ -12,18 +12,18 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import {
+  classifyFailure,
   createBalancer,
   deadlineSpent,
-  NoEndpointsError,
+  toConnectError,
   type Balancer,
   type BalancerOptions,
-  type FailureKind,
 } from "@acme/balancer";
 import { httpResponseFromError } from "./errors.js";
 import type { HTTPRequestSchema, HTTPResponse } from "./gen.js";
 import { canonicalHeaderKey, hopByHopNames } from "./http-rules.js";
 import { DEFAULT_MAX_BODY_BYTES, MESSAGE_OVERHEAD_BYTES } from "./limits.js";
-import { Cancellation, GrpcEndpoint, TransportError, type UnaryCallOptions } from "@acme/h2";
+import { Cancellation, GrpcEndpoint, type UnaryCallOptions } from "@acme/h2";
 import type { Context } from "@opentelemetry/api";
 import { closeAfterUnreadBody } from "@acme/h2/node-server";
 import { forwardedParent, observeHandleCall } from "./tracing.js";
@@ -43,20 +43,6 @@ const HANDLE_PATH = "/httpgrpc.HTTP/Handle";
  */
 function errorTrailerBytes(maxMessageBytes: number): number {
   return 6 * maxMessageBytes + 64 * 1024;
-}
-
-/** Only transport failures count against an endpoint; a gRPC status it sent does not. */
-function classify(err: unknown): FailureKind {
-  if (err instanceof TransportError) return err.sent ? "sent" : "unsent";
-  return "none";
-}
-
-/** A transport failure as the error callers see: UNAVAILABLE, with the failure as its cause. */
-function asConnectError(err: unknown): unknown {
-  if (err instanceof TransportError || err instanceof NoEndpointsError) {
-    return new ConnectError(err.message, Code.Unavailable, undefined, undefined, err);
-  }
-  return err;
 }
 
 /** HTTP methods that may be re-sent to another endpoint after a failure mid-call (RFC 9110 §9.2.2). */
@@ -134,7 +120,8 @@ export function createHTTPClient(options: HTTPClientOptions): HTTPClient {
     maxAttempts: options.maxAttempts,
     lookup: options.lookup,
     onResolveError: options.onResolveError,
-    classify,
+    // @acme/h2's TransportError says whether the request left; a status the backend sent is no failure of it.
+    classify: classifyFailure,
     connect: (address) =>
       new GrpcEndpoint(address, {
         maxResponseBytes: max + MESSAGE_OVERHEAD_BYTES,
@@ -179,13 +166,13 @@ export function createHTTPClient(options: HTTPClientOptions): HTTPClient {
         {
           idempotent: idempotent.has(method),
           signal: opts.signal,
-          classify: (err) => (deadlineSpent(err, startedAt, timeoutMs) ? "timeout" : classify(err)),
+          classify: (err) => (deadlineSpent(err, startedAt, timeoutMs) ? "timeout" : classifyFailure(err)),
         },
       );
       rpc.end(0);
       return out;
     } catch (err) {
-      const e = asConnectError(err);
+      const e = toConnectError(err);
       rpc.end(ConnectError.from(e).code, e);
       throw e;
     }
