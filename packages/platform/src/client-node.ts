@@ -1,8 +1,7 @@
 // @acme/platform/client/node: createClient for Node on @connectrpc/connect-node,
 // with all three protocols and trace propagation from the call being served.
 import type { DescService } from "@bufbuild/protobuf";
-import type { ClosableTransport } from "@acme/balancer";
-import { Code, ConnectError, type Client, type Interceptor } from "@connectrpc/connect";
+import type { Client, Interceptor } from "@connectrpc/connect";
 import * as http from "node:http";
 import * as https from "node:https";
 import {
@@ -11,7 +10,7 @@ import {
   createGrpcWebTransport,
   Http2SessionManager,
 } from "@connectrpc/connect-node";
-import { createBalancedTransport } from "@acme/balancer";
+import { createBalancedTransport, toConnectError, type ClosableTransport } from "@acme/balancer";
 import { buildClient, buildTransport } from "./client/build-client.js";
 import type { BalanceFn, ClientOptions, TransportFactory } from "./client/options.js";
 import { context as otelContext } from "@opentelemetry/api";
@@ -36,15 +35,13 @@ const callOrActiveContext = () => currentCallContext() ?? otelContext.active();
  * An HTTP/2 stream the server refused (REFUSED_STREAM, e.g. on a connection
  * it is closing) was never processed: that is UNAVAILABLE, which callers and
  * the retry interceptor may safely retry, not the INTERNAL connect-node reports.
+ * @acme/balancer's toConnectError reads the failure (its H2_FAILURES table).
  */
 export const refusedStreamIsUnavailable: Interceptor = (next) => async (req) => {
   try {
     return await next(req);
   } catch (err) {
-    if (err instanceof ConnectError && err.code === Code.Internal && /NGHTTP2_REFUSED_STREAM/.test(err.rawMessage)) {
-      throw new ConnectError(err.rawMessage, Code.Unavailable, err.metadata, undefined, err);
-    }
-    throw err;
+    throw toConnectError(err);
   }
 };
 
