@@ -1,5 +1,5 @@
 import { cors as connectCors } from "@connectrpc/connect";
-import type { NodeRequest, NodeResponse } from "./node-types.js";
+import type { NodeRequest, NodeResponse } from "@acme/h2/node-server";
 
 export interface CorsOptions {
   /** Origins allowed to call, e.g. ["https://app.example.com"], or "*" for any. */

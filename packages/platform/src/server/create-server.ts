@@ -32,8 +32,14 @@ import {
 } from "./limits.js";
 import { createOnePortServers } from "./one-port.js";
 import { rpcAdapter } from "./rpc-adapter.js";
-import type { NodeRequest, NodeResponse } from "./node-types.js";
-import { DEFAULT_SHUTDOWN_TIMEOUT_MS, type ListenAddress, listenOn } from "@acme/h2/node-server";
+import {
+  DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  type Http1Handler,
+  type ListenAddress,
+  listenOn,
+  type NodeRequest,
+  type NodeResponse,
+} from "@acme/h2/node-server";
 
 /** One service and its implementation; `defineService` keeps the two in step for the type checker. */
 export interface ServiceRegistration {
@@ -73,7 +79,7 @@ export interface CreateServerOptions {
    * Requests no RPC route matches: an existing REST app on the same port,
    * e.g. `expressFallback(app)` or `fastifyFallback(fastify)`. Default 404.
    */
-  fallback?: (req: http.IncomingMessage, res: http.ServerResponse) => void;
+  fallback?: Http1Handler;
   /**
    * Run each handler inside its trace (AsyncLocalStorage), so that Node
    * clients from @acme/platform/client/node pass traceparent and the request

@@ -2,8 +2,7 @@ import * as http from "node:http";
 import * as http2 from "node:http2";
 import * as net from "node:net";
 
-import { HTTP2_PREFACE } from "@acme/h2/node-server";
-import type { NodeHandler as Handler } from "./node-types.js";
+import { HTTP2_PREFACE, type NodeHandler as Handler } from "@acme/h2/node-server";
 
 /** The first bytes of every HTTP/2 connection with prior knowledge (RFC 9113 §3.4). */
 export { HTTP2_PREFACE };

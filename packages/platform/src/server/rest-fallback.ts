@@ -1,9 +1,8 @@
 import type * as http from "node:http";
-
-type NodeHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+import type { Http1Handler } from "@acme/h2/node-server";
 
 /** An Express app is already a request handler; the gRPC routes are matched first, the rest goes to it. */
-export function expressFallback(app: NodeHandler): NodeHandler {
+export function expressFallback(app: Http1Handler): Http1Handler {
   return (req, res) => app(req, res);
 }
 
@@ -16,7 +15,7 @@ interface FastifyLike {
  * Hands requests no gRPC route matched to a Fastify instance. The instance
  * is never listened on; it is readied once, on the first request.
  */
-export function fastifyFallback(app: FastifyLike): NodeHandler {
+export function fastifyFallback(app: FastifyLike): Http1Handler {
   let ready: PromiseLike<unknown> | undefined;
   return (req, res) => {
     ready ??= app.ready();

@@ -12,7 +12,7 @@ import type { UniversalServerRequest } from "@connectrpc/connect/protocol";
 import { authDecisionKey, type AuthDecision } from "./interceptors/auth-interceptor.js";
 import { closeAfterUnreadBody } from "@acme/h2/node-server";
 import type { Logger } from "./logger.js";
-import type { NodeRequest, NodeResponse } from "./node-types.js";
+import type { NodeRequest, NodeResponse } from "@acme/h2/node-server";
 
 export interface RpcAdapterOptions extends ConnectRouterOptions {
   routes(router: ConnectRouter): void;
