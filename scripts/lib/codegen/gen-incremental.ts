@@ -45,6 +45,7 @@ const CODE = [
   "scripts/lib/codegen/gen-incremental.ts",
   "scripts/lib/codegen/codegen.ts",
   "scripts/lib/codegen/package-plan.ts",
+  "scripts/lib/codegen/file-registry.ts",
 ];
 
 interface Input {
