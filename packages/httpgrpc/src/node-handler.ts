@@ -14,14 +14,13 @@ import { EventEmitter } from "node:events";
 import { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Cancellation } from "@acme/h2";
+import type { Http1Handler } from "@acme/h2/node-server";
 import type { HttpgrpcContext } from "./handler-context.js";
 import { attachContext } from "./handler-context.js";
 
 const serverResponseWrite = ServerResponse.prototype.write;
 /** A method called with `.call` on an instance, past its overloads (write/end have several). */
 type UntypedMethod = (...args: unknown[]) => unknown;
-
-export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => unknown;
 
 export interface CapturedResponse {
   status: number;
@@ -151,7 +150,7 @@ function requestFor(input: NodeCallInput, socket: InMemorySocket): IncomingMessa
 }
 
 /** Runs a Node (req, res) handler per call and captures its response, never holding more than maxResponseBytes of body. */
-export function createNodeInvoker(handler: NodeHandler): (input: NodeCallInput) => Promise<CapturedResponse> {
+export function createNodeInvoker(handler: Http1Handler): (input: NodeCallInput) => Promise<CapturedResponse> {
   return (input) =>
     new Promise<CapturedResponse>((resolve, reject) => {
       let overflow = false;

@@ -25,13 +25,7 @@ import { HTTP, HTTPResponseSchema, type Header, type HTTPRequest, type HTTPRespo
 import { httpgrpcContext, type HttpgrpcContext } from "./handler-context.js";
 import { canonicalHeaderKey, headerProblem, hopByHopNames, methodProblem, urlProblem } from "./http-rules.js";
 import { DEFAULT_MAX_BODY_BYTES, MESSAGE_OVERHEAD_BYTES } from "./limits.js";
-import {
-  BodyTooLargeError,
-  createNodeInvoker,
-  type CapturedResponse,
-  type NodeCallInput,
-  type NodeHandler,
-} from "./node-handler.js";
+import { BodyTooLargeError, createNodeInvoker, type CapturedResponse, type NodeCallInput } from "./node-handler.js";
 import {
   attachGrpcServer,
   Cancellation,
@@ -41,14 +35,16 @@ import {
   recordFromFields,
 } from "@acme/h2";
 import { createHealthService, Health, HealthStatusRegistry } from "@acme/grpc-health";
-import { DEFAULT_SHUTDOWN_TIMEOUT_MS, type ListenAddress, listenOn } from "@acme/h2/node-server";
+import { DEFAULT_SHUTDOWN_TIMEOUT_MS, type Http1Handler, type ListenAddress, listenOn } from "@acme/h2/node-server";
 import { decodeHTTPRequest, encodeHTTPResponsePieces } from "./wire/codec.js";
 import { observeHandle, traced } from "./tracing.js";
 
-export { httpgrpcContext, type HttpgrpcContext, type NodeHandler, type FetchHandler };
+export { httpgrpcContext, type HttpgrpcContext, type Http1Handler, type FetchHandler };
+/** @deprecated The same type as Http1Handler, the name every package of ours uses for it. */
+export type NodeHandler = Http1Handler;
 
 /** A Node (req, res) handler, a fetch-style function, or an object with a fetch method (a Hono app). */
-export type AnyHandler = NodeHandler | FetchHandler | { fetch: FetchHandler };
+export type AnyHandler = Http1Handler | FetchHandler | { fetch: FetchHandler };
 
 export interface HTTPServerOptions {
   /** Maximum request and response body size. Default 4 MiB (gRPC's default message limit). */
@@ -82,7 +78,7 @@ function invokerFor(
   if (typeof handler !== "function")
     throw new TypeError("httpgrpc server: handler must be a function or an object with fetch()");
   if (kind === "fetch" || (kind !== "node" && handler.length === 1)) return createFetchInvoker(handler as FetchHandler);
-  return createNodeInvoker(handler as NodeHandler);
+  return createNodeInvoker(handler as Http1Handler);
 }
 
 const invalid = (msg: string) => new ConnectError(msg, Code.InvalidArgument);
