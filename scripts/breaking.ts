@@ -5,7 +5,11 @@
 // breaking-change-approved / a "BREAKING CHANGE:" line in the PR body) is
 // reported as warnings and passes. A schema that does not compile always
 // fails (exit 1), approved or not: `npm run lint` shows the error.
+// Exit codes, which CI and the tests read: 0 no break (or approved), 1 breaking
+// changes or a schema that does not compile, 2 the comparison could not run
+// (a missing ref, a shallow clone, a bad option).
 import { parseArgs } from "node:util";
+import { runIfEntryPoint } from "./lib/infra/entry.js";
 import { breakingApproval } from "./lib/schema/breaking-approval.js";
 import {
   BreakingCheckError,
@@ -25,7 +29,7 @@ function approvalOrThrow(flag: boolean) {
   }
 }
 
-async function main(): Promise<number> {
+async function compare(): Promise<number> {
   const { values } = parseArgs({
     options: {
       against: { type: "string" },
@@ -80,10 +84,17 @@ async function main(): Promise<number> {
   return 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: Error) => {
-    console.error(`breaking: ${err instanceof BreakingCheckError ? err.message : err.stack}`);
-    process.exit(2);
-  },
-);
+/** Exit code when the comparison could not run: a missing ref, a shallow clone, a bad option. */
+const EXIT_CANNOT_COMPARE = 2;
+
+async function main(): Promise<number> {
+  try {
+    return await compare();
+  } catch (err) {
+    if (!(err instanceof BreakingCheckError)) throw err;
+    console.error(`breaking: ${err.message}`);
+    return EXIT_CANNOT_COMPARE;
+  }
+}
+
+runIfEntryPoint(import.meta.url, "breaking", main);

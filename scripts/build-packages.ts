@@ -41,6 +41,7 @@ import { planPackageBuilds, specifierRefs, type PackageBuildPlan } from "./lib/c
 import { hasSchemaArtifacts, schemaArtifactInputs, writeSchemaArtifacts } from "./lib/codegen/package-schemas.js";
 import { repoRoot } from "./lib/infra/repo.js";
 import { listWorkspacePackages, type WorkspacePackage } from "./lib/infra/workspaces.js";
+import { runIfEntryPoint } from "./lib/infra/entry.js";
 
 export const CACHE_DIR = join(".cache", "packages");
 /** Versions whose change must rebuild everything (pinned in the root package.json). */
@@ -485,10 +486,8 @@ function pruneEntries(dir: string, current: string): void {
   for (const { e } of entries.slice(KEEP_ENTRIES - 1)) rmSync(join(dir, e), { recursive: true, force: true });
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+runIfEntryPoint(import.meta.url, "build:packages", async () => {
   const args = process.argv.slice(2);
-  buildPackages(repoRoot, args.length ? args : undefined).catch((err: Error) => {
-    console.error(`build:packages: ${err.message}`);
-    process.exit(1);
-  });
-}
+  await buildPackages(repoRoot, args.length ? args : undefined);
+  return 0;
+});

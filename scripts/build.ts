@@ -18,6 +18,7 @@ import { describeImportCycles } from "./lib/codegen/codegen.js";
 import { run } from "./lib/infra/exec.js";
 import { repoRoot } from "./lib/infra/repo.js";
 import { buildBufImage, IMAGE_FILE } from "./lib/schema/buf-image.js";
+import { runIfEntryPoint } from "./lib/infra/entry.js";
 
 interface Stage {
   name: string;
@@ -149,4 +150,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) main().then((code) => process.exit(code));
+runIfEntryPoint(import.meta.url, "build", main);

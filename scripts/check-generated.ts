@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { diffTrees, generateInto, pendingPackageFiles } from "./lib/codegen/codegen.js";
+import { runIfEntryPoint } from "./lib/infra/entry.js";
 import { siblingTempDir } from "./lib/infra/fs-atomic.js";
 import { repoRoot } from "./lib/infra/repo.js";
 import { listWorkspacePackages } from "./lib/infra/workspaces.js";
@@ -71,22 +72,17 @@ export async function checkGenerated(root = repoRoot): Promise<string[]> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  checkGenerated().then(
-    (problems) => {
-      if (problems.length === 0) {
-        console.log("check:generated: gen/ and packages/ are up to date");
-        return;
-      }
-      for (const p of problems) console.log(p);
-      console.error(
-        `\ncheck:generated: ${problems.length} problem(s). Run \`npm run generate\`, then \`npm install\` if a workspace package was added or its dependencies changed, and commit the result.`,
-      );
-      process.exit(1);
-    },
-    (err: Error) => {
-      console.error(`check:generated: ${err.message}`);
-      process.exit(2);
-    },
+async function main(): Promise<number> {
+  const problems = await checkGenerated();
+  if (problems.length === 0) {
+    console.log("check:generated: gen/ and packages/ are up to date");
+    return 0;
+  }
+  for (const p of problems) console.log(p);
+  console.error(
+    `\ncheck:generated: ${problems.length} problem(s). Run \`npm run generate\`, then \`npm install\` if a workspace package was added or its dependencies changed, and commit the result.`,
   );
+  return 1;
 }
+
+runIfEntryPoint(import.meta.url, "check:generated", main);

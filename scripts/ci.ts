@@ -5,6 +5,7 @@
 // commit-msg hook lints local commits), the docs preview upload and the
 // summary comment (run `npm run pr:summary` to see it).
 import { run } from "./lib/infra/exec.js";
+import { runIfEntryPoint } from "./lib/infra/entry.js";
 
 export interface CiStep {
   /** The npm script the step runs; pr.yml runs the same script. */
@@ -44,4 +45,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) main().then((code) => process.exit(code));
+runIfEntryPoint(import.meta.url, "ci", main);

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { runIfEntryPoint } from "./lib/infra/entry.js";
 import { bin, run } from "./lib/infra/exec.js";
 import { repoRoot } from "./lib/infra/repo.js";
 
@@ -53,10 +54,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: Error) => {
-    console.error(`commitlint:title: ${err.message}`);
-    process.exit(2);
-  },
-);
+runIfEntryPoint(import.meta.url, "commitlint:title", main);

@@ -7,8 +7,9 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { addVersionToDocsTree } from "@acme/protoc-gen-doc/site";
+import { runIfEntryPoint } from "./lib/infra/entry.js";
 
-function main(): void {
+function main(): number {
   const { values } = parseArgs({
     options: { site: { type: "string" }, version: { type: "string" }, tree: { type: "string" } },
   });
@@ -27,11 +28,7 @@ function main(): void {
   console.log(
     `docs:publish: wrote ${values.tree}/v${v}/${r.updatedLatest ? ` and ${values.tree}/latest/` : ""}; versions: ${r.versions.map((x) => x.version + (x.latest ? " (latest)" : "")).join(", ")}`,
   );
+  return 0;
 }
 
-try {
-  main();
-} catch (err) {
-  console.error(`docs:publish: ${(err as Error).message}`);
-  process.exit(1);
-}
+runIfEntryPoint(import.meta.url, "docs:publish", main);

@@ -8,26 +8,26 @@ import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { buildDocs } from "./lib/docs/docs-build.js";
+import { runIfEntryPoint } from "./lib/infra/entry.js";
 import { repoRoot } from "./lib/infra/repo.js";
 
-const { values } = parseArgs({ options: { version: { type: "string" }, image: { type: "string" } } });
-const version =
-  values.version ??
-  process.env.DOCS_VERSION ??
-  (JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string }).version;
-
-try {
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { version: { type: "string" }, image: { type: "string" } } });
+  const version =
+    values.version ??
+    process.env.DOCS_VERSION ??
+    (JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string }).version;
   const r = await buildDocs({ version, image: values.image });
   if (r.upToDate) {
     console.log(`docs: ${relative(repoRoot, r.outDir)}/ is up to date (same schema, plugin and version)`);
-    process.exit(0);
+    return 0;
   }
   const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
   console.log(
     `docs: built ${relative(repoRoot, r.outDir)}/ for version ${version}: ${r.files} files, largest page ${r.largestPage.path} (${kb(r.largestPage.bytes)}), ${(r.ms / 1000).toFixed(1)} s`,
   );
   console.log(`docs: open ${relative(repoRoot, join(r.outDir, "index.html"))} or run: npm run docs:serve`);
-} catch (err) {
-  console.error(`docs: ${(err as Error).message}`);
-  process.exit(1);
+  return 0;
 }
+
+runIfEntryPoint(import.meta.url, "docs", main);

@@ -9,6 +9,7 @@ import { npmCommand, run } from "./lib/infra/exec.js";
 import { repoRoot } from "./lib/infra/repo.js";
 import { imageArg } from "./lib/schema/buf-image.js";
 import { readSchemaImage, workingTreeImage } from "./lib/schema/image-registry.js";
+import { runIfEntryPoint } from "./lib/infra/entry.js";
 
 /** The working tree's image, compiled unless proto/ is as it was at the last compile. */
 async function compiledImage(root: string): Promise<string> {
@@ -44,9 +45,7 @@ export async function generate(root = repoRoot, image = imageArg()): Promise<voi
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  generate().catch((err: Error) => {
-    console.error(`generate: ${err.message}`);
-    process.exit(1);
-  });
-}
+runIfEntryPoint(import.meta.url, "generate", async () => {
+  await generate();
+  return 0;
+});

@@ -9,6 +9,7 @@ import { writeFileAtomic } from "./lib/infra/fs-atomic.js";
 import { listProtoPackages } from "./lib/codegen/protos.js";
 import { readRepoConfig, repoRoot } from "./lib/infra/repo.js";
 import { addCodeowner, planServiceScaffold, ScaffoldError } from "./lib/codegen/service-scaffold.js";
+import { runIfEntryPoint } from "./lib/infra/entry.js";
 
 const USAGE =
   "usage: npm run new:service -- <org>.<domain>.<version> <Name>Service   e.g. npm run new:service -- acme.shipping.v1 ShipmentService";
@@ -47,19 +48,17 @@ export async function newService(args: string[], root = repoRoot): Promise<strin
   return written;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  try {
-    const written = await newService(process.argv.slice(2));
-    for (const w of written) console.log(`created ${w}`);
-    console.log(
-      "\nNext: replace the <...> placeholders, then\n" +
-        "  npm run lint        # buf lint + format check\n" +
-        "  npm run generate    # gen/ code and the npm package under packages/\n" +
-        "  npm run build       # everything, docs included\n" +
-        "and open a PR titled like `feat(<domain>): add <Name>Service`.",
-    );
-  } catch (err) {
-    console.error(`new:service: ${err instanceof ScaffoldError ? err.message : (err as Error).stack}`);
-    process.exit(1);
-  }
+async function main(): Promise<number> {
+  const written = await newService(process.argv.slice(2));
+  for (const w of written) console.log(`created ${w}`);
+  console.log(
+    "\nNext: replace the <...> placeholders, then\n" +
+      "  npm run lint        # buf lint + format check\n" +
+      "  npm run generate    # gen/ code and the npm package under packages/\n" +
+      "  npm run build       # everything, docs included\n" +
+      "and open a PR titled like `feat(<domain>): add <Name>Service`.",
+  );
+  return 0;
 }
+
+runIfEntryPoint(import.meta.url, "new:service", main);

@@ -16,6 +16,7 @@ import { renderSummary } from "./lib/schema/pr-summary.js";
 import { readRepoConfig, repoRoot } from "./lib/infra/repo.js";
 import { diffSchemas } from "./lib/schema/schema-diff.js";
 import { buildSchemaImage } from "./lib/schema/schema-image.js";
+import { runIfEntryPoint } from "./lib/infra/entry.js";
 
 /** Whether what buf compiles (proto/ and its config) differs from HEAD in the working tree. */
 async function schemaUncommitted(root: string): Promise<boolean> {
@@ -43,7 +44,7 @@ export async function prSummary(baseRef: string, root = repoRoot): Promise<strin
   });
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const { values } = parseArgs({ options: { base: { type: "string" }, output: { type: "string" } } });
   const base = (await pickAgainst(values.base)).ref;
   const markdown = await prSummary(base);
@@ -51,11 +52,7 @@ async function main(): Promise<void> {
   else process.stdout.write(markdown);
   // In GitHub Actions the job's summary page shows it too, also for fork PRs, which get no comment.
   if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, markdown);
+  return 0;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main().catch((err: Error) => {
-    console.error(`pr:summary: ${err.message}`);
-    process.exit(1);
-  });
-}
+runIfEntryPoint(import.meta.url, "pr:summary", main);

@@ -3,11 +3,12 @@
 // packages. The build scripts run the same step before buf, so running it by
 // hand is only needed to use buf directly.
 import { ensureProtoDeps } from "./lib/codegen/proto-deps.js";
+import { runIfEntryPoint } from "./lib/infra/entry.js";
 
-try {
+async function main(): Promise<number> {
   const written = await ensureProtoDeps();
   console.log(written.length ? `proto-deps: wrote ${written.join(", ")}` : "proto-deps: .deps/proto is up to date");
-} catch (err) {
-  console.error(`proto-deps: ${(err as Error).message}`);
-  process.exit(1);
+  return 0;
 }
+
+runIfEntryPoint(import.meta.url, "proto-deps", main);

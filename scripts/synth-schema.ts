@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { runIfEntryPoint } from "./lib/infra/entry.js";
 
 export interface SynthStats {
   files: number;
@@ -156,16 +157,16 @@ export function writeSyntheticSchema(dir: string, files = 1000): SynthStats {
   return writeSyntheticProtos(join(dir, "proto"), files);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+function main(): number {
   const { values, positionals } = parseArgs({ allowPositionals: true, options: { files: { type: "string" } } });
-  if (!positionals[0]) {
-    console.error("usage: tsx scripts/synth-schema.ts <dir> [--files 1000]");
-    process.exit(1);
-  }
+  if (!positionals[0]) throw new Error("usage: tsx scripts/synth-schema.ts <dir> [--files 1000]");
   const dir = resolve(positionals[0]);
   mkdirSync(dir, { recursive: true });
   const s = writeSyntheticSchema(dir, values.files ? Number(values.files) : 1000);
   console.log(
     `synth-schema: ${s.files} files, ${s.packages} packages, ${s.messages} messages, ${s.services} services, ${s.rpcs} rpcs in ${dir}`,
   );
+  return 0;
 }
+
+runIfEntryPoint(import.meta.url, "synth-schema", main);

@@ -10,6 +10,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { repoRoot } from "./lib/infra/repo.js";
+import { runIfEntryPoint } from "./lib/infra/entry.js";
 
 /**
  * What `test:quick` leaves out: the end-to-end files (temporary git repos, buf
@@ -73,7 +74,7 @@ function formatDuration(ms: number): string {
   return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s`;
 }
 
-function main(): void {
+function main(): Promise<number> | number {
   const args = process.argv.slice(2);
   const quick = args.includes("--quick");
   const filters = args.filter((a) => a !== "--quick");
@@ -82,7 +83,7 @@ function main(): void {
     console.error(
       `test: no test files match ${filters.join(" ") || "(all)"}${quick ? " outside the slow ones (try npm test)" : ""}`,
     );
-    process.exit(1);
+    return 1;
   }
   const started = performance.now();
   const child = spawn(
@@ -97,13 +98,15 @@ function main(): void {
     ],
     { cwd: repoRoot, stdio: "inherit" },
   );
-  child.on("close", (code, signal) => {
-    const verdict = code === 0 ? "passed" : `failed (${signal ?? `exit ${code}`})`;
-    console.log(
-      `\ntest: ${files.length} files${quick ? " (quick)" : ""} ${verdict} in ${formatDuration(performance.now() - started)}`,
-    );
-    process.exit(code ?? 1);
-  });
+  return new Promise((resolve) =>
+    child.on("close", (code, signal) => {
+      const verdict = code === 0 ? "passed" : `failed (${signal ?? `exit ${code}`})`;
+      console.log(
+        `\ntest: ${files.length} files${quick ? " (quick)" : ""} ${verdict} in ${formatDuration(performance.now() - started)}`,
+      );
+      resolve(code ?? 1);
+    }),
+  );
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) main();
+runIfEntryPoint(import.meta.url, "test", main);

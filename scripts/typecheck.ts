@@ -14,6 +14,7 @@ import { listTree } from "./lib/codegen/codegen.js";
 import { run } from "./lib/infra/exec.js";
 import { repoRoot } from "./lib/infra/repo.js";
 import { listWorkspacePackages } from "./lib/infra/workspaces.js";
+import { runIfEntryPoint } from "./lib/infra/entry.js";
 
 const CACHE = join(".cache", "tsc");
 /** The TypeScript projects checked, in order: the repo, and the docs site's browser script (plain JS). */
@@ -84,4 +85,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) main().then((code) => process.exit(code));
+runIfEntryPoint(import.meta.url, "typecheck", main);

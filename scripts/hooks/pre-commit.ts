@@ -9,6 +9,7 @@ import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BIOME_EXTENSIONS, biomeFindings, runBiome } from "../lib/infra/biome.js";
+import { runIfEntryPoint } from "../lib/infra/entry.js";
 import { bin, run, runOrThrow } from "../lib/infra/exec.js";
 import { DEPS_DIR, ensureProtoDeps } from "../lib/codegen/proto-deps.js";
 import { repoRoot } from "../lib/infra/repo.js";
@@ -125,12 +126,4 @@ async function main(): Promise<number> {
   return 1;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main().then(
-    (code) => process.exit(code),
-    (err: Error) => {
-      console.error(`pre-commit: ${err.message}`);
-      process.exit(2);
-    },
-  );
-}
+runIfEntryPoint(import.meta.url, "pre-commit", main);
