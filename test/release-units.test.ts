@@ -8,7 +8,7 @@ import { after, test } from "node:test";
 import { repoRoot } from "../scripts/lib/infra/repo.js";
 import { publishedPackageJson } from "../scripts/release/pack.js";
 import { defaultDistTag, distTagOf } from "../scripts/release/dist-tags.js";
-import { versionOfTag } from "../scripts/release/recover.js";
+import { versionOfTag } from "../scripts/release/tag-checkout.js";
 import { dedupeChangelog } from "../scripts/release/changelog.js";
 import { ReleaseError } from "../scripts/release/errors.js";
 import {
@@ -35,7 +35,7 @@ test("the published package.json carries the release version and pins workspace 
   assert.deepEqual(out.peerDependencies, { "@bufbuild/protobuf": "^2.13.0", "@acme/monitoring": "1.4.0" });
   assert.equal(out.entryPoints, undefined);
   assert.equal(pj.version, "0.0.0-development", "the input is not modified");
-  // The build's own marker for @acme/schemas (scripts/lib/package-schemas.ts) is not published either.
+  // The build's own marker for @acme/schemas (scripts/lib/codegen/package-schemas.ts) is not published either.
   const schemas = publishedPackageJson(
     { name: "@acme/schemas", version: "0.0.0-development", schemaArtifacts: true },
     "1.4.0",

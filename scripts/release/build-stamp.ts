@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { run, runOrThrow } from "../lib/infra/exec.js";
 import { writeFileAtomic } from "../lib/infra/fs-atomic.js";
+import { npmRunScript } from "./npm.js";
 
 const INPUTS = ["gen", "packages", "scripts", "package.json", "package-lock.json", "tsconfig.base.json"];
 const STAMP = join("build", "release-build.stamp");
@@ -29,7 +30,7 @@ export async function buildPackagesOnce(cwd: string, env: NodeJS.ProcessEnv): Pr
   const hash = await buildInputsHash(cwd);
   const stamp = join(cwd, STAMP);
   if (hash && existsSync(stamp) && readFileSync(stamp, "utf8") === hash) return false;
-  await runOrThrow("npm", ["run", "-s", "build:packages"], { cwd, env });
+  await npmRunScript("build:packages", [], { cwd, env });
   if (hash) writeFileAtomic(stamp, hash);
   return true;
 }

@@ -1,6 +1,10 @@
 // CHANGELOG.md on the release branch: one section per version, one release
 // commit per version on the remote, whatever failed before.
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { run, runOrThrow } from "../lib/infra/exec.js";
+import { BOT_IDENTITY } from "./bot-identity.js";
+import { releaseError } from "./errors.js";
 
 /** The version a `## ` heading is for: `## 1.0.0 (2026-01-01)`, `## [1.0.0](https://…) (…)`. */
 function headingVersion(line: string): string | undefined {
@@ -37,4 +41,61 @@ export function dedupeChangelogFile(file: string): boolean {
   if (after === before) return false;
   writeFileSync(file, after);
   return true;
+}
+
+/** The release whose CHANGELOG.md section is committed, and where its branch is pushed. */
+export interface ChangelogRelease {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  version: string;
+  /** The release tag, e.g. v1.4.0. */
+  tag: string;
+  /** The release branch, e.g. main. */
+  branch: string;
+  /** Where the branch is pushed: semantic-release's repositoryUrl. */
+  remote: string;
+  log: (msg: string) => void;
+}
+
+/**
+ * CHANGELOG.md as the release leaves it: an earlier run's section of this
+ * version dropped, and when the file changed, committed and pushed.
+ */
+export async function commitChangelog(r: ChangelogRelease): Promise<void> {
+  const file = join(r.cwd, "CHANGELOG.md");
+  if (!existsSync(file)) return;
+  if (dedupeChangelogFile(file))
+    r.log(`CHANGELOG.md had an older ${r.version} section (an earlier run's); replaced it`);
+  const status = await runOrThrow("git", ["status", "--porcelain", "--", "CHANGELOG.md"], { cwd: r.cwd });
+  if (status.stdout.trim()) await commitAndPushChangelog(r);
+}
+
+/**
+ * Commits CHANGELOG.md and pushes the branch. semantic-release pushes only
+ * the tag, so the branch must carry the release commit too. When the push
+ * fails (rejected, or another run won a race), the local commit is undone, so
+ * that a re-run in this clone does not push a second release commit.
+ */
+async function commitAndPushChangelog(r: ChangelogRelease): Promise<void> {
+  const env = { ...BOT_IDENTITY, ...r.env };
+  const before = (await runOrThrow("git", ["rev-parse", "HEAD"], { cwd: r.cwd })).stdout.trim();
+  await runOrThrow("git", ["add", "CHANGELOG.md"], { cwd: r.cwd, env });
+  await runOrThrow("git", ["commit", "--no-verify", "-q", "-m", `chore(release): ${r.tag} [skip ci]\n\n${r.version}`], {
+    cwd: r.cwd,
+    env,
+  });
+  const push = await run("git", ["push", "-q", r.remote, `HEAD:refs/heads/${r.branch}`], { cwd: r.cwd, env });
+  if (push.code !== 0) {
+    // --keep: back to the commit before, CHANGELOG.md included (it has no other local edit).
+    const reset = await run("git", ["reset", "-q", "--keep", before], { cwd: r.cwd, env });
+    throw releaseError("EPUSHCHANGELOG", {
+      tag: r.tag,
+      branch: r.branch,
+      why: push.stderr.trim().split("\n").slice(-1)[0] || `git exit ${push.code}`,
+      undone: reset.code === 0,
+      undoError: reset.stderr.trim(),
+      before,
+    });
+  }
+  r.log(`committed and pushed CHANGELOG.md for ${r.tag}`);
 }

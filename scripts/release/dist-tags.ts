@@ -6,6 +6,11 @@ export function distTagOf(channel: string | null | undefined): string {
   return channel || "latest";
 }
 
+/** The dist-tag of a release that is on several channels: its newest (last) one's. */
+export function distTagOfChannels(channels: (string | null | undefined)[]): string {
+  return distTagOf(channels[channels.length - 1]);
+}
+
 /**
  * The dist-tag for republishing `version`: a prerelease keeps its channel
  * (2.0.0-next.3 -> next); an older line than the registry's latest gets

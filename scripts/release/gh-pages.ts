@@ -8,18 +8,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { runIfEntryPoint } from "../lib/infra/entry.js";
 import { run, runOrThrow } from "../lib/infra/exec.js";
+import { BOT_IDENTITY } from "./bot-identity.js";
 import { buildPackagesOnce } from "./build-stamp.js";
+import { npmRunScript } from "./npm.js";
 import { versionOfTag, withTagCheckout } from "./tag-checkout.js";
 
 export const DOCS_BRANCH = "gh-pages";
-
-export const BOT_IDENTITY = {
-  GIT_AUTHOR_NAME: "semantic-release-bot",
-  GIT_AUTHOR_EMAIL: "semantic-release-bot@martynus.net",
-  GIT_COMMITTER_NAME: "semantic-release-bot",
-  GIT_COMMITTER_EMAIL: "semantic-release-bot@martynus.net",
-};
 
 export interface PublishDocsToGhPagesOptions {
   version: string;
@@ -46,7 +42,7 @@ export async function publishDocsToGhPages(opts: PublishDocsToGhPagesOptions): P
   const remote = opts.remote ?? "origin";
   const git = (args: string[], dir = cwd) => runOrThrow("git", args, { cwd: dir, env });
 
-  await runOrThrow("npm", ["run", "-s", "docs"], { cwd, env });
+  await npmRunScript("docs", [], { cwd, env });
   const site = join(cwd, "build", "docs");
   if (!existsSync(site)) throw new Error(`npm run docs did not produce ${site}`);
 
@@ -67,10 +63,7 @@ export async function publishDocsToGhPages(opts: PublishDocsToGhPagesOptions): P
       await git(["checkout", "--quiet", "--orphan", orphan], tree);
       await git(["rm", "-rf", "--quiet", "."], tree);
     }
-    await runOrThrow("npm", ["run", "-s", "docs:publish", "--", "--site", site, "--version", version, "--tree", tree], {
-      cwd,
-      env,
-    });
+    await npmRunScript("docs:publish", ["--site", site, "--version", version, "--tree", tree], { cwd, env });
     await git(["add", "-A"], tree);
     if ((await run("git", ["diff", "--cached", "--quiet"], { cwd: tree, env })).code === 0) {
       log(`docs: ${DOCS_BRANCH} already has the docs of ${version}`);
@@ -89,8 +82,26 @@ export async function publishDocsToGhPages(opts: PublishDocsToGhPagesOptions): P
   }
 }
 
+/**
+ * publishDocsToGhPages for a release whose packages are already out: a docs
+ * failure must not fail it, so it is reported through `warn`, with the command
+ * that retries it, instead of thrown.
+ */
+export async function publishReleaseDocs(
+  opts: PublishDocsToGhPagesOptions & { tag: string; warn: (msg: string) => void },
+): Promise<void> {
+  const { tag, warn, ...publish } = opts;
+  try {
+    await publishDocsToGhPages(publish);
+  } catch (err) {
+    warn(
+      `docs for ${opts.version} were NOT published: ${(err as Error).message}\nRe-run: npm run release:docs -- ${tag}`,
+    );
+  }
+}
+
 /** npm run release:docs: the docs of a tag, built from the tag's sources (a worktree unless HEAD is the tag). */
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: { remote: { type: "string" }, "no-push": { type: "boolean", default: false } },
@@ -105,11 +116,7 @@ async function main(): Promise<void> {
     await buildPackagesOnce(dir, process.env);
     await publishDocsToGhPages({ version, cwd: dir, remote: values.remote ?? "origin", push: !values["no-push"] });
   });
+  return 0;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main().catch((err: Error) => {
-    console.error(`release:docs: ${err.message}`);
-    process.exit(1);
-  });
-}
+runIfEntryPoint(import.meta.url, "release:docs", main);

@@ -5,12 +5,13 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { runOrThrow } from "../lib/infra/exec.js";
 import { replaceDirAtomic, siblingTempDir } from "../lib/infra/fs-atomic.js";
 import { hasSchemaArtifacts, SCHEMA_DESCRIPTOR_SET } from "../lib/codegen/package-schemas.js";
 import type { PackageJson } from "../lib/infra/workspaces.js";
 import { listWorkspacePackages, type WorkspacePackage } from "../lib/infra/workspaces.js";
+import { buildInputsHash } from "./build-stamp.js";
 import { releaseError } from "./errors.js";
+import { npmOrThrow } from "./npm.js";
 
 export const RELEASE_DIR = join("build", "release");
 const DEP_FIELDS = ["dependencies", "peerDependencies", "optionalDependencies", "devDependencies"] as const;
@@ -86,17 +87,34 @@ export function missingBuildOutputs(root: string, ws: WorkspacePackage): string[
     .map((t) => `${ws.dir}/${t.replace(/^\.\//, "")}`);
 }
 
+/**
+ * The releasable packages, when there are some and each is built; throws
+ * ENOPACKAGES or ENOTBUILT otherwise. The release workflow runs `npm run build`
+ * and `npm test` before semantic-release: no dist/ means it did not.
+ */
+export function verifyPackagesBuilt(root: string): WorkspacePackage[] {
+  const packages = releasablePackages(root);
+  if (packages.length === 0) throw releaseError("ENOPACKAGES", { dir: join(root, "packages") });
+  const missing = packages.flatMap((p) => missingBuildOutputs(root, p));
+  if (missing.length) throw releaseError("ENOTBUILT", { missing });
+  return packages;
+}
+
+/** The releasable packages as a manifest with no version or tarballs yet: what registry look-ups read. */
+export function unpackedManifest(root: string): ReleaseManifest {
+  return {
+    version: "0.0.0",
+    packages: releasablePackages(root).map((p) => unpackedEntry(p.name, p.dir, p.packageJson)),
+  };
+}
+
 /** Packs every releasable package; replaces build/release atomically so a failed pack leaves no half set. */
 export async function packRelease(
   root: string,
   version: string,
   outDir = join(root, RELEASE_DIR),
 ): Promise<ReleaseManifest> {
-  const packages = releasablePackages(root);
-  const missing = packages.flatMap((p) => missingBuildOutputs(root, p));
-  if (missing.length) {
-    throw releaseError("ENOTBUILT", { missing });
-  }
+  const packages = verifyPackagesBuilt(root);
   const names = new Set(listWorkspacePackages(root).map((p) => p.name));
   const fresh = siblingTempDir(outDir);
   const stage = mkdtempSync(join(tmpdir(), "release-stage-"));
@@ -110,9 +128,9 @@ export async function packRelease(
       );
     }
     // One npm process packs them all (it reports them in argument order).
-    const r = await runOrThrow("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", fresh, ...staged], {
+    const r = await npmOrThrow(["pack", "--json", "--ignore-scripts", "--pack-destination", fresh, ...staged], {
       cwd: stage,
-      env: { ...process.env, npm_config_loglevel: "error" },
+      env: process.env,
     });
     const infos = JSON.parse(r.stdout) as { name: string; filename: string }[];
     const manifest: ReleaseManifest = { version, packages: [] };
@@ -152,9 +170,12 @@ export function readPackedRelease(outDir: string, version: string): ReleaseManif
  * Keeps a copy of the packed set in build/releases/<version>/, stamped with
  * the build inputs it came from. Recovering that version from this clone
  * reuses it when the tag's inputs hash is the same (the CHANGELOG commit the
- * tag sits on is not a build input).
+ * tag sits on is not a build input). Returns the copy's directory; undefined,
+ * and nothing kept, when the inputs have uncommitted changes (no hash names them).
  */
-export function archivePackedRelease(root: string, manifest: ReleaseManifest, inputsHash: string): string {
+export async function archivePackedRelease(root: string, manifest: ReleaseManifest): Promise<string | undefined> {
+  const inputsHash = await buildInputsHash(root);
+  if (!inputsHash) return undefined;
   const src = join(root, RELEASE_DIR);
   const dest = join(root, ARCHIVE_DIR, manifest.version);
   const fresh = siblingTempDir(dest);

@@ -7,8 +7,11 @@
 import { join } from "node:path";
 import { type ReleaseError, releaseError } from "./errors.js";
 import type { ReleaseManifest } from "./pack.js";
+import type { NpmContext } from "./npm.js";
 import {
+  addDistTag,
   normalizeRegistry,
+  publishRights,
   publishTarball,
   registryDist,
   sameContent,
@@ -19,7 +22,6 @@ import {
   unpublishVersion,
   whoami,
   withToken,
-  type NpmContext,
   type RegistryDist,
 } from "./registry.js";
 
@@ -53,6 +55,47 @@ export async function verifyRegistries(registries: Iterable<string>, ctx: NpmCon
   const { ctx: authed, cleanup } = await withToken(ctx, unique);
   try {
     for (const r of unique) log(`npm: authenticated as ${await whoami(r, authed)} on ${r}`);
+  } finally {
+    cleanup();
+  }
+}
+
+/**
+ * Asks each registry, before any tag, whether the token may publish each
+ * package (see publishRights): throws ENPMRIGHTS naming every refusal.
+ */
+export async function verifyPublishRights(registries: Map<string, string>, env: NodeJS.ProcessEnv, log: Log) {
+  const answers = await Promise.all(
+    [...registries].map(async ([name, registry]) => ({
+      name,
+      registry,
+      ...(await publishRights(name, registry, env)),
+    })),
+  );
+  const refused = answers.filter((a) => !a.allowed);
+  if (refused.length) throw releaseError("ENPMRIGHTS", { refused, total: answers.length });
+  const unknown = answers.filter((a) => !a.known);
+  if (unknown.length)
+    log(
+      `npm: publish rights of ${unknown.length} package(s) could not be checked in advance (${unknown[0].why}); a refusal would come at publish, after the tag`,
+    );
+  else log(`npm: the token may publish all ${answers.length} packages`);
+}
+
+/** Points `distTag` of every package at `version` (a release promoted to another channel). */
+export async function addDistTags(
+  registries: Map<string, string>,
+  version: string,
+  distTag: string,
+  ctx: NpmContext,
+  log: Log,
+): Promise<void> {
+  const { ctx: authed, cleanup } = await withToken(ctx, [...registries.values()]);
+  try {
+    for (const [name, registry] of registries) {
+      await addDistTag(name, version, distTag, registry, authed);
+      log(`npm: ${name}@${version} is now also ${distTag}`);
+    }
   } finally {
     cleanup();
   }

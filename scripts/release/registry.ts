@@ -1,18 +1,13 @@
 // The npm registry side of a release: which registry a package goes to, the
 // token, and the npm commands (whoami, view, publish, dist-tag), each run
-// through the npm CLI so that every npm config source is honoured.
+// through the release's npm CLI (npm.ts) so that every npm config source is honoured.
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { run } from "../lib/infra/exec.js";
 import type { PackageJson } from "../lib/infra/workspaces.js";
 import { type ReleaseError, releaseError } from "./errors.js";
-
-export interface NpmContext {
-  cwd: string;
-  env: NodeJS.ProcessEnv;
-}
+import { npm, type NpmContext } from "./npm.js";
 
 /** A registry URL with exactly one trailing slash. */
 export function normalizeRegistry(url: string): string {
@@ -23,14 +18,6 @@ export function normalizeRegistry(url: string): string {
 export function nerfDart(registry: string): string {
   const u = new URL(normalizeRegistry(registry));
   return `//${u.host}${u.pathname}`;
-}
-
-/** npm with the release's context: its cwd and environment, errors only in the log. */
-async function npm(args: string[], ctx: NpmContext) {
-  return run("npm", args, {
-    cwd: ctx.cwd,
-    env: { ...ctx.env, npm_config_loglevel: "error", npm_config_update_notifier: "false" },
-  });
 }
 
 const configCache = new WeakMap<NpmContext, Promise<Record<string, unknown>>>();

@@ -6,6 +6,7 @@
 // that nothing was published. `-- --no-ci` releases for real from a terminal.
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
+import { runIfEntryPoint } from "../lib/infra/entry.js";
 import { bin } from "../lib/infra/exec.js";
 import { repoRoot } from "../lib/infra/repo.js";
 
@@ -66,6 +67,4 @@ async function main(): Promise<number> {
   return code;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main().then((code) => process.exit(code));
-}
+runIfEntryPoint(import.meta.url, "release", main);

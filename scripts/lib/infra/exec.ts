@@ -66,10 +66,10 @@ export function bin(name: string, root = repoRoot): string {
 }
 
 /**
- * The npm that runs this script, never the older copy that semantic-release
- * installs into node_modules/.bin (npm 10 there rejects our package.json
- * "overrides"): npm_execpath when npm started us, else the first npm on PATH
- * outside node_modules.
+ * The npm that runs this script, for installs: never the release's pinned
+ * npm 10 in node_modules/.bin (scripts/release/npm.ts says why the release
+ * pins it), which rejects our package.json "overrides" on install:
+ * npm_execpath when npm started us, else the first npm on PATH outside node_modules.
  */
 export function npmCommand(): { cmd: string; prefix: string[] } {
   const execpath = process.env.npm_execpath;
