@@ -1,6 +1,6 @@
 // W3C Trace Context `traceparent`: version-traceid-parentid-flags, lower-case hex.
 // Pure functions, safe in browsers and Node. Used only by the fallback
-// propagator (fallback.ts), for processes that register no OpenTelemetry SDK.
+// propagator (fallbackPropagator in propagation.ts), for processes that register no OpenTelemetry SDK.
 
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
 
