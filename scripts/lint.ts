@@ -9,7 +9,7 @@ import { runIfEntryPoint } from "./lib/infra/entry.js";
 import { bin, run } from "./lib/infra/exec.js";
 import { ensureProtoDeps } from "./lib/codegen/proto-deps.js";
 import { imageCheckConfig, parseImageFindings, readBufImage } from "./lib/schema/buf-image.js";
-import { checkKey, checkState, ownFileDigests, pathArgs, planCheck } from "./lib/schema/check-cache.js";
+import { checkKey, checkState, ownFileDigests, pathBatches, planCheck, runBatches } from "./lib/schema/check-cache.js";
 
 async function lintImage(image: string, format: string) {
   // Only the files changed since the last clean lint, and those sharing their package or directory.
@@ -27,7 +27,10 @@ async function lintImage(image: string, format: string) {
       `lint: buf lint: ${plan.paths.length} of ${files.length} files (changed since the last clean lint, or sharing a package or directory with one)`,
     );
   // An image's file names are relative to proto/: buf's findings are put back in the repo (proto/…).
-  const r = await run(bin("buf"), ["lint", image, "--config", config, "--error-format", "json", ...pathArgs(plan)]);
+  const batches = pathBatches(plan, files, { keepTogether: true, whole: false });
+  const r = await runBatches(batches, (paths) =>
+    run(bin("buf"), ["lint", image, "--config", config, "--error-format", "json", ...paths]),
+  );
   if (r.code === 0) state.recordClean(key, files);
   const findings = r.code === 100 ? parseImageFindings(r.stdout) : [];
   const lines = findings.map((f) =>

@@ -2,7 +2,7 @@
 // (scripts/lib/schema/check-cache.ts): pure planning, no buf process.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { type ImageFileDigest, planCheck } from "../scripts/lib/schema/check-cache.js";
+import { FILES_PER_RUN, type ImageFileDigest, pathBatches, planCheck } from "../scripts/lib/schema/check-cache.js";
 
 const LINT = { neighbours: true, fullOnRemoval: false };
 const BREAKING = { neighbours: false, fullOnRemoval: true };
@@ -62,5 +62,39 @@ describe("planCheck", () => {
       kind: "all",
       why: "acme/a/v1/a_types.proto was removed",
     });
+  });
+});
+
+describe("pathBatches", () => {
+  // 130 packages of 3 files each, one directory per package: 390 files.
+  const big = Array.from({ length: 390 }, (_, i) =>
+    file(`acme/p${Math.floor(i / 3)}/v1/f${i % 3}.proto`, `acme.p${Math.floor(i / 3)}.v1`),
+  );
+  const all = { kind: "all", why: "test" } as const;
+
+  test("a whole check is split into runs of at most FILES_PER_RUN files, each file in exactly one", () => {
+    const batches = pathBatches(all, big, { keepTogether: false, whole: false });
+    assert.ok(batches.length >= 2);
+    assert.ok(batches.every((b) => b.length <= FILES_PER_RUN));
+    assert.deepEqual(batches.flat().sort(), big.map((f) => f.name).sort());
+  });
+
+  test("lint keeps the files of one package or directory in the same run", () => {
+    const batches = pathBatches(all, big, { keepTogether: true, whole: false });
+    assert.ok(batches.every((b) => b.length <= FILES_PER_RUN));
+    assert.deepEqual(batches.flat().sort(), big.map((f) => f.name).sort());
+    for (const b of batches) {
+      const pkgs = new Set(b.map((n) => n.split("/")[1]));
+      for (const p of pkgs) assert.equal(b.filter((n) => n.split("/")[1] === p).length, 3, `${p} split across runs`);
+    }
+  });
+
+  test("a removed file of the compared schema makes one run over the whole image; nothing to check, no run", () => {
+    assert.deepEqual(pathBatches(all, big, { keepTogether: false, whole: true }), [[]]);
+    assert.deepEqual(pathBatches({ kind: "none" }, big, { keepTogether: true, whole: false }), []);
+    assert.deepEqual(
+      pathBatches({ kind: "paths", paths: ["acme/p1/v1/f0.proto"] }, big, { keepTogether: true, whole: true }),
+      [[]],
+    );
   });
 });

@@ -2,9 +2,9 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs
 import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
 import { bufJsonFindings, imageCheckConfig, imageDigest, MODULE_DIR, readBufImage } from "./buf-image.js";
-import { checkKey, checkState, ownFileDigests, pathArgs, planCheck } from "./check-cache.js";
+import { checkKey, checkState, ownFileDigests, pathBatches, planCheck, runBatches } from "./check-cache.js";
 import { bin, run } from "../infra/exec.js";
-import { checkoutSchemaAt, ensureProtoDeps } from "../codegen/proto-deps.js";
+import { checkoutSchemaAt, ensureProtoDeps, listDepFiles } from "../codegen/proto-deps.js";
 import { isShallow, latestReleaseTag, refExists, resolveCommit } from "../infra/git.js";
 import { repoRoot } from "../infra/repo.js";
 
@@ -165,11 +165,29 @@ export async function breakingFindings(ref: string, cwd = repoRoot, image?: stri
     const state = checkState("breaking", cwd);
     const plan = planCheck(state.read(), key, files, { neighbours: false, fullOnRemoval: true });
     if (plan.kind === "none") return [];
-    const paths = plan.kind === "paths" ? [...pathArgs(plan), "--exclude-imports"] : [];
-    const r = await run(
-      bin("buf", repoRoot),
-      ["breaking", image, "--against", old, "--config", config, "--error-format", "json", ...paths],
-      { cwd },
+    // A file of the compared schema that is gone: only a run over the whole module reports FILE_NO_DELETE.
+    const now = new Set(files.map((f) => f.name));
+    const deps = depFileNames(cwd);
+    const gone = readBufImage(old).file.some(
+      (f) => !now.has(f.name) && !f.name.startsWith("google/protobuf/") && !deps.has(f.name),
+    );
+    const batches = pathBatches(plan, files, { keepTogether: false, whole: gone });
+    const r = await runBatches(batches, (paths) =>
+      run(
+        bin("buf", repoRoot),
+        [
+          "breaking",
+          image,
+          "--against",
+          old,
+          "--config",
+          config,
+          "--error-format",
+          "json",
+          ...(paths.length ? [...paths, "--exclude-imports"] : []),
+        ],
+        { cwd },
+      ),
     );
     if (r.code === 0) {
       state.recordClean(key, files);
@@ -210,6 +228,11 @@ export async function breakingFindings(ref: string, cwd = repoRoot, image?: stri
   throw new BreakingCheckError(
     `buf breaking against ${ref} failed (exit ${r.code}):\n${(r.stderr || r.stdout).trim()}`,
   );
+}
+
+/** The names (relative to their module) of every third-party .proto under .deps/. */
+function depFileNames(cwd: string): Set<string> {
+  return new Set([...listDepFiles(cwd).values()].flat());
 }
 
 /** `file:line:col: message (RULE)`, the same shape as buf's text output. */
