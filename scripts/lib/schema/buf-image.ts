@@ -4,13 +4,15 @@
 // then read it instead of compiling the schema again. Any script can reuse
 // it: `buildBufImage()` writes it, `readBufImage()` decodes it.
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fromBinary } from "@bufbuild/protobuf";
 import { type FileDescriptorSet, FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import { parse } from "yaml";
 import { bin, run } from "../infra/exec.js";
-import { ensureProtoDeps } from "../codegen/proto-deps.js";
+import { listTree } from "../codegen/codegen.js";
+import { DEPS_DIR, ensureProtoDeps } from "../codegen/proto-deps.js";
+import { writeFileAtomic } from "../infra/fs-atomic.js";
 import { repoRoot } from "../infra/repo.js";
 
 /** Where `npm run build` keeps the working tree's image (gitignored). */
@@ -26,16 +28,35 @@ export const MODULE_DIR = "proto";
 export async function buildBufImage(root = repoRoot, out = join(root, IMAGE_FILE)): Promise<string> {
   await ensureProtoDeps(root);
   mkdirSync(dirname(out), { recursive: true });
+  // The image is kept with the key of everything it is compiled from; the same key, the same image.
+  const key = imageInputsKey(root);
+  const keyFile = `${out}.key`;
+  if (existsSync(out) && existsSync(keyFile) && readFileSync(keyFile, "utf8") === key) return out;
+  rmSync(keyFile, { force: true });
   const tmp = `${out}.tmp-${process.pid}`;
   try {
     const r = await run(bin("buf", root), ["build", MODULE_DIR, "-o", tmp], { cwd: root });
     if (r.code !== 0)
       throw new Error(`buf build ${MODULE_DIR} failed (exit ${r.code}):\n${(r.stderr || r.stdout).trim()}`);
     renameSync(tmp, out);
+    writeFileAtomic(keyFile, key);
   } finally {
     rmSync(tmp, { force: true });
   }
   return out;
+}
+
+/** sha256 over buf's version, its config and every .proto of proto/ and .deps/proto/ (names and bytes). */
+function imageInputsKey(root: string): string {
+  const h = createHash("sha256");
+  const buf = join(root, "node_modules", "@bufbuild", "buf", "package.json");
+  h.update(existsSync(buf) ? readFileSync(buf) : "-");
+  for (const f of ["buf.yaml", "buf.lock"])
+    h.update(`\n${f} `).update(existsSync(join(root, f)) ? readFileSync(join(root, f)) : "-");
+  for (const dir of [MODULE_DIR, DEPS_DIR])
+    for (const f of listTree(join(root, dir)))
+      if (f.endsWith(".proto")) h.update(`\n${dir}/${f} `).update(readFileSync(join(root, dir, f)));
+  return h.digest("hex");
 }
 
 /** Decodes an image (an Image is wire-compatible with a FileDescriptorSet). */
