@@ -46,8 +46,8 @@ export async function buildBufImage(root = repoRoot, out = join(root, IMAGE_FILE
   return out;
 }
 
-/** sha256 over buf's version, its config and every .proto of proto/ and .deps/proto/ (names and bytes). */
-function imageInputsKey(root: string): string {
+/** sha256 of everything `buf build proto` reads: buf's version, its config, and every .proto of proto/ and .deps/proto/. */
+export function imageInputsKey(root = repoRoot): string {
   const h = createHash("sha256");
   const buf = join(root, "node_modules", "@bufbuild", "buf", "package.json");
   h.update(existsSync(buf) ? readFileSync(buf) : "-");

@@ -4,14 +4,13 @@
 // lines), services and rpcs all come from the compiled descriptors, never from
 // the .proto text: buf has resolved and checked them, and a malformed file
 // fails at `buf build` with buf's own file:line:col.
-import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readdirSync, rmSync } from "node:fs";
+import { basename, join } from "node:path";
 import { createFileRegistry, type DescFile, type FileRegistry } from "@bufbuild/protobuf";
 import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
 import type { FileDescriptorProto, FileDescriptorSet } from "@bufbuild/protobuf/wkt";
-import { buildBufImage, MODULE_DIR, readBufImage } from "./buf-image.js";
-import { DEPS_DIR, ensureProtoDeps } from "../codegen/proto-deps.js";
+import { buildBufImage, imageInputsKey, readBufImage } from "./buf-image.js";
+import { ensureProtoDeps } from "../codegen/proto-deps.js";
 import { repoRoot } from "../infra/repo.js";
 
 /** The compiled schema of one revision: every file, and which of them are ours (not imports). */
@@ -81,28 +80,7 @@ export function importsWithLines(file: DescFile): { name: string; line: number }
 
 /** Where working-tree images are kept, one per content key (gitignored, beside the build's image). */
 const TREE_IMAGE_DIR = join(".cache", "image");
-const TREE_IMAGE = /^tree-[0-9a-f]+\.binpb$/;
-
-/** Every file under `dir` (relative, sorted), or none when it does not exist. */
-function filesUnder(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1))
-    .sort();
-}
-
-/** sha256 of everything `buf build proto` reads: buf's version, its config, proto/ and the dependency modules. */
-function treeKey(root: string): string {
-  const h = createHash("sha256");
-  const bufPkg = join(root, "node_modules", "@bufbuild", "buf", "package.json");
-  for (const f of [bufPkg, join(root, "buf.yaml"), join(root, "buf.lock")])
-    h.update(`${f}\n${existsSync(f) ? readFileSync(f) : "-"}\n`);
-  for (const dir of [MODULE_DIR, DEPS_DIR]) {
-    for (const f of filesUnder(join(root, dir))) h.update(`${dir}/${f}\n`).update(readFileSync(join(root, dir, f)));
-  }
-  return h.digest("hex").slice(0, 32);
-}
+const TREE_IMAGE = /^tree-[0-9a-f]+\.binpb(\.key)?$/;
 
 const loaded = new Map<string, SchemaImage>();
 
@@ -115,12 +93,12 @@ const loaded = new Map<string, SchemaImage>();
 export async function workingTreeImage(root = repoRoot): Promise<string> {
   await ensureProtoDeps(root);
   const dir = join(root, TREE_IMAGE_DIR);
-  const file = join(dir, `tree-${treeKey(root)}.binpb`);
+  const file = join(dir, `tree-${imageInputsKey(root).slice(0, 32)}.binpb`);
   if (existsSync(file)) return file;
   await buildBufImage(root, file);
   // Older trees' images are of no further use.
   for (const e of readdirSync(dir))
-    if (TREE_IMAGE.test(e) && join(dir, e) !== file) rmSync(join(dir, e), { force: true });
+    if (TREE_IMAGE.test(e) && !e.startsWith(basename(file))) rmSync(join(dir, e), { force: true });
   return file;
 }
 
