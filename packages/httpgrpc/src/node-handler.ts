@@ -77,28 +77,6 @@ class InMemorySocket extends EventEmitter {
   }
   cork(): void {}
   uncork(): void {}
-  /** IncomingMessage resumes its socket when read. */
-  resume(): this {
-    return this;
-  }
-  pause(): this {
-    return this;
-  }
-  setTimeout(): this {
-    return this;
-  }
-  setNoDelay(): this {
-    return this;
-  }
-  setKeepAlive(): this {
-    return this;
-  }
-  ref(): this {
-    return this;
-  }
-  unref(): this {
-    return this;
-  }
   address(): { address: string; family: string; port: number } {
     return { address: this.localAddress, family: "IPv4", port: this.localPort };
   }
@@ -116,6 +94,18 @@ class InMemorySocket extends EventEmitter {
     process.nextTick(() => this.emit("close", false));
     return this;
   }
+}
+
+// What Node's http classes call on a socket that means nothing in memory (IncomingMessage resumes
+// its socket when read; timeouts, keep-alive and refs): each call returns the socket, as a real one does.
+for (const name of ["resume", "pause", "setTimeout", "setNoDelay", "setKeepAlive", "ref", "unref"]) {
+  Object.defineProperty(InMemorySocket.prototype, name, {
+    value: function (this: InMemorySocket) {
+      return this;
+    },
+    writable: true,
+    configurable: true,
+  });
 }
 
 /**
