@@ -26,13 +26,29 @@ export function closeAfterUnreadBody(
 function linger(socket: Socket, maxBytes: number, lingerMs: number): void {
   if (socket.destroyed) return;
   let dropped = 0;
+  // A 'data' listener takes the socket back from Node's HTTP parser.
   socket.on("data", (chunk: Buffer) => {
     dropped += chunk.length;
     if (dropped > maxBytes) socket.destroy();
   });
   socket.end();
   socket.resume();
+  readAgain(socket);
   const t = setTimeout(() => socket.destroy(), lingerMs);
   t.unref();
   socket.once("close", () => clearTimeout(t));
+}
+
+/**
+ * Starts reading a socket again that Node's HTTP parser paused and then let go of. The parser reads
+ * the socket's handle itself and stops it when a request's unread body fills its buffer, behind
+ * the stream's back: the stream still counts a read in flight, so resume() alone never restarts
+ * the handle, the peer's FIN is never seen and the linger timer ends in a reset. This does what
+ * Node's own onSocketResume does for a socket the parser still holds.
+ */
+function readAgain(socket: Socket): void {
+  const handle = (socket as unknown as { _handle?: { reading?: boolean; readStart?: () => number } })._handle;
+  if (!handle || handle.reading || typeof handle.readStart !== "function") return;
+  handle.reading = true;
+  handle.readStart();
 }
