@@ -1,4 +1,5 @@
 import type * as http from "node:http";
+import * as http2 from "node:http2";
 import {
   Code,
   ConnectError,
@@ -52,9 +53,12 @@ export function rpcAdapter(options: RpcAdapterOptions): (req: NodeRequest, res: 
     const run = (r: UniversalServerRequest) =>
       uHandler(r)
         .then((uRes) => {
-          // Answered before the body was read (refused, or over readMaxBytes): HTTP/1.1 closes after it.
-          if (req.httpVersionMajor === 1 && !req.complete)
-            closeAfterUnreadBody(req as http.IncomingMessage, res as http.ServerResponse, options.readMaxBytes ?? 0);
+          // Answered before the body was read (refused, or over readMaxBytes): the peer is told to stop sending.
+          if (!req.complete) {
+            if (req.httpVersionMajor === 1)
+              closeAfterUnreadBody(req as http.IncomingMessage, res as http.ServerResponse, options.readMaxBytes ?? 0);
+            else resetAfterResponse(res as http2.Http2ServerResponse);
+          }
           return universalResponseToNodeResponse(uRes, res as http.ServerResponse);
         })
         .catch((reason: unknown) => {
@@ -69,6 +73,24 @@ export function rpcAdapter(options: RpcAdapterOptions): (req: NodeRequest, res: 
       () => run(withoutBody(uReq)),
     );
   };
+}
+
+/**
+ * HTTP/2: ends a stream whose response went out before its request body was read with RST_STREAM
+ * NO_ERROR once the response is complete (RFC 9113 §8.1), so that the peer stops sending and the
+ * stream no longer counts against maxConcurrentStreams. Node does this itself only when nothing of
+ * the body was buffered; else the stream stays open, its unread body held, until the peer resets
+ * it, and a node:http2 client's own CANCEL can stay queued unsent for good, so neither side ever
+ * closes the stream. Compat responses always wait for trailers: Node sends them on a setImmediate
+ * queued from its 'wantTrailers' listener, so one queued after it runs once they are out.
+ */
+function resetAfterResponse(res: http2.Http2ServerResponse): void {
+  const stream = res.stream;
+  stream.once("wantTrailers", () =>
+    setImmediate(() => {
+      if (!stream.destroyed && !stream.closed) stream.close(http2.constants.NGHTTP2_NO_ERROR);
+    }),
+  );
 }
 
 const notFound = (_req: NodeRequest, res: NodeResponse) => {
