@@ -20,12 +20,18 @@ export interface DocOptions {
   npmPackages: string | undefined;
   /** Messages, enums, extensions and services sorted by long name, as Go does (sort=false keeps declaration order). */
   sort: boolean;
+  /**
+   * Path of a JSON array of proto package names: the html site renders only these packages'
+   * pages (plus every page that covers the whole schema), for an incremental build that keeps
+   * the other pages from a previous run. Other formats ignore it.
+   */
+  packages: string | undefined;
 }
 
 export class ParameterError extends Error {}
 
 const FORMATS: Record<string, Format> = { html: "html", markdown: "markdown", md: "markdown", json: "json" };
-const EXTRA_KEYS = new Set(["version", "title", "npm_packages", "sort"]);
+const EXTRA_KEYS = new Set(["version", "title", "npm_packages", "sort", "packages"]);
 
 /**
  * Parses protoc-gen-doc's parameter:
@@ -43,6 +49,7 @@ export function parseParameter(parameter: string): DocOptions {
     title: undefined,
     npmPackages: undefined,
     sort: true,
+    packages: undefined,
   };
   const colon = parameter.indexOf(":");
   const fileParams = colon < 0 ? parameter : parameter.slice(0, colon);
@@ -101,7 +108,8 @@ export function parseParameter(parameter: string): DocOptions {
       if (value !== "true" && value !== "false")
         throw new ParameterError(`sort=${value}: must be true or false, in parameter ${JSON.stringify(parameter)}`);
       opts.sort = value === "true";
-    } else opts.npmPackages = value;
+    } else if (key === "packages") opts.packages = value;
+    else opts.npmPackages = value;
   }
   if (opts.template && !isAbsolute(opts.template)) opts.template = posix.normalize(opts.template);
   return opts;

@@ -74,6 +74,7 @@ export async function generate(req: PluginRequest): Promise<PluginResponse> {
     const groups = groupByDirectory(req.fileToGenerate, opts.sourceRelative);
     const npm = opts.npmPackages ? readNpmPackages(opts.npmPackages) : {};
     const custom = opts.template ? await loadTemplate(opts.template) : undefined;
+    const only = opts.packages !== undefined && opts.format === "html" ? readPackageList(opts.packages) : undefined;
     for (const [dir, names] of groups) {
       const model = buildTemplate(req.protoFile, names, opts.exclude, { sort: opts.sort });
       const out = (name: string, content: string) =>
@@ -84,7 +85,7 @@ export async function generate(req: PluginRequest): Promise<PluginResponse> {
       else {
         // Loaded only for html: the Markdown parser is most of the plugin's load time.
         const { renderSite } = await import("./render/site.js");
-        for (const f of renderSite(model, { ...siteOptions(opts), npm })) out(f.name, f.content);
+        for (const f of renderSite(model, { ...siteOptions(opts), npm, only })) out(f.name, f.content);
       }
     }
   } catch (err) {
@@ -121,6 +122,20 @@ function readNpmPackages(path: string): NpmPackages {
   } catch (err) {
     throw new ParameterError(`npm_packages=${path}: not valid JSON (${(err as Error).message})`);
   }
+}
+
+function readPackageList(path: string): Set<string> {
+  let list: unknown;
+  try {
+    list = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    throw new ParameterError(
+      `packages=${path}: cannot read it as JSON (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
+  }
+  if (!Array.isArray(list) || !list.every((p) => typeof p === "string"))
+    throw new ParameterError(`packages=${path}: must hold a JSON array of proto package names`);
+  return new Set(list);
 }
 
 async function loadTemplate(path: string): Promise<TemplateFn> {

@@ -2,7 +2,7 @@
 // version the plugin reports is its package.json's.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -56,6 +56,49 @@ describe("protoc-gen-doc options", () => {
     req.parameter = "json,docs.json,sort=no";
     const res = await generate(req);
     assert.match(res.error ?? "", /sort=no: must be true or false/);
+    assert.deepEqual(res.file, []);
+  });
+
+  it("packages=<file> renders only the listed packages' pages, each equal to a full render's, and the global pages whole", async () => {
+    const site = async (parameter: string) => {
+      const req = decodeRequest(request);
+      req.parameter = parameter;
+      const res = await generate(req);
+      assert.equal(res.error, undefined, parameter);
+      return new Map(res.file.map((f) => [f.name, f.content]));
+    };
+    const full = await site("html,index.html");
+    const pages = [...full.keys()].filter((n) => n.startsWith("pkg/"));
+    assert.ok(pages.length > 2, "the fixture has several packages");
+    const list = join(dir, "packages.json");
+    writeFileSync(list, JSON.stringify(["tricky.v1"]));
+    const part = await site(`html,index.html,packages=${list}`);
+    assert.deepEqual(
+      [...part.keys()].filter((n) => n.startsWith("pkg/")),
+      ["pkg/tricky.v1.html"],
+    );
+    for (const [name, content] of part) assert.equal(content, full.get(name), name);
+    assert.deepEqual(
+      [...part.keys()].filter((n) => !n.startsWith("pkg/")),
+      [...full.keys()].filter((n) => !n.startsWith("pkg/")),
+    );
+    // json ignores it: docs.json always covers the whole schema.
+    assert.equal(
+      (await site(`json,docs.json,packages=${list}`)).get("docs.json"),
+      (await site("json,docs.json")).get("docs.json"),
+    );
+  });
+
+  it("rejects a packages file that is missing or not a JSON array of names, naming it", async () => {
+    const req = decodeRequest(request);
+    req.parameter = `html,index.html,packages=${join(dir, "missing.json")}`;
+    const missing = await generate(req);
+    assert.match(missing.error ?? "", /packages=.*missing\.json: cannot read it as JSON \(ENOENT\)/);
+    const bad = join(dir, "bad.json");
+    writeFileSync(bad, JSON.stringify({ tricky: true }));
+    req.parameter = `html,index.html,packages=${bad}`;
+    const res = await generate(req);
+    assert.match(res.error ?? "", /packages=.*bad\.json: must hold a JSON array of proto package names/);
     assert.deepEqual(res.file, []);
   });
 

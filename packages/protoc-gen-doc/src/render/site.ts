@@ -15,6 +15,12 @@ export interface SiteOptions {
   version?: string;
   title?: string;
   npm?: NpmPackages;
+  /**
+   * Render only these packages' pages (and every page that covers the whole schema: index,
+   * scalars, assets, search index). Each page is the same as in a full render: an
+   * incremental build keeps the other pages from a previous run.
+   */
+  only?: ReadonlySet<string>;
 }
 
 export interface SiteFile {
@@ -645,7 +651,9 @@ export function renderSite(model: Template, opts: SiteOptions): SiteFile[] {
   return [
     { name: opts.indexFile, content: indexPage(pkgs, symbols, opts) },
     { name: "scalars.html", content: scalarsPage(model, opts) },
-    ...pkgs.map((p) => ({ name: pagePath(p.name), content: packagePage(p, symbols, refs, opts) })),
+    ...pkgs
+      .filter((p) => !opts.only || opts.only.has(p.name))
+      .map((p) => ({ name: pagePath(p.name), content: packagePage(p, symbols, refs, opts) })),
     { name: "assets/docs.css", content: SITE_CSS },
     { name: "assets/docs.js", content: siteScript() },
     { name: "assets/search-index.js", content: searchIndex(pkgs) },
