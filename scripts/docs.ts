@@ -3,7 +3,8 @@
 // search, install snippets, and docs.json (protoc-gen-doc's JSON model).
 // The version shown comes from --version, else $DOCS_VERSION, else the root
 // package.json. npm run build passes --image (the buf image it compiled once):
-// the plugin reads it, and an unchanged site is not rebuilt.
+// the plugin reads it, an unchanged site is not rebuilt, and after a change
+// only the package pages it can alter are rendered (scripts/lib/docs/docs-pages.ts).
 import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
@@ -23,6 +24,10 @@ async function main(): Promise<number> {
     return 0;
   }
   const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+  if (r.pages)
+    console.log(
+      `docs: ${r.pages.rendered} of ${r.pages.total} package pages rendered${r.pages.full ? ` (all: ${r.pages.full})` : ", the rest kept"}; index, search and docs.json rendered whole`,
+    );
   console.log(
     `docs: built ${relative(repoRoot, r.outDir)}/ for version ${version}: ${r.files} files, largest page ${r.largestPage.path} (${kb(r.largestPage.bytes)}), ${(r.ms / 1000).toFixed(1)} s`,
   );
