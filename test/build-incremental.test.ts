@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { listTree } from "../scripts/lib/codegen/codegen.js";
 import { makeTempRepo, type TempRepo } from "./support/temp-repo.js";
 
 const regenerated = (stdout: string) => {
@@ -58,6 +59,47 @@ describe("npm run build: one buf image, incremental generate and docs", () => {
     const docs = ok("build", ["docs"]);
     assert.doesNotMatch(docs.stdout, /up to date/);
     assert.match(repo.read("build/docs/pkg/acme.payments.v1.html"), /now with a longer comment/);
+  });
+
+  it("renders again only the page of the package whose comment changed, and equals a full docs build", () => {
+    const site = () =>
+      Object.fromEntries(listTree(join(repo.dir, "build/docs")).map((f) => [f, repo.read(`build/docs/${f}`)]));
+    const pages = (stdout: string) => {
+      const m = /docs: (\d+) of (\d+) package pages rendered/.exec(stdout);
+      assert.ok(m, `no docs pages summary in:\n${stdout}`);
+      return { rendered: Number(m[1]), total: Number(m[2]) };
+    };
+    ok("build", ["docs"]);
+    const before = site();
+    repo.edit(
+      "proto/acme/greeter/v1/greeter.proto",
+      "// GreeterService says hello.",
+      "// GreeterService says hello, now documented better.",
+    );
+    const r = ok("build", ["docs"]);
+    assert.equal(pages(r.stdout).rendered, 1, r.stdout);
+    assert.ok(pages(r.stdout).total > 3);
+    const after = site();
+    assert.match(after["pkg/acme.greeter.v1.html"], /now documented better/);
+    // Every other package page is the previous run's, byte for byte; the search index covers the change.
+    for (const f of Object.keys(before).filter((f) => f.startsWith("pkg/") && f !== "pkg/acme.greeter.v1.html"))
+      assert.equal(after[f], before[f], f);
+    assert.match(after["assets/search-index.js"], /now documented better/);
+
+    // A page edited by hand is not kept: it is rendered again, alone.
+    const payments = "build/docs/pkg/acme.payments.v1.html";
+    writeFileSync(join(repo.dir, payments), `${repo.read(payments)}<!-- edited by hand -->`);
+    const fix = ok("build", ["docs"]);
+    assert.equal(pages(fix.stdout).rendered, 1, fix.stdout);
+    assert.equal(repo.read(payments), after["pkg/acme.payments.v1.html"]);
+
+    // The incremental site equals a fresh full build's, file for file.
+    rmSync(join(repo.dir, ".cache/docs"), { recursive: true, force: true });
+    rmSync(join(repo.dir, "build/docs"), { recursive: true, force: true });
+    const fresh = ok("build", ["docs"]);
+    assert.match(fresh.stdout, /package pages rendered \(all: no previous site\)/);
+    assert.deepEqual(site(), after);
+    repo.git("checkout", "-q", "--", "proto/acme/greeter/v1/greeter.proto");
   });
 
   it("regenerates a generated file that was edited or deleted, and drops the output of a deleted proto", () => {
