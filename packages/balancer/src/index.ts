@@ -31,6 +31,7 @@
  *     target: "dns:///greeter:8080",
  *     createTransport: (baseUrl) => createGrpcTransport({ baseUrl }), // or connect / grpc-web factories
  *     scheme: "http",                                                 // baseUrl is `${scheme}://${address}`
+ *     timeoutMs: 30_000,       // deadline of unary calls that set none (the default; 0 = none)
  *   });
  *   const client = createClient(GreeterService, transport);
  *   await transport.close();
@@ -57,15 +58,18 @@ export {
 export { readyAddresses, type KubernetesOptions, type KubernetesTarget } from "./kubernetes.js";
 export {
   classifyFailure,
+  closedByPeer,
   deadlineSpent,
   H2_FAILURES,
   NODE_FAILURES,
   toConnectError,
+  type CallContext,
   type FailureRule,
   type TransportFailure,
 } from "./transport-failure.js";
 export {
   createBalancedTransport,
+  DEFAULT_CALL_TIMEOUT_MS,
   type BalancedTransport,
   type BalancedTransportOptions,
   type ClosableTransport,

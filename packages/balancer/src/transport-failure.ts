@@ -13,6 +13,8 @@
  *    (H2_FAILURES): REFUSED_STREAM means never processed;
  * 5. a Node error code in the cause chain (NODE_FAILURES), an "unsent" one before a "sent" one;
  * 6. any other UNAVAILABLE or ABORTED: "sent"; any other ConnectError: "none".
+ * Given the call (its caller's signal), a stream the peer closed under a caller that did not
+ * cancel (closedByPeer) is "sent", and UNAVAILABLE for callers, before step 3.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import { NoEndpointsError, type FailureKind } from "./balancer.js";
@@ -92,6 +94,36 @@ function h2ErrorName(e: object): string | undefined {
   return STREAM_ERROR_NAME.exec((e as { message?: unknown }).message as string)?.[1];
 }
 
+/**
+ * connect-node's error for a stream that closed with the HTTP/2 code CANCEL: a CANCELED with no
+ * cause and this message. Node closes every open stream with CANCEL, without an error, when its
+ * connection ends mid-call (the peer closed the socket, or went away), and a peer's
+ * RST_STREAM CANCEL looks the same. The caller's own cancel never looks like this: connect-node
+ * gives the caller its signal's reason instead. Only the caller's signal tells a cancel that
+ * reused this error as its reason apart, so it is read only where that signal is known.
+ */
+const PEER_CANCEL_MESSAGE = /^http\/2 stream closed with error code CANCEL \(0x8\)$/;
+
+/** What a classification may know about the call beyond its error. */
+export interface CallContext {
+  /** The signal the caller gave the call (undefined: it gave none, so it cannot have cancelled). */
+  readonly signal: AbortSignal | undefined;
+}
+
+/**
+ * The connection was lost mid-call, or the peer reset the stream with CANCEL, while the caller
+ * had not cancelled: the endpoint failed the call after it was (maybe) sent.
+ */
+export function closedByPeer(err: unknown, call: CallContext): boolean {
+  return (
+    err instanceof ConnectError &&
+    err.code === Code.Canceled &&
+    err.cause === undefined &&
+    PEER_CANCEL_MESSAGE.test(err.rawMessage) &&
+    call.signal?.aborted !== true
+  );
+}
+
 function isTransportFailure(err: unknown): err is TransportFailure {
   return err instanceof Error && typeof (err as { sent?: unknown }).sent === "boolean";
 }
@@ -111,11 +143,13 @@ function ruleFor(chain: readonly object[]): FailureRule | undefined {
 /**
  * How a failed call relates to its endpoint, for the balancer (see FailureKind): only transport
  * failures count against the endpoint; a status the server sent, a cancel or a deadline does not
- * (deadlineSpent tells a deadline the endpoint let pass).
+ * (deadlineSpent tells a deadline the endpoint let pass). With `call`, a connection lost under a
+ * caller that did not cancel counts too (closedByPeer); without it, it reads as a cancel.
  */
-export function classifyFailure(err: unknown): FailureKind {
+export function classifyFailure(err: unknown, call?: CallContext): FailureKind {
   if (isTransportFailure(err)) return err.sent ? "sent" : "unsent";
   if (!(err instanceof ConnectError)) return "sent";
+  if (call && closedByPeer(err, call)) return "sent";
   // A status the server chose (it has no Node cause) says nothing about the endpoint's health.
   if (err.cause === undefined || err.cause === err) return "none";
   if (err.code === Code.Canceled || err.code === Code.DeadlineExceeded) return "none";
@@ -128,11 +162,22 @@ export function classifyFailure(err: unknown): FailureKind {
 /**
  * The error callers see for a failed call: no endpoint, a transport's own failure, or a failure
  * whose row gives a code (a refused stream) becomes a ConnectError with that code (UNAVAILABLE
- * for the first two) and the failure as its cause; anything else is returned as it is.
+ * for the first two) and the failure as its cause; with `call`, so does a stream the peer closed
+ * under a caller that did not cancel (closedByPeer: UNAVAILABLE, as gRPC reports a lost
+ * connection, rather than a CANCELED the caller never asked for); anything else is returned as it is.
  */
-export function toConnectError(err: unknown): unknown {
+export function toConnectError(err: unknown, call?: CallContext): unknown {
   if (err instanceof NoEndpointsError || isTransportFailure(err)) {
     return new ConnectError(err.message, Code.Unavailable, undefined, undefined, err);
+  }
+  if (err instanceof ConnectError && call && closedByPeer(err, call)) {
+    return new ConnectError(
+      `the connection was lost or the server cancelled the stream mid-call (${err.rawMessage}); the request may have reached the server`,
+      Code.Unavailable,
+      err.metadata,
+      undefined,
+      err,
+    );
   }
   if (err instanceof ConnectError && err.code === Code.Internal) {
     const code = ruleFor(causeChain(err.cause))?.code;

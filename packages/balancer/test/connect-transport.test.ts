@@ -86,3 +86,75 @@ test("no endpoint at all → Unavailable", async () => {
   await assert.rejects(client.sayHello({ name: "x" }), /\[unavailable\]/);
   await transport.close();
 });
+
+test("every unary call runs with a deadline the balancer knows: the transport's default, or the call's own (0 = none)", async () => {
+  const sent: (string | null)[] = [];
+  const server = http2.createServer(
+    connectNodeAdapter({
+      interceptors: [
+        (next) => (req) => {
+          sent.push(req.header.get("grpc-timeout"));
+          return next(req);
+        },
+      ],
+      routes: (r) =>
+        r.service(GreeterService, {
+          sayHello: (req) => ({ message: req.name }),
+          async *sayHelloStream() {},
+        }),
+    }),
+  );
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const address = `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  const make = (timeoutMs?: number) =>
+    createBalancedTransport({
+      target: [address],
+      timeoutMs,
+      createTransport(baseUrl) {
+        const sessionManager = new Http2SessionManager(baseUrl);
+        // An endpoint transport's own default deadline gives way to the balanced transport's.
+        return {
+          ...createGrpcTransport({ baseUrl, sessionManager, defaultTimeoutMs: 600_000 }),
+          close: () => sessionManager.abort(),
+        };
+      },
+    });
+  const byDefault = make();
+  const short = make(1_500);
+  const none = make(0);
+  /** The deadline the server was sent, in ms (grpc-timeout "<n>m"), or null for none. */
+  const deadlineOf = (h: string | null | undefined) => {
+    if (h === null || h === undefined) return null;
+    const m = /^(\d+)m$/.exec(h);
+    assert.ok(m, `grpc-timeout ${h}`);
+    return Number(m[1]);
+  };
+  try {
+    await createClient(GreeterService, byDefault).sayHello({ name: "a" });
+    const d = deadlineOf(sent.at(-1));
+    assert.ok(d !== null && d > 1_500 && d <= 30_000, `default deadline ${d} ms: 30 s, not the endpoint's 600 s`);
+
+    await createClient(GreeterService, short).sayHello({ name: "b" });
+    const s = deadlineOf(sent.at(-1));
+    assert.ok(s !== null && s <= 1_500, `the transport's timeoutMs: ${s} ms`);
+
+    await createClient(GreeterService, short).sayHello({ name: "c" }, { timeoutMs: 20_000 });
+    const own = deadlineOf(sent.at(-1));
+    assert.ok(own !== null && own > 1_500 && own <= 20_000, `the call's own timeoutMs wins: ${own} ms`);
+
+    await createClient(GreeterService, byDefault).sayHello({ name: "d" }, { timeoutMs: 0 });
+    assert.equal(deadlineOf(sent.at(-1)), null, "a call's timeoutMs: 0 means none");
+
+    // timeoutMs: 0 on the transport leaves the deadline to the endpoint's transport (its 600 s here).
+    await createClient(GreeterService, none).sayHello({ name: "e" });
+    const endpointOwn = deadlineOf(sent.at(-1));
+    assert.ok(endpointOwn !== null && endpointOwn > 30_000, `the endpoint's own default: ${endpointOwn} ms`);
+    assert.equal(sent.length, 5);
+
+    assert.throws(() => make(-1), /timeoutMs must be a number >= 0, got -1/);
+    assert.throws(() => make(Number.NaN), /timeoutMs must be a number >= 0, got NaN/);
+  } finally {
+    await Promise.all([byDefault.close(), short.close(), none.close()]);
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});

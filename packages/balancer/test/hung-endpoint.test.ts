@@ -2,7 +2,8 @@
 // with SIGSTOP (the kernel still accepts and ACKs, nothing answers), and a listener that accepts
 // connections and never reads them. Either is ejected once a call on it reaches its deadline,
 // while the other endpoint answers every other call. Bounded loops, waits on events; the
-// deadlines are configuration, never assertions.
+// deadlines are configuration, never assertions. The last test sets no deadline on the call: the
+// transport's default (timeoutMs) is what ends it.
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
@@ -144,6 +145,51 @@ test("an endpoint that accepts connections and never answers is ejected the same
   try {
     const outcomes = await callMany(client, 3, 8);
     assertEjected(transport, hole.address, outcomes, 3, 8);
+  } finally {
+    await transport.close();
+    await hole.close();
+  }
+});
+
+test("a call that sets no deadline gets the transport's timeoutMs: on a hung endpoint it ends DEADLINE_EXCEEDED and ejects it", async () => {
+  const hole = await blackHole();
+  const given: (number | undefined)[] = [];
+  let reached!: () => void;
+  const endpointCalled = new Promise<void>((r) => (reached = r));
+  const transport = createBalancedTransport({
+    target: [hole.address],
+    // The transport's default deadline, short so the test is quick; the caller sets none.
+    timeoutMs: 200,
+    createTransport(baseUrl) {
+      const sessionManager = new Http2SessionManager(baseUrl);
+      // A long default of the endpoint's own would hold the call for 10 minutes: it must not be the one used.
+      const t = createGrpcTransport({ baseUrl, sessionManager, defaultTimeoutMs: 600_000 });
+      return {
+        ...t,
+        unary(method, signal, timeoutMs, header, input, contextValues) {
+          given.push(timeoutMs);
+          reached();
+          return t.unary(method, signal, timeoutMs, header, input, contextValues);
+        },
+        close: () => sessionManager.abort(),
+      };
+    },
+    ejectBackoff: { initialMs: 600_000, maxMs: 600_000, jitter: 0 },
+  });
+  const client = createClient(GreeterService, transport);
+  try {
+    const outcome = client.sayHello({ name: "x" }).then(
+      () => assert.fail("the hung endpoint answered"),
+      (e: unknown) => ConnectError.from(e),
+    );
+    await Promise.race([endpointCalled, outcome]);
+    // Without a default, the call would go out with none and wait as long as the endpoint hangs.
+    assert.deepEqual(given, [200], "the endpoint's transport was given the default deadline");
+    const err = await outcome;
+    assert.equal(err.code, Code.DeadlineExceeded, String(err));
+    const state = transport.balancer.endpoints().find((e) => e.address === hole.address);
+    assert.equal(state?.ejected, true, "the deadline counted against the hung endpoint");
+    assert.equal(state?.failures, 1);
   } finally {
     await transport.close();
     await hole.close();

@@ -10,6 +10,7 @@ import { connectNodeAdapter, createGrpcTransport, Http2SessionManager } from "@c
 import { GreeterService } from "@acme/greeter/v1";
 import {
   classifyFailure,
+  closedByPeer,
   createBalancedTransport,
   deadlineSpent,
   H2_FAILURES,
@@ -311,5 +312,131 @@ test("real: a balanced transport sends a refused call to another endpoint, even 
     await transport.close();
     await refusing.close();
     await new Promise<void>((r) => server.close(() => r()));
+  }
+});
+
+/** An HTTP/2 server that reads every call and then closes its TCP connection (no GOAWAY, no RST_STREAM). */
+async function droppingServer(): Promise<{
+  url: string;
+  address: string;
+  calls: () => number;
+  close(): Promise<void>;
+}> {
+  const server = http2.createServer();
+  const sockets = new Set<net.Socket>();
+  let calls = 0;
+  server.on("connection", (s: net.Socket) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  server.on("session", (s) => s.on("error", () => {}));
+  server.on("stream", (s) => {
+    s.on("error", () => {});
+    calls++;
+    // Once the whole request is read, so that nothing unread turns the close into a TCP reset
+    // (ECONNRESET, a failure connect-node does report with its cause).
+    s.resume();
+    s.on("end", () => {
+      for (const socket of sockets) socket.destroy();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const address = `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  return {
+    url: `http://${address}`,
+    address,
+    calls: () => calls,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
+function balancedOver(address: string) {
+  return createBalancedTransport({
+    target: [address],
+    createTransport(baseUrl) {
+      const sessionManager = new Http2SessionManager(baseUrl);
+      return { ...createGrpcTransport({ baseUrl, sessionManager }), close: () => sessionManager.abort() };
+    },
+    ejectBackoff: { initialMs: 600_000, maxMs: 600_000, jitter: 0 },
+  });
+}
+
+test("real: a connection lost mid-call is CANCELED with no cause, as a peer's RST_STREAM CANCEL; given the caller's signal it is sent and UNAVAILABLE", async () => {
+  const dropping = await droppingServer();
+  const cancelling = await h2Server((s) => s.close(http2.constants.NGHTTP2_CANCEL));
+  try {
+    for (const [what, url] of [
+      ["lost connection", dropping.url],
+      ["RST_STREAM CANCEL", cancelling.url],
+    ] as const) {
+      const err = await failedCall(url);
+      assert.ok(err instanceof ConnectError, `${what}: ${String(err)}`);
+      // What connect-node hands over: nothing in it says the connection went away.
+      assert.equal(err.code, Code.Canceled, `${what}: ${String(err)}`);
+      assert.equal(err.cause, undefined, what);
+      assert.equal(classifyFailure(err), "none", `${what}: without the call it reads as a cancel`);
+      assert.equal(classifyFailure(err, { signal: undefined }), "sent", what);
+      assert.equal(classifyFailure(err, { signal: new AbortController().signal }), "sent", what);
+      assert.equal(closedByPeer(err, { signal: undefined }), true, what);
+      const out = toConnectError(err, { signal: undefined });
+      assert.ok(out instanceof ConnectError, what);
+      assert.equal(out.code, Code.Unavailable, `${what}: ${String(out)}`);
+      assert.equal(out.cause, err, what);
+      assert.equal(toConnectError(err), err, `${what}: without the call it is passed on`);
+      // The same error under a caller whose signal was aborted is that caller's cancel.
+      const aborted = AbortSignal.abort(err);
+      assert.equal(classifyFailure(err, { signal: aborted }), "none", what);
+      assert.equal(toConnectError(err, { signal: aborted }), err, what);
+    }
+    assert.equal(dropping.calls(), 1, "the call reached the server before its connection was closed");
+  } finally {
+    await dropping.close();
+    await cancelling.close();
+  }
+});
+
+test("real: through the balanced transport a lost connection counts against its endpoint and is UNAVAILABLE; a caller's cancel counts for nothing", async () => {
+  const dropping = await droppingServer();
+  const lost = balancedOver(dropping.address);
+  let reached!: () => void;
+  const arrived = new Promise<void>((r) => (reached = r));
+  const silent = await h2Server(() => reached());
+  const silentAddress = new URL(silent.url).host;
+  const cancelled = balancedOver(silentAddress);
+  try {
+    await assert.rejects(createClient(GreeterService, lost).sayHello({ name: "x" }), (e: unknown) => {
+      const err = ConnectError.from(e);
+      assert.equal(err.code, Code.Unavailable, String(err));
+      assert.match(err.rawMessage, /connection was lost or the server cancelled the stream mid-call/);
+      return true;
+    });
+    // SayHello is not idempotent: the call is not sent again.
+    assert.equal(dropping.calls(), 1);
+    const endpoint = lost.balancer.endpoints()[0];
+    assert.equal(endpoint.failures, 1, "the lost connection counted against the endpoint");
+    assert.equal(endpoint.ejected, true);
+
+    const ac = new AbortController();
+    const call = createClient(GreeterService, cancelled)
+      .sayHello({ name: "x" }, { signal: ac.signal })
+      .then(
+        () => assert.fail("the silent server answered"),
+        (e: unknown) => ConnectError.from(e),
+      );
+    await Promise.race([arrived, call]); // the call reached the server (or failed otherwise, and the asserts say so)
+    ac.abort();
+    const err = await call;
+    assert.equal(err.code, Code.Canceled, String(err));
+    const state = cancelled.balancer.endpoints()[0];
+    assert.equal(state.failures, 0, "the caller's cancel did not count against the endpoint");
+    assert.equal(state.ejected, false);
+  } finally {
+    await Promise.all([lost.close(), cancelled.close()]);
+    await dropping.close();
+    await silent.close();
   }
 });
