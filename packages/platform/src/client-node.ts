@@ -99,6 +99,9 @@ const balance: BalanceFn = (urls, createTransport, { policy, maxAttempts }) => {
     createTransport,
     policy: policy ?? "round_robin",
     maxAttempts,
+    // withDefaultDeadlines, around this transport, gives each call the client's deadline (none
+    // when it says 0); the balancer adds no default of its own, which would replace that none.
+    timeoutMs: 0,
   });
 };
 
