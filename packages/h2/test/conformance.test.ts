@@ -27,6 +27,7 @@ import {
   PRIORITY_FLAG,
   PROTOCOL_ERROR,
   RawPeer,
+  REFUSED_STREAM,
   RST_STREAM,
   SETTINGS,
   settingsPayload,
@@ -184,6 +185,72 @@ describe("§5.1.1 stream identifiers", () => {
   test("a client stream with an even id: PROTOCOL_ERROR", () => connectionError(PROTOCOL_ERROR, (p) => call(p, 2)));
   test("a stream id lower than the last one: PROTOCOL_ERROR, not a silent drop", () =>
     connectionError(PROTOCOL_ERROR, (p) => [...call(p, 5), ...call(p, 3)]));
+});
+
+describe("§5.1.2 stream concurrency", () => {
+  test("a peer that ACKed SETTINGS_MAX_CONCURRENT_STREAMS and opens one more: REFUSED_STREAM, no handler runs for it, the others and the connection go on", async () => {
+    const limited = await ourServer({ maxConcurrentStreams: 2 });
+    const p = await RawPeer.connect(limited.port);
+    try {
+      const goaway = () => p.goaway?.debug ?? "none";
+      const answered = (id: number) =>
+        p.frames.some((f) => f.type === HEADERS && f.stream === id && (f.flags & END_STREAM) !== 0);
+      // RawPeer ACKs the server's SETTINGS as soon as it reads them; the PING after that ACK is
+      // answered only once the server has read the ACK, so the limit is in force from here on.
+      await p.until(() => p.goaway !== undefined || p.frames.some((f) => f.type === SETTINGS && f.flags === 0));
+      const settings = p.find((f) => f.type === SETTINGS && f.flags === 0);
+      assert.ok(settings, "the server's SETTINGS");
+      let advertised: number | undefined;
+      for (let off = 0; off < settings.payload.length; off += 6)
+        if (settings.payload.readUInt16BE(off) === 3) advertised = settings.payload.readUInt32BE(off + 2);
+      assert.equal(advertised, 2, "SETTINGS_MAX_CONCURRENT_STREAMS");
+      await p.send(PING_PROBE);
+      await p.until(() => p.goaway !== undefined || pingAcked(p));
+      assert.ok(pingAcked(p), "the SETTINGS ACK was read before the streams");
+
+      // Streams 1 and 3 open (their request not finished): the limit is reached. Stream 5 is a
+      // whole request over it.
+      await p.send(p.headers(1, grpcRequest(ECHO_PATH)), p.headers(3, grpcRequest(ECHO_PATH)), ...call(p, 5));
+      await p.until(
+        () => p.goaway !== undefined || answered(5) || p.frames.some((f) => f.type === RST_STREAM && f.stream === 5),
+      );
+      assert.equal(p.goaway, undefined, `no connection error (${p.goaway?.debug})`);
+      const rst = p.find((f) => f.type === RST_STREAM && f.stream === 5);
+      // §5.1.2 allows PROTOCOL_ERROR too; REFUSED_STREAM tells the client it may retry (§8.7).
+      assert.equal(rst?.payload.readUInt32BE(0), REFUSED_STREAM, `RST_STREAM ${rst?.payload.readUInt32BE(0)}`);
+
+      // The open streams finish and are answered; the refused one's DATA, already sent, is
+      // not a connection error.
+      await p.send(rawFrame(DATA, END_STREAM, 1, MSG), rawFrame(DATA, END_STREAM, 3, MSG));
+      await p.until(() => p.goaway !== undefined || (answered(1) && answered(3)));
+      assert.ok(answered(1) && answered(3), `streams 1 and 3 answered (GOAWAY: ${goaway()})`);
+      assert.equal(limited.runs, 2, "the handler ran for streams 1 and 3 only");
+
+      // Below the limit again: a new stream is served on the same connection.
+      await p.send(...call(p, 7));
+      await p.until(() => p.goaway !== undefined || answered(7));
+      assert.ok(answered(7), `stream 7 answered (GOAWAY: ${goaway()})`);
+      assert.equal(limited.runs, 3);
+      for (const id of [1, 3, 7]) {
+        const trailers = p.frames.find((f) => f.type === HEADERS && f.stream === id && (f.flags & END_STREAM) !== 0);
+        assert.deepEqual(
+          trailers?.fields?.filter(([k]) => k === "grpc-status"),
+          [["grpc-status", "0"]],
+          `stream ${id}`,
+        );
+      }
+      assert.equal(
+        p.find((f) => f.type === HEADERS && f.stream === 5),
+        undefined,
+        "nothing was answered on stream 5",
+      );
+      assert.equal(p.goaway, undefined);
+      assert.ok(!p.closed, "the connection is still open");
+    } finally {
+      p.close();
+      await limited.close();
+    }
+  });
 });
 
 describe("§5.3.1, §6.3 PRIORITY", () => {
