@@ -399,9 +399,10 @@ test("real: a connection lost mid-call is CANCELED with no cause, as a peer's RS
   }
 });
 
-test("real: through the balanced transport a lost connection counts against its endpoint and is UNAVAILABLE; a caller's cancel counts for nothing", async () => {
+test("real: through the balanced transport a lost connection counts against its endpoint and is UNAVAILABLE, unary or stream; a caller's cancel counts for nothing", async () => {
   const dropping = await droppingServer();
   const lost = balancedOver(dropping.address);
+  const lostStream = balancedOver(dropping.address);
   let reached!: () => void;
   const arrived = new Promise<void>((r) => (reached = r));
   const silent = await h2Server(() => reached());
@@ -419,6 +420,15 @@ test("real: through the balanced transport a lost connection counts against its 
     const endpoint = lost.balancer.endpoints()[0];
     assert.equal(endpoint.failures, 1, "the lost connection counted against the endpoint");
     assert.equal(endpoint.ejected, true);
+    // A stream too, through a transport of its own (while ejected, an endpoint's failures are not counted again).
+    await assert.rejects(
+      (async () => {
+        for await (const _ of createClient(GreeterService, lostStream).sayHelloStream({ name: "x" }));
+      })(),
+      (e: unknown) => ConnectError.from(e).code === Code.Unavailable,
+    );
+    assert.equal(dropping.calls(), 2);
+    assert.equal(lostStream.balancer.endpoints()[0].failures, 1, "the stream's lost connection counted too");
 
     const ac = new AbortController();
     const call = createClient(GreeterService, cancelled)
@@ -435,7 +445,7 @@ test("real: through the balanced transport a lost connection counts against its 
     assert.equal(state.failures, 0, "the caller's cancel did not count against the endpoint");
     assert.equal(state.ejected, false);
   } finally {
-    await Promise.all([lost.close(), cancelled.close()]);
+    await Promise.all([lost.close(), lostStream.close(), cancelled.close()]);
     await dropping.close();
     await silent.close();
   }
