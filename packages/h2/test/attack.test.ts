@@ -324,7 +324,7 @@ describe("attacks on the server", () => {
         const r = await incompleteMessages(peer, 20, 4 * MiB, () => (held = Math.max(held, target.buffered?.() ?? 0)));
         const grown = mem.stop() / MiB;
         // The connection is still open, stream 1's message still held: what stays after a GC.
-        const retained = mem.retained() / MiB;
+        const retained = (await mem.retained()) / MiB;
         const calls = await legit.stop();
         t.diagnostic(
           `${target.kind}: ${(r.sent / MiB).toFixed(1)} MiB sent, ${r.refused} streams refused (${r.resets} reset in all), ${r.stalled} stalled by a shut window, goaway ${peer.goaway?.code ?? "none"}, most held ${(held / MiB).toFixed(1)} MiB, memory peak +${grown.toFixed(1)} MiB, retained +${retained.toFixed(1)} MiB`,
