@@ -24,8 +24,10 @@ export {
   STREAM_WINDOW,
   TransportError,
   type EndpointOptions,
+  type ReceivedPieces,
   type UnaryCallOptions,
 } from "./grpc/unary-client.js";
+export { BlockPool, receiveBlocks } from "./grpc/block-pool.js";
 export { framedPieces, SingleMessageReader } from "./grpc/framing.js";
 export { connectServiceMethods } from "./grpc/connect-service.js";
 export {

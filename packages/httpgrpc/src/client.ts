@@ -9,6 +9,7 @@
  * several times a bare HTTP/2 round trip, which the benchmark could not afford (see server.ts).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { Socket } from "node:net";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import {
@@ -23,7 +24,7 @@ import { httpResponseFromError } from "./errors.js";
 import type { HTTPRequestSchema, HTTPResponse } from "./gen.js";
 import { canonicalHeaderKey, hopByHopNames } from "./http-rules.js";
 import { DEFAULT_MAX_BODY_BYTES, MESSAGE_OVERHEAD_BYTES } from "./limits.js";
-import { Cancellation, GrpcEndpoint, type UnaryCallOptions } from "@acme/h2";
+import { Cancellation, GrpcEndpoint, type ReceivedPieces, type UnaryCallOptions } from "@acme/h2";
 import type { Context } from "@opentelemetry/api";
 import { closeAfterUnreadBody } from "@acme/h2/node-server";
 import { forwardedParent, observeHandleCall } from "./tracing.js";
@@ -81,6 +82,13 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
+/** A response whose body is in pieces; see HTTPClient.roundTripPieces(). */
+export interface PiecesResponse {
+  resp: HTTPResponse;
+  body: Uint8Array[];
+  release?: () => void;
+}
+
 export interface HTTPClient {
   /**
    * Sends one request. Resolves with the response for a normal reply; an httpgrpc error (a 5xx,
@@ -91,15 +99,17 @@ export interface HTTPClient {
   /** As handle(), but an httpgrpc error resolves with the response it carries. Transport failures still reject. */
   roundTrip(req: MessageInitShape<typeof HTTPRequestSchema>, opts?: CallOptions): Promise<HTTPResponse>;
   /**
-   * As roundTrip(), but the response body stays in the pieces it arrived in, so that the forwarder
-   * writes it back without a copy; `parent` is the trace context of the call being forwarded.
+   * As roundTrip(), but the response body stays in the pieces it was received in, so that the
+   * forwarder writes it back without another copy; `parent` is the trace context of the call
+   * being forwarded. The pieces may lie in pooled blocks: `release()`, when present, gives them
+   * back, and must be called only once nothing refers to them any more (they were written out).
    * Optional for other implementations of HTTPClient: createForwarder falls back to roundTrip().
    */
   roundTripPieces?(
     req: MessageInitShape<typeof HTTPRequestSchema>,
     opts?: CallOptions,
     parent?: Context,
-  ): Promise<{ resp: HTTPResponse; body: Uint8Array[] }>;
+  ): Promise<PiecesResponse>;
   readonly balancer: Balancer<GrpcEndpoint>;
   readonly maxBodyBytes: number;
   close(): Promise<void>;
@@ -206,28 +216,31 @@ export function createHTTPClient(options: HTTPClientOptions): HTTPClient {
     }
   }
 
-  /** The forwarder's path: the body stays in the pieces it arrived in, written back without a copy. */
+  /** The forwarder's path: the body stays in the blocks it was received in, written back from there. */
   async function roundTripPieces(
     init: MessageInitShape<typeof HTTPRequestSchema>,
     opts: CallOptions = {},
     parent?: Context,
-  ): Promise<{ resp: HTTPResponse; body: Uint8Array[] }> {
-    let pieces: Buffer[];
+  ): Promise<PiecesResponse> {
+    let got: ReceivedPieces;
     try {
-      pieces = await send(init, opts, (c, bytes, o) => c.unaryPieces(HANDLE_PATH, bytes, o), parent);
+      got = await send(init, opts, (c, bytes, o) => c.unaryPieces(HANDLE_PATH, bytes, o), parent);
     } catch (err) {
       const resp = httpResponseFromError(err);
       if (resp) return { resp, body: [resp.body] };
       throw err;
     }
+    const { pieces, release } = got;
     let total = 0;
     for (const p of pieces) total += p.length;
     try {
       const split = decodeHTTPResponsePieces(pieces, total);
-      if (split) return split;
+      if (split) return { ...split, release };
       const resp = decodeHTTPResponse(Buffer.concat(pieces, total));
+      release();
       return { resp, body: [resp.body] };
     } catch (err) {
+      release();
       throw malformed(err);
     }
   }
@@ -393,6 +406,24 @@ export function writeHTTPResponse(
 }
 
 /**
+ * Calls `release` once `res` no longer refers to what was written to it: on 'finish' (the last
+ * write's callback ran, so the socket handed every byte to the kernel) or on 'close' (the socket
+ * is gone, its writes cancelled). Only for a response on a real socket: a response not attached
+ * to one yet (HTTP/1.1 pipelining queues it), or on another kind of stream that may keep the
+ * buffers, never releases, and its blocks are left to the GC.
+ */
+function releaseWhenWritten(res: ServerResponse, release: () => void): void {
+  if (!(res.socket instanceof Socket)) return;
+  const done = () => {
+    res.off("finish", done);
+    res.off("close", done);
+    release();
+  };
+  res.on("finish", done);
+  res.on("close", done);
+}
+
+/**
  * A Node HTTP handler, usable as Express middleware, that forwards each request over httpgrpc:
  * method, raw request-target, every header but Host and hop-by-hop ones (one entry per name,
  * all values), and the body. It replays the backend's response, including httpgrpc errors
@@ -448,8 +479,9 @@ export function createForwarder(
           },
           forwardedParent(req.headers),
         );
-        if (cancellation.cancelled) return;
+        if (cancellation.cancelled) return out.release?.();
         writeHTTPResponse(res, out.resp, out.body);
+        if (out.release) releaseWhenWritten(res, out.release);
       } catch (err) {
         if (cancellation.cancelled) return;
         const { status, message } = httpStatusForError(err);

@@ -1,5 +1,6 @@
 import { ConnectError, Code } from "@connectrpc/connect";
 import type { H2Connection, H2Stream } from "../http2/connection.js";
+import type { BlockPool } from "./block-pool.js";
 
 /** One uncompressed gRPC message as pieces to send: its 5-byte prefix, then the message itself (not copied). */
 export function framedPieces(message: Uint8Array): Buffer[] {
@@ -18,6 +19,11 @@ const MIN_VIEW_BYTES = 32 * 1024;
  * (large ones as views, small ones copied), and joined once at the end. A message that arrives
  * in one chunk is kept as a view of it. finishPieces() hands the pieces over unjoined, for a
  * caller that can use them as they are, such as the forwarder writing a large body back.
+ *
+ * With a BlockPool, chunks are taken to be reused by the caller after push() (a connection that
+ * reads into one buffer): every byte is copied, a message under a block into one buffer of its
+ * size, a larger one into the pool's blocks as its bytes arrive (never more than arrived, plus
+ * one block). Whoever takes the pieces gives the blocks back with release() once done with them.
  */
 export class SingleMessageReader {
   /** The 5-byte prefix, when it arrives split over chunks (rare: usually it is read in place). */
@@ -27,11 +33,16 @@ export class SingleMessageReader {
   private bodyLen = 0;
   private expected = 0;
   private readonly pieces: Buffer[] = [];
+  /** With a pool: the buffers the message is copied into, and the bytes used in the last one. */
+  private store: Buffer[] = [];
+  private storeFill = 0;
+  /** Whether `store` holds blocks of the pool (to give back), not one buffer of the message's size. */
+  private pooled = false;
   constructor(
     private readonly maxBytes: number,
     private readonly what: string,
-    /** Kept for callers that say they will use finishPieces(); every reader can now. */
-    _keepPieces = false,
+    /** Copy every byte (the caller reuses its chunks) into this pool's blocks. */
+    private readonly blocks?: BlockPool,
   ) {}
 
   /** Adds a chunk; throws a ConnectError on a too large, compressed or second message. */
@@ -61,7 +72,7 @@ export class SingleMessageReader {
       }
       this.expected = expected;
       // The whole message in this chunk: keep a view of it, no copy (chunks are never reused).
-      if (chunk.length - off === expected) {
+      if (!this.blocks && chunk.length - off === expected) {
         this.body = chunk.subarray(off);
         this.bodyLen = expected;
         return;
@@ -71,9 +82,50 @@ export class SingleMessageReader {
     if (rest === 0) return;
     if (this.bodyLen + rest > this.expected)
       throw new ConnectError(`${this.what}: more than one message on a unary call`, Code.Unimplemented);
-    const piece = off === 0 ? chunk : chunk.subarray(off);
-    this.pieces.push(rest < MIN_VIEW_BYTES ? Buffer.from(piece) : piece);
     this.bodyLen += rest;
+    if (this.blocks) this.copyIn(this.blocks, chunk, off);
+    else {
+      const piece = off === 0 ? chunk : chunk.subarray(off);
+      this.pieces.push(rest < MIN_VIEW_BYTES ? Buffer.from(piece) : piece);
+    }
+  }
+
+  private copyIn(pool: BlockPool, src: Buffer, off: number): void {
+    while (off < src.length) {
+      let last = this.store[this.store.length - 1];
+      if (last === undefined || this.storeFill === last.length) {
+        if (this.store.length === 0 && this.expected < pool.blockBytes) last = Buffer.allocUnsafe(this.expected);
+        else {
+          last = pool.take();
+          this.pooled = true;
+        }
+        this.store.push(last);
+        this.storeFill = 0;
+      }
+      const n = src.copy(last, this.storeFill, off);
+      this.storeFill += n;
+      off += n;
+    }
+  }
+
+  /** The copied message as pieces: the store, its last buffer cut to what was filled. */
+  private stored(): Buffer[] {
+    const s = this.store;
+    if (s.length === 0) return [];
+    const out = s.slice();
+    out[out.length - 1] = s[s.length - 1].subarray(0, this.storeFill);
+    return out;
+  }
+
+  /**
+   * Gives the pool's blocks back. Call it once nothing refers to the pieces any more (they were
+   * written out), or when the message is dropped; later calls do nothing.
+   */
+  release(): void {
+    if (this.pooled) this.blocks!.give(this.store);
+    this.store = [];
+    this.storeFill = 0;
+    this.pooled = false;
   }
 
   /** Bytes taken so far, the 5-byte prefix included. */
@@ -107,13 +159,25 @@ export class SingleMessageReader {
   finish(): Uint8Array {
     this.check();
     if (this.body) return this.body;
+    if (this.blocks) {
+      const p = this.stored();
+      if (!this.pooled) return p[0] ?? Buffer.alloc(0);
+      // The caller keeps the message: it gets its own copy, the blocks go back at once.
+      const joined = Buffer.concat(p, this.bodyLen);
+      this.release();
+      return joined;
+    }
     const p = this.pieces;
     return p.length === 1 ? p[0] : Buffer.concat(p, this.bodyLen);
   }
 
-  /** The message as the pieces it arrived in. */
+  /**
+   * The message as the pieces it arrived in (with a pool: as copied, in its blocks; release()
+   * gives them back once the caller is done with them).
+   */
   finishPieces(): Buffer[] {
     this.check();
+    if (this.blocks) return this.stored();
     return this.body ? [this.body] : this.pieces;
   }
 

@@ -5,11 +5,11 @@
  * grpc-status-details-bin. Errors are ConnectErrors; transport failures carry `sent` to tell the
  * balancer whether the call could have reached the server.
  */
-import * as net from "node:net";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { decodeStatus } from "./status.js";
 import type { Cancellation } from "./cancellation.js";
 import { SingleMessageReader } from "./framing.js";
+import { receiveBlocks } from "./block-pool.js";
 import {
   decodeBinaryHeader,
   decodeGrpcMessage,
@@ -29,6 +29,16 @@ export const STREAM_WINDOW = 8 * 1024 * 1024;
 export const SESSION_WINDOW = 64 * 1024 * 1024;
 /** Our SETTINGS_MAX_FRAME_SIZE: large messages arrive in few frames. */
 export const MAX_FRAME_SIZE = 1 << 20;
+
+/**
+ * A response message in the pieces it was received in, held in pooled blocks: release() gives
+ * them back, once nothing refers to the pieces any more (they were written out). A caller that
+ * keeps them never calls it.
+ */
+export interface ReceivedPieces {
+  pieces: Buffer[];
+  release(): void;
+}
 
 /** A transport failure: no gRPC status was received. */
 export class TransportError extends Error {
@@ -88,7 +98,7 @@ class UnaryCall implements StreamHandler {
   constructor(
     private readonly endpoint: GrpcEndpoint,
     private readonly conn: H2ClientConnection,
-    private readonly resolve: (v: Uint8Array | Buffer[]) => void,
+    private readonly resolve: (v: Uint8Array | ReceivedPieces) => void,
     private readonly reject: (e: unknown) => void,
     maxResponseBytes: number,
     private readonly signal: AbortSignal | undefined,
@@ -96,7 +106,8 @@ class UnaryCall implements StreamHandler {
     private readonly pieces: boolean,
     cancellation?: Cancellation,
   ) {
-    this.reader = new SingleMessageReader(maxResponseBytes, "response message", pieces);
+    // The connection reads into one reused buffer: the reader copies, into pooled blocks.
+    this.reader = new SingleMessageReader(maxResponseBytes, "response message", receiveBlocks);
     if (signal) signal.addEventListener("abort", this.onAbort, { once: true });
     if (cancellation)
       this.stopListening = cancellation.onCancel(() =>
@@ -113,14 +124,17 @@ class UnaryCall implements StreamHandler {
 
   private readonly onAbort = (): void => this.cancel(ConnectError.from(this.signal!.reason, Code.Canceled));
 
-  private finish(err: unknown, value?: Uint8Array | Buffer[]): void {
+  private finish(err: unknown, value?: Uint8Array | ReceivedPieces): void {
     if (this.settled) return;
     this.settled = true;
     if (this.timer) clearTimeout(this.timer);
     this.signal?.removeEventListener("abort", this.onAbort);
     this.stopListening?.();
-    if (err) this.reject(err);
-    else this.resolve(value!);
+    if (err) {
+      // Nobody will see the message: its blocks go back now.
+      this.reader.release();
+      this.reject(err);
+    } else this.resolve(value!);
   }
 
   /** Opens the stream and sends the request, unless the call already ended (cancelled while waiting). */
@@ -186,9 +200,12 @@ class UnaryCall implements StreamHandler {
       this.finish(errorFromTrailers(code, recordFromFields(t!)));
       return;
     }
-    let msg: Uint8Array | Buffer[];
+    let msg: Uint8Array | ReceivedPieces;
     try {
-      msg = this.pieces ? this.reader.finishPieces() : this.reader.finish();
+      if (this.pieces) {
+        const reader = this.reader;
+        msg = { pieces: reader.finishPieces(), release: () => reader.release() };
+      } else msg = this.reader.finish();
     } catch (err) {
       this.finish(err);
       return;
@@ -217,10 +234,7 @@ export class GrpcEndpoint {
   private connection(): H2ClientConnection {
     const c = this.conn;
     if (c && !c.spent) return c;
-    const sock = net.connect({ host: this.host, port: this.port, noDelay: true });
-    sock.setKeepAlive(true, this.opts.keepAliveMs);
-    sock.unref();
-    const conn = new H2ClientConnection(sock, {
+    const conn = H2ClientConnection.connect(this.host, this.port, {
       // HTTP/2's default 64 KiB windows cost a WINDOW_UPDATE round trip per 64 KiB of a response;
       // open them to the message limit (grpc-go sizes them dynamically to the same end).
       streamWindow: STREAM_WINDOW,
@@ -228,6 +242,7 @@ export class GrpcEndpoint {
       maxFrameSize: MAX_FRAME_SIZE,
       maxHeaderListBytes: this.opts.maxHeaderListBytes,
       limits: this.opts.limits,
+      keepAliveMs: this.opts.keepAliveMs,
     });
     conn.onSpent = () => {
       if (this.conn === conn) this.conn = undefined;
@@ -241,9 +256,12 @@ export class GrpcEndpoint {
     return this.call(path, framedRequest, o, false) as Promise<Uint8Array>;
   }
 
-  /** As unary(), with the response message as the pieces it arrived in (no copy). */
-  unaryPieces(path: string, framedRequest: Uint8Array, o: UnaryCallOptions = {}): Promise<Buffer[]> {
-    return this.call(path, framedRequest, o, true) as Promise<Buffer[]>;
+  /**
+   * As unary(), with the response message as the pieces it was received in (pooled blocks, not
+   * joined): call release() once they are written out.
+   */
+  unaryPieces(path: string, framedRequest: Uint8Array, o: UnaryCallOptions = {}): Promise<ReceivedPieces> {
+    return this.call(path, framedRequest, o, true) as Promise<ReceivedPieces>;
   }
 
   private call(
@@ -251,7 +269,7 @@ export class GrpcEndpoint {
     framedRequest: Uint8Array,
     o: UnaryCallOptions,
     pieces: boolean,
-  ): Promise<Uint8Array | Buffer[]> {
+  ): Promise<Uint8Array | ReceivedPieces> {
     if (this.closed) return Promise.reject(new TransportError("endpoint closed", false));
     if (o.signal?.aborted) return Promise.reject(ConnectError.from(o.signal.reason, Code.Canceled));
     if (o.cancellation?.cancelled) return Promise.reject(ConnectError.from(o.cancellation.reason, Code.Canceled));
@@ -268,7 +286,7 @@ export class GrpcEndpoint {
     if (o.metadata) for (const k in o.metadata) headers.push([k.toLowerCase(), o.metadata[k]]);
     const body = Buffer.from(framedRequest.buffer, framedRequest.byteOffset, framedRequest.byteLength);
     const conn = this.connection();
-    return new Promise<Uint8Array | Buffer[]>((resolve, reject) => {
+    return new Promise<Uint8Array | ReceivedPieces>((resolve, reject) => {
       const call = new UnaryCall(
         this,
         conn,

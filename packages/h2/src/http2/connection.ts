@@ -71,6 +71,12 @@ export interface ConnectionOptions {
   maxHeaderListBytes: number;
   /** What the peer may make us hold or do; see H2Limits for each default. */
   limits?: Partial<H2Limits>;
+  /**
+   * The socket reads every chunk into one reused buffer (`onread`) and hands it to received()
+   * instead of emitting 'data': what is kept beyond a chunk (a cut frame) is copied. Stream
+   * handlers get views of that buffer in onData() too, valid only during the call as always.
+   */
+  readBufferReused?: boolean;
 }
 
 /** What a stream's owner hears from the peer. */
@@ -202,8 +208,8 @@ export abstract class H2Connection {
     this.connRecvWindow = this.connRecvSize;
     this.recvHeldCap = Math.min(this.limits.maxBufferedRecvBytes, Math.floor((this.connRecvSize * 3) / 4));
     this.prefaceLeft = isServer ? HTTP2_PREFACE.length : 0;
-    this.reader = new FrameReader(opts.maxFrameSize, (t, f, s, p) => this.onFrame(t, f, s, p));
-    socket.on("data", (chunk: Buffer) => this.onSocketData(chunk));
+    this.reader = new FrameReader(opts.maxFrameSize, (t, f, s, p) => this.onFrame(t, f, s, p), opts.readBufferReused);
+    socket.on("data", (chunk: Buffer) => this.received(chunk));
     socket.on("error", (err) => this.fail(err));
     socket.on("close", () => this.fail(new Error("connection closed")));
     socket.on("drain", () => {
@@ -589,7 +595,8 @@ export abstract class H2Connection {
 
   // ---- reading ----
 
-  private onSocketData(chunk: Buffer): void {
+  /** Bytes from the socket. */
+  protected received(chunk: Buffer): void {
     if (this.closed) return; // after a GOAWAY for an error: read and dropped
     try {
       if (this.prefaceLeft > 0) {

@@ -79,79 +79,92 @@ export class ConnectionError extends Error {
 export type FrameHandler = (type: number, flags: number, streamId: number, payload: Buffer) => void;
 
 /**
- * Cuts a byte stream into frames. A frame that arrives whole inside one chunk is handed over as a
- * view of that chunk (no copy): the handler must copy what it keeps beyond the call. An unpadded
- * DATA frame split across chunks is handed over piece by piece as it arrives (END_STREAM on the
- * last piece only), so a large message is not first joined into one frame-sized buffer.
+ * Cuts a byte stream into frames. A frame whose payload lies whole inside one chunk is handed
+ * over as a view of that chunk (no copy): the handler must copy what it keeps beyond the call. An
+ * unpadded DATA frame is handed over piece by piece as its bytes arrive (END_STREAM on the last
+ * piece only), so a large message is never first joined into one frame-sized buffer.
+ *
+ * With `chunksReused`, the caller reads every chunk into the same buffer (a socket with
+ * `onread`): what the reader keeps across chunks (a cut frame header or a cut non-DATA frame) is
+ * copied first.
  */
 export class FrameReader {
-  // An incomplete frame header or non-DATA frame, kept as its chunks until `need` bytes are there.
+  /** A frame header cut by the end of a chunk: its first `headLen` bytes. */
+  private readonly head = Buffer.allocUnsafe(FRAME_HEADER);
+  private headLen = 0;
+  // The non-DATA (or padded DATA) frame being collected: its header fields, and its payload so far.
   private parts: Buffer[] = [];
-  private pendingLen = 0;
-  private need = 0;
-  // The DATA frame being streamed: bytes still to come, and its flags and stream.
+  private partsLen = 0;
+  private payloadLen = -1;
+  private type = 0;
+  private flags = 0;
+  private streamId = 0;
+  // The unpadded DATA frame being streamed: bytes still to come.
   private dataLeft = 0;
-  private dataFlags = 0;
-  private dataStream = 0;
 
   constructor(
     /** Our SETTINGS_MAX_FRAME_SIZE: a longer frame is a FRAME_SIZE_ERROR. */
     private readonly maxFrameSize: number,
     private readonly onFrame: FrameHandler,
+    private readonly chunksReused = false,
   ) {}
 
   push(chunk: Buffer): void {
-    if (this.dataLeft > 0) {
-      const n = Math.min(this.dataLeft, chunk.length);
-      this.dataLeft -= n;
-      const last = this.dataLeft === 0;
-      this.onFrame(
-        FrameType.DATA,
-        last ? this.dataFlags : this.dataFlags & ~Flag.END_STREAM,
-        this.dataStream,
-        chunk.subarray(0, n),
-      );
-      if (n === chunk.length) return;
-      chunk = chunk.subarray(n);
-    }
-    if (this.pendingLen > 0) {
-      this.parts.push(chunk);
-      this.pendingLen += chunk.length;
-      if (this.pendingLen < this.need) return;
-      chunk = Buffer.concat(this.parts, this.pendingLen);
-      this.parts = [];
-      this.pendingLen = 0;
-    }
     let off = 0;
-    this.need = FRAME_HEADER;
-    while (chunk.length - off >= FRAME_HEADER) {
-      const len = (chunk[off] << 16) | (chunk[off + 1] << 8) | chunk[off + 2];
+    const end = chunk.length;
+    while (off < end) {
+      if (this.dataLeft > 0) {
+        const n = Math.min(this.dataLeft, end - off);
+        this.dataLeft -= n;
+        const flags = this.dataLeft === 0 ? this.flags : this.flags & ~Flag.END_STREAM;
+        this.onFrame(FrameType.DATA, flags, this.streamId, chunk.subarray(off, off + n));
+        off += n;
+        continue;
+      }
+      if (this.payloadLen >= 0) {
+        const n = Math.min(this.payloadLen - this.partsLen, end - off);
+        const piece = chunk.subarray(off, off + n);
+        off += n;
+        if (this.partsLen + n < this.payloadLen) {
+          this.parts.push(this.chunksReused ? Buffer.from(piece) : piece);
+          this.partsLen += n;
+          return;
+        }
+        this.parts.push(piece);
+        const payload = this.parts.length === 1 ? piece : Buffer.concat(this.parts, this.payloadLen);
+        this.parts = [];
+        this.partsLen = 0;
+        this.payloadLen = -1;
+        this.onFrame(this.type, this.flags, this.streamId, payload);
+        continue;
+      }
+      // A frame header: in place when the chunk holds it whole, else gathered in `head`.
+      let h = chunk;
+      let at = off;
+      if (this.headLen > 0 || end - off < FRAME_HEADER) {
+        const n = Math.min(FRAME_HEADER - this.headLen, end - off);
+        chunk.copy(this.head, this.headLen, off, off + n);
+        this.headLen += n;
+        off += n;
+        if (this.headLen < FRAME_HEADER) return;
+        this.headLen = 0;
+        h = this.head;
+        at = 0;
+      } else off += FRAME_HEADER;
+      const len = (h[at] << 16) | (h[at + 1] << 8) | h[at + 2];
       if (len > this.maxFrameSize)
         throw new ConnectionError(
           ErrorCode.FRAME_SIZE_ERROR,
           `a frame of ${len} bytes exceeds SETTINGS_MAX_FRAME_SIZE ${this.maxFrameSize}`,
         );
-      const type = chunk[off + 3];
-      const flags = chunk[off + 4];
-      const streamId = chunk.readUInt32BE(off + 5) & 0x7fffffff;
-      const have = chunk.length - off - FRAME_HEADER;
-      if (have < len) {
-        if (type === FrameType.DATA && !(flags & Flag.PADDED) && have > 0) {
-          this.dataLeft = len - have;
-          this.dataFlags = flags;
-          this.dataStream = streamId;
-          this.onFrame(type, flags & ~Flag.END_STREAM, streamId, chunk.subarray(off + FRAME_HEADER));
-          return;
-        }
-        this.need = FRAME_HEADER + len;
-        break;
-      }
-      this.onFrame(type, flags, streamId, chunk.subarray(off + FRAME_HEADER, off + FRAME_HEADER + len));
-      off += FRAME_HEADER + len;
-    }
-    if (off < chunk.length) {
-      this.parts = [chunk.subarray(off)];
-      this.pendingLen = chunk.length - off;
+      this.type = h[at + 3];
+      this.flags = h[at + 4];
+      this.streamId = h.readUInt32BE(at + 5) & 0x7fffffff;
+      if (len > 0 && this.type === FrameType.DATA && !(this.flags & Flag.PADDED)) this.dataLeft = len;
+      else if (end - off >= len) {
+        this.onFrame(this.type, this.flags, this.streamId, chunk.subarray(off, off + len));
+        off += len;
+      } else this.payloadLen = len;
     }
   }
 }
