@@ -12,8 +12,11 @@ import {
 
 const MAX_STREAM_ID = 2 ** 31 - 1;
 
-/** What one socket read of a client connection can take: a few frames of a large response. */
-export const READ_BUFFER_BYTES = 256 * 1024;
+/**
+ * What one socket read of a client connection can take: Node's own read size. 256 KiB (fewer
+ * reads of a large response) measured no faster in bench:httpgrpc, for 4x the memory per connection.
+ */
+export const READ_BUFFER_BYTES = 64 * 1024;
 
 interface Waiter {
   start(): void;
