@@ -18,6 +18,8 @@ import { describeImportCycles } from "./lib/codegen/codegen.js";
 import { run } from "./lib/infra/exec.js";
 import { repoRoot } from "./lib/infra/repo.js";
 import { buildBufImage, IMAGE_FILE } from "./lib/schema/buf-image.js";
+import { buildStageStamp } from "./lib/infra/build-stamps.js";
+import { stageStamp } from "./lib/infra/stage-stamp.js";
 import { runIfEntryPoint } from "./lib/infra/entry.js";
 
 interface Stage {
@@ -28,6 +30,8 @@ interface Stage {
   image?: boolean;
   /** The stages whose results this one reads (when they run in the same build). */
   needs: string[];
+  /** Whether an exit code 0 is a clean result (no finding at all, not even an approved one) from the stage's output. */
+  clean?: (stdout: string) => boolean;
 }
 
 const tsx = (script: string): { cmd: string; args: string[] } => ({
@@ -37,7 +41,14 @@ const tsx = (script: string): { cmd: string; args: string[] } => ({
 
 export const STAGES: Stage[] = [
   { name: "lint", ...tsx("scripts/lint.ts"), image: true, needs: [] },
-  { name: "breaking", ...tsx("scripts/breaking.ts"), image: true, needs: [] },
+  // An approved break exits 0 with warnings: those are shown on every build too.
+  {
+    name: "breaking",
+    ...tsx("scripts/breaking.ts"),
+    image: true,
+    needs: [],
+    clean: (out) => /^breaking: no breaking changes against /m.test(out),
+  },
   { name: "generate", ...tsx("scripts/generate.ts"), image: true, needs: [] },
   { name: "packages", ...tsx("scripts/build-packages.ts"), needs: ["generate"] },
   // Tests and examples import the packages by name: their declarations come from packages.
@@ -97,6 +108,18 @@ async function main(): Promise<number> {
   const runStage = async (stage: Stage): Promise<void> => {
     console.log(`\n▶ ${stage.name}`);
     const t = performance.now();
+    // Nothing it reads or writes changed since its last clean run (scripts/lib/infra/stage-stamp.ts): not started.
+    const spec = buildStageStamp(stage.name, repoRoot, stage.image ? image : undefined);
+    const stamp = stageStamp(stage.name, repoRoot);
+    if (spec && stamp.fresh(spec)) {
+      console.log(
+        `${stage.name}: skipped: nothing it reads or writes changed since its last clean run (${relative(repoRoot, stamp.file)})`,
+      );
+      console.log(`✔ ${stage.name} (${fmt(performance.now() - t)})`);
+      return;
+    }
+    const record = spec ? stamp.begin(spec) : undefined;
+    let stdout = "";
     // A silent stage (tsc, buf) says it is still alive, so a long build never looks hung.
     const heartbeat = setInterval(
       () => console.log(`  … ${stage.name} still running (${fmt(performance.now() - t)})`),
@@ -105,7 +128,11 @@ async function main(): Promise<number> {
     const out = echo(stage.name, (l) => process.stdout.write(l));
     const err = echo(stage.name, (l) => process.stderr.write(l));
     const args = stage.image && image ? [...stage.args, "--image", image] : stage.args;
-    const r = await run(stage.cmd, args, { env, onStdout: out.data, onStderr: err.data }).finally(() => {
+    const onStdout = (d: string) => {
+      if (stage.clean) stdout += d;
+      out.data(d);
+    };
+    const r = await run(stage.cmd, args, { env, onStdout, onStderr: err.data }).finally(() => {
       clearInterval(heartbeat);
       out.end();
       err.end();
@@ -114,7 +141,10 @@ async function main(): Promise<number> {
     if (r.code !== 0) {
       failed ??= { stage, code: r.code, took };
       console.error(`✖ ${stage.name} failed after ${fmt(took)} (exit ${r.code})`);
-    } else console.log(`✔ ${stage.name} (${fmt(took)})`);
+    } else {
+      if (record && (!stage.clean || stage.clean(stdout))) record();
+      console.log(`✔ ${stage.name} (${fmt(took)})`);
+    }
   };
 
   await new Promise<void>((resolve) => {
