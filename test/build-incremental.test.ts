@@ -12,6 +12,10 @@ import { after, before, describe, it } from "node:test";
 import { listTree } from "../scripts/lib/codegen/codegen.js";
 import { makeTempRepo, type TempRepo } from "./support/temp-repo.js";
 
+/** The line of `npm run build` for a stage it did not start because nothing it reads or writes changed. */
+const skipped = (stage: string) =>
+  new RegExp(`^${stage}: skipped: nothing it reads or writes changed since its last clean run`, "m");
+
 const regenerated = (stdout: string) => {
   const m = /generate: (\d+) of (\d+) files regenerated/.exec(stdout);
   assert.ok(m, `no generate summary in:\n${stdout}`);
@@ -37,9 +41,14 @@ describe("npm run build: one buf image, incremental generate and docs", () => {
     assert.match(first.stdout, /✔ image .*\.cache\/image\/working-tree\.binpb/);
     assert.equal(first.stdout.match(/▶ image/g)?.length, 1, "the schema is compiled once for the four stages");
     assert.ok(existsSync(join(repo.dir, "build/docs/index.html")));
+    // Nothing changed: the stages are not even started (their stamps, below); without the
+    // stamps, each stage's own content check finds nothing to do.
     const again = ok("build", ["lint", "breaking", "generate", "docs"]);
-    assert.equal(regenerated(again.stdout).done, 0);
-    assert.match(again.stdout, /docs: build\/docs\/ is up to date/);
+    for (const stage of ["lint", "breaking", "generate", "docs"]) assert.match(again.stdout, skipped(stage));
+    rmSync(join(repo.dir, ".cache/stamps"), { recursive: true, force: true });
+    const unstamped = ok("build", ["lint", "breaking", "generate", "docs"]);
+    assert.equal(regenerated(unstamped.stdout).done, 0);
+    assert.match(unstamped.stdout, /docs: build\/docs\/ is up to date/);
     checkGenerated();
   });
 
@@ -152,6 +161,7 @@ describe("npm run build: one buf image, incremental generate and docs", () => {
 
   it("lint asks buf only about the files changed since its last clean run, and their package", () => {
     ok("build", ["lint", "breaking"]);
+    rmSync(join(repo.dir, ".cache/stamps"), { recursive: true, force: true });
     const again = ok("build", ["lint", "breaking"]);
     assert.match(again.stdout, /buf lint: none of the \d+ files changed since the last clean lint/);
     const file = "proto/acme/payments/v1/payments.proto";
@@ -161,5 +171,119 @@ describe("npm run build: one buf image, incremental generate and docs", () => {
     assert.ok(m, one.stdout);
     assert.ok(Number(m[1]) >= 1 && Number(m[1]) < Number(m[2]), one.stdout);
     repo.git("checkout", "-q", "--", "proto");
+  });
+});
+
+describe("npm run build with nothing changed starts no stage; each kind of change starts the stages it concerns", () => {
+  let repo: TempRepo;
+  const STAGES = ["lint", "breaking", "generate", "packages", "typecheck", "docs"];
+  const build = (...stages: string[]) => repo.script("build", stages);
+  const ok = (...stages: string[]) => {
+    const r = build(...stages);
+    assert.equal(r.code, 0, `build ${stages.join(" ")}:\n${r.stdout}${r.stderr}`);
+    return r.stdout + r.stderr;
+  };
+  /** The stages that ran (started and finished) in a build's output, not skipped. */
+  const ran = (stdout: string) =>
+    STAGES.filter((s) => !skipped(s).test(stdout) && new RegExp(`^(✔|✖) ${s} `, "m").test(stdout));
+
+  before(() => {
+    repo = makeTempRepo({ extraPaths: ["gen", "packages", "package-lock.json", "buf.gen.docs.yaml"] });
+    ok();
+  });
+  after(() => repo?.cleanup());
+
+  it("a second build with nothing changed starts none of the six stages", () => {
+    const again = ok();
+    for (const stage of STAGES) assert.match(again, skipped(stage));
+    assert.deepEqual(ran(again), []);
+  });
+
+  it("a .proto edit runs every stage again, with the edit in gen/, dist/ and the docs", () => {
+    const file = "proto/acme/greeter/v1/greeter.proto";
+    repo.edit(file, "// GreeterService says hello.", "// GreeterService says hello, stamped.");
+    const r = ok();
+    assert.deepEqual(ran(r), STAGES, r);
+    assert.match(repo.read("gen/acme/greeter/v1/greeter_pb.ts"), /says hello, stamped/);
+    assert.match(repo.read("build/docs/pkg/acme.greeter.v1.html"), /says hello, stamped/);
+    assert.ok(
+      listTree(join(repo.dir, "packages/greeter/dist")).some((f) =>
+        repo.read(`packages/greeter/dist/${f}`).includes("says hello, stamped"),
+      ),
+      "the package is built from the edited schema",
+    );
+    assert.equal(repo.script("check-generated").code, 0);
+    assert.deepEqual(ran(ok()), []);
+  });
+
+  it("a generated file, a built file or a docs page edited or deleted by hand is made again", () => {
+    const gen = "gen/acme/greeter/v1/greeter_pb.ts";
+    const good = repo.read(gen);
+    writeFileSync(join(repo.dir, gen), `${good}// edited by hand\n`);
+    const edited = ok("generate");
+    assert.deepEqual(ran(edited), ["generate"]);
+    assert.equal(regenerated(edited).done, 1);
+    assert.equal(repo.read(gen), good);
+    rmSync(join(repo.dir, gen));
+    assert.equal(regenerated(ok("generate")).done, 1);
+    assert.equal(repo.read(gen), good);
+
+    const dist = join("packages/greeter/dist", listTree(join(repo.dir, "packages/greeter/dist"))[0]);
+    const built = repo.read(dist);
+    rmSync(join(repo.dir, dist));
+    assert.deepEqual(ran(ok("packages")), ["packages"]);
+    assert.equal(repo.read(dist), built);
+
+    const page = "build/docs/pkg/acme.greeter.v1.html";
+    const shown = repo.read(page);
+    writeFileSync(join(repo.dir, page), "<p>edited by hand</p>");
+    assert.deepEqual(ran(ok("docs")), ["docs"]);
+    assert.equal(repo.read(page), shown);
+    // The files made again have new stats: the next build looks once more (typecheck by content), then none.
+    ok();
+    assert.deepEqual(ran(ok()), []);
+  });
+
+  it("a Biome problem in a TypeScript file fails lint on every build until it is fixed", () => {
+    repo.write("test/stamped.ts", "export const same = (a: number) => a == 1;\n");
+    for (let i = 0; i < 2; i++) {
+      const r = build("lint");
+      assert.equal(r.code, 1, r.stdout);
+      assert.match(r.stdout + r.stderr, /test\/stamped\.ts/);
+      assert.deepEqual(ran(r.stdout + r.stderr), ["lint"]);
+    }
+    repo.write("test/stamped.ts", "export const same = (a: number) => a === 1;\n");
+    assert.deepEqual(ran(ok("lint")), ["lint"]);
+    assert.deepEqual(ran(ok("lint")), []);
+    rmSync(join(repo.dir, "test"), { recursive: true });
+  });
+
+  it("a breaking change is reported on every build until it is undone", () => {
+    const file = "proto/acme/greeter/v1/greeter.proto";
+    repo.edit(file, /\n\s*uint32 count = 2;/, "");
+    for (let i = 0; i < 2; i++) {
+      const r = build("breaking");
+      assert.equal(r.code, 1, r.stdout);
+      assert.match(r.stdout, /Previously present field "2" with name "count"/);
+    }
+    repo.git("checkout", "-q", "--", file);
+    assert.deepEqual(ran(ok("breaking")), ["breaking"]);
+  });
+
+  it("a change to buf.yaml, buf.gen.yaml or biome.jsonc runs the stages that read it", () => {
+    ok();
+    const cases: [string, string[]][] = [
+      ["buf.yaml", ["lint", "breaking", "generate"]],
+      ["buf.gen.yaml", ["generate"]],
+      ["biome.jsonc", ["lint"]],
+    ];
+    for (const [config, stages] of cases) {
+      const text = repo.read(config);
+      repo.write(config, `${config === "biome.jsonc" ? "// changed\n" : "# changed\n"}${text}`);
+      const r = ok("lint", "breaking", "generate");
+      assert.deepEqual(ran(r), stages, `${config}:\n${r}`);
+      repo.write(config, text);
+      ok("lint", "breaking", "generate");
+    }
   });
 });
