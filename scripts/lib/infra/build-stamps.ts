@@ -69,13 +69,13 @@ function lintInputs(root: string): TreeSpec[] {
   // Skipped only while Biome's own config excludes them.
   const anywhere = ["gen", "dist"].filter((d) => biome.includes(`"!**/${d}"`));
   const top = ["build", ".cache", ".deps"].filter((d) => biome.includes(`"!${d}"`));
-  const config = /^(\.gitignore|\.ignore|\.editorconfig|biome\.jsonc?)$/;
+  // Every file, not only those Biome checks today: a change to biome.jsonc's includes needs no change here.
   return [
     file("biome.jsonc"),
     file("biome.json"),
     tree(
       ".",
-      (rel) => SCRIPT.test(rel) || config.test(base(rel)),
+      undefined,
       (rel) =>
         anywhere.includes(base(rel)) ||
         (depth(rel) === 1 && (top.includes(rel) || rel === ".cache" || rel === "proto")),
@@ -166,7 +166,7 @@ export function buildStageStamp(stage: string, root: string, imagePath?: string)
           ...common(),
           ...schema(undefined),
           tree("gen"),
-          tree("packages", undefined, (rel) => base(rel) === "dist"),
+          tree("packages", undefined, (rel) => depth(rel) === 3 && base(rel) === "dist"),
         ],
         outputs: [
           tree(

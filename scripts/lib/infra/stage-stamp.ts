@@ -18,7 +18,7 @@
 // - the stamp is removed before the stage runs and written only after a clean
 //   result (a finding is reported on every build until it is fixed).
 import { createHash } from "node:crypto";
-import { lstatSync, readdirSync, readFileSync, rmSync, type BigIntStats } from "node:fs";
+import { readdirSync, readFileSync, rmSync, statSync, type BigIntStats } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "./fs-atomic.js";
 
@@ -66,6 +66,7 @@ function statLine(s: BigIntStats): string {
 /** Every file of the specs, with its stat; a missing path is recorded as missing. */
 function walk(root: string, specs: TreeSpec[], visit: (rel: string, s: BigIntStats | undefined) => void): void {
   const seen = new Set<string>();
+  const dirsSeen = new Set<string>();
   const dir = (rel: string, spec: TreeSpec) => {
     let entries: string[];
     try {
@@ -81,7 +82,8 @@ function walk(root: string, specs: TreeSpec[], visit: (rel: string, s: BigIntSta
   const node = (rel: string, spec: TreeSpec, top: boolean) => {
     let s: BigIntStats;
     try {
-      s = lstatSync(join(root, rel), { bigint: true });
+      // A symbolic link counts as what it points to: a change there is a change here.
+      s = statSync(join(root, rel), { bigint: true });
     } catch {
       if (top && !seen.has(rel)) {
         seen.add(rel);
@@ -92,6 +94,10 @@ function walk(root: string, specs: TreeSpec[], visit: (rel: string, s: BigIntSta
     if (s.isDirectory()) {
       const name = rel.slice(rel.lastIndexOf("/") + 1);
       if (!top && (ALWAYS_SKIPPED.has(name) || spec.skipDir?.(rel))) return;
+      // A directory reached again through a link is walked once (no loop).
+      const id = `${s.dev}:${s.ino}`;
+      if (dirsSeen.has(id)) return;
+      dirsSeen.add(id);
       dir(rel, spec);
       return;
     }
@@ -99,7 +105,10 @@ function walk(root: string, specs: TreeSpec[], visit: (rel: string, s: BigIntSta
     seen.add(rel);
     visit(rel, s);
   };
-  for (const spec of specs) node(spec.path, spec, true);
+  for (const spec of specs) {
+    dirsSeen.clear();
+    node(spec.path, spec, true);
+  }
 }
 
 /** The fingerprint of the specs' files now; files changed since `racySince` (ns) also get their content hash. */
