@@ -62,6 +62,12 @@ function schema(image: string | undefined): TreeSpec[] {
 }
 
 const SCRIPT = /\.(c|m)?[jt]sx?$/;
+/**
+ * Every kind of file Biome handles (https://biomejs.dev/internals/language-support/), and a few it may
+ * handle in a later version; it reads no other (a log or a timing file in the repo does not count).
+ */
+const BIOME_KINDS =
+  /\.((c|m)?[jt]sx?|jsonc?|json5|css|s[ac]ss|less|graphql|gql|html?|vue|svelte|astro|grit|mdx?|ya?ml|toml)$/;
 
 /** lint: buf lint and buf format over the schema, and Biome over every TypeScript/JavaScript file it includes. */
 function lintInputs(root: string): TreeSpec[] {
@@ -69,13 +75,15 @@ function lintInputs(root: string): TreeSpec[] {
   // Skipped only while Biome's own config excludes them.
   const anywhere = ["gen", "dist"].filter((d) => biome.includes(`"!**/${d}"`));
   const top = ["build", ".cache", ".deps"].filter((d) => biome.includes(`"!${d}"`));
-  // Every file, not only those Biome checks today: a change to biome.jsonc's includes needs no change here.
+  // Every file of a kind Biome can check, not only those biome.jsonc includes today (a change to its
+  // includes needs no change here), and the files that configure it.
+  const config = /^(\.gitignore|\.ignore|\.editorconfig|biome\.jsonc?)$/;
   return [
     file("biome.jsonc"),
     file("biome.json"),
     tree(
       ".",
-      undefined,
+      (rel) => BIOME_KINDS.test(rel) || config.test(base(rel)),
       (rel) =>
         anywhere.includes(base(rel)) ||
         (depth(rel) === 1 && (top.includes(rel) || rel === ".cache" || rel === "proto")),
