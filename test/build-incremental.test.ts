@@ -187,9 +187,21 @@ describe("npm run build with nothing changed starts no stage; each kind of chang
   const ran = (stdout: string) =>
     STAGES.filter((s) => !skipped(s).test(stdout) && new RegExp(`^(✔|✖) ${s} `, "m").test(stdout));
 
+  /**
+   * Builds until one starts no stage (at most 3 builds). A stage that ran beside generate can have
+   * stat'ed a file that generate then rewrote with the same content (package-lock.json): it runs
+   * once more on the next build, whose result is the same. How soon that settles depends on the
+   * order the stages ran in, so exact lists are asserted only from a settled state.
+   */
+  const settle = (...stages: string[]) => {
+    for (let i = 0; i < 3; i++) if (ran(ok(...stages)).length === 0) return;
+    assert.fail("three builds in a row with nothing changed still started stages");
+  };
+
   before(() => {
     repo = makeTempRepo({ extraPaths: ["gen", "packages", "package-lock.json", "buf.gen.docs.yaml"] });
     ok();
+    settle();
   });
   after(() => repo?.cleanup());
 
@@ -271,7 +283,7 @@ describe("npm run build with nothing changed starts no stage; each kind of chang
   });
 
   it("a change to buf.yaml, buf.gen.yaml or biome.jsonc runs the stages that read it", () => {
-    ok();
+    settle("lint", "breaking", "generate");
     const cases: [string, string[]][] = [
       ["buf.yaml", ["lint", "breaking", "generate"]],
       // lint's stamp takes in every file of a kind Biome may check, YAML included.
@@ -284,7 +296,7 @@ describe("npm run build with nothing changed starts no stage; each kind of chang
       const r = ok("lint", "breaking", "generate");
       assert.deepEqual(ran(r), stages, `${config}:\n${r}`);
       repo.write(config, text);
-      ok("lint", "breaking", "generate");
+      settle("lint", "breaking", "generate");
     }
   });
 });

@@ -29,7 +29,9 @@ export interface StaticServer {
 export function serveStatic(dir: string, port = 0): Promise<StaticServer> {
   // The real root, so that a symlinked site directory still serves and a link inside it is judged by where it leads.
   const root = realpathSync(resolve(dir));
-  const server = createServer((req, res) => {
+  // A browser reuses an idle connection for its next page: closing it after Node's default 5 s
+  // races that reuse, and the page fails with an empty response (seen under load in the Chromium test).
+  const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
     serveOne(root, req, res).catch((err: unknown) =>
       fail(res, 500, `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`),
     );
